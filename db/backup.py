@@ -1,0 +1,83 @@
+"""Online backups with SQLite's backup API (the kiosk keeps selling meanwhile) and
+the checks that tell a sound kiosk database from anything else."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+REQUIRED_TABLES = {"products", "sales", "sale_lines", "payments", "stock_movements", "users",
+                   "alembic_version"}
+
+
+class BackupError(Exception):
+    pass
+
+
+def integrity(path: Path | str) -> str:
+    """``PRAGMA integrity_check`` result ("ok" when sound); raises BackupError when the
+    file cannot be opened as a database at all."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("PRAGMA integrity_check").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path}: not a readable SQLite database ({exc})") from None
+    return "ok" if rows == [("ok",)] else "; ".join(r[0] for r in rows[:5])
+
+
+def verify_kiosk_database(path: Path | str) -> None:
+    """Raise BackupError unless ``path`` is an intact SQLite file with the kiosk schema."""
+    p = Path(path)
+    if not p.is_file():
+        raise BackupError(f"{p}: no such file")
+    with p.open("rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise BackupError(f"{p}: not an SQLite database")
+    result = integrity(p)
+    if result != "ok":
+        raise BackupError(f"{p}: integrity check failed: {result}")
+    conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+    missing = REQUIRED_TABLES - tables
+    if missing:
+        raise BackupError(f"{p}: not a kiosk database (missing tables: {', '.join(sorted(missing))})")
+
+
+def backup(src: Path | str, dest: Path | str) -> Path:
+    """Copy a live database to ``dest`` (written to a temporary name, verified, fsynced,
+    then renamed, so a half-written backup never carries the final name)."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    tmp.unlink(missing_ok=True)
+    source = sqlite3.connect(src, timeout=30)
+    try:
+        target = sqlite3.connect(tmp)
+        try:
+            source.backup(target, pages=1024)
+            target.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            target.close()
+    finally:
+        source.close()
+    result = integrity(tmp)
+    if result != "ok":
+        tmp.unlink(missing_ok=True)
+        raise BackupError(f"backup of {src} failed its integrity check: {result}")
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, dest)
+    return dest
+
+
+def timestamped_name(prefix: str = "kiosk", when: datetime | None = None) -> str:
+    when = when or datetime.now()
+    return f"{prefix}-{when:%Y%m%d-%H%M%S}.db"

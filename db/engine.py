@@ -1,0 +1,90 @@
+"""The SQLite engine and sessions.
+
+Every connection gets WAL, ``synchronous=FULL`` (a sale the screen shows as done
+survives a power cut), foreign keys and a busy timeout. pysqlite's own implicit
+BEGIN is switched off so SQLAlchemy emits ours: plain ``BEGIN`` for reads and
+``BEGIN IMMEDIATE`` for writes, so a write transaction takes the write lock up front
+and can never fail half-way on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+BUSY_TIMEOUT_MS = 5000
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
+def apply_pragmas(conn: sqlite3.Connection) -> None:
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+
+
+def make_engine(path: Path | str) -> Engine:
+    engine = create_engine(f"sqlite+pysqlite:///{path}",
+                           connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
+        apply_pragmas(dbapi_conn)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+    return engine
+
+
+class Database:
+    """Engine plus two session factories: ``read()`` and ``write()``.
+
+    One session per user action: ``with db.write() as s: ...`` commits at the end of
+    the block or rolls everything back on an exception.
+    """
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.engine = make_engine(self.path)
+        self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._write = sessionmaker(bind=self._write_engine, expire_on_commit=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._write() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A Core connection in a BEGIN IMMEDIATE transaction, for hot paths that
+        need no ORM (checkout)."""
+        with self._write_engine.begin() as conn:
+            yield conn
+
+    def raw_connection(self) -> sqlite3.Connection:
+        """A plain sqlite3 connection with the same pragmas (backups, benchmarks)."""
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        apply_pragmas(conn)
+        return conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,233 @@
+"""SQLAlchemy 2 typed models. Money columns are integer minor units; quantities are
+integer base sub-units (ml, g, counts). Times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from kiosk.core.text import fold
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="goods")  # goods | services
+    color: Mapped[str] = mapped_column(String(9), default="#607D8B")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    __table_args__ = (CheckConstraint("kind IN ('goods','services')", name="kind"),)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # fold(name): lower-case, no accents; its index answers "name starts with ..." searches.
+    search_name: Mapped[str] = mapped_column(String(120), index=True, default="")
+    brand: Mapped[str] = mapped_column(String(64), default="")
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    sale_mode: Mapped[str] = mapped_column(String(8))  # unit | weight | volume | service
+    uom: Mapped[str] = mapped_column(String(8))  # unit | ml | l | gal | g | kg | lb
+    price: Mapped[int] = mapped_column(Integer)  # minor units per uom, tax included
+    cost: Mapped[int] = mapped_column(Integer, default=0)  # minor units per uom
+    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
+    stock: Mapped[int] = mapped_column(Integer, default=0)  # base sub-units; = SUM(ledger)
+    low_stock: Mapped[int] = mapped_column(Integer, default=0)  # base sub-units
+    image_path: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category | None] = relationship(lazy="joined")
+    barcodes: Mapped[list[Barcode]] = relationship(back_populates="product", cascade="all, delete-orphan",
+                                                   order_by="Barcode.id")
+    __table_args__ = (
+        CheckConstraint("sale_mode IN ('unit','weight','volume','service')", name="sale_mode"),
+        CheckConstraint("uom IN ('unit','ml','l','gal','g','kg','lb')", name="uom"),
+        CheckConstraint("price >= 0", name="price"),
+        CheckConstraint("cost >= 0", name="cost"),
+        CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate"),
+        CheckConstraint("low_stock >= 0", name="low_stock"),
+    )
+
+
+@event.listens_for(Product, "before_insert")
+@event.listens_for(Product, "before_update")
+def _fold_name(_mapper, _connection, product: Product) -> None:  # noqa: ANN001
+    product.search_name = fold(product.name or "")
+
+
+class Barcode(Base):
+    __tablename__ = "barcodes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # normalised look-up key
+    product: Mapped[Product] = relationship(back_populates="barcodes")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # cashier | manager | admin
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (CheckConstraint("role IN ('cashier','manager','admin')", name="role"),)
+
+
+class AuthEvent(Base):
+    """Every login, failed PIN, lock and unlock."""
+
+    __tablename__ = "auth_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    event: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Sale(Base):
+    __tablename__ = "sales"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)  # consecutive, gap-free
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="completed")
+    subtotal: Mapped[int] = mapped_column(Integer)
+    tax_total: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    change_total: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+
+    user: Mapped[User] = relationship(lazy="joined")
+    lines: Mapped[list[SaleLine]] = relationship(back_populates="sale", order_by="SaleLine.position")
+    payments: Mapped[list[SalePayment]] = relationship(back_populates="sale", order_by="SalePayment.id")
+    taxes: Mapped[list[SaleTax]] = relationship(order_by="SaleTax.rate_bp")
+    __table_args__ = (
+        CheckConstraint("number > 0", name="number"),
+        CheckConstraint("status IN ('completed','voided')", name="status"),
+    )
+
+
+class SaleLine(Base):
+    """A snapshot: later catalog edits never change a sold line."""
+
+    __tablename__ = "sale_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
+    sale_mode: Mapped[str] = mapped_column(String(8))
+    uom: Mapped[str] = mapped_column(String(8))
+    unit_price: Mapped[int] = mapped_column(Integer)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)  # base sub-units
+    line_total: Mapped[int] = mapped_column(Integer)
+    tax_amount: Mapped[int] = mapped_column(Integer)
+    entry: Mapped[str] = mapped_column(String(12), default="count")
+    sale: Mapped[Sale] = relationship(back_populates="lines")
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),)
+
+
+class SaleTax(Base):
+    __tablename__ = "sale_taxes"
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), primary_key=True)
+    rate_bp: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gross: Mapped[int] = mapped_column(Integer)
+    tax: Mapped[int] = mapped_column(Integer)
+
+
+class SalePayment(Base):
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    method: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(Integer)
+    tendered: Mapped[int] = mapped_column(Integer)
+    change: Mapped[int] = mapped_column(Integer, default=0)
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    sale: Mapped[Sale] = relationship(back_populates="payments")
+    __table_args__ = (
+        CheckConstraint("method IN ('cash','card','qr')", name="method"),
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint("change >= 0", name="change"),
+    )
+
+
+class StockMovement(Base):
+    """The stock ledger. A trigger adds each row's quantity to products.stock, so a
+    product's stock always equals the sum of its movements."""
+
+    __tablename__ = "stock_movements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)  # signed base sub-units
+    reason: Mapped[str] = mapped_column(String(12))  # sale | return | restock | adjustment | count
+    detail: Mapped[str] = mapped_column(String(64), default="")  # e.g. breakage, expired
+    reference: Mapped[str] = mapped_column(String(64), default="")  # sale number, delivery note
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), index=True)
+    unit_cost: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    __table_args__ = (
+        CheckConstraint("reason IN ('sale','return','restock','adjustment','count')", name="reason"),
+        CheckConstraint("quantity <> 0", name="quantity"),
+        Index("ix_stock_movements_product_time", "product_id", "created_at"),
+    )
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class PrintJob(Base):
+    """Durable print queue: a job is stored before it is sent."""
+
+    __tablename__ = "print_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # receipt | copy | test
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)  # pending | printed | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    printed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,1 @@
+"""Device adapters (printer, scale, scanner, drawer, GPIO) and their byte-exact simulators."""

@@ -1,0 +1,162 @@
+"""Render the receipt model to ESC/POS bytes with python-escpos.
+
+The job is built on a ``Dummy`` printer (nothing is sent here), so it can be stored in
+the print queue before it goes to the real connection. Text is encoded in one code
+page chosen in the config (CP850 by default: it has every Spanish letter, upper- and
+lower-case accents included), selected once with ``ESC t``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass
+
+from escpos.printer import Dummy
+
+from kiosk.core.cart import LineEntry
+from kiosk.core.payments import method_label
+from kiosk.core.receipt import Receipt
+from kiosk.formatting import format_quantity, format_rate, format_unit_price
+from kiosk.i18n import _, format_datetime, format_money
+
+
+@dataclass(frozen=True)
+class ReceiptLayout:
+    columns: int = 48
+    codepage: str = "CP850"
+    profile: str = "default"
+    sale_code: str = "code128"  # qr | code128 | none
+    cut: bool = True
+    drawer_pin: int | None = None  # 2 or 5: kick the drawer at the start of the job
+
+
+def _two_columns(left: str, right: str, width: int) -> list[str]:
+    """Left text and right-aligned amount on one line, wrapping the left side."""
+    room = width - len(right) - 1
+    if room < 8:
+        return [left[:width], right.rjust(width)]
+    out = []
+    while len(left) > room:
+        cut = left.rfind(" ", 0, room + 1)
+        cut = cut if cut > 0 else room
+        out.append(left[:cut])
+        left = left[cut:].lstrip()
+    out.append(left.ljust(room) + " " + right)
+    return out
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, current = text.split(), [], ""
+    for word in words:
+        while len(word) > width:
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if not current:
+            current = word
+        elif len(current) + 1 + len(word) <= width:
+            current += " " + word
+        else:
+            lines.append(current)
+            current = word
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def receipt_text_lines(receipt: Receipt, width: int) -> list[str]:
+    """The body of the receipt as plain lines of ``width`` characters (also used by
+    the history screen's preview)."""
+    rule = "-" * width
+    out = [rule]
+    out += _two_columns(_("Sale {reference}").format(reference=receipt.reference),
+                        format_datetime(receipt.issued_at), width)
+    out.append(_("Cashier: {name}").format(name=receipt.cashier)[:width])
+    out.append(rule)
+    for line in receipt.lines:
+        out += _wrap(line.name, width)
+        detail = f"  {format_quantity(line.quantity, line.uom)}"
+        if line.entry is LineEntry.AMOUNT:
+            detail += f" ({format_unit_price(line.unit_price, line.uom)})"
+        else:
+            detail += f" x {format_unit_price(line.unit_price, line.uom)}"
+        if line.entry is LineEntry.MANUAL_WEIGHT:
+            detail += " " + _("(manual weight)")
+        out += _two_columns(detail, format_money(line.total), width)
+    out.append(rule)
+    out += _two_columns(_("Subtotal"), format_money(receipt.subtotal), width)
+    for t in receipt.taxes:
+        if t.rate_bp:
+            label = _("Tax {rate} (base {base})").format(rate=format_rate(t.rate_bp), base=format_money(t.net))
+            out += _two_columns(label, format_money(t.tax), width)
+    return out
+
+
+def print_barcode(p: Dummy, code: str, kind: str) -> None:
+    """The printer's own barcode command (``GS k``). python-escpos 3.1 prints a notice
+    to stdout here, which would corrupt ``kiosk-admin ... --json`` output: swallow it.
+    For CODE128 the "{B" prefix selects code set B."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        p.barcode(code, kind, height=64, width=2, pos="BELOW", function_type="B")
+
+
+def render_receipt(receipt: Receipt, layout: ReceiptLayout = ReceiptLayout()) -> bytes:
+    p = Dummy(profile=layout.profile)
+    w = layout.columns
+    p.hw("INIT")
+    p.charcode(layout.codepage)
+    if layout.drawer_pin in (2, 5):
+        p.cashdraw(layout.drawer_pin)
+    p.set(align="center", bold=True, double_height=True, double_width=True)
+    for line in _wrap(receipt.shop.name, w // 2):
+        p.text(line + "\n")
+    p.set(align="center", normal_textsize=True)
+    tax_id = receipt.shop.tax_id and _("Tax ID: {tax_id}").format(tax_id=receipt.shop.tax_id)
+    phone = receipt.shop.phone and _("Tel. {phone}").format(phone=receipt.shop.phone)
+    for extra in (receipt.shop.address, tax_id, phone):
+        if extra:
+            for line in _wrap(extra, w):
+                p.text(line + "\n")
+    if receipt.copy:
+        p.set(align="center", bold=True, double_height=True)
+        p.text("*** " + _("COPY") + " ***\n")
+        p.set(align="center", normal_textsize=True)
+    if receipt.status != "completed":
+        p.set(align="center", bold=True)
+        p.text("*** " + _("VOIDED") + " ***\n")
+    p.set(align="left", normal_textsize=True)
+    p.text("\n".join(receipt_text_lines(receipt, w)) + "\n")
+    p.set(align="left", bold=True, double_height=True)
+    for line in _two_columns(_("TOTAL"), format_money(receipt.total), w):
+        p.text(line + "\n")
+    p.set(align="left", normal_textsize=True)
+    for pay in receipt.payments:
+        label = method_label(pay.method)
+        if pay.reference:
+            label += f" ({pay.reference})"
+        for line in _two_columns(label, format_money(pay.tendered), w):
+            p.text(line + "\n")
+    if receipt.change:
+        p.set(align="left", bold=True)
+        for line in _two_columns(_("Change"), format_money(receipt.change), w):
+            p.text(line + "\n")
+        p.set(align="left", normal_textsize=True)
+    p.text("\n")
+    p.set(align="center")
+    if layout.sale_code == "code128":
+        print_barcode(p, "{B" + receipt.reference, "CODE128")
+    elif layout.sale_code == "qr":
+        p.qr(receipt.reference, native=True, size=6)
+        p.text(receipt.reference + "\n")
+    if receipt.shop.footer:
+        p.text("\n")
+        for line in _wrap(receipt.shop.footer, w):
+            p.text(line + "\n")
+    if layout.cut:
+        p.cut()
+    else:
+        p.text("\n\n\n")
+    return p.output

@@ -1,0 +1,85 @@
+"""Composition root: settings -> database (migrated) -> services. The UI, kiosk-admin
+and the tests all build the application here and nowhere else."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from db.engine import Database
+from db.migrate import MigrationResult, migrate
+from hardware import printer_conn
+from hardware.escpos_receipt import ReceiptLayout
+from kiosk import formatting, i18n
+from kiosk.config import Settings
+from kiosk.core.receipt import ShopInfo
+from kiosk.services.catalog import CatalogService
+from kiosk.services.printing import PrintQueue, Sender
+from kiosk.services.receipts import ReceiptService
+from kiosk.services.sales import SalesService
+from kiosk.services.till import TillService
+from kiosk.services.users import UserService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    catalog: CatalogService
+    sales: SalesService
+    users: UserService
+    receipts: ReceiptService
+    printing: PrintQueue
+    till: TillService
+    migration: MigrationResult | None = None
+
+    @property
+    def state_dir(self) -> Path:
+        return self.settings.state_dir
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def apply_locale(settings: Settings) -> None:
+    i18n.configure(language=settings.locale.language, locale=settings.locale.formats,
+                   money=settings.currency.money_format())
+    formatting.set_timezone(settings.locale.timezone)
+
+
+def state_path(settings: Settings, *parts: str) -> Path:
+    path = settings.state_dir.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def receipt_layout(settings: Settings) -> ReceiptLayout:
+    p = settings.printer
+    return ReceiptLayout(columns=p.line_columns, codepage=p.codepage.upper(), profile=p.profile,
+                         sale_code=p.sale_code, cut=p.cut)
+
+
+def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | None = None) -> Services:
+    apply_locale(settings)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_path)
+    migration = migrate(db, backup_dir=state_path(settings, "backups")) if run_migrations else None
+    catalog = CatalogService(db)
+    sales = SalesService(db, currency=settings.currency.code, out_of_stock=settings.sales.out_of_stock)
+    sec = settings.security
+    users = UserService(db, default_admin_pin=sec.default_admin_pin, min_length=sec.pin_min_length,
+                        max_length=sec.pin_max_length, free_attempts=sec.free_attempts,
+                        lockout_base_s=sec.lockout_base_s, lockout_max_s=sec.lockout_max_s)
+    if run_migrations:
+        users.ensure_default_admin()
+    shop = ShopInfo(**settings.shop.model_dump())
+    receipts = ReceiptService(sales, shop)
+    if sender is None:
+        sender = partial(printer_conn.send, settings.printer.url, timeout=settings.printer.timeout_s)
+    printing = PrintQueue(db, sender, receipt_layout(settings))
+    till = TillService(catalog, sales, receipts, printing)
+    return Services(settings, db, catalog, sales, users, receipts, printing, till, migration)

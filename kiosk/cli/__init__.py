@@ -1,0 +1,1 @@
+"""kiosk-admin: the technician's and manager's command line."""

@@ -1,0 +1,41 @@
+"""kiosk-admin bench: performance figures as one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from kiosk import bench
+from kiosk.cli.common import EXIT_OK, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure performance on a temporary database and print the figures")
+    p.add_argument("--products", type=int, default=100_000, help="catalog size (default 100000)")
+    p.add_argument("--sales", type=int, default=1000, help="sales written before measuring memory")
+    p.add_argument("--only", help="comma-separated probe names to run")
+    p.add_argument("--skip", help="comma-separated probe names to leave out")
+    p.add_argument("--json", action="store_true", help="print JSON only")
+    p.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    only = set(args.only.split(",")) if args.only else None
+    skip = set(args.skip.split(",")) if args.skip else None
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
+        ctx = bench.BenchContext(products=args.products, workdir=Path(tmp), options={"sales": args.sales})
+        progress = None if args.json else (lambda name: print(f"running {name} ...", file=sys.stderr))
+        try:
+            results = bench.run(ctx, only, skip, progress)
+        finally:
+            app = ctx.shared.get("app")
+            if app is not None:
+                app.close()
+    if args.json:
+        print_json(results)
+    else:
+        for key, value in results.items():
+            print(f"{key:28} {value}")
+    return EXIT_OK

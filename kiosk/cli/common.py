@@ -1,0 +1,65 @@
+"""Helpers every kiosk-admin command uses: loading settings and services, printing
+tables and JSON, and turning domain errors into one clear line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from kiosk.app_factory import Services, apply_locale, build
+from kiosk.config import Settings, load_settings
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def settings(args: argparse.Namespace) -> Settings:
+    s = load_settings(getattr(args, "config", None))
+    apply_locale(s)
+    return s
+
+
+def services(args: argparse.Namespace, **kwargs: Any) -> Services:
+    return build(settings(args), **kwargs)
+
+
+def _default(o: Any) -> Any:
+    if is_dataclass(o):
+        return asdict(o)
+    if isinstance(o, (datetime, date)):
+        return o.isoformat()
+    if isinstance(o, Decimal):
+        return str(o)
+    if isinstance(o, Enum):
+        return o.value
+    if isinstance(o, Path):
+        return str(o)
+    if isinstance(o, bytes):
+        return o.hex()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, default=_default, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> None:
+    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        parts = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)]
+        print("  ".join(parts).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))

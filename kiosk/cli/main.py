@@ -1,0 +1,56 @@
+"""Entry point of ``kiosk-admin``. Each command group lives in its own module with a
+``register(subparsers)`` function; commands call services, never SQL or widgets."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from kiosk import __version__
+from kiosk.cli.common import EXIT_FAIL, EXIT_USAGE, CommandError
+from kiosk.config import ConfigError
+from kiosk.core.errors import DomainError
+
+COMMAND_MODULES = [
+    "kiosk.cli.db_commands",
+    "kiosk.cli.sales_commands",
+    "kiosk.cli.bench_command",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk-admin", description="Point-of-sale kiosk administration")
+    parser.add_argument("--config", metavar="PATH",
+                        help="configuration file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log more detail")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except (DomainError, CommandError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

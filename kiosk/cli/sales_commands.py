@@ -1,0 +1,81 @@
+"""kiosk-admin sales list | show"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from kiosk.cli.common import EXIT_OK, CommandError, print_json, print_table, services
+from kiosk.core.payments import method_label
+from kiosk.formatting import format_quantity, format_unit_price, local_day_bounds
+from kiosk.i18n import format_money
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sales", help="sale history")
+    ssub = p.add_subparsers(dest="sales_command", metavar="ACTION", required=True)
+    ls = ssub.add_parser("list", help="list sales (today by default)")
+    ls.add_argument("--date", type=date.fromisoformat, help="a day, YYYY-MM-DD")
+    ls.add_argument("--from", dest="start", type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    ls.add_argument("--to", dest="end", type=date.fromisoformat, help="last day, YYYY-MM-DD")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+    sh = ssub.add_parser("show", help="one sale in detail")
+    sh.add_argument("number", type=int)
+    sh.add_argument("--json", action="store_true")
+    sh.set_defaults(func=cmd_show)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    app = services(args)
+    first = args.start or args.date or date.today()
+    last = args.end or args.date or (args.start and date.today()) or first
+    if last < first:
+        raise CommandError("--to is before --from")
+    start, _ = local_day_bounds(first)
+    _, end = local_day_bounds(last)
+    sales = app.sales.history(start, end, limit=100_000)
+    if args.json:
+        print_json([{"number": s.number, "time": s.created_at, "cashier": s.cashier,
+                     "methods": list(s.methods), "total_minor": s.total, "status": s.status} for s in sales])
+    else:
+        rows = [(s.number, s.created_at.strftime("%Y-%m-%d %H:%M"), s.cashier,
+                 ", ".join(method_label(m) for m in s.methods), format_money(s.total), s.status)
+                for s in sales]
+        print_table(["#", "time", "cashier", "paid by", "total", "status"], rows, right=(0, 4))
+        print(f"{len(sales)} sales, {format_money(sum(s.total for s in sales if s.status == 'completed'))}")
+    app.close()
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    app = services(args)
+    d = app.sales.detail(number=args.number)
+    if args.json:
+        print_json({
+            "number": d.number, "time": d.summary.created_at, "cashier": d.summary.cashier,
+            "status": d.summary.status, "total_minor": d.total, "subtotal_minor": d.subtotal,
+            "tax_minor": d.tax_total, "change_minor": d.change,
+            "lines": [{"sku": ln.sku, "name": ln.name, "quantity_base": ln.quantity, "uom": ln.uom,
+                       "unit_price_minor": ln.unit_price, "total_minor": ln.total, "tax_rate_bp": ln.tax_rate_bp,
+                       "entry": ln.entry} for ln in d.lines],
+            "payments": [{"method": p.method, "amount_minor": p.amount, "tendered_minor": p.tendered,
+                          "change_minor": p.change, "reference": p.reference} for p in d.payments],
+            "taxes": [{"rate_bp": t.rate_bp, "gross_minor": t.gross, "tax_minor": t.tax} for t in d.taxes],
+        })
+    else:
+        s = d.summary
+        print(f"Sale #{s.number}  {s.created_at:%Y-%m-%d %H:%M}  {s.cashier}  [{s.status}]")
+        print_table(["sku", "product", "quantity", "price", "total"],
+                    [(ln.sku, ln.name, format_quantity(ln.quantity, ln.uom),
+                      format_unit_price(ln.unit_price, ln.uom), format_money(ln.total)) for ln in d.lines],
+                    right=(2, 3, 4))
+        print(f"subtotal {format_money(d.subtotal)}  tax {format_money(d.tax_total)}  "
+              f"total {format_money(d.total)}")
+        for p in d.payments:
+            ref = f" ref {p.reference}" if p.reference else ""
+            change = f", change {format_money(p.change)}" if p.change else ""
+            print(f"  {method_label(p.method)}: {format_money(p.amount)} "
+                  f"(tendered {format_money(p.tendered)}{change}){ref}")
+    app.close()
+    return EXIT_OK

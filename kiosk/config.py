@@ -1,0 +1,370 @@
+"""Configuration: one TOML file validated at start-up into typed settings.
+
+Which file: ``--config PATH``, else ``$KIOSK_CONFIG``, else ``/etc/kiosk/kiosk.toml``
+if it exists, else the built-in defaults. Where mutable state lives (database,
+images, print queue, reports, backups): ``$STATE_DIRECTORY`` (set by systemd), else
+``[paths] state_dir``, else ``$XDG_DATA_HOME/kiosk`` (``~/.local/share/kiosk``).
+
+A bad value stops start-up with a message naming the key and the expected form;
+an unknown key (usually a typo) is an error too, with the closest known key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kiosk.i18n import N_, MoneyFormat, translate
+
+DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ShopSettings(Section):
+    name: str = Field("Tienda Demo", min_length=1, max_length=64)
+    address: str = Field("", max_length=200)
+    tax_id: str = Field("", max_length=32)
+    phone: str = Field("", max_length=32)
+    footer: str = Field("¡Gracias por su compra!", max_length=200)
+
+
+DEFAULT_NOTES = {
+    "COP": [2000, 5000, 10000, 20000, 50000, 100000],
+}
+
+
+class CurrencySettings(Section):
+    code: str = Field("USD", pattern=r"^[A-Z]{3}$", description="a three-letter ISO code such as USD or COP")
+    decimals: Literal[0, 2] = 2
+    symbol: str = Field("$", min_length=1, max_length=4)
+    # Quick buttons on the cash keypad, in major units (notes and coins customers hand over).
+    cash_notes: list[int] = Field(default_factory=list)
+
+    @field_validator("cash_notes")
+    @classmethod
+    def _positive_notes(cls, v: list[int]) -> list[int]:
+        if any(n <= 0 for n in v):
+            raise ValueError("every note must be a positive whole number")
+        return v
+
+    def notes(self) -> list[int]:
+        """Quick-tender notes in minor units."""
+        major = self.cash_notes or DEFAULT_NOTES.get(self.code, [1, 5, 10, 20, 50, 100])
+        return [n * 10**self.decimals for n in major]
+
+    def money_format(self) -> MoneyFormat:
+        return MoneyFormat(self.code, self.decimals, self.symbol)
+
+
+class LocaleSettings(Section):
+    language: Literal["es", "en"] = "es"
+    # Babel locale for numbers and dates, e.g. "es", "es_CO", "en_US".
+    formats: str = Field("es", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$",
+                         description='a locale such as "es", "es_CO" or "en_US"')
+    timezone: str = Field("", description='an IANA zone such as "America/Bogota"; empty: the system zone')
+
+    @field_validator("formats")
+    @classmethod
+    def _known_locale(cls, v: str) -> str:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(v)
+        except (UnknownLocaleError, ValueError):
+            raise ValueError(f"unknown locale {v!r}") from None
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        if v:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+
+class TaxSettings(Section):
+    # Percentages offered in the product editor; prices are tax-inclusive.
+    rates: list[Decimal] = Field(default_factory=lambda: [Decimal(0), Decimal(5), Decimal(19)])
+    default_rate: Decimal = Decimal(0)
+
+    @field_validator("rates")
+    @classmethod
+    def _rates_in_range(cls, v: list[Decimal]) -> list[Decimal]:
+        for r in v:
+            if r < 0 or r > 100 or r != r.quantize(Decimal("0.01")):
+                raise ValueError("rates are percentages between 0 and 100 with at most two decimals")
+        if not v:
+            raise ValueError("at least one rate is needed")
+        return v
+
+    @model_validator(mode="after")
+    def _default_is_a_rate(self) -> TaxSettings:
+        if self.default_rate not in self.rates:
+            raise ValueError(f"default_rate {self.default_rate} must be one of rates {[str(r) for r in self.rates]}")
+        return self
+
+    def rates_bp(self) -> list[int]:
+        return [int(r * 100) for r in self.rates]
+
+    @property
+    def default_rate_bp(self) -> int:
+        return int(self.default_rate * 100)
+
+
+class SecuritySettings(Section):
+    default_admin_pin: str = Field("000000", pattern=r"^\d{4,8}$", description="4 to 8 digits in quotes")
+    pin_min_length: int = Field(4, ge=4, le=8)
+    pin_max_length: int = Field(8, ge=4, le=12)
+    free_attempts: int = Field(5, ge=1, le=20)  # wrong PINs allowed before waits start
+    lockout_base_s: int = Field(30, ge=1, le=3600)  # first wait; doubles with each further failure
+    lockout_max_s: int = Field(900, ge=1, le=86400)
+    idle_lock_s: int = Field(300, ge=0, le=86400)  # 0: never lock by itself
+
+    @model_validator(mode="after")
+    def _lengths(self) -> SecuritySettings:
+        if self.pin_min_length > self.pin_max_length:
+            raise ValueError("pin_min_length must not exceed pin_max_length")
+        if not self.pin_min_length <= len(self.default_admin_pin) <= self.pin_max_length:
+            raise ValueError("default_admin_pin length must be within pin_min_length..pin_max_length")
+        return self
+
+
+class SalesSettings(Section):
+    # What to do when a sale would take stock below zero: allow it and warn, or refuse.
+    out_of_stock: Literal["warn", "refuse"] = "warn"
+
+
+class PathsSettings(Section):
+    state_dir: Path | None = None
+
+
+class PrinterSettings(Section):
+    # "none", "tcp://host:9100", "file:///dev/usb/lp0", "serial:///dev/ttyUSB0?baudrate=19200",
+    # "usb://04b8:0202"
+    url: str = "none"
+    profile: str = "default"
+    paper_width_mm: Literal[58, 80] = 80
+    columns: Literal[32, 42, 48] | None = None
+    codepage: str = Field("CP850", pattern=r"^(CP|cp)\d{3,4}$|^ISO_8859-\d+$",
+                          description='a code page such as "CP850" or "CP858"')
+    sale_code: Literal["qr", "code128", "none"] = "code128"
+    cut: bool = True
+    timeout_s: float = Field(5.0, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _url_form(cls, v: str) -> str:
+        from kiosk.printer_url import parse_printer_url
+
+        parse_printer_url(v)  # raises ValueError with the accepted forms
+        return v
+
+    @property
+    def line_columns(self) -> int:
+        return self.columns or (32 if self.paper_width_mm == 58 else 48)
+
+
+class UiSettings(Section):
+    fullscreen: bool = True
+    width: int = Field(800, ge=320, le=7680)
+    height: int = Field(480, ge=240, le=4320)
+    theme: Literal["day", "night"] = "day"
+
+
+class Settings(Section):
+    shop: ShopSettings = ShopSettings()
+    currency: CurrencySettings = CurrencySettings()
+    locale: LocaleSettings = LocaleSettings()
+    tax: TaxSettings = TaxSettings()
+    security: SecuritySettings = SecuritySettings()
+    sales: SalesSettings = SalesSettings()
+    paths: PathsSettings = PathsSettings()
+    printer: PrinterSettings = PrinterSettings()
+    ui: UiSettings = UiSettings()
+
+    # Not read from the file: where it came from and the resolved state directory.
+    source: Path | None = Field(None, exclude=True)
+    state_dir: Path = Field(Path("."), exclude=True)
+
+    @property
+    def database_path(self) -> Path:
+        return self.state_dir / "kiosk.db"
+
+
+# --- errors -----------------------------------------------------------------------
+
+class ConfigError(Exception):
+    """Invalid configuration. ``problems`` holds ``(key, message)`` pairs."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        super().__init__(self.message("en"))
+
+    def message(self, language: str | None = None) -> str:
+        head = translate(N_("Invalid configuration in {source}:"), language).format(source=self.source)
+        return "\n".join([head] + [f"  {key}: {msg}" for key, msg in self.problems])
+
+    def __str__(self) -> str:
+        return self.message()
+
+
+_EXPECT = {
+    "missing": N_("is required"),
+    "extra_forbidden": N_("is not a known setting"),
+    "int_type": N_("expected a whole number"),
+    "int_parsing": N_("expected a whole number"),
+    "int_from_float": N_("expected a whole number"),
+    "bool_type": N_("expected true or false"),
+    "bool_parsing": N_("expected true or false"),
+    "string_type": N_("expected text in quotes"),
+    "float_type": N_("expected a number"),
+    "float_parsing": N_("expected a number"),
+    "decimal_type": N_("expected a number"),
+    "decimal_parsing": N_("expected a number"),
+    "list_type": N_("expected a list in square brackets"),
+    "model_type": N_("expected a section"),
+    "dict_type": N_("expected a section"),
+    "literal_error": N_("expected one of {expected}"),
+    "greater_than_equal": N_("expected a number greater than or equal to {ge}"),
+    "greater_than": N_("expected a number greater than {gt}"),
+    "less_than_equal": N_("expected a number less than or equal to {le}"),
+    "less_than": N_("expected a number less than {lt}"),
+    "string_too_short": N_("expected at least {min_length} characters"),
+    "string_too_long": N_("expected at most {max_length} characters"),
+    "string_pattern_mismatch": N_("expected {description}"),
+    "path_type": N_("expected a path in quotes"),
+}
+
+
+def _describe(model: type[BaseModel], loc: tuple) -> tuple[str, type[BaseModel] | None, str | None]:
+    """Dotted key for ``loc``, the model that owns the last part and the field's description."""
+    owner: type[BaseModel] | None = model
+    description = None
+    for part in loc:
+        if owner is None or not isinstance(part, str):
+            owner = None
+            continue
+        field = owner.model_fields.get(part)
+        if field is None:
+            return ".".join(str(p) for p in loc), owner, None
+        description = field.description
+        ann = field.annotation
+        owner = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return ".".join(str(p) for p in loc), owner, description
+
+
+def _format_errors(exc: ValidationError, language: str | None) -> list[tuple[str, str]]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        etype = err["type"]
+        ctx = dict(err.get("ctx") or {})
+        parent_loc = loc[:-1]
+        key, _, description = _describe(Settings, loc)
+        if etype == "value_error":
+            text = str(ctx.get("error", err["msg"]))
+        elif etype == "extra_forbidden":
+            _, parent, _ = _describe(Settings, parent_loc) if parent_loc else ("", Settings, None)
+            text = translate(_EXPECT[etype], language)
+            if parent is not None:
+                close = difflib.get_close_matches(str(loc[-1]), list(parent.model_fields), n=1)
+                if close:
+                    text += " — " + translate(N_("did you mean {key}?"), language).format(key=close[0])
+        elif etype in _EXPECT:
+            ctx.setdefault("description", description or ctx.get("pattern", ""))
+            try:
+                text = translate(_EXPECT[etype], language).format(**ctx)
+            except (KeyError, IndexError):
+                text = err["msg"]
+        else:
+            text = err["msg"]
+        if "input" in err and etype not in ("missing", "model_type", "dict_type"):
+            shown = err["input"]
+            if not isinstance(shown, (dict, list)):
+                text += " " + translate(N_("(got {value})"), language).format(value=repr(shown))
+        if parent_loc:
+            section_key = f"[{'.'.join(str(p) for p in parent_loc)}] {loc[-1]}"
+        elif loc and loc[0] in Settings.model_fields and etype != "extra_forbidden":
+            section_key = f"[{loc[0]}]"
+        else:
+            section_key = key
+        problems.append((section_key, text))
+    return problems
+
+
+# --- loading ----------------------------------------------------------------------
+
+def config_path(cli_path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Path | None:
+    env = os.environ if env is None else env
+    if cli_path:
+        return Path(cli_path)
+    if env.get("KIOSK_CONFIG"):
+        return Path(env["KIOSK_CONFIG"])
+    if DEFAULT_CONFIG_PATH.exists():
+        return DEFAULT_CONFIG_PATH
+    return None
+
+
+def default_state_dir(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".local" / "share")
+    return Path(base) / "kiosk"
+
+
+def resolve_state_dir(settings_dir: Path | None, env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get("STATE_DIRECTORY"):
+        # systemd may pass several directories separated by ":"; ours is the first.
+        return Path(env["STATE_DIRECTORY"].split(":")[0])
+    if settings_dir is not None:
+        return settings_dir
+    return default_state_dir(env)
+
+
+def parse_settings(data: Mapping[str, Any], source: str = "<defaults>", language: str | None = None) -> Settings:
+    try:
+        return Settings.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ConfigError(source, _format_errors(exc, language)) from None
+
+
+def load_settings(cli_path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, Any] | None = None, language: str | None = None) -> Settings:
+    """Find, read and validate the configuration; raise ConfigError on any problem."""
+    env = os.environ if env is None else env
+    path = config_path(cli_path, env)
+    data: dict[str, Any] = {}
+    source = "<defaults>"
+    if path is not None:
+        source = str(path)
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(source, [("-", translate(N_("file not found"), language))]) from None
+        except PermissionError:
+            raise ConfigError(source, [("-", translate(N_("permission denied"), language))]) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(source, [("-", translate(N_("not valid TOML: {error}"), language).format(error=exc))]) from None
+    for section, values in (overrides or {}).items():
+        merged = dict(data.get(section, {}))
+        merged.update(values)
+        data[section] = merged
+    settings = parse_settings(data, source, language)
+    state_dir = resolve_state_dir(settings.paths.state_dir, env)
+    return settings.model_copy(update={"source": path, "state_dir": state_dir})

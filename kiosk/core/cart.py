@@ -1,0 +1,217 @@
+"""The cart being rung up: lines, quantities and totals. Pure, in memory; the sale
+service turns it into a sale in one database transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from kiosk.core import tax as taxes
+from kiosk.core.catalog import ProductRef, ScanMatch
+from kiosk.core.errors import (
+    AmountTooLarge,
+    EmptyCart,
+    InvalidQuantity,
+    LineNotFound,
+    ProductInactive,
+    QuantityRequired,
+    QuantityTooLarge,
+    UnknownBarcode,
+)
+from kiosk.core.pricing import MAX_LINE_AMOUNT, line_total, quantity_for_amount
+from kiosk.core.units import MAX_LINE_QUANTITY, SYMBOL, from_base
+
+
+class LineEntry(StrEnum):
+    """How a line's quantity was obtained (shown on screen and on the receipt)."""
+
+    COUNT = "count"  # unit items: tapped, scanned or typed
+    QUANTITY = "quantity"  # bulk, by quantity ("500 ml")
+    AMOUNT = "amount"  # bulk, by amount ("$5 of ...")
+    SCALE = "scale"  # stable net weight from the scale
+    MANUAL_WEIGHT = "manual"  # weight typed by hand (no scale)
+    LABEL = "label"  # weight/price barcode printed by a scale
+
+
+@dataclass(frozen=True)
+class CartLine:
+    id: int
+    product: ProductRef
+    quantity: int  # base sub-units
+    entry: LineEntry = LineEntry.COUNT
+    fixed_total: int | None = None  # by-amount and price-label lines charge exactly this
+    tare: int = 0  # grams of container subtracted (scale lines, informative)
+
+    @property
+    def total(self) -> int:
+        if self.fixed_total is not None:
+            return self.fixed_total
+        return line_total(self.quantity, self.product.price, self.product.uom)
+
+    @property
+    def manual(self) -> bool:
+        return self.entry is LineEntry.MANUAL_WEIGHT
+
+
+def check_quantity(product: ProductRef, quantity: int) -> None:
+    if quantity <= 0:
+        raise InvalidQuantity(quantity=quantity)
+    maximum = MAX_LINE_QUANTITY[product.base_unit]
+    if quantity > maximum:
+        raise QuantityTooLarge(quantity=quantity, name=product.name,
+                               maximum=f"{from_base(maximum, product.uom):f} {SYMBOL[product.uom]}")
+
+
+class Cart:
+    def __init__(self) -> None:
+        self._lines: list[CartLine] = []
+        self._next_id = 1
+
+    # --- reading -------------------------------------------------------------------
+    @property
+    def lines(self) -> tuple[CartLine, ...]:
+        return tuple(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self._lines
+
+    def line(self, line_id: int) -> CartLine:
+        for line in self._lines:
+            if line.id == line_id:
+                return line
+        raise LineNotFound(line_id=line_id)
+
+    @property
+    def total(self) -> int:
+        return sum(line.total for line in self._lines)
+
+    def tax_breakdown(self) -> list[taxes.TaxLine]:
+        return taxes.breakdown((line.product.tax_rate_bp, line.total) for line in self._lines)
+
+    @property
+    def tax(self) -> int:
+        return sum(t.tax for t in self.tax_breakdown())
+
+    @property
+    def subtotal(self) -> int:
+        """Total before tax (prices are tax-inclusive)."""
+        return self.total - self.tax
+
+    def require_items(self) -> None:
+        if self.is_empty:
+            raise EmptyCart()
+
+    # --- changing ------------------------------------------------------------------
+    def _new_line(self, **fields) -> CartLine:
+        line = CartLine(id=self._next_id, **fields)
+        if line.total > MAX_LINE_AMOUNT:
+            raise AmountTooLarge(amount_minor=line.total)
+        self._next_id += 1
+        self._lines.append(line)
+        return line
+
+    def _replace(self, line_id: int, **changes) -> CartLine:
+        for i, line in enumerate(self._lines):
+            if line.id == line_id:
+                new = replace(line, **changes)
+                if new.total > MAX_LINE_AMOUNT:
+                    raise AmountTooLarge(amount_minor=new.total)
+                self._lines[i] = new
+                return new
+        raise LineNotFound(line_id=line_id)
+
+    def add(self, product: ProductRef, quantity: int | None = None,
+            entry: LineEntry | None = None, fixed_total: int | None = None,
+            tare: int = 0) -> CartLine:
+        """Add a product. Unit items and services default to one and merge into the
+        product's existing line; bulk goods need a quantity and always get their own
+        line (two bottles filled separately are two lines)."""
+        if not product.active:
+            raise ProductInactive(name=product.name)
+        if quantity is None:
+            if product.bulk:
+                raise QuantityRequired(name=product.name)
+            quantity = 1
+        entry = entry or (LineEntry.QUANTITY if product.bulk else LineEntry.COUNT)
+        check_quantity(product, quantity)
+        if entry is LineEntry.COUNT and not product.bulk:
+            for line in self._lines:
+                if line.product.id == product.id and line.entry is LineEntry.COUNT:
+                    new_quantity = line.quantity + quantity
+                    check_quantity(product, new_quantity)
+                    return self._replace(line.id, quantity=new_quantity, product=product)
+        return self._new_line(product=product, quantity=quantity, entry=entry,
+                              fixed_total=fixed_total, tare=tare)
+
+    def add_amount(self, product: ProductRef, amount: int, *, resolution: int = 1) -> CartLine:
+        """Sell a bulk product by amount: the line charges exactly ``amount``."""
+        quantity = quantity_for_amount(amount, product.price, product.uom,
+                                       name=product.name, resolution=resolution)
+        return self.add(product, quantity, LineEntry.AMOUNT, fixed_total=amount)
+
+    def add_match(self, match: ScanMatch) -> CartLine:
+        if match.amount is not None:
+            quantity = quantity_for_amount(match.amount, match.product.price, match.product.uom,
+                                           name=match.product.name)
+            return self.add(match.product, quantity, LineEntry.LABEL, fixed_total=match.amount)
+        if match.quantity is not None:
+            entry = LineEntry.LABEL if match.product.bulk else LineEntry.COUNT
+            return self.add(match.product, match.quantity, entry)
+        return self.add(match.product)
+
+    def add_barcode(self, code: str, lookup: Callable[[str], ScanMatch | None]) -> CartLine:
+        match = lookup(code)
+        if match is None:
+            raise UnknownBarcode(code=code)
+        return self.add_match(match)
+
+    def set_quantity(self, line_id: int, quantity: int, entry: LineEntry | None = None) -> CartLine:
+        """Change a line's quantity; a by-amount line becomes a by-quantity line."""
+        line = self.line(line_id)
+        check_quantity(line.product, quantity)
+        if entry is None:
+            entry = line.entry if line.fixed_total is None else LineEntry.QUANTITY
+        return self._replace(line_id, quantity=quantity, entry=entry,
+                             fixed_total=None if entry is not LineEntry.AMOUNT else line.fixed_total)
+
+    def set_amount(self, line_id: int, amount: int, *, resolution: int = 1) -> CartLine:
+        line = self.line(line_id)
+        quantity = quantity_for_amount(amount, line.product.price, line.product.uom,
+                                       name=line.product.name, resolution=resolution)
+        check_quantity(line.product, quantity)
+        return self._replace(line_id, quantity=quantity, entry=LineEntry.AMOUNT, fixed_total=amount)
+
+    def increment(self, line_id: int, step: int = 1) -> CartLine | None:
+        """+/- buttons. Going to zero removes the line (returns None)."""
+        line = self.line(line_id)
+        new_quantity = line.quantity + step
+        if new_quantity <= 0:
+            self.remove(line_id)
+            return None
+        return self.set_quantity(line_id, new_quantity)
+
+    def remove(self, line_id: int) -> None:
+        self.line(line_id)
+        self._lines = [line for line in self._lines if line.id != line_id]
+
+    def clear(self) -> None:
+        self._lines.clear()
+
+    def refresh_products(self, fresh: Callable[[int], ProductRef | None]) -> list[str]:
+        """Replace product snapshots with current catalog data; lines whose product
+        is gone or inactive are removed and their names returned."""
+        removed: list[str] = []
+        kept: list[CartLine] = []
+        for line in self._lines:
+            product = fresh(line.product.id)
+            if product is None or not product.active:
+                removed.append(line.product.name)
+            else:
+                kept.append(replace(line, product=product))
+        self._lines = kept
+        return removed

@@ -1,0 +1,53 @@
+"""Money is an ``int`` of minor currency units (cents for USD, pesos for COP with 0
+decimals). Division goes through ``Decimal`` and comes back with one rounding rule:
+half-up to the minor unit."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+Number = int | Decimal | Fraction
+
+
+def round_half_up(value: Number) -> int:
+    """Round to the nearest integer, halves away from zero (the shop's rule)."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def floor_int(value: Number) -> int:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return value.numerator // value.denominator
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def to_minor(value: Decimal | int | str, decimals: int) -> int:
+    """Major units (e.g. Decimal("5.25") dollars) -> minor units, half-up."""
+    return round_half_up(Decimal(value).scaleb(decimals))
+
+
+def from_minor(amount: int, decimals: int) -> Decimal:
+    return Decimal(amount).scaleb(-decimals)
+
+
+def allocate(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` in proportion to ``weights`` so the parts add up exactly
+    (largest-remainder method)."""
+    if not weights:
+        return []
+    wsum = sum(weights)
+    if wsum == 0:
+        return [0] * len(weights)
+    raw = [Fraction(total * w, wsum) for w in weights]
+    parts = [floor_int(r) for r in raw]
+    remainder = total - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: raw[i] - parts[i], reverse=True)
+    for i in order[:remainder]:
+        parts[i] += 1
+    return parts

@@ -1,0 +1,11 @@
+"""Text keys for matching what people type against what is stored."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and collapse spaces: " Jabón  Líquido" -> "jabon liquido"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())

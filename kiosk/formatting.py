@@ -1,0 +1,77 @@
+"""How quantities, unit prices and times read on screen and on receipts, in the
+configured locale. Everything that turns a domain number into text lives here."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from kiosk.core.units import BASE_OF, SYMBOL, BaseUnit, Uom, from_base
+from kiosk.i18n import format_decimal, format_money
+
+# A bulk quantity below one litre/kilo of a metric product is shown in ml/g.
+_SMALLER = {Uom.L: Uom.ML, Uom.KG: Uom.G}
+
+_zone: tzinfo | None = None
+
+
+def set_timezone(name: str) -> None:
+    global _zone
+    _zone = ZoneInfo(name) if name else None
+
+
+def local_zone() -> tzinfo:
+    return _zone or datetime.now().astimezone().tzinfo or UTC
+
+
+def to_local(utc_naive: datetime) -> datetime:
+    """Stored times are naive UTC; show them in the shop's zone."""
+    return utc_naive.replace(tzinfo=UTC).astimezone(local_zone())
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC (naive) interval covering ``day`` in the shop's zone."""
+    zone = local_zone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = start + timedelta(days=1)
+    return (start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None))
+
+
+def display_uom(quantity_base: int, uom: Uom) -> Uom:
+    smaller = _SMALLER.get(uom)
+    if smaller is not None and quantity_base < 1000:
+        return smaller
+    return uom
+
+
+def format_quantity(quantity_base: int, uom: Uom | str, *, with_unit: bool = True) -> str:
+    """2 -> "2", 500 ml of a per-litre product -> "500 ml", 1500 -> "1,5 L",
+    5678 ml of a per-gallon product -> "1,5 gal"."""
+    uom = Uom(uom)
+    if BASE_OF[uom] is BaseUnit.COUNT:
+        text = format_decimal(quantity_base, max_decimals=0)
+        return text
+    shown = display_uom(quantity_base, uom)
+    value = from_base(quantity_base, shown)
+    text = format_decimal(value, max_decimals=3)
+    return f"{text} {SYMBOL[shown]}" if with_unit else text
+
+
+def format_unit_price(price: int, uom: Uom | str) -> str:
+    """"$4,00/L", "$1,50" for unit items."""
+    uom = Uom(uom)
+    money = format_money(price)
+    if uom is Uom.UNIT:
+        return money
+    return f"{money}/{SYMBOL[uom]}"
+
+
+def format_rate(rate_bp: int) -> str:
+    return format_decimal(Decimal(rate_bp) / 100, max_decimals=2) + " %"
+
+
+__all__ = [
+    "format_money", "format_quantity", "format_unit_price", "format_rate", "to_local",
+    "local_day_bounds", "set_timezone",
+]

@@ -1,0 +1,189 @@
+"""Text translation (gettext catalogs) and locale formatting (Babel).
+
+Source strings are English; ``kiosk/locale/<lang>/LC_MESSAGES/*.po`` hold the
+translations (one file per area of the product, merged when loaded). The .po files
+are read directly and compiled in memory, so no generated .mo file has to live in
+the repository. Spanish is the default language.
+
+Only the standard library is imported at module level: ``kiosk.core`` uses ``_`` for
+its error messages and must stay light; Babel is imported when something is formatted.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "kiosk"
+LANGUAGES = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+@dataclass(frozen=True)
+class MoneyFormat:
+    currency: str = "USD"
+    decimals: int = 2
+    symbol: str = "$"
+
+
+_lock = threading.Lock()
+_catalogs: dict[str, gettext.NullTranslations] = {}
+_state = {"language": DEFAULT_LANGUAGE, "locale": DEFAULT_LANGUAGE, "money": MoneyFormat()}
+
+
+def _load_catalog(language: str) -> gettext.NullTranslations:
+    """All ``*.po`` files of a language merged into one catalog (each area of the
+    product keeps its own file: kiosk.po, ui.po, hardware.po, ...)."""
+    with _lock:
+        if language in _catalogs:
+            return _catalogs[language]
+        from babel.messages.catalog import Catalog
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        merged = Catalog(locale=language, domain=DOMAIN)
+        for po in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+            with po.open("rb") as fh:
+                for message in read_po(fh, locale=language):
+                    if message.id and message.string and not message.fuzzy:
+                        merged[message.id] = message
+        catalog: gettext.NullTranslations = gettext.NullTranslations()
+        if len(merged):
+            buf = io.BytesIO()
+            write_mo(buf, merged)
+            buf.seek(0)
+            catalog = gettext.GNUTranslations(buf)
+        _catalogs[language] = catalog
+        return catalog
+
+
+def configure(language: str | None = None, locale: str | None = None,
+              money: MoneyFormat | None = None) -> None:
+    """Set the process-wide language, Babel locale and money format."""
+    if language is not None:
+        if language not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}; expected one of {LANGUAGES}")
+        _state["language"] = language
+    if locale is not None:
+        _state["locale"] = locale
+    if money is not None:
+        _state["money"] = money
+
+
+def language() -> str:
+    return _state["language"]
+
+
+def babel_locale() -> str:
+    return _state["locale"]
+
+
+def money_format() -> MoneyFormat:
+    return _state["money"]
+
+
+def gettext_for(language: str | None = None):
+    return _load_catalog(language or _state["language"]).gettext
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the current language."""
+    return _load_catalog(_state["language"]).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _load_catalog(_state["language"]).ngettext(singular, plural, n)
+
+
+def translate(message: str, language: str | None = None) -> str:
+    return _load_catalog(language or _state["language"]).gettext(message)
+
+
+# --- formatting -------------------------------------------------------------------
+
+def minor_to_decimal(amount_minor: int, decimals: int | None = None) -> Decimal:
+    d = money_format().decimals if decimals is None else decimals
+    return Decimal(amount_minor).scaleb(-d)
+
+
+def format_money(amount_minor: int, *, symbol: bool = True, fmt: MoneyFormat | None = None) -> str:
+    """Integer minor units -> "$1.234,50" with the locale's separators.
+
+    The configured symbol (default "$") is placed before the number whatever the
+    locale: shops in Latin America and the US write "$5", not "5 US$".
+    """
+    from babel.numbers import format_decimal
+
+    fmt = fmt or money_format()
+    value = minor_to_decimal(amount_minor, fmt.decimals)
+    pattern = "#,##0" + ("." + "0" * fmt.decimals if fmt.decimals else "")
+    number = format_decimal(abs(value), format=pattern, locale=babel_locale(),
+                            decimal_quantization=True)
+    sign = "-" if amount_minor < 0 else ""
+    return f"{sign}{fmt.symbol}{number}" if symbol else f"{sign}{number}"
+
+
+def format_decimal(value: Decimal | int | float, max_decimals: int = 3, min_decimals: int = 0) -> str:
+    from babel.numbers import format_decimal as babel_format_decimal
+
+    pattern = "#,##0" + ("." + "0" * min_decimals + "#" * (max_decimals - min_decimals)
+                         if max_decimals else "")
+    return babel_format_decimal(value, format=pattern, locale=babel_locale(),
+                                decimal_quantization=True)
+
+
+def format_datetime(value: datetime, fmt: str = "short") -> str:
+    from babel.dates import format_datetime as babel_format_datetime
+
+    return babel_format_datetime(value, format=fmt, locale=babel_locale())
+
+
+def format_date(value: date, fmt: str = "medium") -> str:
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(value, format=fmt, locale=babel_locale())
+
+
+def format_time(value: datetime, fmt: str = "HH:mm") -> str:
+    from babel.dates import format_time as babel_format_time
+
+    return babel_format_time(value, format=fmt, locale=babel_locale())
+
+
+def parse_decimal(text: str) -> Decimal:
+    """Parse a number typed by a person: "1,5", "1.5", "1.234,5", "1,234.5".
+
+    When both separators appear the last one is the decimal mark; a single lone
+    separator is always the decimal mark, because cashiers type "1,5" or "1.5" and
+    never group thousands on a keypad. Raises ValueError.
+    """
+    s = text.strip().replace(" ", "").replace("\u00a0", "")
+    if not s:
+        raise ValueError("empty number")
+    sign = ""
+    if s[0] in "+-":
+        sign, s = ("-" if s[0] == "-" else ""), s[1:]
+    if "," in s and "." in s:
+        dec = "," if s.rfind(",") > s.rfind(".") else "."
+        thousands = "." if dec == "," else ","
+        s = s.replace(thousands, "").replace(dec, ".")
+    elif "," in s:
+        if s.count(",") > 1:
+            raise ValueError(f"not a number: {text!r}")
+        s = s.replace(",", ".")
+    elif s.count(".") > 1:
+        raise ValueError(f"not a number: {text!r}")
+    if not s or not all(c.isdigit() or c == "." for c in s) or s == ".":
+        raise ValueError(f"not a number: {text!r}")
+    return Decimal(sign + s)

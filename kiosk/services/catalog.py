@@ -1,0 +1,214 @@
+"""Catalog look-up: by barcode (EAN/UPC normalised, GS1 weight/price labels), by SKU,
+and search-as-you-type over name, SKU, barcode, brand and category."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Row, func, select, text
+
+from db.engine import Database
+from db.models import Barcode, Category, Product
+from kiosk.core.barcodes import (
+    DEFAULT_LAYOUTS,
+    MeasureKind,
+    VariableLayout,
+    classify,
+    lookup_keys,
+    parse_variable_measure,
+)
+from kiosk.core.catalog import ProductRef, ScanMatch
+from kiosk.core.errors import InvalidBarcode, UnknownProduct
+from kiosk.core.text import fold
+from kiosk.core.units import SaleMode, Uom
+from kiosk.i18n import N_, translate
+
+PRODUCT_COLUMNS = (
+    Product.id, Product.sku, Product.name, Product.sale_mode, Product.uom, Product.price,
+    Product.tax_rate_bp, Product.stock, Product.low_stock, Product.active, Product.brand,
+    Category.name.label("category"), Product.category_id, Product.image_path, Product.cost,
+)
+
+
+def to_ref(row: Row) -> ProductRef:
+    return ProductRef(
+        id=row.id, sku=row.sku, name=row.name, sale_mode=SaleMode(row.sale_mode), uom=Uom(row.uom),
+        price=row.price, tax_rate_bp=row.tax_rate_bp, stock=row.stock, low_stock=row.low_stock,
+        active=bool(row.active), brand=row.brand or "", category=row.category or "",
+        category_id=row.category_id, image=row.image_path, cost=row.cost,
+    )
+
+
+def product_select():
+    return select(*PRODUCT_COLUMNS).outerjoin(Category, Category.id == Product.category_id)
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    id: int
+    name: str
+    kind: str
+    color: str
+    product_count: int
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_PREFIX_END = "\U0010ffff"  # sorts after any character: [lo, lo + END) = "starts with lo"
+
+# How many full-text matches are ranked with bm25. Ranking every match of a short,
+# broad prefix ("l") over 100,000 products costs tens of milliseconds; products whose
+# name starts with the text come first anyway (tier 1), and typing one more letter
+# narrows the matches under the cap.
+RANK_CAP = 2000
+
+
+def fts_query(query: str) -> str | None:
+    """User text -> FTS5 query: every word must match as a prefix, accents ignored."""
+    tokens = _TOKEN.findall(fold(query))
+    if not tokens:
+        return None
+    return " ".join(f'"{t}"*' for t in tokens)
+
+
+_FILTERS = "(:all OR p.active = 1) AND (:category_id IS NULL OR p.category_id = :category_id)"
+
+# Tier 1: the name starts with what was typed (index range scan on search_name), A-Z.
+_STARTS_SQL = f"""
+SELECT p.id FROM products p
+WHERE p.search_name >= :lo AND p.search_name < :hi AND {_FILTERS}
+ORDER BY p.search_name, p.id LIMIT :limit OFFSET :offset
+"""
+_STARTS_COUNT_SQL = f"""
+SELECT COUNT(*) FROM products p WHERE p.search_name >= :lo AND p.search_name < :hi AND {_FILTERS}
+"""
+# Tier 2: every word matches a word prefix in name, SKU, brand, category or barcodes,
+# ranked by bm25 with a name hit weighing most (columns: name, sku, brand, category,
+# barcodes); tier-1 products are left out.
+_WORDS_SQL = f"""
+SELECT c.id FROM (
+    SELECT rowid AS id, bm25(product_search, 10.0, 6.0, 3.0, 2.0, 6.0) AS score
+    FROM product_search WHERE product_search MATCH :q LIMIT :cap
+) AS c JOIN products p ON p.id = c.id
+WHERE {_FILTERS} AND NOT (p.search_name >= :lo AND p.search_name < :hi)
+ORDER BY c.score, p.search_name LIMIT :limit OFFSET :offset
+"""
+
+
+class CatalogService:
+    def __init__(self, db: Database, layouts: tuple[VariableLayout, ...] = DEFAULT_LAYOUTS,
+                 validate_check_digits: bool = True):
+        self.db = db
+        self.layouts = layouts
+        self.validate_check_digits = validate_check_digits
+
+    # --- single products ----------------------------------------------------------
+    def product(self, product_id: int) -> ProductRef | None:
+        with self.db.read() as s:
+            row = s.execute(product_select().where(Product.id == product_id)).first()
+        return to_ref(row) if row else None
+
+    def by_sku(self, sku: str) -> ProductRef:
+        with self.db.read() as s:
+            row = s.execute(product_select().where(Product.sku == sku.strip())).first()
+        if row is None:
+            raise UnknownProduct(sku=sku)
+        return to_ref(row)
+
+    def _by_barcode_keys(self, keys: list[str]) -> ProductRef | None:
+        with self.db.read() as s:
+            rows = s.execute(product_select().join(Barcode, Barcode.product_id == Product.id)
+                             .where(Barcode.code.in_(keys)).add_columns(Barcode.code)).all()
+        if not rows:
+            return None
+        best = min(rows, key=lambda r: keys.index(r.code))
+        return to_ref(best)
+
+    def lookup_barcode(self, code: str) -> ScanMatch | None:
+        """Resolve a scanned code; None when no product has it.
+
+        Raises InvalidBarcode for a retail code whose check digit is wrong: a misread
+        must never ring up a different product.
+        """
+        code = code.strip()
+        info = classify(code)
+        if self.validate_check_digits and info.check_ok is False:
+            raise InvalidBarcode(code=code, reason=translate(N_("wrong check digit")))
+        product = self._by_barcode_keys(lookup_keys(code))
+        if product is not None:
+            return ScanMatch(product)
+        measure = parse_variable_measure(code, self.layouts) if info.check_ok else None
+        if measure is None:
+            return None
+        if measure.price_check_ok is False:
+            raise InvalidBarcode(code=code, reason=translate(N_("wrong price check digit")))
+        product = self._by_barcode_keys([measure.item_key])
+        if product is None:
+            return None
+        if measure.kind is MeasureKind.WEIGHT:
+            return ScanMatch(product, quantity=measure.value)
+        return ScanMatch(product, amount=measure.value)
+
+    # --- lists --------------------------------------------------------------------
+    def search(self, query: str, *, limit: int = 40, offset: int = 0,
+               category_id: int | None = None, include_inactive: bool = False) -> list[ProductRef]:
+        """Search as you type: names starting with the text first (A-Z), then products
+        with every typed word as a word prefix anywhere, best match first. Case and
+        accents are ignored ("jabon liq" finds "Jabón Líquido"). An empty query
+        browses the catalog by name."""
+        q = fts_query(query)
+        if q is None:
+            return self.browse(category_id=category_id, limit=limit, offset=offset,
+                               include_inactive=include_inactive)
+        lo = fold(query)
+        params = {"lo": lo, "hi": lo + _PREFIX_END, "all": include_inactive, "category_id": category_id}
+        with self.db.read() as s:
+            ids = [r[0] for r in s.execute(text(_STARTS_SQL), {**params, "limit": limit, "offset": offset})]
+            if len(ids) < limit:
+                if ids or offset == 0:
+                    starts_total = offset + len(ids)
+                else:
+                    starts_total = s.execute(text(_STARTS_COUNT_SQL), params).scalar() or 0
+                more = s.execute(text(_WORDS_SQL), {
+                    **params, "q": q, "cap": RANK_CAP, "limit": limit - len(ids),
+                    "offset": max(0, offset - starts_total)})
+                ids += [r[0] for r in more]
+            if not ids:
+                return []
+            rows = {r.id: r for r in s.execute(product_select().where(Product.id.in_(ids)))}
+        return [to_ref(rows[i]) for i in ids]
+
+    def browse(self, *, category_id: int | None = None, limit: int = 40, offset: int = 0,
+               include_inactive: bool = False) -> list[ProductRef]:
+        stmt = product_select()
+        if not include_inactive:
+            stmt = stmt.where(Product.active.is_(True))
+        if category_id is not None:
+            stmt = stmt.where(Product.category_id == category_id)
+        stmt = stmt.order_by(Product.name, Product.id).limit(limit).offset(offset)
+        with self.db.read() as s:
+            return [to_ref(r) for r in s.execute(stmt)]
+
+    def count(self, *, category_id: int | None = None, include_inactive: bool = False) -> int:
+        stmt = select(func.count(Product.id))
+        if not include_inactive:
+            stmt = stmt.where(Product.active.is_(True))
+        if category_id is not None:
+            stmt = stmt.where(Product.category_id == category_id)
+        with self.db.read() as s:
+            return s.scalar(stmt) or 0
+
+    def categories(self, include_empty: bool = False) -> list[CategoryInfo]:
+        counts = (select(Product.category_id, func.count(Product.id).label("n"))
+                  .where(Product.active.is_(True)).group_by(Product.category_id).subquery())
+        stmt = (select(Category, func.coalesce(counts.c.n, 0))
+                .outerjoin(counts, counts.c.category_id == Category.id)
+                .where(Category.active.is_(True)).order_by(Category.position, Category.name))
+        with self.db.read() as s:
+            out = [CategoryInfo(c.id, c.name, c.kind, c.color, n) for c, n in s.execute(stmt)]
+        return out if include_empty else [c for c in out if c.product_count]
+
+    def barcodes_of(self, product_id: int) -> list[str]:
+        with self.db.read() as s:
+            return list(s.scalars(select(Barcode.code).where(Barcode.product_id == product_id)
+                                  .order_by(Barcode.id)))

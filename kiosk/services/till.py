@@ -1,0 +1,42 @@
+"""The till: what happens at the counter, from a scan to a printed ticket. The touch
+UI and the end-to-end tests call this; it composes the catalog, sales and printing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kiosk.core.cart import Cart, CartLine
+from kiosk.core.payments import PaymentMethod, Tender
+from kiosk.services.catalog import CatalogService
+from kiosk.services.printing import PrintQueue
+from kiosk.services.receipts import ReceiptService
+from kiosk.services.sales import SaleResult, SalesService
+from kiosk.services.users import UserInfo
+
+
+class TillService:
+    def __init__(self, catalog: CatalogService, sales: SalesService, receipts: ReceiptService,
+                 printing: PrintQueue):
+        self.catalog = catalog
+        self.sales = sales
+        self.receipts = receipts
+        self.printing = printing
+
+    def scan(self, cart: Cart, code: str) -> CartLine:
+        """Add a scanned code to the cart. Raises UnknownBarcode, InvalidBarcode,
+        QuantityRequired (a bulk product: open the calculator) or ProductInactive."""
+        return cart.add_barcode(code, self.catalog.lookup_barcode)
+
+    def complete_sale(self, cart: Cart, tenders: Sequence[Tender], user: UserInfo) -> SaleResult:
+        """Store the sale, queue its receipt (kicking the drawer for cash), empty the
+        cart. Printing itself happens when the queue is flushed (a worker thread)."""
+        result = self.sales.checkout(cart, tenders, user.id)
+        cart.clear()
+        receipt = self.receipts.receipt(sale_id=result.sale_id)
+        cash = any(p.method is PaymentMethod.CASH for p in result.payments)
+        self.printing.enqueue_receipt(receipt, result.sale_id, open_drawer=cash)
+        return result
+
+    def reprint(self, sale_id: int) -> int:
+        """Queue a copy marked "COPIA"; returns the job id."""
+        return self.printing.enqueue_receipt(self.receipts.receipt(sale_id=sale_id, copy=True), sale_id)
