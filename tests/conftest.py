@@ -1,0 +1,60 @@
+"""Fixtures shared by every test folder: settings on a temporary state directory and
+a fully built application (migrated real SQLite file), optionally with the demo shop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk import i18n
+from kiosk.app_factory import Services, build
+from kiosk.config import Settings, load_settings
+from kiosk.demo import load_demo
+
+
+def make_settings(state_dir: Path, **overrides: dict) -> Settings:
+    sections = {"printer": {"url": f"file://{state_dir / 'printer.bin'}"}}
+    for section, values in overrides.items():
+        sections.setdefault(section, {}).update(values)
+    return load_settings(env={"STATE_DIRECTORY": str(state_dir), "HOME": str(state_dir)},
+                         overrides=sections)
+
+
+@pytest.fixture(autouse=True)
+def _spanish_by_default() -> Iterator[None]:
+    """Every test starts in Spanish with default formats and leaves it that way."""
+    i18n.configure(language="es", locale="es", money=i18n.MoneyFormat())
+    yield
+    i18n.configure(language="es", locale="es", money=i18n.MoneyFormat())
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "state"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def settings(state_dir: Path) -> Settings:
+    return make_settings(state_dir)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Services]:
+    services = build(settings)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def demo_app(app: Services) -> Services:
+    load_demo(app.db, app.state_dir, app.settings.currency.decimals)
+    return app
+
+
+@pytest.fixture
+def admin(app: Services):  # noqa: ANN201
+    return app.users.authenticate(app.settings.security.default_admin_pin)
