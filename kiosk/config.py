@@ -186,6 +186,9 @@ class UiSettings(Section):
     theme: Literal["day", "night"] = "day"
 
 
+from kiosk.services.inventory_settings import InventorySettings  # noqa: E402  (needs Section above)
+
+
 class Settings(Section):
     shop: ShopSettings = ShopSettings()
     currency: CurrencySettings = CurrencySettings()
@@ -196,6 +199,7 @@ class Settings(Section):
     paths: PathsSettings = PathsSettings()
     printer: PrinterSettings = PrinterSettings()
     ui: UiSettings = UiSettings()
+    inventory: InventorySettings = InventorySettings()
 
     # Not read from the file: where it came from and the resolved state directory.
     source: Path | None = Field(None, exclude=True)
