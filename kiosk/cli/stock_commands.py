@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ad = ssub.add_parser("adjust", help="record stock lost or found")
     ad.add_argument("sku")
-    ad.add_argument("delta", help="signed, in the product's unit of measure, e.g. -2 or -0,5")
+    ad.add_argument("delta", help="signed, in the product's unit of measure: 3, -2, -0.5 "
+                                  "(a decimal comma needs -- before it: -- -0,5)")
     ad.add_argument("--reason", required=True, choices=sorted(ADJUSTMENT_REASONS))
     ad.add_argument("--reference", default="")
     ad.add_argument("--user", help="user recorded in the ledger (default: the first admin)")

@@ -60,7 +60,7 @@ class ImageTooLarge(DomainError):
 
 class ImageTooManyPixels(DomainError):
     code = "image_too_many_pixels"
-    template = N_("{name} is {width}×{height} pixels, too big to open safely.")
+    template = N_("{name} has {megapixels} megapixels: too many to open safely (at most {max} megapixels).")
 
 
 class NotAnImage(DomainError):

@@ -22,6 +22,11 @@ CSV_EXTENSIONS = (".csv", ".txt")
 MAX_ENTRIES = 500  # a folder with more is cut short (a touch list of thousands is unusable anyway)
 
 
+def mb_text(size: int) -> str:
+    """Bytes -> "20" / "2.5" megabytes, for messages about file sizes."""
+    return f"{size / 2**20:.1f}".rstrip("0").rstrip(".")
+
+
 @dataclass(frozen=True)
 class Place:
     label: str  # the stick's name or the folder's name

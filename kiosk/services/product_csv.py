@@ -216,7 +216,8 @@ class ProductCsv:
         except OSError as exc:
             raise FileUnreadable(name=path.name, reason=exc.strerror or str(exc)) from None
         if size > self.max_bytes:
-            raise CsvTooLarge(name=path.name, size_mb=round(size / 2**20, 1), max_mb=self.max_bytes // 2**20)
+            raise CsvTooLarge(name=path.name, size_mb=media_files.mb_text(size),
+                              max_mb=media_files.mb_text(self.max_bytes))
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -304,9 +305,13 @@ class ProductCsv:
         mode_text, unit_text = (get("sale_mode") or "").strip(), (get("unit") or "").strip()
         mode = attempt("sale_mode", _sale_mode, mode_text) if mode_text else None
         uom = attempt("unit", _unit, unit_text) if unit_text else None
-        if "sale_mode" in bad or "unit" in bad:
-            mode = mode or (SaleMode(stored.sale_mode) if stored else SaleMode.UNIT)
-            uom = uom or (Uom(stored.uom) if stored else Uom.UNIT)
+        # After a parse error, carry on with the likeliest value so the rest of the row
+        # is still checked without a second, derived complaint.
+        if "sale_mode" in bad:
+            mode = mode_for_uom(uom) if uom else SaleMode(stored.sale_mode) if stored else SaleMode.UNIT
+        if "unit" in bad:
+            fits = stored and Uom(stored.uom) in UOMS_FOR_MODE[mode or SaleMode(stored.sale_mode)]
+            uom = Uom(stored.uom) if fits else UOMS_FOR_MODE[mode or SaleMode.UNIT][0]
         if mode is None:
             if uom is None:
                 mode = SaleMode(stored.sale_mode) if stored else SaleMode.UNIT
@@ -409,7 +414,8 @@ class ProductCsv:
         problems.append(RowProblem(line, key, problem_reason(err)))
 
     # --- the whole file ------------------------------------------------------------------
-    def _run(self, s, reader, columns: dict[str, int], by: UserInfo, report: ImportReport) -> ImportReport:  # noqa: ANN001
+    def _run(self, s, reader, columns: dict[str, int], by: UserInfo,  # noqa: ANN001
+             report: ImportReport) -> ImportReport:
         stored, owners, categories, history = self._snapshot(s)
         problems: list[RowProblem] = []
         rows: list[_Row] = []

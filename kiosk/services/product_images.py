@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Sequence
@@ -42,10 +43,6 @@ PREVIEWS = "cache/previews"
 PREVIEW_SIZE = 160
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, UnidentifiedImageError,
                   Image.DecompressionBombError)
-
-
-def _mb(size: int) -> str:
-    return f"{size / 2**20:.1f}".rstrip("0").rstrip(".")
 
 
 def _save_atomic(img: Image.Image, path: Path, **options: object) -> None:
@@ -92,14 +89,14 @@ class ProductImages:
         if not source.is_file():
             raise NotAnImage(name=source.name)
         if st.st_size > self.max_bytes:
-            raise ImageTooLarge(name=source.name, size_mb=_mb(st.st_size), max_mb=_mb(self.max_bytes))
+            raise self._too_large(source.name, st.st_size)
         try:
             with source.open("rb") as fh:
                 data = fh.read(self.max_bytes + 1)
         except OSError as exc:
             raise FileUnreadable(name=source.name, reason=exc.strerror or str(exc)) from None
         if len(data) > self.max_bytes:  # it grew while we looked
-            raise ImageTooLarge(name=source.name, size_mb=_mb(len(data)), max_mb=_mb(self.max_bytes))
+            raise self._too_large(source.name, len(data))
         return data
 
     def _open(self, data: bytes, name: str, fit: int) -> Image.Image:
@@ -110,7 +107,7 @@ class ProductImages:
                 with Image.open(io.BytesIO(data), formats=FORMATS) as probe:
                     width, height = probe.size
                     if width * height > self.max_pixels:
-                        raise ImageTooManyPixels(name=name, width=width, height=height)
+                        raise self._too_many(name, width * height)
                     probe.verify()
                 img = Image.open(io.BytesIO(data), formats=FORMATS)
                 if img.format == "JPEG":
@@ -120,10 +117,18 @@ class ProductImages:
                 return _flatten(img)
             except ImageTooManyPixels:
                 raise
-            except Image.DecompressionBombError:
-                raise ImageTooManyPixels(name=name, width="?", height="?") from None
+            except Image.DecompressionBombError as exc:  # so big Pillow itself refused the header
+                found = re.search(r"\((\d+) pixels\)", str(exc))
+                raise self._too_many(name, int(found.group(1)) if found else None) from None
             except _DECODE_ERRORS:
                 raise NotAnImage(name=name) from None
+
+    def _too_large(self, name: str, size: int) -> ImageTooLarge:
+        return ImageTooLarge(name=name, size_mb=media_files.mb_text(size), max_mb=media_files.mb_text(self.max_bytes))
+
+    def _too_many(self, name: str, pixels: int | None) -> ImageTooManyPixels:
+        mp = "?" if pixels is None else str(round(pixels / 1e6))
+        return ImageTooManyPixels(name=name, megapixels=mp, max=self.max_pixels // 1_000_000)
 
     def check(self, source: Path | str) -> tuple[int, int]:
         """Would ``source`` import? Returns its (width, height); raises the reason otherwise."""

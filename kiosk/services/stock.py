@@ -66,8 +66,9 @@ MAX_REFERENCE = 64
 
 def signed_quantity(quantity: int, uom: Uom | str) -> str:
     """+2 L / -500 ml: a ledger quantity with its sign."""
-    sign = "+" if quantity > 0 else "-" if quantity < 0 else ""
-    return sign + format_quantity(abs(quantity), uom)
+    if quantity == 0:
+        return "0"
+    return ("+" if quantity > 0 else "-") + format_quantity(abs(quantity), uom)
 
 
 @dataclass(frozen=True)
@@ -243,17 +244,19 @@ class StockService:
 
     # --- finding what was scanned ----------------------------------------------------
     def find(self, code: str) -> ProductRef:
-        """A scanned barcode or a typed SKU -> the product (inactive ones too: stock
+        """A scanned barcode or a typed SKU (exact, else upper-cased) -> the product (inactive ones too: stock
         of a product no longer sold can still be counted). Raises UnknownBarcode, or
         InvalidBarcode for a misread retail code."""
         code = code.strip()
         match = self.catalog.lookup_barcode(code) if code else None
         if match is not None:
             return match.product
-        try:
-            return self.catalog.by_sku(code)
-        except UnknownProduct:
-            raise UnknownBarcode(code=code) from None
+        for sku in dict.fromkeys((code, code.upper())):  # SKUs typed on a touch keyboard come lower-case
+            try:
+                return self.catalog.by_sku(sku)
+            except UnknownProduct:
+                continue
+        raise UnknownBarcode(code=code)
 
     def _product(self, product_id: int) -> ProductRef:
         ref = self.catalog.product(product_id)
@@ -331,7 +334,7 @@ class StockService:
             uom = ln.product.uom
             lines.append(CountReviewLine(ln.product, ln.expected, ln.counted, ln.difference,
                                          format_quantity(ln.expected, uom), format_quantity(ln.counted, uom),
-                                         signed_quantity(ln.difference, uom) or "0"))
+                                         signed_quantity(ln.difference, uom)))
         lines.sort(key=lambda ln: (ln.difference == 0, ln.difference, ln.product.name))
         changed = sum(1 for ln in lines if ln.difference)
         return CountReview(tuple(lines), changed, len(lines) - changed)
