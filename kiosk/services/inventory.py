@@ -18,7 +18,6 @@ from sqlalchemy import exists, select
 from db.engine import Database
 from db.models import Barcode, Category, Product, StockMovement
 from kiosk.core.barcodes import classify, normalize
-from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import (
     DomainError,
     DuplicateBarcode,
@@ -507,10 +506,3 @@ class InventoryService:
         return record_movement(self.db, product_id, delta, "adjustment", detail=reason, reference=reference,
                                user_id=user_id).stock
 
-
-def ref_of(p: Product) -> ProductRef:
-    """An ORM product as the core's immutable ProductRef."""
-    return ProductRef(id=p.id, sku=p.sku, name=p.name, sale_mode=SaleMode(p.sale_mode), uom=Uom(p.uom),
-                      price=p.price, tax_rate_bp=p.tax_rate_bp, stock=p.stock, low_stock=p.low_stock,
-                      active=bool(p.active), brand=p.brand or "", category=p.category.name if p.category else "",
-                      category_id=p.category_id, image=p.image_path, cost=p.cost)

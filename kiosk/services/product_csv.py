@@ -29,7 +29,6 @@ import csv
 import io
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -38,7 +37,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, text
 
 from db.engine import Database
-from db.models import Barcode, Category, Product, StockMovement, utcnow
+from db.models import Barcode, Category, Product, utcnow
 from kiosk.core.barcodes import normalize
 from kiosk.core.errors import DomainError, DuplicateBarcode, InvalidProduct, NotFound, ServiceHasNoStock
 from kiosk.core.inventory_errors import CategoryKindMismatch, CsvTooLarge, FileUnreadable
@@ -63,7 +62,6 @@ from kiosk.services.inventory import (
     InventoryService,
     ProductDraft,
     StoredFacts,
-    barcode_keys,
     change_problems,
     draft_problems,
     problem_key,
