@@ -92,8 +92,10 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     till = TillService(catalog, sales, receipts, printing)
     inv = settings.inventory
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
-                                 default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir)
-    stock = StockService(db, catalog, history_days=inv.reorder_history_days, cover_days=inv.reorder_cover_days)
+                                 default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
+                                 decimals=settings.currency.decimals)
+    stock = StockService(db, catalog, history_days=inv.reorder_history_days, cover_days=inv.reorder_cover_days,
+                         decimals=settings.currency.decimals)
     product_images = ProductImages(settings.state_dir, max_bytes=inv.image_max_bytes, max_pixels=inv.image_max_pixels,
                                    mount_globs=inv.media_globs, folders=inv.media_folders)
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from kiosk.cli.common import EXIT_OK, CommandError, print_json, print_table, services
-from kiosk.core.product_fields import parse_amount, parse_quantity
 from kiosk.i18n import format_money
 from kiosk.services.inventory import ADJUSTMENT_REASONS
 from kiosk.services.users import Role, UserInfo
@@ -112,13 +111,11 @@ def cmd_restock(args: argparse.Namespace) -> int:
     app = services(args)
     try:
         product = app.catalog.by_sku(args.sku)
-        quantity = parse_quantity(args.quantity, product.uom, "stock")
-        cost = parse_amount(args.cost, app.settings.currency.decimals, "cost") if args.cost else None
-        change = app.stock.restock(product.id, quantity, acting_user(app, args.user), unit_cost=cost,
+        change = app.stock.restock(product.id, args.quantity, acting_user(app, args.user), unit_cost=args.cost,
                                    reference=args.reference)
         _change_out(args, change)
-        if cost is not None and not args.json:
-            print(f"cost is now {format_money(cost)}")
+        if args.cost and not args.json:
+            print(f"cost is now {format_money(app.catalog.product(product.id).cost)}")
     finally:
         app.close()
     return EXIT_OK
@@ -128,8 +125,7 @@ def cmd_adjust(args: argparse.Namespace) -> int:
     app = services(args)
     try:
         product = app.catalog.by_sku(args.sku)
-        delta = parse_quantity(args.delta, product.uom, "stock", allow_negative=True)
-        change = app.stock.adjust(product.id, delta, args.reason, acting_user(app, args.user),
+        change = app.stock.adjust(product.id, args.delta, args.reason, acting_user(app, args.user),
                                   reference=args.reference)
         _change_out(args, change)
     finally:

@@ -9,8 +9,8 @@ are deactivated, never deleted.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import exists, select
@@ -40,14 +40,22 @@ from kiosk.core.product_fields import (
     MAX_QUANTITY_BASE,
     SALE_MODE_LABELS,
     UOM_LABELS,
+    amount_text,
     field_error,
     is_safe_relative_path,
+    parse_amount,
+    parse_barcodes,
+    parse_quantity,
+    parse_sale_mode,
+    parse_tax_rate,
+    parse_unit,
+    quantity_text,
     rate_text,
 )
 from kiosk.core.text import fold
 from kiosk.core.units import BASE_OF, UOMS_FOR_MODE, SaleMode, Uom, tracks_stock
 from kiosk.formatting import format_quantity, format_rate
-from kiosk.i18n import N_, format_decimal, format_money, translate
+from kiosk.i18n import N_, babel_locale, format_decimal, format_money, translate
 from kiosk.services.users import Role, UserInfo, UserService
 
 # Kept here (not in stock.py) because existing callers import it from this module.
@@ -227,6 +235,13 @@ class DraftCheck:
 
 
 @dataclass(frozen=True)
+class FormResult:
+    draft: ProductDraft
+    initial_stock: int  # base units, new products only
+    check: DraftCheck
+
+
+@dataclass(frozen=True)
 class SavedProduct:
     product_id: int
     created: bool
@@ -252,6 +267,13 @@ class EditorChoices:
     categories: tuple[CategoryChoice, ...]  # active ones, in menu order
 
 
+def decimal_mark() -> str:
+    """"," for Spanish, "." for English: how numbers are shown in the editor's fields."""
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(babel_locale())
+
+
 def describe_margin(m: Margin) -> str:
     """"Margen $1,20 por L (37,5 %)" style text for the editor."""
     if m.percent is None:
@@ -273,11 +295,12 @@ def margin_warnings(m: Margin) -> list[str]:
 
 class InventoryService:
     def __init__(self, db: Database, *, tax_rates_bp: Sequence[int] | None = None,
-                 default_tax_rate_bp: int = 0, state_dir: Path | None = None):
+                 default_tax_rate_bp: int = 0, state_dir: Path | None = None, decimals: int = 2):
         self.db = db
         self.tax_rates_bp = tuple(tax_rates_bp) if tax_rates_bp is not None else None
         self.default_tax_rate_bp = default_tax_rate_bp
         self.state_dir = state_dir
+        self.decimals = decimals  # the currency's, for prices typed in the editor
 
     # --- categories ---------------------------------------------------------------
     def _category_fields(self, s, name: str, kind: str, color: str, category_id: int | None) -> str:  # noqa: ANN001
@@ -465,6 +488,75 @@ class InventoryService:
                                 price=p.price, cost=p.cost, tax_rate_bp=p.tax_rate_bp, brand=p.brand or "",
                                 category_id=p.category_id, low_stock=p.low_stock,
                                 barcodes=[b.code for b in p.barcodes], image_path=p.image_path, active=p.active)
+
+    def new_draft(self, category_id: int | None = None) -> ProductDraft:
+        """An empty editor: a unit item at the default tax rate."""
+        return ProductDraft(sku="", name="", sale_mode=SaleMode.UNIT, uom=Uom.UNIT, price=0,
+                            tax_rate_bp=self.default_tax_rate_bp, category_id=category_id)
+
+    # --- the editor's text fields ----------------------------------------------------
+    def form_texts(self, d: ProductDraft) -> dict[str, str]:
+        """A draft as the editor's text fields ("3,20", "2,5"), in the locale's decimal mark."""
+        mark = decimal_mark()
+        uom = Uom(d.uom)
+        return {
+            "sku": d.sku, "name": d.name, "brand": d.brand, "sale_mode": SaleMode(d.sale_mode).value,
+            "unit": uom.value, "price": amount_text(d.price, self.decimals).replace(".", mark),
+            "cost": amount_text(d.cost, self.decimals).replace(".", mark),
+            "tax_rate": rate_text(d.tax_rate_bp).replace(".", mark),
+            "low_stock": quantity_text(d.low_stock, uom).replace(".", mark) if d.low_stock else "",
+            "barcode": " ".join(d.barcodes), "stock": "",
+        }
+
+    def read_form(self, texts: Mapping[str, str], *, category_id: int | None = None,
+                  image_path: str | None = None, active: bool = True,
+                  product_id: int | None = None) -> FormResult:
+        """The editor's text fields -> a draft, every problem (parse errors and the
+        validator's, one per field) and the live margin. Call it as staff type; the
+        keys are those of form_texts ("stock" is the initial stock of a new product)."""
+        problems: list[DomainError] = []
+        bad: set[str] = set()
+
+        def parse(key: str, fn, *args, default, **kwargs):  # noqa: ANN001, ANN202
+            text_ = (texts.get(key) or "").strip()
+            if not text_:
+                return default
+            try:
+                return fn(text_, *args, **kwargs)
+            except InvalidProduct as err:
+                problems.append(err)
+                bad.add(key)
+                return default
+
+        mode = parse("sale_mode", parse_sale_mode, default=SaleMode.UNIT)
+        uom = parse("unit", parse_unit, default=UOMS_FOR_MODE[mode][0])
+        d = ProductDraft(
+            sku=(texts.get("sku") or "").strip(), name=(texts.get("name") or "").strip(), sale_mode=mode, uom=uom,
+            price=parse("price", parse_amount, self.decimals, "price", default=0),
+            cost=parse("cost", parse_amount, self.decimals, "cost", default=0),
+            tax_rate_bp=parse("tax_rate", parse_tax_rate, default=self.default_tax_rate_bp),
+            brand=(texts.get("brand") or "").strip(), category_id=category_id,
+            low_stock=parse("low_stock", parse_quantity, uom, "low_stock", default=0),
+            barcodes=parse_barcodes(texts.get("barcode") or ""), image_path=image_path or None, active=active)
+        stock = parse("stock", parse_quantity, uom, "stock", default=0) if product_id is None else 0
+        if stock and not tracks_stock(mode):
+            problems.append(field_error("stock", N_("services do not keep stock")))
+        check = self.check_draft(d, product_id)
+        for err in check.problems:
+            if problem_key(err) not in bad:
+                problems.append(err)
+        return FormResult(d, stock, replace(check, problems=tuple(problems)))
+
+    def save_form(self, texts: Mapping[str, str], by: UserInfo, *, category_id: int | None = None,
+                  image_path: str | None = None, active: bool = True,
+                  product_id: int | None = None) -> SavedProduct:
+        """The editor's Save from its text fields: raises the first problem, else saves."""
+        UserService.require(by, EDIT_ROLE)
+        result = self.read_form(texts, category_id=category_id, image_path=image_path, active=active,
+                                product_id=product_id)
+        if result.check.problems:
+            raise result.check.problems[0]
+        return self.save_product(result.draft, by, product_id=product_id, initial_stock=result.initial_stock)
 
     def editor_choices(self) -> EditorChoices:
         rates = self.tax_rates_bp if self.tax_rates_bp is not None else (0,)

@@ -38,9 +38,15 @@ from kiosk.core.errors import (
     UnknownProduct,
 )
 from kiosk.core.inventory_errors import EmptyDelivery, NothingCounted, QuantityOutOfRange, UnknownReason
-from kiosk.core.product_fields import MAX_QUANTITY_BASE, field_error, whole_uom_ceiling
+from kiosk.core.product_fields import (
+    MAX_QUANTITY_BASE,
+    field_error,
+    parse_amount,
+    parse_quantity,
+    whole_uom_ceiling,
+)
 from kiosk.core.stock_sheets import CountLine, CountSheet, DeliveryLine, DeliverySheet, check_quantity
-from kiosk.core.units import SaleMode, Uom, tracks_stock
+from kiosk.core.units import SaleMode, Uom, to_base, tracks_stock
 from kiosk.formatting import format_quantity, to_local
 from kiosk.i18n import N_, translate
 from kiosk.services.catalog import CatalogService, product_select, to_ref
@@ -62,6 +68,8 @@ DETAIL_LABELS = {
     "count": N_("Stock count"),
 }
 MAX_REFERENCE = 64
+Quantity = int | str  # base sub-units, or text typed in the product's unit of measure
+Amount = int | str  # minor units, or text typed in major units
 
 
 def signed_quantity(quantity: int, uom: Uom | str) -> str:
@@ -234,13 +242,29 @@ def record_movement(db: Database, product_id: int, quantity: int, reason: str, *
 
 
 class StockService:
+    """Quantities are ``int`` base sub-units (ml, g, counts) or ``str`` as typed on a
+    keypad in the product's unit of measure ("2,5" litres); costs are ``int`` minor
+    units or ``str`` major units ("1,60"). Typing mistakes raise InvalidProduct with
+    the field ("stock", "cost") in ``params["key"]``."""
+
     def __init__(self, db: Database, catalog: CatalogService, *, history_days: int = 30, cover_days: int = 14,
-                 clock: Callable[[], datetime] = utcnow):
+                 decimals: int = 2, clock: Callable[[], datetime] = utcnow):
         self.db = db
         self.catalog = catalog
         self.history_days = history_days
         self.cover_days = cover_days
+        self.decimals = decimals
         self.clock = clock
+
+    def _base(self, product: ProductRef, quantity: Quantity, *, signed: bool = False) -> int:
+        if isinstance(quantity, str):
+            return parse_quantity(quantity, product.uom, "stock", allow_negative=signed)
+        return quantity
+
+    def _cost(self, cost: Amount | None) -> int | None:
+        if isinstance(cost, str):
+            return parse_amount(cost, self.decimals, "cost") if cost.strip() else None
+        return cost
 
     # --- finding what was scanned ----------------------------------------------------
     def find(self, code: str) -> ProductRef:
@@ -265,22 +289,25 @@ class StockService:
         return ref
 
     # --- single changes ------------------------------------------------------------
-    def restock(self, product_id: int, quantity: int, by: UserInfo, *, unit_cost: int | None = None,
+    def restock(self, product_id: int, quantity: Quantity, by: UserInfo, *, unit_cost: Amount | None = None,
                 reference: str = "") -> StockChange:
-        """Goods received (the catalog's quick "+"): ``quantity`` in base sub-units,
-        ``unit_cost`` (minor units per unit of measure) becomes the product's cost."""
+        """Goods received (the catalog's quick "+"); a ``unit_cost`` (per unit of
+        measure) becomes the product's cost."""
         UserService.require(by, EDIT_ROLE)
-        check_quantity(quantity)
-        return record_movement(self.db, product_id, quantity, "restock", reference=reference,
-                               unit_cost=unit_cost, user_id=by.id)
+        base = self._base(self._product(product_id), quantity)
+        check_quantity(base)
+        return record_movement(self.db, product_id, base, "restock", reference=reference,
+                               unit_cost=self._cost(unit_cost), user_id=by.id)
 
-    def adjust(self, product_id: int, delta: int, reason: str, by: UserInfo, *, reference: str = "") -> StockChange:
-        """Stock lost or found: ``delta`` signed base sub-units, ``reason`` one of
-        ADJUSTMENT_REASONS (breakage, expired, internal_use, theft, count_correction)."""
+    def adjust(self, product_id: int, delta: Quantity, reason: str, by: UserInfo, *,
+               reference: str = "") -> StockChange:
+        """Stock lost or found: signed ``delta``, ``reason`` one of ADJUSTMENT_REASONS
+        (breakage, expired, internal_use, theft, count_correction)."""
         UserService.require(by, EDIT_ROLE)
         if reason not in ADJUSTMENT_REASONS:
             raise UnknownReason(reason=reason)
-        return record_movement(self.db, product_id, delta, "adjustment", detail=reason, reference=reference,
+        base = self._base(self._product(product_id), delta, signed=True)
+        return record_movement(self.db, product_id, base, "adjustment", detail=reason, reference=reference,
                                user_id=by.id)
 
     def adjustment_reasons(self) -> list[tuple[str, str]]:
@@ -291,14 +318,24 @@ class StockService:
     def start_delivery(self, reference: str = "") -> DeliverySheet:
         return DeliverySheet(_check_reference(reference))
 
-    def delivery_scan(self, sheet: DeliverySheet, code: str, quantity: int,
-                      unit_cost: int | None = None) -> DeliveryLine:
-        """Add a scanned (or typed SKU) product to a delivery; scanning it again adds."""
-        return sheet.add(self.find(code), quantity, unit_cost)
+    def delivery_scan(self, sheet: DeliverySheet, code: str, quantity: Quantity | None = None,
+                      unit_cost: Amount | None = None) -> DeliveryLine:
+        """Add a scanned (or typed SKU) product to a delivery, one unit of measure
+        unless ``quantity`` says otherwise; scanning it again adds."""
+        product = self.find(code)
+        base = to_base(1, product.uom) if quantity is None else self._base(product, quantity)
+        return sheet.add(product, base, self._cost(unit_cost))
 
-    def delivery_add(self, sheet: DeliverySheet, product_id: int, quantity: int,
-                     unit_cost: int | None = None) -> DeliveryLine:
-        return sheet.add(self._product(product_id), quantity, unit_cost)
+    def delivery_add(self, sheet: DeliverySheet, product_id: int, quantity: Quantity,
+                     unit_cost: Amount | None = None) -> DeliveryLine:
+        product = self._product(product_id)
+        return sheet.add(product, self._base(product, quantity), self._cost(unit_cost))
+
+    def delivery_set(self, sheet: DeliverySheet, product_id: int, quantity: Quantity,
+                     unit_cost: Amount | None = None) -> DeliveryLine:
+        """Correct a delivery line (replaces its quantity and cost)."""
+        product = self._product(product_id)
+        return sheet.set(product_id, self._base(product, quantity), self._cost(unit_cost))
 
     def receive(self, sheet: DeliverySheet, by: UserInfo) -> SheetResult:
         """Store a whole delivery as restock movements in one transaction."""
@@ -320,13 +357,19 @@ class StockService:
     def start_count(self) -> CountSheet:
         return CountSheet(self.clock())
 
-    def count_scan(self, sheet: CountSheet, code: str, quantity: int = 1, *, add: bool = True) -> CountLine:
-        """Scan-and-count: each scan adds ``quantity`` (1 by default) to the product's count."""
-        return sheet.record(self.find(code), quantity, add=add)
+    def count_scan(self, sheet: CountSheet, code: str, quantity: Quantity | None = None, *,
+                   add: bool = True) -> CountLine:
+        """Scan-and-count: each scan adds one unit of measure (or ``quantity``) to the
+        product's count."""
+        product = self.find(code)
+        base = to_base(1, product.uom) if quantity is None else self._base(product, quantity)
+        return sheet.record(product, base, add=add)
 
-    def count_product(self, sheet: CountSheet, product_id: int, quantity: int, *, add: bool = False) -> CountLine:
+    def count_product(self, sheet: CountSheet, product_id: int, quantity: Quantity, *,
+                      add: bool = False) -> CountLine:
         """Type the counted quantity of a product (replaces the count unless ``add``)."""
-        return sheet.record(self._product(product_id), quantity, add=add)
+        product = self._product(product_id)
+        return sheet.record(product, self._base(product, quantity), add=add)
 
     def review_count(self, sheet: CountSheet) -> CountReview:
         lines = []

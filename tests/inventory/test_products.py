@@ -187,3 +187,28 @@ def test_editor_choices_are_labelled_in_spanish(app: Services, shop: dict) -> No
     assert [bp for bp, _ in choices.tax_rates] == [0, 500, 1900]
     assert dict(choices.tax_rates)[1900] == "19 %"
     assert [c.name for c in choices.categories] == ["Limpieza", "Servicios"]
+
+
+def test_editor_form_from_text_fields(app: Services, manager: UserInfo, shop: dict) -> None:
+    goods = app.inventory.category_id("Limpieza")
+    texts = {"sku": "SUA-PRI", "name": "Suavizante primavera", "brand": "Nube", "sale_mode": "volume",
+             "unit": "litro", "price": "2,40", "cost": "1,1O", "tax_rate": "0", "low_stock": "20",
+             "stock": "70,5", "barcode": f"{demo_ean13(70)} A-1"}
+    result = app.inventory.read_form(texts, category_id=goods)
+    assert [(p.params["key"], str(p)) for p in result.check.problems] == [("cost", 'Costo: "1,1O" no es un número')]
+    texts["cost"] = "1,10"
+    result = app.inventory.read_form(texts, category_id=goods)
+    assert result.check.ok and result.initial_stock == 70_500 and result.draft.barcodes == [demo_ean13(70), "A-1"]
+    assert result.check.margin.profit == 130
+    saved = app.inventory.save_form(texts, manager, category_id=goods)
+    ref = app.catalog.product(saved.product_id)
+    assert (ref.price, ref.cost, ref.stock, ref.low_stock, ref.uom) == (240, 110, 70_500, 20_000, Uom.L)
+    back = app.inventory.form_texts(app.inventory.product_draft(saved.product_id))
+    assert {k: back[k] for k in ("price", "cost", "low_stock", "unit", "sale_mode", "tax_rate")} == {
+        "price": "2,40", "cost": "1,10", "low_stock": "20", "unit": "l", "sale_mode": "volume", "tax_rate": "0"}
+    texts.update(sku="SUA-2", barcode="", stock="3", sale_mode="servicio", unit="unidad", low_stock="")
+    with pytest.raises(InvalidProduct, match="Existencias: los servicios no llevan existencias"):
+        app.inventory.save_form(texts, manager)
+    new = app.inventory.new_draft()
+    assert (new.sale_mode, new.uom, new.tax_rate_bp) == (SaleMode.UNIT, Uom.UNIT, 0)
+    check_invariants(app.db)

@@ -210,3 +210,22 @@ def test_find_by_barcode_or_sku(app: Services, shop: dict) -> None:
     assert app.stock.find(" CLO ").sku == "CLO"
     with pytest.raises(UnknownBarcode, match="NOPE"):
         app.stock.find("NOPE")
+
+
+def test_quantities_and_costs_as_typed_on_the_keypad(app: Services, manager: UserInfo, shop: dict) -> None:
+    change = app.stock.restock(shop["CLO"], "1,5", manager, unit_cost="1,95")
+    assert (change.quantity, change.quantity_text) == (5_678, "+1,5 gal")
+    assert app.catalog.product(shop["CLO"]).cost == 195
+    assert app.stock.adjust(shop["POL"], "-0,25", "expired", manager).stock == 17_750
+    with pytest.raises(InvalidProduct, match="Existencias: debe ser un número entero"):
+        app.stock.restock(shop["ESP"], "2,5", manager)
+    with pytest.raises(InvalidProduct, match="Costo"):
+        app.stock.restock(shop["ESP"], "2", manager, unit_cost="dos")
+    sheet = app.stock.start_delivery()
+    line = app.stock.delivery_scan(sheet, demo_ean13(901))  # one unit of measure by default: 1 L
+    assert line.quantity == 1_000
+    assert app.stock.delivery_set(sheet, shop["DET"], "12", "1,50").quantity == 12_000
+    count = app.stock.start_count()
+    assert app.stock.count_scan(count, demo_ean13(901)).counted == 1_000
+    assert app.stock.count_product(count, shop["DET"], "79,5").counted == 79_500
+    check_invariants(app.db)
