@@ -275,7 +275,7 @@ def decimal_mark() -> str:
 
 
 def describe_margin(m: Margin) -> str:
-    """"Margen $1,20 por L (37,5 %)" style text for the editor."""
+    """"Margen $1,20 (37,5 %)": the margin line under the editor's price."""
     if m.percent is None:
         return translate(N_("Margin {profit}")).format(profit=format_money(m.profit))
     return translate(N_("Margin {profit} ({percent} %)")).format(
