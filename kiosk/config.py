@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
@@ -292,6 +293,8 @@ def _format_errors(exc: ValidationError, language: str | None) -> list[tuple[str
                     text += " — " + translate(N_("did you mean {key}?"), language).format(key=close[0])
         elif etype in _EXPECT:
             ctx.setdefault("description", description or ctx.get("pattern", ""))
+            if "expected" in ctx:  # pydantic writes "'a', 'b' or 'c'": list the choices language-neutrally
+                ctx["expected"] = ", ".join(re.split(r", | or ", str(ctx["expected"])))
             try:
                 text = translate(_EXPECT[etype], language).format(**ctx)
             except (KeyError, IndexError):
