@@ -3,8 +3,6 @@ delivery sheets: no database."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
@@ -164,11 +162,3 @@ def test_delivery_sheet_merges_scans_and_totals_cost() -> None:
     with pytest.raises(InvalidProduct, match="Costo"):
         sheet.add(_ref(1, 0), 1, unit_cost=-1)
 
-
-def test_inventory_core_modules_stay_pure() -> None:
-    code = ("import sys; import kiosk.core.product_fields, kiosk.core.margin, kiosk.core.stock_sheets, "
-            "kiosk.core.inventory_errors; "
-            "bad = [m for m in ('kivy', 'sqlalchemy', 'serial', 'escpos', 'gpiozero', 'PIL') if m in sys.modules]; "
-            "print(bad); sys.exit(1 if bad else 0)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=".")
-    assert result.returncode == 0, result.stdout + result.stderr
