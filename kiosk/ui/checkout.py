@@ -42,6 +42,11 @@ class CheckoutScreen(KioskScreen):
     tenders = ListProperty([])  # split: [Tender, ...]
     split_text = StringProperty("")
 
+    def on_method(self, _instance, method: str) -> None:
+        panels = self.ids.get("panels")
+        if panels is not None:
+            panels.current = method
+
     def on_pre_enter(self, *_args) -> None:
         cart = self.app.cart
         self.busy = False

@@ -54,6 +54,9 @@ class HistoryScreen(KioskScreen):
     detail_totals = StringProperty("")
     detail_payments = StringProperty("")
 
+    def on_detail_open(self, _instance, value: bool) -> None:
+        self.ids.panels.current = "detail" if value else "list"
+
     def on_pre_enter(self, *_args) -> None:
         self.detail_open = False
         self.show_day(local_today())
