@@ -300,6 +300,9 @@ class KioskApp(App):
     def teardown(self) -> None:
         """Undo everything this app hooked into Kivy's globals (tests build many apps
         in one process; a real stop ends the process anyway)."""
+        if getattr(self, "_torn_down", False):
+            return
+        self._torn_down = True
         self.close_modal()
         for event in self._events:
             event.cancel()

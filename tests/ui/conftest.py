@@ -120,6 +120,7 @@ class Driver:
     def tap(self, widget, *, settle: int = 2) -> None:  # noqa: ANN001
         from kivy.tests.common import UnitTestTouch
 
+        self.frames(1)  # a person never taps a screen before it is laid out
         assert widget.get_root_window() is not None, f"{widget!r} is not on screen"
         assert not widget.disabled, f"{getattr(widget, 'text', widget)!r} is disabled"
         x, y = widget.to_window(*widget.center)
@@ -247,7 +248,8 @@ def make_ui(kivy_window, demo_template: Path, tmp_path: Path):  # noqa: ANN001, 
     yield factory
 
     for app, services in created:
-        app.teardown()
+        # on_stop also resets kv's cached ``app`` proxy, so the next app's rules bind to it.
+        app.dispatch("on_stop")
         for child in list(kivy_window.children):
             kivy_window.remove_widget(child)
         services.close()
