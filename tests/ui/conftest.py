@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import i18n
+from kiosk.i18n import _
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,7 +118,7 @@ class Driver:
         self.frames(4)
 
     # --- touch ---------------------------------------------------------------------------------
-    def tap(self, widget, *, settle: int = 2) -> None:  # noqa: ANN001
+    def tap(self, widget, *, settle: int = 1) -> None:  # noqa: ANN001
         from kivy.tests.common import UnitTestTouch
 
         self.frames(1)  # a person never taps a screen before it is laid out
@@ -126,7 +127,6 @@ class Driver:
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
-        self.frames(1)
         touch.touch_up()
         self.frames(settle)
 
@@ -159,6 +159,17 @@ class Driver:
             if getattr(view, "name", None) == name:
                 return view
         raise AssertionError(f"no tile {name!r} on screen; showing {[v.name for v in rv.children[0].children][:12]}")
+
+    def search(self, text: str) -> None:
+        """Type in the search box with the on-screen keyboard."""
+        sell = self.screen("sell")
+        self.tap(sell.ids.search_field)
+        for ch in text:
+            label = " " if ch == " " else ch.upper()
+            key = self.find_text(_("Space") if ch == " " else label, sell.ids.keyboard)
+            self.tap(key, settle=0)
+        self.tap(self.find_text(_("Done"), sell.ids.keyboard))
+        self.frames(3)
 
     def pin(self, digits: str) -> None:
         keypad = self.ids("lock").keypad
