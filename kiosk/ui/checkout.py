@@ -191,7 +191,11 @@ class CheckoutScreen(KioskScreen):
             return
         self.hint_text = ""
         self.can_confirm = not self.busy
-        self.change_text = format_money(sum(p.change for p in payments))
+        change = sum(p.change for p in payments)
+        if any(p.method is PaymentMethod.CASH for p in payments):
+            self.change_text = format_money(change)
+        else:
+            self.hint_text = _("Ready to confirm.")
 
     def _refresh_split_list(self) -> None:
         from kiosk.ui.widgets import KButton

@@ -265,6 +265,12 @@ def make_ui(kivy_window, demo_template: Path, tmp_path: Path):  # noqa: ANN001, 
             kivy_window.remove_widget(child)
         services.close()
     App._running_app = None
+    # RecycleView keeps spare views in a process-wide cache; views made for one app
+    # (bound to its theme and scale) must not be recycled into the next test's app.
+    from kivy.uix.recycleview import views as rv_views
+
+    rv_views._cached_views.clear()
+    rv_views._cache_count = 0
     for event in Clock.get_events():
         if event not in baseline:
             event.cancel()
