@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 from collections.abc import Callable
 
 from kivy.clock import Clock
@@ -35,9 +36,13 @@ class ScanDispatcher:
         self._trigger = Clock.create_trigger(self._drain, 0)
 
     def submit(self, event: ScanEvent) -> None:
-        """Any thread. The event is delivered on the next frame."""
+        """Any thread. From the main thread (the keyboard wedge) the event is handled
+        at once, after any queued ones; from other threads on the next frame."""
         self._queue.put(event)
-        self._trigger()
+        if threading.current_thread() is threading.main_thread():
+            self._drain()
+        else:
+            self._trigger()
 
     def _drain(self, _dt: float = 0) -> None:
         while True:
