@@ -186,6 +186,10 @@ class UiSettings(Section):
     theme: Literal["day", "night"] = "day"
 
 
+# Sections defined next to the code that uses them (imported here, after Section exists).
+from kiosk.appliance.settings import BackupSettings, DevicesSettings  # noqa: E402
+
+
 class Settings(Section):
     shop: ShopSettings = ShopSettings()
     currency: CurrencySettings = CurrencySettings()
@@ -196,6 +200,8 @@ class Settings(Section):
     paths: PathsSettings = PathsSettings()
     printer: PrinterSettings = PrinterSettings()
     ui: UiSettings = UiSettings()
+    devices: DevicesSettings = DevicesSettings()
+    backup: BackupSettings = BackupSettings()
 
     # Not read from the file: where it came from and the resolved state directory.
     source: Path | None = Field(None, exclude=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.cli.common import EXIT_OK, print_json, services, settings
+from kiosk.appliance.devices import missing_nodes
+from kiosk.cli.common import EXIT_FAIL, EXIT_OK, print_json, services, settings
 from kiosk.demo import load_demo
 
 
@@ -51,8 +52,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_config_check(args: argparse.Namespace) -> int:
     s = settings(args)  # raises ConfigError (exit 2) with every problem listed
+    missing = missing_nodes(s)  # valid, but a device it names is not there (exit 1)
     if args.json:
-        print_json({"ok": True, "source": str(s.source) if s.source else None, "state_dir": str(s.state_dir)})
+        print_json({"ok": not missing, "valid": True, "source": str(s.source) if s.source else None,
+                    "state_dir": str(s.state_dir),
+                    "missing_devices": [{"setting": n.key, "node": n.node, "message": n.problem()}
+                                        for n in missing]})
     else:
         print(f"configuration OK ({s.source or 'built-in defaults'}); state directory {s.state_dir}")
-    return EXIT_OK
+        for n in missing:
+            print(f"  {n.key}: {n.problem()}")
+    return EXIT_FAIL if missing else EXIT_OK
