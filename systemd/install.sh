@@ -260,6 +260,7 @@ if ! staging && [[ -n "$CURRENT" && "$CURRENT" != "$(readlink -f "$RELEASE")" ]]
             --prefix "$PREFIX"; then
         die "upgrade failed; see the messages above and: kiosk-admin status, kiosk-admin logs"
     fi
+    system systemctl start kiosk-backup.timer
 elif [[ $START -eq 1 ]]; then
     # First start: create or migrate the database as the kiosk user, then the service.
     system runuser -u "$KIOSK_USER" -- env STATE_DIRECTORY=/var/lib/kiosk \

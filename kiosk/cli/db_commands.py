@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from kiosk.app_factory import build
 from kiosk.appliance.devices import missing_nodes
+from kiosk.appliance.ownership import give_database_to, give_to, owner_of
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, print_json, services, settings
 from kiosk.demo import load_demo
 
@@ -25,15 +27,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    app = services(args)
+    s = settings(args)
+    s.state_dir.mkdir(parents=True, exist_ok=True)
+    owner = owner_of(s.state_dir)  # under sudo: what we create goes to the kiosk user
+    app = build(s)
+    app.close()
+    give_database_to(owner, s.database_path)
+    give_to(owner, s.state_dir / "backups")
     m = app.migration
+    if m and m.backup:
+        give_to(owner, m.backup.parent, m.backup)
     if m and m.before != m.after:
         print(f"database {app.settings.database_path}: {m.before or 'new'} -> {m.after}")
         if m.backup:
             print(f"backup taken first: {m.backup}")
     else:
         print(f"database {app.settings.database_path} is up to date ({m.after if m else '?'})")
-    app.close()
     return EXIT_OK
 
 

@@ -5,11 +5,26 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import stat
 import threading
 import time
 from pathlib import Path
+
+import pytest
+
+UNITS = ["kiosk.service", "kiosk-backup.service", "kiosk-backup.timer"]
+SYSTEM_UNITS = Path("/usr/lib/systemd/system")
+
+
+def tool(name: str) -> str:
+    """A program the appliance checks need: missing, the test fails (never skips)."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed; the appliance checks need it (Debian package: "
+                    f"{'systemd' if name == 'systemd-analyze' else name})")
+    return path
 
 
 class FakeService:

@@ -29,7 +29,6 @@ from kiosk.services.maintenance import (
     DiskFull,
     KioskRunning,
     MaintenanceService,
-    NotSoundDatabase,
 )
 from tests.conftest import make_settings
 from tests.e2e.appliance_helpers import FakeService
@@ -385,3 +384,18 @@ def test_files_made_under_sudo_belong_to_the_kiosk_user(demo_app, config_file) -
                          cwd=ROOT, input="97531\n", capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert [p.name for p in app.state_dir.rglob("*") if p.stat().st_uid != nobody.pw_uid] == []
+
+
+def test_first_migration_under_sudo_leaves_nothing_owned_by_root(state_dir: Path, config_file) -> None:
+    import pwd
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        os.chown(state_dir, nobody.pw_uid, nobody.pw_gid)
+    out = subprocess.run([sys.executable, "-m", "kiosk.cli.main", "migrate"], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert (state_dir / "kiosk.db").is_file()
+    owner = state_dir.stat().st_uid
+    assert [p.name for p in state_dir.rglob("*") if p.stat().st_uid != owner] == []
