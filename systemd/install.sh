@@ -224,6 +224,14 @@ for unit in $UNITS; do
     put "$SRC/systemd/$unit" "$UNIT_DIR/$unit" 0644 root:root
 done
 
+# `sudo kiosk-admin ...` (sudo's PATH has /usr/local/bin, not the release)
+mkdir -p "$ROOT/usr/local/bin"
+if [[ "$(readlink "$ROOT/usr/local/bin/kiosk-admin" || true)" != /opt/kiosk/venv/bin/kiosk-admin ]]; then
+    ln -sfn /opt/kiosk/venv/bin/kiosk-admin "$ROOT/usr/local/bin/kiosk-admin"
+    say "linked $ROOT/usr/local/bin/kiosk-admin"
+    CHANGED=1
+fi
+
 admin --config "$ETC/kiosk.toml" config check >/dev/null 2>"$WORK/check.err" || {
     # exit 1 only means a device is not plugged in yet; 2 is a broken configuration
     [[ $? -eq 1 ]] || { cat "$WORK/check.err" >&2; die "fix $ETC/kiosk.toml and run the installer again"; }

@@ -54,6 +54,9 @@ system systemctl daemon-reload
 system udevadm control --reload-rules
 system systemctl enable --now getty@tty1.service
 remove "$ROOT/opt/kiosk"
+if [[ "$(readlink "$ROOT/usr/local/bin/kiosk-admin" || true)" == /opt/kiosk/* ]]; then
+    remove "$ROOT/usr/local/bin/kiosk-admin"
+fi
 
 if [[ $PURGE -eq 1 ]]; then
     remove "$ROOT/var/lib/kiosk" "$ROOT/etc/kiosk"

@@ -100,6 +100,7 @@ def test_release_is_a_virtual_environment_with_the_kiosk_programs(staged) -> Non
     # the kiosk itself is installed in it (its own copy, not the source tree)
     found = list(release.glob("lib/python3*/site-packages/kiosk/services/maintenance.py"))
     assert found, "the kiosk package is not in the release"
+    assert os.readlink(root / "usr/local/bin/kiosk-admin") == "/opt/kiosk/venv/bin/kiosk-admin"
     assert not (SRC / "build").exists() and not list(SRC.glob("*.egg-info")), "pip built inside the source tree"
 
 
@@ -181,6 +182,7 @@ def test_uninstall_keeps_the_shops_data_unless_purged(staged, tmp_path: Path) ->
     assert not (root / "opt/kiosk").exists()
     assert not (root / "etc/systemd/system/kiosk.service").exists()
     assert not (root / "etc/udev/rules.d/70-kiosk.rules").exists()
+    assert not (root / "usr/local/bin/kiosk-admin").is_symlink()
     assert (root / "var/lib/kiosk/kiosk.db").read_bytes() == b"the shop's sales"
     assert (root / "etc/kiosk/kiosk.toml").is_file()
     out = run(UNINSTALL, "--root", str(root), "--purge")
