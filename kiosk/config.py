@@ -188,6 +188,8 @@ class UiSettings(Section):
 
 
 from kiosk.services.inventory_settings import InventorySettings  # noqa: E402  (needs Section above)
+# Sections defined next to the code that uses them (imported here, after Section exists).
+from kiosk.appliance.settings import BackupSettings, DevicesSettings  # noqa: E402
 
 
 class Settings(Section):
@@ -201,6 +203,8 @@ class Settings(Section):
     printer: PrinterSettings = PrinterSettings()
     ui: UiSettings = UiSettings()
     inventory: InventorySettings = InventorySettings()
+    devices: DevicesSettings = DevicesSettings()
+    backup: BackupSettings = BackupSettings()
 
     # Not read from the file: where it came from and the resolved state directory.
     source: Path | None = Field(None, exclude=True)

@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "kiosk.cli.bench_command",
     "kiosk.cli.products_commands",
     "kiosk.cli.stock_commands",
+    "kiosk.cli.maintenance_commands",
 ]
 
 
