@@ -89,7 +89,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     if sender is None:
         sender = partial(printer_conn.send, settings.printer.url, timeout=settings.printer.timeout_s)
     printing = PrintQueue(db, sender, receipt_layout(settings))
-    till = TillService(catalog, sales, receipts, printing)
+    till = TillService(sales, receipts, printing)
     inv = settings.inventory
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,

@@ -1,13 +1,13 @@
-"""The till: what happens at the counter, from a scan to a printed ticket. The touch
-UI and the end-to-end tests call this; it composes the catalog, sales and printing."""
+"""The till: from a paid cart to a printed ticket. The touch UI and the end-to-end
+tests call this; it composes sales, receipts and printing. (What a scan or a tap does
+to the cart is kiosk/services/selling.py.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kiosk.core.cart import Cart, CartLine
+from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
-from kiosk.services.catalog import CatalogService
 from kiosk.services.printing import PrintQueue
 from kiosk.services.receipts import ReceiptService
 from kiosk.services.sales import SaleResult, SalesService
@@ -15,17 +15,10 @@ from kiosk.services.users import UserInfo
 
 
 class TillService:
-    def __init__(self, catalog: CatalogService, sales: SalesService, receipts: ReceiptService,
-                 printing: PrintQueue):
-        self.catalog = catalog
+    def __init__(self, sales: SalesService, receipts: ReceiptService, printing: PrintQueue):
         self.sales = sales
         self.receipts = receipts
         self.printing = printing
-
-    def scan(self, cart: Cart, code: str) -> CartLine:
-        """Add a scanned code to the cart. Raises UnknownBarcode, InvalidBarcode,
-        QuantityRequired (a bulk product: open the calculator) or ProductInactive."""
-        return cart.add_barcode(code, self.catalog.lookup_barcode)
 
     def complete_sale(self, cart: Cart, tenders: Sequence[Tender], user: UserInfo) -> SaleResult:
         """Store the sale, queue its receipt (kicking the drawer for cash), empty the
