@@ -4,6 +4,7 @@ UI and the end-to-end tests call this; it composes the catalog, sales and printi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from kiosk.core.cart import Cart, CartLine
 from kiosk.core.payments import PaymentMethod, Tender
@@ -14,13 +15,22 @@ from kiosk.services.sales import SaleResult, SalesService
 from kiosk.services.users import UserInfo
 
 
+class CashDrawer(Protocol):
+    """What the till needs from the drawer (kiosk.services.hardware.HardwareService)."""
+
+    @property
+    def kick_with_receipt(self) -> bool: ...  # the kick travels inside the cash receipt
+    def open_for_sale(self, sale_id: int) -> bool: ...  # otherwise (GPIO relay); never raises
+
+
 class TillService:
     def __init__(self, catalog: CatalogService, sales: SalesService, receipts: ReceiptService,
-                 printing: PrintQueue):
+                 printing: PrintQueue, drawer: CashDrawer | None = None):
         self.catalog = catalog
         self.sales = sales
         self.receipts = receipts
         self.printing = printing
+        self.drawer = drawer
 
     def scan(self, cart: Cart, code: str) -> CartLine:
         """Add a scanned code to the cart. Raises UnknownBarcode, InvalidBarcode,
@@ -34,7 +44,10 @@ class TillService:
         cart.clear()
         receipt = self.receipts.receipt(sale_id=result.sale_id)
         cash = any(p.method is PaymentMethod.CASH for p in result.payments)
-        self.printing.enqueue_receipt(receipt, result.sale_id, open_drawer=cash)
+        in_receipt = cash and (self.drawer is None or self.drawer.kick_with_receipt)
+        self.printing.enqueue_receipt(receipt, result.sale_id, open_drawer=in_receipt)
+        if cash and not in_receipt and self.drawer is not None:
+            self.drawer.open_for_sale(result.sale_id)
         return result
 
     def reprint(self, sale_id: int) -> int:
