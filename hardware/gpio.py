@@ -121,14 +121,18 @@ class StatusLed(_Part):
         super().__init__(gpio, LED, pin, active_high=active_high)
         self.blink_s = blink_ms / 1000
         self.mode = "off"
+        self._lock = threading.Lock()  # states change from several device threads
 
     def set(self, mode: str) -> None:
         """"ready" | "fault" | "identify" | "off"."""
-        if mode == self.mode:
-            return
-        self.mode = mode
-        if self.dev is None:
-            return
+        with self._lock:
+            if mode == self.mode:
+                return
+            self.mode = mode
+            if self.dev is not None:
+                self._apply(mode)
+
+    def _apply(self, mode: str) -> None:
         if mode == "ready":
             self.dev.on()
         elif mode == "fault":
@@ -148,11 +152,13 @@ class Beeper(_Part):
         super().__init__(gpio, Buzzer, pin, active_high=active_high)
         self.beep_s = beep_ms / 1000
         self.count = 0
+        self._lock = threading.Lock()
 
     def beep(self, times: int = 1) -> None:
-        self.count += times
-        if self.dev is not None:
-            self.dev.beep(self.beep_s, self.beep_s, n=times, background=True)
+        with self._lock:
+            self.count += times
+            if self.dev is not None:
+                self.dev.beep(self.beep_s, self.beep_s, n=times, background=True)
 
 
 class Relay(_Part):

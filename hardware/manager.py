@@ -64,6 +64,28 @@ def _load_scale_factory() -> ScaleFactory | None:
         return None
 
 
+def build_scanners(sc: Any, handler_for: Callable[[str], ScanHandler], registry: Registry, *,
+                   on_error: Callable[[str, str], None] | None = None, evdev_opener: Any = None) -> list[Any]:
+    """Scanner adapters for ``[scanner]`` (not started). ``handler_for(name)`` gives each
+    its scan handler. Keyboard-wedge entries only get a registry entry: the UI reads them."""
+    scanners: list[Any] = []
+    for i, dev in enumerate(sc.devices, start=1):
+        name = dev.name or f"scanner-{i}"
+        if dev.kind == "serial":
+            scanners.append(SerialScanner(
+                name, dev.url, handler_for(name), registry, baudrate=dev.baudrate, prefix=dev.prefix,
+                suffix=dev.terminator, pause_ms=dev.pause_ms, max_length=sc.max_length,
+                frame_timeout_ms=sc.frame_timeout_ms, reconnect_s=sc.reconnect_s, on_error=on_error))
+        elif dev.kind == "evdev":
+            extra = {"opener": evdev_opener} if evdev_opener is not None else {}
+            scanners.append(EvdevScanner(
+                name, dev.device, handler_for(name), registry, layout=dev.layout, max_length=sc.max_length,
+                frame_timeout_ms=sc.frame_timeout_ms, reconnect_s=sc.reconnect_s, on_error=on_error, **extra))
+        else:
+            registry.add(name, "scanner", connected=True, info={"type": "wedge"})
+    return scanners
+
+
 class HardwareManager:
     def __init__(self, settings: Any, *, queue: JobQueue | None = None, on_scan: ScanHandler | None = None,
                  registry: Registry | None = None, printer: ReceiptPrinter | None = None,
@@ -75,8 +97,9 @@ class HardwareManager:
         self.on_scan = on_scan
         self.on_button = on_button
         self.state_dir = state_dir
-        self._scan_listeners: list[Callable[[ScanEvent, ScanVerdict], None]] = []
+        self._scan_listeners: list[Callable[[ScanEvent, ScanVerdict | None, str], None]] = []
         self.last_scan: tuple[ScanEvent, ScanVerdict] | None = None
+        self.last_rejected: tuple[str, str] | None = None  # (device, reason)
         self._snapshot_lock = threading.Lock()
         self._running = False
         self._unsubscribe: Callable[[], None] | None = None
@@ -94,24 +117,9 @@ class HardwareManager:
         self.button: PushButton | None = None
         self.drawer = Drawer(d, self.registry, printer=self.printer, gpio=self.gpio)
 
-        self.scanners: list[Any] = []
-        sc = settings.scanner
-        for i, dev in enumerate(sc.devices, start=1):
-            name = dev.name or f"scanner-{i}"
-            if dev.kind == "serial":
-                self.scanners.append(SerialScanner(
-                    name, dev.url, self._scan_handler(name), self.registry, baudrate=dev.baudrate,
-                    prefix=dev.prefix, suffix=dev.terminator, pause_ms=dev.pause_ms, max_length=sc.max_length,
-                    frame_timeout_ms=sc.frame_timeout_ms, reconnect_s=sc.reconnect_s, on_error=self._scan_error))
-            elif dev.kind == "evdev":
-                extra = {"opener": evdev_opener} if evdev_opener is not None else {}
-                self.scanners.append(EvdevScanner(
-                    name, dev.device, self._scan_handler(name), self.registry, layout=dev.layout,
-                    max_length=sc.max_length, frame_timeout_ms=sc.frame_timeout_ms, reconnect_s=sc.reconnect_s,
-                    on_error=self._scan_error, **extra))
-            else:  # the keyboard wedge is read by the UI, which reports scans with note_scan()
-                self.registry.add(name, "scanner", connected=True, info={"type": "wedge"})
-        self.wedge_names = [dev.name or f"scanner-{i}" for i, dev in enumerate(sc.devices, start=1)
+        self.scanners = build_scanners(settings.scanner, self._scan_handler, self.registry,
+                                       on_error=self._scan_error, evdev_opener=evdev_opener)
+        self.wedge_names = [dev.name or f"scanner-{i}" for i, dev in enumerate(settings.scanner.devices, start=1)
                             if dev.kind == "wedge"]
 
         if scale_factory == "default":
@@ -249,7 +257,7 @@ class HardwareManager:
         self.beep(1 if v.ok else 2)
         for listener in list(self._scan_listeners):
             try:
-                listener(event, v)
+                listener(event, v, device)
             except Exception:  # noqa: BLE001
                 log.exception("scan listener")
         if forward and self.on_scan is not None:
@@ -257,26 +265,32 @@ class HardwareManager:
         return v
 
     def _scan_error(self, device: str, message: str) -> None:
+        """A refused read (garbage, partial, too long): two beeps, listeners hear it."""
         self.beep(2)
+        self.last_rejected = (device, message)
         for listener in list(self._scan_listeners):
             try:
-                listener(ScanEvent("", device), None)  # type: ignore[arg-type]
+                listener(ScanEvent(message, device), None, device)
             except Exception:  # noqa: BLE001
                 log.exception("scan listener")
 
     def note_scan(self, event: ScanEvent, device: str | None = None) -> ScanVerdict:
         """A scan the UI read itself (keyboard wedge): registry, beeps, listeners -
         without calling ``on_scan`` again."""
-        return self._scan(event, device or (self.wedge_names[0] if self.wedge_names else "wedge"), forward=False)
+        name = device or (self.wedge_names[0] if self.wedge_names else "wedge")
+        if self.registry.get(name) is None:
+            self.registry.add(name, "scanner", connected=True, info={"type": "wedge"})
+        return self._scan(event, name, forward=False)
 
     def feedback(self, ok: bool) -> None:
         """The selling screen's verdict on a scan (e.g. unknown code): two beeps if not ok."""
         if not ok:
             self.beep(2)
 
-    def add_scan_listener(self, listener: Callable[[ScanEvent, ScanVerdict | None], None]) -> Callable[[], None]:
-        """``listener(event, verdict)`` for every scan (verdict None and an empty code
-        for a refused read); returns an unsubscribe function."""
+    def add_scan_listener(self, listener: Callable[[ScanEvent, ScanVerdict | None, str], None]
+                          ) -> Callable[[], None]:
+        """``listener(event, verdict, device)`` for every scan; for a refused read the
+        verdict is None and ``event.code`` holds the reason. Returns an unsubscribe function."""
         self._scan_listeners.append(listener)
         return lambda: self._scan_listeners.remove(listener) if listener in self._scan_listeners else None
 

@@ -230,7 +230,12 @@ class SerialLink(Link):
             self.port = serial.serial_for_url(url.path, baudrate=baudrate, write_timeout=timeout,
                                               timeout=timeout, **_serial_options(options))
         except (serial.SerialException, OSError, ValueError) as exc:
-            raise PrinterError(f"{url.path}: {exc}") from None
+            text = str(exc)
+            if "No such file" in text or "No such device" in text:
+                text = "no such device (printer unplugged?)"
+            elif "Permission denied" in text:
+                text = "access denied (is the kiosk user in the 'dialout' group?)"
+            raise PrinterError(f"{url.path}: {text}") from None
 
     def write(self, data: bytes) -> None:
         try:

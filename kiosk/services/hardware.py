@@ -223,10 +223,12 @@ class HardwareService:
     def _view(self, s: DeviceState) -> DeviceView:
         if not s.available:
             status = _("Not available")
+        elif s.kind == "printer" and not s.ok:
+            status = problem_text(s.info.get("problem") or ("unreachable" if not s.connected else "error"))
         elif not s.connected:
             status = _("Not connected")
         elif s.last_error:
-            status = problem_text(s.info.get("problem", "error")) if s.kind == "printer" else _("Fault")
+            status = _("Fault")
         else:
             status = _("Ready")
         label = translate(DEVICE_LABELS.get(s.kind, s.kind))

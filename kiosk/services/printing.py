@@ -69,6 +69,7 @@ class PrintQueue:
         self.layout = layout
         self._flush_lock = threading.Lock()
         self._listeners: list[Callable[[int], None]] = []
+        self._last_logged = ""  # the same failure is logged once, not at every retry
 
     def add_listener(self, callback: Callable[[int], None]) -> None:
         """``callback(job_id)`` after a job was stored (the print worker wakes up)."""
@@ -185,8 +186,9 @@ class PrintQueue:
                     self.sender(payload)
                 except PrinterError as exc:
                     error, problem = str(exc), exc.problem
-                    if not isinstance(exc, NoPrinter):
+                    if not isinstance(exc, NoPrinter) and error != self._last_logged:
                         log.warning("print job %s not printed: %s", job_id, exc)
+                    self._last_logged = error
                     with self.db.write() as s:
                         s.execute(update(PrintJob).where(PrintJob.id == job_id)
                                   .values(status="pending", attempts=PrintJob.attempts + 1, last_error=error[:200]))
@@ -200,4 +202,7 @@ class PrintQueue:
                               .values(status="printed", printed_at=utcnow(), attempts=PrintJob.attempts + 1,
                                       last_error=""))
                 printed += 1
+                if self._last_logged:
+                    log.info("printer back: job %s printed", job_id)
+                    self._last_logged = ""
         return FlushResult(printed, self.pending_count(), error, problem)
