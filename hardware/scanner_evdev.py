@@ -165,11 +165,12 @@ def parse_recording(text: str) -> list[tuple[int, int, int]]:
     """Events in the text form ``evtest`` prints (``type 1 (EV_KEY), code 2 (KEY_1), value 1``)
     or as ``EV_KEY KEY_1 1`` lines; other lines are skipped."""
     events = []
-    verbose = re.compile(r"type (\d+) \(\w+\), code (\d+) \(\w+\), value (-?\d+)")
+    verbose = re.compile(r"type (\d+) \(\w+\), code (\d+) \(\w+\), value (-?\w+)")
     for line in text.splitlines():
         m = verbose.search(line)
         if m:
-            events.append((int(m[1]), int(m[2]), int(m[3])))
+            if int(m[1]) == EV_KEY:  # MSC_SCAN values are hexadecimal usages: not needed
+                events.append((EV_KEY, int(m[2]), int(m[3])))
             continue
         parts = line.split()
         if len(parts) == 3 and parts[0] == "EV_KEY" and parts[1].startswith("KEY_"):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import select
 import sys
 import threading
@@ -39,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--require-scan", action="store_true", help="fail a scanner that reads no code in the wait")
     p.add_argument("--simulated", action="store_true",
                    help="run against simulated devices (printer on 127.0.0.1, pty scanner, mock GPIO)")
+    p.add_argument("--led-seconds", type=float, default=2.0, metavar="S", help="how long the LED blinks (2)")
     p.add_argument("--force", action="store_true", help="run even while the kiosk is running")
     p.set_defaults(func=cmd_selftest)
 
@@ -92,7 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _refuse_if_kiosk_runs(s, force: bool) -> None:  # noqa: ANN001
     snap = read_snapshot(Path(s.state_dir) / SNAPSHOT_NAME)
-    if snap and snap.get("running") and snap.get("pid") != os.getpid() and not force:
+    if snap and snap.get("running") and not force:
         raise CommandError(f"the kiosk is running (pid {snap['pid']}) and holds the devices: stop it first "
                            "(sudo systemctl stop kiosk) or use --force")
 
@@ -108,7 +108,8 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         _refuse_if_kiosk_runs(s, args.force)
     say = (lambda m: print(m, file=sys.stderr, flush=True)) if not args.json else (lambda _m: None)
     try:
-        checks = run_selftest(s, scan_wait_s=args.scan_wait, require_scan=args.require_scan, progress=say)
+        checks = run_selftest(s, scan_wait_s=args.scan_wait, require_scan=args.require_scan,
+                              led_s=args.led_seconds, progress=say)
     finally:
         for sim in sims:
             sim.stop() if hasattr(sim, "stop") else sim.close()

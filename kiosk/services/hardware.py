@@ -12,6 +12,7 @@ device threads as well.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,7 +95,11 @@ class HardwareService:
         self.users = users
         self.printer = printer
         self.registry = registry or Registry()
-        self._options = {"gpio_factory": gpio_factory, "scale_factory": scale_factory, "evdev_opener": evdev_opener}
+        # Injection points (tests, demo), read by start(): a gpiozero pin factory instead of
+        # [gpio] pin_factory, the scale adapter factory, the evdev device opener.
+        self.gpio_factory = gpio_factory
+        self.scale_factory = scale_factory
+        self.evdev_opener = evdev_opener
         self.manager: HardwareManager | None = None
 
     # --- life cycle --------------------------------------------------------------------
@@ -106,7 +111,9 @@ class HardwareService:
         if self.manager is None:
             self.manager = HardwareManager(self.settings, queue=self.printing, on_scan=on_scan,
                                            registry=self.registry, printer=self.printer,
-                                           state_dir=self.settings.state_dir, on_button=on_button, **self._options)
+                                           state_dir=self.settings.state_dir, on_button=on_button,
+                                           gpio_factory=self.gpio_factory, scale_factory=self.scale_factory,
+                                           evdev_opener=self.evdev_opener)
             self.manager.start()
         return self.manager
 
@@ -188,19 +195,27 @@ class HardwareService:
 
     def _open(self, user: UserInfo | None, why: str) -> None:
         d = self.settings.drawer
-        manager = self.manager
+        gpio = None
         try:
-            if manager is None:  # kiosk-admin without the device threads
+            if self.manager is None:  # kiosk-admin: no device threads, a drawer just for this
                 from hardware.drawer import Drawer
+                from hardware.gpio import Gpio
 
-                drawer = Drawer(d, self.registry, printer=self.printer)
+                if d.mode == "gpio":
+                    gpio = Gpio(self.gpio_factory if self.gpio_factory is not None else self.settings.gpio.pin_factory)
+                drawer = Drawer(d, self.registry, printer=self.printer, gpio=gpio)
                 drawer.start()
             else:
-                drawer = manager.drawer
+                drawer = self.manager.drawer
             drawer.open(why)
+            if gpio is not None:
+                time.sleep(d.gpio_pulse_ms / 1000 + 0.05)  # let the relay pulse end before closing the pin
         except DrawerError as exc:
             self.users.record(user, "drawer_open_failed", f"{why}: {exc}")
             raise DrawerNotOpened(reason=self._drawer_reason(exc), detail=str(exc)) from None
+        finally:
+            if gpio is not None:
+                gpio.close()
         self.users.record(user, "drawer_opened", why)
 
     @staticmethod
