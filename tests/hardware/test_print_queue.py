@@ -15,7 +15,7 @@ from sqlalchemy import update
 from db.models import PrintJob
 from hardware.escpos_decode import decode
 from hardware.printer import ReceiptPrinter
-from hardware.printer_conn import PrinterError, UsbLink
+from hardware.printer_conn import UsbLink
 from hardware.printer_status import status_bytes
 from kiosk import i18n
 from kiosk.app_factory import build
@@ -263,11 +263,8 @@ def test_wrong_printer_url_in_config_names_the_key_and_the_forms(state_dir):
 
 
 def test_banner_in_english_and_no_printer(hw_settings):
-    app = build(hw_settings(printer={"url": "none"}))
+    app = _app(hw_settings, "none")
     try:
-        _sell_setup = InventoryService(app.db).create_product(
-            ProductDraft("ESP", "Esponja", SaleMode.UNIT, Uom.UNIT, 60))
-        assert _sell_setup
         app.hardware.start()
         _sell(app)
         assert app.hardware.printer_banner() == ""  # a shop without printer is not a fault
