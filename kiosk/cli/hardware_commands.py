@@ -132,7 +132,9 @@ def _simulated(s):  # noqa: ANN001, ANN202
 
     printer = SimPrinter(drawer_close_after_s=3).start()
     scanner = SimSerialScanner()
-    threading.Timer(1.0, lambda: scanner.scan(TEST_EAN) if scanner.master >= 0 else None).start()
+    timer = threading.Timer(1.0, lambda: scanner.scan(TEST_EAN) if scanner.master >= 0 else None)
+    timer.daemon = True
+    timer.start()
     s = s.model_copy(update={
         "printer": s.printer.model_copy(update={"url": printer.url, "status_query": "on"}),
         "drawer": s.drawer.model_copy(update={"mode": "printer", "sensor": "printer"}),
