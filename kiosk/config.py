@@ -191,6 +191,9 @@ class UiSettings(Section):
     theme: Literal["day", "night"] = "day"
 
 
+from kiosk.services.inventory_settings import InventorySettings  # noqa: E402  (needs Section above)
+
+
 class Settings(Section):
     shop: ShopSettings = ShopSettings()
     currency: CurrencySettings = CurrencySettings()
@@ -201,6 +204,7 @@ class Settings(Section):
     paths: PathsSettings = PathsSettings()
     printer: PrinterSettings = PrinterSettings()
     ui: UiSettings = UiSettings()
+    inventory: InventorySettings = InventorySettings()
     scanner: ScannerSettings = ScannerSettings()
     drawer: DrawerSettings = DrawerSettings()
     gpio: GpioSettings = GpioSettings()

@@ -17,6 +17,8 @@ COMMAND_MODULES = [
     "kiosk.cli.db_commands",
     "kiosk.cli.sales_commands",
     "kiosk.cli.bench_command",
+    "kiosk.cli.products_commands",
+    "kiosk.cli.stock_commands",
     "kiosk.cli.hardware_commands",
 ]
 

@@ -16,6 +16,7 @@ from kiosk.core.errors import (
     ProductInactive,
     QuantityRequired,
     QuantityTooLarge,
+    QuantityTooSmall,
     UnknownBarcode,
 )
 from kiosk.core.payments import PaymentMethod, Tender, change_due, settle
@@ -88,6 +89,15 @@ def test_absurd_bulk_quantity_and_amount():
     assert cart.is_empty
 
 
+def test_bulk_quantity_whose_price_rounds_to_nothing_is_refused():
+    cheap = ProductRef(6, "PIS", "Limpiapisos", SaleMode.VOLUME, Uom.L, 190)
+    cart = Cart()
+    with pytest.raises(QuantityTooSmall) as err:
+        cart.add(cheap, 1)  # 1 ml at $1.90/L = $0.0019
+    assert str(err.value) == "1 ml de Limpiapisos cuesta menos que la moneda más pequeña: venda al menos 4 ml."
+    assert cart.add(cheap, 4).total == 1
+
+
 def test_inactive_product_and_unknown_barcode():
     cart = Cart()
     with pytest.raises(ProductInactive) as err:
@@ -144,7 +154,8 @@ def test_card_cannot_exceed_what_is_due_and_payments_must_cover_total():
         settle(1000, [Tender(PaymentMethod.QR, 600)])
     with pytest.raises(InvalidPayment):
         settle(1000, [Tender(PaymentMethod.CARD, 0)])
-    with pytest.raises(EmptyCart):
+    assert settle(0, []) == []  # free items: no payment
+    with pytest.raises(Overpayment):
         settle(0, [Tender(PaymentMethod.CASH, 100)])
 
 
@@ -155,7 +166,7 @@ def test_split_payments_add_up_exactly(total, card, cash):
     tenders = [t for t in (Tender(PaymentMethod.CARD, card), Tender(PaymentMethod.CASH, cash)) if t.amount]
     try:
         payments = settle(total, tenders)
-    except (InsufficientTender, Overpayment, PaymentMismatch):
+    except (InsufficientTender, Overpayment, PaymentMismatch, EmptyCart):
         assert card > total or card + cash < total or (card == total and cash) or not tenders
         return
     assert sum(p.amount for p in payments) == total
