@@ -15,7 +15,9 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import queue
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -144,7 +146,11 @@ class StatusLed(_Part):
 
 
 class Beeper(_Part):
-    """One beep for a good scan, two for an error."""
+    """One beep for a good scan, two for an error. Beep groups play one after the other
+    in the beeper's own thread: a new group never cuts the one sounding (two quick scans
+    must still be heard as 1 + 2 beeps, not merged)."""
+
+    MAX_QUEUED = 8  # beeps; a burst of errors does not keep the buzzer going for long
 
     def __init__(self, gpio: Gpio, pin: int, active_high: bool = True, beep_ms: int = 80):
         from gpiozero import Buzzer
@@ -152,13 +158,44 @@ class Beeper(_Part):
         super().__init__(gpio, Buzzer, pin, active_high=active_high)
         self.beep_s = beep_ms / 1000
         self.count = 0
+        self._groups: queue.Queue[int | None] = queue.Queue()
+        self._queued = 0
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
     def beep(self, times: int = 1) -> None:
         with self._lock:
             self.count += times
-            if self.dev is not None:
-                self.dev.beep(self.beep_s, self.beep_s, n=times, background=True)
+            if self.dev is None or self._queued + times > self.MAX_QUEUED:
+                return
+            self._queued += times
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._play, name="buzzer", daemon=True)
+                self._thread.start()
+        self._groups.put(times)
+
+    def _play(self) -> None:
+        while (times := self._groups.get()) is not None:
+            try:
+                self.dev.beep(self.beep_s, self.beep_s, n=times, background=False)
+                time.sleep(self.beep_s * 2)  # a gap between groups
+            except Exception:  # noqa: BLE001 - closed while playing
+                return
+            finally:
+                with self._lock:
+                    self._queued -= times
+
+    def close(self) -> None:
+        """Drop waiting beeps, let the sounding group end (before the pin is closed)."""
+        while True:
+            try:
+                self._groups.get_nowait()
+            except queue.Empty:
+                break
+        self._groups.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=self.beep_s * 2 * self.MAX_QUEUED + 0.5)
+            self._thread = None
 
 
 class Relay(_Part):

@@ -174,6 +174,8 @@ class HardwareManager:
             self._unsubscribe()
         if self.led is not None:
             self.led.set("off")
+        if self.beeper is not None:
+            self.beeper.close()
         if self.gpio is not None:
             self.gpio.close()
         self._write_snapshot()
