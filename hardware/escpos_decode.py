@@ -637,6 +637,11 @@ def render_image(data: bytes | Decoded, *, width: int = 576, columns: int = 48, 
     cell = max(4, width // columns)
     line_h = cell * 2
     font, bold_font, real_bold = _fonts(cell)
+    try:
+        ascent, descent = font.getmetrics()
+        top = max(0, (line_h - ascent - descent) // 2)  # descenders (j, p, ñ) inside the line
+    except AttributeError:  # Pillow's bitmap fallback font
+        top = line_h // 8
     margin = 8
     pieces: list[tuple[Image.Image, str]] = []
 
@@ -654,9 +659,9 @@ def render_image(data: bytes | Decoded, *, width: int = 576, columns: int = 48, 
             ink = 255 if s.invert else 0
             for k, ch in enumerate(run.text):
                 f = bold_font if s.bold else font
-                d.text((k * cell, line_h // 8), ch, font=f, fill=ink)
+                d.text((k * cell, top), ch, font=f, fill=ink)
                 if s.bold and not real_bold:
-                    d.text((k * cell + 1, line_h // 8), ch, font=f, fill=ink)
+                    d.text((k * cell + 1, top), ch, font=f, fill=ink)
             if s.underline:
                 d.line([(0, h - 2), (w, h - 2)], fill=ink, width=s.underline)
             if s.width > 1 or s.height > 1:
@@ -698,7 +703,7 @@ def render_image(data: bytes | Decoded, *, width: int = 576, columns: int = 48, 
                 d.text((4, e.height // 2 - cell), label, font=font, fill=0)
             if hri:
                 tw = len(e.data) * cell
-                d.text(((img.width - tw) // 2, e.height + line_h // 8), e.data, font=font, fill=0)
+                d.text(((img.width - tw) // 2, e.height + top), e.data, font=font, fill=0)
             pieces.append((img, e.align))
         elif isinstance(e, QrCode):
             import qrcode
