@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from escpos.printer import Dummy
 
+from hardware.printer import kick_command
 from kiosk.core.cart import LineEntry
 from kiosk.core.payments import method_label
 from kiosk.core.receipt import Receipt
@@ -29,6 +30,8 @@ class ReceiptLayout:
     sale_code: str = "code128"  # qr | code128 | none
     cut: bool = True
     drawer_pin: int | None = None  # 2 or 5: kick the drawer at the start of the job
+    drawer_on_ms: int = 100  # kick pulse ([drawer] pulse_ms, pulse_off_ms)
+    drawer_off_ms: int = 100
 
 
 def _two_columns(left: str, right: str, width: int) -> list[str]:
@@ -103,13 +106,25 @@ def print_barcode(p: Dummy, code: str, kind: str) -> None:
         p.barcode(code, kind, height=64, width=2, pos="BELOW", function_type="B")
 
 
+KICK_HEAD = 16  # the kick is written right after ESC @ and ESC t n
+
+
+def strip_drawer_kick(payload: bytes) -> bytes:
+    """The job without the drawer kick that ``render_receipt`` puts at its start (for
+    a receipt printed late: the drawer must not open long after the sale)."""
+    at = payload.find(b"\x1bp", 0, KICK_HEAD)
+    if at >= 0 and len(payload) >= at + 5 and payload[at + 2] in (0, 1, 48, 49):
+        return payload[:at] + payload[at + 5:]
+    return payload
+
+
 def render_receipt(receipt: Receipt, layout: ReceiptLayout = ReceiptLayout()) -> bytes:
     p = Dummy(profile=layout.profile)
     w = layout.columns
     p.hw("INIT")
     p.charcode(layout.codepage)
     if layout.drawer_pin in (2, 5):
-        p.cashdraw(layout.drawer_pin)
+        p._raw(kick_command(layout.drawer_pin, layout.drawer_on_ms, layout.drawer_off_ms))
     p.set(align="center", bold=True, double_height=True, double_width=True)
     for line in _wrap(receipt.shop.name, w // 2):
         p.text(line + "\n")

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from db.engine import Database
 from db.migrate import MigrationResult, migrate
-from hardware import printer_conn
 from hardware.escpos_receipt import ReceiptLayout
+from hardware.printer import ReceiptPrinter
 from kiosk import formatting, i18n
 from kiosk.config import Settings
 from kiosk.core.receipt import ShopInfo
 from kiosk.services.catalog import CatalogService
+from kiosk.services.hardware import HardwareService
 from kiosk.services.inventory import InventoryService
 from kiosk.services.product_csv import ProductCsv
 from kiosk.services.product_images import ProductImages
@@ -44,12 +44,15 @@ class Services:
     product_images: ProductImages
     product_csv: ProductCsv
     migration: MigrationResult | None = None
+    hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
 
     @property
     def state_dir(self) -> Path:
         return self.settings.state_dir
 
     def close(self) -> None:
+        if self.hardware is not None:
+            self.hardware.stop()
         self.db.dispose()
 
 
@@ -66,9 +69,16 @@ def state_path(settings: Settings, *parts: str) -> Path:
 
 
 def receipt_layout(settings: Settings) -> ReceiptLayout:
-    p = settings.printer
+    p, d = settings.printer, settings.drawer
+    kick = d.mode == "printer" and d.open_on_cash
     return ReceiptLayout(columns=p.line_columns, codepage=p.codepage.upper(), profile=p.profile,
-                         sale_code=p.sale_code, cut=p.cut)
+                         sale_code=p.sale_code, cut=p.cut, drawer_pin=d.printer_pin if kick else None,
+                         drawer_on_ms=d.pulse_ms, drawer_off_ms=d.pulse_off_ms)
+
+
+def receipt_printer(settings: Settings) -> ReceiptPrinter:
+    p = settings.printer
+    return ReceiptPrinter(p.url, timeout=p.timeout_s, status_query=p.status_query)
 
 
 def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | None = None) -> Services:
@@ -86,10 +96,10 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
         users.ensure_default_admin()
     shop = ShopInfo(**settings.shop.model_dump())
     receipts = ReceiptService(sales, shop)
-    if sender is None:
-        sender = partial(printer_conn.send, settings.printer.url, timeout=settings.printer.timeout_s)
-    printing = PrintQueue(db, sender, receipt_layout(settings))
-    till = TillService(sales, receipts, printing)
+    printer = receipt_printer(settings)
+    printing = PrintQueue(db, sender or printer, receipt_layout(settings))
+    hardware = HardwareService(settings, printing, users, printer=printer)
+    till = TillService(sales, receipts, printing, drawer=hardware)
     inv = settings.inventory
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
@@ -101,4 +111,4 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
-                    product_images, product_csv, migration)
+                    product_images, product_csv, migration, hardware)

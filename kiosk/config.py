@@ -20,15 +20,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+# Sections defined next to the code that uses them; they subclass config_base.Section.
+from hardware.settings import DrawerSettings, GpioSettings, ScannerSettings
+from kiosk.appliance.settings import BackupSettings, DevicesSettings
+from kiosk.config_base import Section
+from kiosk.services.inventory_settings import InventorySettings
 from kiosk.i18n import N_, MoneyFormat, translate
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ShopSettings(Section):
@@ -166,6 +167,12 @@ class PrinterSettings(Section):
     sale_code: Literal["qr", "code128", "none"] = "code128"
     cut: bool = True
     timeout_s: float = Field(5.0, gt=0, le=120)
+    # DLE EOT status (paper, cover, drawer): "auto" uses it when the printer answers,
+    # "on" requires it, "off" never asks (printers or links without a back channel).
+    status_query: Literal["auto", "on", "off"] = "auto"
+    status_poll_s: float = Field(30.0, ge=0, le=3600)  # idle status check; 0: only when printing
+    retry_min_s: float = Field(2.0, gt=0, le=600)  # first wait after a failed job, doubling ...
+    retry_max_s: float = Field(60.0, gt=0, le=3600)  # ... up to this
 
     @field_validator("url")
     @classmethod
@@ -187,11 +194,6 @@ class UiSettings(Section):
     theme: Literal["day", "night"] = "day"
 
 
-from kiosk.services.inventory_settings import InventorySettings  # noqa: E402  (needs Section above)
-# Sections defined next to the code that uses them (imported here, after Section exists).
-from kiosk.appliance.settings import BackupSettings, DevicesSettings  # noqa: E402
-
-
 class Settings(Section):
     shop: ShopSettings = ShopSettings()
     currency: CurrencySettings = CurrencySettings()
@@ -205,6 +207,9 @@ class Settings(Section):
     inventory: InventorySettings = InventorySettings()
     devices: DevicesSettings = DevicesSettings()
     backup: BackupSettings = BackupSettings()
+    scanner: ScannerSettings = ScannerSettings()
+    drawer: DrawerSettings = DrawerSettings()
+    gpio: GpioSettings = GpioSettings()
 
     # Not read from the file: where it came from and the resolved state directory.
     source: Path | None = Field(None, exclude=True)

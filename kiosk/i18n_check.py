@@ -42,7 +42,8 @@ def catalog_ids(language: str) -> set[str]:
         with po.open("rb") as fh:
             for message in read_po(fh, locale=language):
                 if message.id and message.string and not message.fuzzy:
-                    ids.add(message.id if isinstance(message.id, str) else message.id[0])
+                    # a plural entry translates both its singular and its plural msgid
+                    ids.update([message.id] if isinstance(message.id, str) else message.id)
     return ids
 
 

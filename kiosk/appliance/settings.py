@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from kiosk.config import Section
+from kiosk.config_base import Section
 
 # Stable names the udev rules give the devices; the hardware settings point at these.
 DEVICE_NODES = {

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "kiosk.cli.products_commands",
     "kiosk.cli.stock_commands",
     "kiosk.cli.maintenance_commands",
+    "kiosk.cli.hardware_commands",
 ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from kiosk.config import Section
+from kiosk.config_base import Section
 
 
 class InventorySettings(Section):

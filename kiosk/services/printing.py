@@ -1,6 +1,21 @@
 """The print queue: every job is stored in the database before it is sent, so a
 printer that is off, out of paper or unplugged never loses a receipt. Jobs go out
-in order; a job is marked printed only after the connection accepted all of it."""
+in order; a job is marked printed only after the connection accepted all of it.
+
+Job states: ``pending`` -> ``sending`` -> ``printed``; a failed attempt goes back to
+``pending`` (sent again later, oldest first); ``cancelled`` by staff.
+
+Nothing is printed twice: a job is claimed (``sending``, committed) before its bytes
+go out and marked ``printed`` right after the printer confirmed it. If the kiosk dies
+between the two (power cut, crash), nobody knows whether the ticket came out, so at
+the next start such a job becomes ``interrupted`` and is NOT sent again by itself:
+the selling screen says so and staff reprint it (``retry``) or discard it
+(``cancel``). We prefer asking a person over a duplicate ticket - and a cash
+receipt would also kick the drawer a second time.
+
+A receipt that could not go out at the first attempt loses its drawer kick when it
+is finally printed: the sale happened long ago and the drawer must not pop open then.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +29,13 @@ from sqlalchemy import func, select, update
 
 from db.engine import Database
 from db.models import PrintJob, utcnow
-from hardware.escpos_receipt import ReceiptLayout, render_receipt
+from hardware.escpos_receipt import ReceiptLayout, render_receipt, strip_drawer_kick
 from hardware.printer_conn import NoPrinter, PrinterError
 from kiosk.core.receipt import Receipt
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[bytes], None]
+Sender = Callable[[bytes], object]
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,11 @@ class FlushResult:
     printed: int
     pending: int
     error: str = ""
+    problem: str = ""  # printer_status PROBLEM_TEXT code of the failure
+
+
+class JobNotFound(LookupError):
+    pass
 
 
 class PrintQueue:
@@ -48,6 +68,16 @@ class PrintQueue:
         self.sender = sender
         self.layout = layout
         self._flush_lock = threading.Lock()
+        self._listeners: list[Callable[[int], None]] = []
+        self._last_logged = ""  # the same failure is logged once, not at every retry
+
+    def add_listener(self, callback: Callable[[int], None]) -> None:
+        """``callback(job_id)`` after a job was stored (the print worker wakes up)."""
+        self._listeners.append(callback)
+
+    def remove_listener(self, callback: Callable[[int], None]) -> None:
+        if callback in self._listeners:
+            self._listeners.remove(callback)
 
     def render(self, receipt: Receipt, *, open_drawer: bool = False) -> bytes:
         layout = self.layout
@@ -60,7 +90,13 @@ class PrintQueue:
             job = PrintJob(kind=kind, sale_id=sale_id, payload=payload, status="pending")
             s.add(job)
             s.flush()
-            return job.id
+            job_id = job.id
+        for callback in list(self._listeners):
+            try:
+                callback(job_id)
+            except Exception:  # noqa: BLE001 - a listener must never lose the job
+                log.exception("print queue listener failed")
+        return job_id
 
     def enqueue_receipt(self, receipt: Receipt, sale_id: int | None = None, *, open_drawer: bool = False) -> int:
         return self.enqueue(self.render(receipt, open_drawer=open_drawer),
@@ -69,6 +105,41 @@ class PrintQueue:
     def pending_count(self) -> int:
         with self.db.read() as s:
             return s.scalar(select(func.count(PrintJob.id)).where(PrintJob.status == "pending")) or 0
+
+    def counts(self) -> dict[str, int]:
+        """Number of jobs per state (states with no job are absent)."""
+        with self.db.read() as s:
+            rows = s.execute(select(PrintJob.status, func.count(PrintJob.id)).group_by(PrintJob.status))
+            return {status: n for status, n in rows}
+
+    def recover_interrupted(self) -> int:
+        """At start-up: jobs left ``sending`` by a crash become ``interrupted``."""
+        with self.db.write() as s:
+            result = s.execute(update(PrintJob).where(PrintJob.status == "sending")
+                               .values(status="interrupted", attempts=PrintJob.attempts + 1,
+                                       last_error="the kiosk stopped while this job was being sent"))
+            n = result.rowcount or 0
+        if n:
+            log.warning("%d print job(s) were interrupted by a restart; staff must reprint or discard them", n)
+        return n
+
+    def _set_status(self, job_id: int, new: str, allowed: tuple[str, ...]) -> None:
+        with self.db.write() as s:
+            job = s.get(PrintJob, job_id)
+            if job is None:
+                raise JobNotFound(f"no print job {job_id}")
+            if job.status not in allowed:
+                raise ValueError(f"print job {job_id} is {job.status}; only {', '.join(allowed)} jobs can be changed")
+            job.status = new
+
+    def retry(self, job_id: int) -> None:
+        """Send an interrupted or cancelled job again (goes to the back of the line's order by id)."""
+        self._set_status(job_id, "pending", ("interrupted", "cancelled"))
+        for callback in list(self._listeners):
+            callback(job_id)
+
+    def cancel(self, job_id: int) -> None:
+        self._set_status(job_id, "cancelled", ("pending", "interrupted"))
 
     def jobs(self, status: str | None = None, limit: int = 50) -> list[JobInfo]:
         stmt = select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)
@@ -80,31 +151,58 @@ class PrintQueue:
 
     def payload(self, job_id: int) -> bytes:
         with self.db.read() as s:
-            return s.get(PrintJob, job_id).payload
+            job = s.get(PrintJob, job_id)
+            if job is None:
+                raise JobNotFound(f"no print job {job_id}")
+            return job.payload
+
+    def last_job_id(self, sale_id: int | None = None) -> int | None:
+        stmt = select(PrintJob.id).order_by(PrintJob.id.desc()).limit(1)
+        if sale_id is not None:
+            stmt = stmt.where(PrintJob.sale_id == sale_id)
+        with self.db.read() as s:
+            return s.scalar(stmt)
 
     def flush(self) -> FlushResult:
         """Send pending jobs oldest first; stop at the first failure (order matters on
-        paper). Safe to call from several threads: one flush runs at a time."""
+        paper). Safe to call from several threads or processes: a job is claimed in the
+        database before it is sent, so only one sender ever sends it."""
         printed = 0
-        error = ""
+        error = problem = ""
         with self._flush_lock:
             with self.db.read() as s:
-                pending = list(s.execute(select(PrintJob.id, PrintJob.payload)
+                pending = list(s.execute(select(PrintJob.id, PrintJob.attempts, PrintJob.kind)
                                          .where(PrintJob.status == "pending").order_by(PrintJob.id)))
-            for job_id, payload in pending:
+            for job_id, attempts, kind in pending:
+                with self.db.write() as s:
+                    claimed = s.execute(update(PrintJob).where(PrintJob.id == job_id, PrintJob.status == "pending")
+                                        .values(status="sending")).rowcount
+                    payload = s.scalar(select(PrintJob.payload).where(PrintJob.id == job_id)) if claimed else None
+                if payload is None:
+                    continue  # printed or cancelled meanwhile
+                if attempts and kind == "receipt":
+                    payload = strip_drawer_kick(payload)
                 try:
                     self.sender(payload)
                 except PrinterError as exc:
-                    error = str(exc)
-                    if not isinstance(exc, NoPrinter):
+                    error, problem = str(exc), exc.problem
+                    if not isinstance(exc, NoPrinter) and error != self._last_logged:
                         log.warning("print job %s not printed: %s", job_id, exc)
+                    self._last_logged = error
                     with self.db.write() as s:
                         s.execute(update(PrintJob).where(PrintJob.id == job_id)
-                                  .values(attempts=PrintJob.attempts + 1, last_error=error[:200]))
+                                  .values(status="pending", attempts=PrintJob.attempts + 1, last_error=error[:200]))
                     break
+                except BaseException:
+                    with self.db.write() as s:  # a bug, not the printer: keep the job for later
+                        s.execute(update(PrintJob).where(PrintJob.id == job_id).values(status="pending"))
+                    raise
                 with self.db.write() as s:
                     s.execute(update(PrintJob).where(PrintJob.id == job_id)
                               .values(status="printed", printed_at=utcnow(), attempts=PrintJob.attempts + 1,
                                       last_error=""))
                 printed += 1
-        return FlushResult(printed, self.pending_count(), error)
+                if self._last_logged:
+                    log.info("printer back: job %s printed", job_id)
+                    self._last_logged = ""
+        return FlushResult(printed, self.pending_count(), error, problem)

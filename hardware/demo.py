@@ -1,0 +1,45 @@
+"""Demo mode hardware: a simulated network printer on 127.0.0.1 and simulated GPIO.
+
+    demo = start_demo_hardware(settings)      # before building the services
+    services = build(demo.settings)           # the queue prints to the simulator
+    services.hardware.start(on_scan=...)      # printer thread, drawer, mock LED/buzzer
+    ...
+    services.close(); demo.stop()
+
+Receipts go through the real print queue and print worker to ``SimPrinter`` (which
+also keeps each job as ``<state_dir>/demo-printer/job-NNNNN.bin`` and "opens" its
+drawer for 5 s on a kick, so drawer sensing works); the on-screen preview renders
+the job's bytes: ``services.hardware.job_preview()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hardware.sim_printer import SimPrinter
+
+
+@dataclass
+class DemoHardware:
+    printer: SimPrinter
+    settings: Any  # kiosk.config.Settings using the simulator
+
+    def stop(self) -> None:
+        self.printer.stop()
+
+
+def demo_settings(settings: Any, printer_url: str) -> Any:
+    """``settings`` with the printer at ``printer_url``, the drawer kicked and sensed
+    through it, and GPIO on simulated pins."""
+    return settings.model_copy(update={
+        "printer": settings.printer.model_copy(update={"url": printer_url, "status_query": "on",
+                                                       "retry_min_s": 1.0, "retry_max_s": 5.0}),
+        "drawer": settings.drawer.model_copy(update={"mode": "printer", "sensor": "printer"}),
+        "gpio": settings.gpio.model_copy(update={"pin_factory": "mock"}),
+    })
+
+
+def start_demo_hardware(settings: Any) -> DemoHardware:
+    sim = SimPrinter(spool_dir=settings.state_dir / "demo-printer", drawer_close_after_s=5.0).start()
+    return DemoHardware(sim, demo_settings(settings, sim.url))

@@ -1,0 +1,213 @@
+"""Serial and USB CDC-ACM barcode scanners (``/dev/ttyACM0``, ``/dev/ttyUSB0`` or any
+pyserial URL), read through ``serial.serial_for_url`` in their own thread.
+
+Framing is a pure class (``SerialFramer``) fed bytes with their arrival time:
+a code ends with the configured suffix (CR, LF, CRLF) or, with suffix "none", with a
+pause. Leading and trailing CR/LF are ignored, so a scanner sending CRLF works with
+"cr" too. Garbage (control or non-ASCII bytes), a code without the configured prefix,
+an over-long run and a code whose end never comes (stale after ``frame_timeout``)
+are rejected with a message, never glued to the next scan.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hardware.events import ScanEvent, ScanHandler
+from hardware.registry import Registry
+
+log = logging.getLogger(__name__)
+
+ErrorHandler = Callable[[str, str], None]  # (source name, message)
+
+
+@dataclass(frozen=True)
+class Frame:
+    code: str = ""
+    error: str = ""
+
+
+def _printable(data: bytes) -> bool:
+    return all(0x20 <= b < 0x7F for b in data)
+
+
+class SerialFramer:
+    def __init__(self, prefix: bytes = b"", terminator: bytes = b"\r", *, pause_s: float = 0.05,
+                 max_length: int = 64, frame_timeout_s: float = 0.5):
+        self.prefix = prefix
+        self.terminator = terminator
+        self.pause_s = pause_s
+        self.max_length = max_length
+        self.frame_timeout_s = frame_timeout_s
+        self.buffer = bytearray()
+        self.last_at = 0.0
+        self.skipping = False  # inside the rest of a refused over-long run, up to its end
+
+    def _frame(self, raw: bytes) -> Frame | None:
+        raw = raw.strip(b"\r\n")
+        if not raw:
+            return None
+        if self.prefix:
+            if not raw.startswith(self.prefix):
+                return Frame(error=f"code without the expected prefix {self.prefix!r}: {raw[:40]!r}")
+            raw = raw[len(self.prefix):]
+        if len(raw) > self.max_length:
+            return Frame(error=f"code longer than {self.max_length} characters refused")
+        if not raw or not _printable(raw):
+            return Frame(error=f"unreadable data from the scanner: {raw[:40]!r}")
+        return Frame(code=raw.decode("ascii"))
+
+    def _next_end(self) -> tuple[int, int]:
+        """Where the next code ends. CR and LF both end a code when the terminator is
+        one of them, so "cr" also works with a scanner that sends CRLF."""
+        if self.terminator in (b"\r", b"\n", b"\r\n"):
+            found = [i for i in (self.buffer.find(b"\r"), self.buffer.find(b"\n")) if i >= 0]
+            return (min(found), 1) if found else (-1, 0)
+        return self.buffer.find(self.terminator), len(self.terminator)
+
+    def feed(self, data: bytes, now: float) -> list[Frame]:
+        out = self.poll(now) if data else []
+        if not data:
+            return out
+        self.buffer.extend(data)
+        self.last_at = now
+        if self.terminator:
+            while True:
+                cut, size = self._next_end()
+                if cut < 0:
+                    break
+                raw = bytes(self.buffer[:cut])
+                del self.buffer[:cut + size]
+                if self.skipping:
+                    self.skipping = False
+                    continue
+                frame = self._frame(raw)
+                if frame is not None:
+                    out.append(frame)
+        if len(self.buffer) > self.max_length + len(self.prefix) + 2:
+            shown = bytes(self.buffer[:40])
+            self.buffer.clear()
+            if not self.skipping:
+                self.skipping = True
+                out.append(Frame(error=f"no end of code after {self.max_length} characters (wrong suffix "
+                                       f"setting or garbage?): {shown!r}"))
+        return out
+
+    def poll(self, now: float) -> list[Frame]:
+        """Call regularly: ends a pause-framed code, drops a stale partial one."""
+        idle = now - self.last_at
+        if not self.buffer:
+            if self.skipping and idle >= (self.frame_timeout_s if self.terminator else self.pause_s):
+                self.skipping = False  # silence ends a refused run too
+            return []
+        if not self.terminator and idle >= self.pause_s:
+            raw = bytes(self.buffer)
+            self.buffer.clear()
+            if self.skipping:
+                self.skipping = False
+                return []
+            frame = self._frame(raw)
+            return [frame] if frame else []
+        if self.terminator and idle >= self.frame_timeout_s:
+            raw = bytes(self.buffer)
+            self.buffer.clear()
+            if self.skipping or not raw.strip(b"\r\n"):
+                self.skipping = False
+                return []
+            return [Frame(error=f"incomplete code discarded (no end of code after "
+                                f"{self.frame_timeout_s * 1000:.0f} ms): {raw[:40]!r}")]
+        return []
+
+
+class SerialScanner:
+    """One serial scanner with its reader thread; reconnects after unplug/replug."""
+
+    kind = "scanner"
+
+    def __init__(self, name: str, url: str, on_scan: ScanHandler, registry: Registry, *, baudrate: int = 9600,
+                 prefix: str = "", suffix: bytes = b"\r", pause_ms: int = 50, max_length: int = 64,
+                 frame_timeout_ms: int = 500, reconnect_s: float = 2.0, on_error: ErrorHandler | None = None):
+        self.name = name
+        self.url = url
+        self.baudrate = baudrate
+        self.on_scan = on_scan
+        self.on_error = on_error
+        self.registry = registry
+        self.reconnect_s = reconnect_s
+        self.framer = SerialFramer(prefix.encode("latin-1"), suffix, pause_s=pause_ms / 1000,
+                                   max_length=max_length, frame_timeout_s=frame_timeout_ms / 1000)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._port = None
+        registry.add(name, "scanner", info={"type": "serial", "device": url})
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name=f"scanner-{self.name}", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        port = self._port
+        if port is not None:
+            try:
+                port.cancel_read()
+            except Exception:  # noqa: BLE001
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _deliver(self, frames: list[Frame]) -> None:
+        for frame in frames:
+            if frame.code:
+                self.on_scan(ScanEvent(frame.code, "serial"))
+            else:
+                log.warning("scanner %s: %s", self.name, frame.error)
+                self.registry.update(self.name, last_event=f"rejected: {frame.error}",
+                                     info={"last_rejected": frame.error})
+                if self.on_error is not None:
+                    self.on_error(self.name, frame.error)
+
+    def _run(self) -> None:
+        import serial
+
+        while not self._stop.is_set():
+            try:
+                port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=0.02)
+            except (serial.SerialException, OSError, ValueError) as exc:
+                self.registry.update(self.name, connected=False, last_error=f"{self.url}: {_short(exc)}")
+                self._stop.wait(self.reconnect_s)
+                continue
+            self._port = port
+            self.registry.update(self.name, connected=True, last_error="", last_event="connected")
+            try:
+                while not self._stop.is_set():
+                    data = port.read(256)
+                    now = time.monotonic()
+                    self._deliver(self.framer.feed(data, now) if data else self.framer.poll(now))
+            except (serial.SerialException, OSError) as exc:
+                if not self._stop.is_set():
+                    log.warning("scanner %s lost: %s", self.name, exc)
+                    self.registry.update(self.name, connected=False,
+                                         last_error=f"{self.url}: disconnected ({_short(exc)})")
+            finally:
+                self._port = None
+                try:
+                    port.close()
+                except Exception:  # noqa: BLE001
+                    pass
+            self.framer.buffer.clear()
+            self._stop.wait(self.reconnect_s)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    if "could not open port" in text and "No such file" in text:
+        return "not found (unplugged?)"
+    return text.split("\n")[0][:160]

@@ -1,0 +1,169 @@
+"""kiosk-admin for technicians: selftest against simulated devices passes and fails
+clearly with one unplugged; printer test with each URL form; scanner listen; queue
+preview; drawer open with a manager PIN."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from hardware.escpos_decode import decode
+from hardware.sim_scanner import SimSerialScanner
+from hardware.test_ticket import TEST_EAN
+from kiosk.cli.main import main
+
+
+@pytest.fixture(autouse=True)
+def _no_env_state(monkeypatch):
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+
+
+def write_config(tmp_path, printer_url: str, scanner_path: str | None = None, extra: str = ""):
+    cfg = tmp_path / "kiosk.toml"
+    text = (f'[paths]\nstate_dir = "{tmp_path / "state"}"\n'
+            f'[shop]\nname = "Jabonería Doña Ana"\n'
+            f'[printer]\nurl = "{printer_url}"\nstatus_query = "on"\ntimeout_s = 1.0\n'
+            '[drawer]\nmode = "printer"\nsensor = "printer"\n'
+            '[gpio]\npin_factory = "mock"\nled_pin = 17\nbuzzer_pin = 18\n' + extra)
+    if scanner_path:
+        text += f'[[scanner.devices]]\nkind = "serial"\nurl = "{scanner_path}"\n'
+    cfg.write_text(text, encoding="utf-8")
+    return str(cfg)
+
+
+def run_json(capsys, *argv) -> tuple[int, dict]:
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def test_selftest_passes_with_every_device_simulated(tmp_path, capsys, sim_printer):
+    with SimSerialScanner() as scanner:
+        threading.Timer(0.5, scanner.scan, [TEST_EAN]).start()
+        cfg = write_config(tmp_path, sim_printer.url, scanner.path)
+        code, report = run_json(capsys, "--config", cfg, "selftest", "--json", "--scan-wait", "3",
+                                "--led-seconds", "0.1")
+    checks = {c["device"]: c for c in report["checks"]}
+    assert code == 0 and report["ok"], report
+    assert checks["printer"]["result"] == "pass" and "online, paper ok" in checks["printer"]["detail"]
+    assert checks["drawer"]["result"] == "pass" and "reports it open" in checks["drawer"]["detail"]
+    assert checks["scanner-1"]["result"] == "pass" and TEST_EAN in checks["scanner-1"]["detail"]
+    assert checks["led"]["result"] == "pass" and checks["buzzer"]["result"] == "pass"
+    assert checks["scale"]["result"] == "skip"
+    ticket = decode(sim_printer.jobs[0])
+    assert "Jabonería" in ticket.text and "pingüino" in ticket.text and ticket.barcodes and ticket.qr_codes
+    assert sim_printer.kicks == [(2, 100, 100)]
+
+
+def test_selftest_fails_clearly_with_the_printer_unplugged(tmp_path, capsys, sim_printer):
+    sim_printer.set_mode("offline")
+    with SimSerialScanner() as scanner:
+        cfg = write_config(tmp_path, sim_printer.url, scanner.path)
+        code = main(["--config", cfg, "selftest", "--scan-wait", "0", "--led-seconds", "0"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "printer    FAIL" in out and "refused the connection (off or busy?)" in out
+    assert "drawer     FAIL" in out
+    assert "scanner-1  PASS" in out
+    assert out.strip().endswith("2 failed")
+
+
+def test_selftest_fails_clearly_with_the_scanner_unplugged(tmp_path, capsys, sim_printer):
+    cfg = write_config(tmp_path, sim_printer.url, str(tmp_path / "ttyACM0"))
+    code, report = run_json(capsys, "--config", cfg, "selftest", "--json", "--scan-wait", "0",
+                            "--led-seconds", "0")
+    failed = [c for c in report["checks"] if c["result"] == "fail"]
+    assert code == 1 and [c["device"] for c in failed] == ["scanner-1"]
+    assert "ttyACM0: not found (unplugged?)" in failed[0]["detail"]
+
+
+def test_selftest_refuses_while_the_kiosk_runs(tmp_path, capsys, sim_printer):
+    from kiosk.app_factory import build
+    from kiosk.config import load_settings
+
+    cfg = write_config(tmp_path, sim_printer.url)
+    app = build(load_settings(cfg, env={}))
+    app.hardware.start()
+    try:
+        assert main(["--config", cfg, "selftest", "--scan-wait", "0"]) == 1
+        assert "the kiosk is running" in capsys.readouterr().err
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("form", ["tcp", "file", "serial"])
+def test_printer_test_with_each_url_form(tmp_path, capsys, sim_printer, form):
+    import os
+
+    cfg = write_config(tmp_path, "none")
+    if form == "tcp":
+        url = sim_printer.url
+    elif form == "file":
+        url = f"file://{tmp_path / 'lp0'}"
+    else:
+        master, slave = os.openpty()
+        url = f"serial://{os.ttyname(slave)}?baudrate=19200"
+    code, result = run_json(capsys, "--config", cfg, "printer", "test", "--url", url, "--width", "58",
+                            "--status-query", "off" if form != "tcp" else "on", "--json")
+    assert code == 0 and result["ok"], result
+    if form == "tcp":
+        data = sim_printer.wait_for_jobs(1)[0]
+        assert result["confirmed_by"] == "status"
+    elif form == "file":
+        data = (tmp_path / "lp0").read_bytes()
+    else:
+        data = os.read(master, 65536)
+        os.close(master)
+        os.close(slave)
+    d = decode(data)
+    assert "Jabonería Doña\nAna" in d.text and "ÁÉÍÓÚ" in d.text  # double width: 16 characters a line
+    assert d.barcodes[0].data == TEST_EAN and d.qr_codes
+    assert "1234567890123456789012345678901" in d.text  # 58 mm: 32 columns
+
+
+@pytest.mark.parametrize("url, message, code", [
+    ("tcp://", "missing host", 2),
+    ("usb://zz:01", "vendor:product in hexadecimal", 2),
+    ("ftp://x", "unknown scheme", 2),
+    ("tcp://127.0.0.1:1", "refused the connection", 1),
+    ("usb://04b8:0202", "USB printer 04b8:0202", 1),
+])
+def test_printer_test_bad_urls(tmp_path, capsys, url, message, code):
+    cfg = write_config(tmp_path, "none")
+    assert main(["--config", cfg, "printer", "test", "--url", url]) == code
+    assert message in capsys.readouterr().err
+
+
+def test_scanner_listen_prints_symbology_and_verdict(tmp_path, capsys, sim_printer):
+    with SimSerialScanner() as scanner:
+        cfg = write_config(tmp_path, sim_printer.url, scanner.path)
+
+        def feed():
+            scanner.scan(TEST_EAN)
+            scanner.send(b"\x00\xffgarbage\r")
+            scanner.scan("04252614")  # UPC-E that is not a valid EAN-8
+            scanner.scan("7701234567891")
+        threading.Timer(0.5, feed).start()
+        code = main(["--config", cfg, "scanner", "listen", "--json", "--count", "3", "--seconds", "5"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0
+    assert [(r.get("code"), r.get("symbology"), r.get("check")) for r in lines if "code" in r] == [
+        (TEST_EAN, "EAN-13", "ok"), ("04252614", "UPC-E", "ok"), ("7701234567891", "EAN-13", "bad")]
+    assert any("unreadable data" in r.get("error", "") for r in lines)
+    upce = next(r for r in lines if r.get("code") == "04252614")
+    assert upce["expanded"] == "042100005264"
+
+
+def test_queue_preview_and_drawer_open_from_the_command_line(tmp_path, capsys, sim_printer):
+    cfg = write_config(tmp_path, sim_printer.url)
+    assert main(["--config", cfg, "demo-data"]) == 0
+    assert main(["--config", cfg, "drawer", "open", "--pin", "123456"]) == 1
+    assert "PIN incorrecto" in capsys.readouterr().err
+    assert main(["--config", cfg, "drawer", "open", "--pin", "000000"]) == 0
+    assert sim_printer.wait_for_jobs(1) and sim_printer.kicks == [(2, 100, 100)]
+    capsys.readouterr()
+    assert main(["--config", cfg, "printer", "preview"]) == 1  # nothing queued yet
+    assert "the print queue is empty" in capsys.readouterr().err
