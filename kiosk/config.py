@@ -186,6 +186,9 @@ class UiSettings(Section):
     theme: Literal["day", "night"] = "day"
 
 
+from hardware.scale.config import BarcodeSettings, ScaleSettings  # noqa: E402 (needs Section)
+
+
 class Settings(Section):
     shop: ShopSettings = ShopSettings()
     currency: CurrencySettings = CurrencySettings()
@@ -196,6 +199,8 @@ class Settings(Section):
     paths: PathsSettings = PathsSettings()
     printer: PrinterSettings = PrinterSettings()
     ui: UiSettings = UiSettings()
+    scale: ScaleSettings = ScaleSettings()
+    barcodes: BarcodeSettings = BarcodeSettings()
 
     # Not read from the file: where it came from and the resolved state directory.
     source: Path | None = Field(None, exclude=True)

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "kiosk.cli.db_commands",
     "kiosk.cli.sales_commands",
     "kiosk.cli.bench_command",
+    "kiosk.cli.scale_commands",
 ]
 
 
