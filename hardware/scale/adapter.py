@@ -204,21 +204,20 @@ class ScaleAdapter:
         not count as a weighing (see ``weigh_for_sale``)."""
         with self._lock:
             r = self._latest
-            fresh_for = self.hold_s if self.protocol.silent_when_unchanged else self.silence_s
             if r.state is ScaleState.DISCONNECTED:
                 raise ScaleDisconnected()
             if r.state is ScaleState.ERROR:
-                raise ScaleFault(error=translate(r.error))
+                raise ScaleFault(error=r.error_message())
             if r.state is ScaleState.OVER_CAPACITY:
                 raise ScaleOverloaded()
             if r.state is ScaleState.UNDER_ZERO:
                 raise ScaleUnderZero()
             if r.state is not ScaleState.STABLE or not r.weight_known:
                 raise WeightNotStable()
-            if self.clock() - self._last_frame_at > fresh_for:
-                raise ScaleDisconnected()
             if r.net_g <= 0:
                 raise NothingWeighed()
+            if not self.protocol.silent_when_unchanged and self.clock() - self._last_frame_at > self.silence_s:
+                raise ScaleDisconnected()  # belt and braces: the reader thread is stuck
             if self.require_zero_between and not self._armed:
                 raise ReturnToZeroRequired()
             return Weighing(r.net_g, r.tare_g, r.gross_g, r.unit, r)
@@ -293,7 +292,7 @@ class ScaleAdapter:
         if r.state is ScaleState.DISCONNECTED:
             raise ScaleDisconnected()
         if r.state is ScaleState.ERROR:
-            raise ScaleFault(error=translate(r.error))
+            raise ScaleFault(error=r.error_message())
 
     def _enqueue(self, name: str, gross_g: int = 0) -> Future:
         future: Future = Future()
@@ -324,8 +323,7 @@ class ScaleAdapter:
             port = serial.serial_for_url(self.port, timeout=0.02, write_timeout=1.0, exclusive=True,
                                          **self.serial.for_port(self.port).kwargs())
         except Exception as exc:  # noqa: BLE001 - SerialException, OSError, termios.error...
-            why = translate(N_("cannot open {port}: {error}")).format(port=self.port, error=_short(exc))
-            self._set_disconnected(why)
+            self._set_disconnected(N_("cannot open {port}: {error}"), port=self.port, error=_short(exc))
             return False
         try:
             port.reset_input_buffer()
@@ -353,16 +351,17 @@ class ScaleAdapter:
         log.warning("scale %s on %s lost: %s", self.protocol.name, self.port, why)
         self._close()
         self._fail_commands(N_("the scale was disconnected"))
-        self._set_disconnected(translate(N_("connection lost: {error}")).format(error=why))
+        self._set_disconnected(N_("connection lost: {error}"), error=why)
 
-    def _set_disconnected(self, why: str) -> None:
+    def _set_disconnected(self, why: str, **params: object) -> None:
+        reading = ScaleReading.disconnected(why, **params)
         with self._lock:
             self._last_raw = None
             self._raw_state = ScaleState.DISCONNECTED
-            if self._latest.state is not ScaleState.DISCONNECTED or self._latest.error != why:
-                self._last_error = why
+            if self._latest != reading:
+                self._last_error = reading.error_message("en")
                 self._event("disconnected")
-                self._publish(ScaleReading.disconnected(why))
+                self._publish(reading)
 
     def _cycle(self) -> None:
         started = self.clock()
@@ -423,10 +422,17 @@ class ScaleAdapter:
             cmd.future.set_exception(error)
             return
         with self._lock:
+            raw = self._last_raw
             if cmd.name == "tare":
+                old = self._hw_tare_g if raw is not None and raw.net_mode else 0
                 self._hw_tare_g = reply.tare_g if reply.tare_g is not None else cmd.gross_g
                 self._sw_tare_g = 0
+                if raw is not None and raw.weight_known:
+                    # Until the next frame: the scale now shows the same load net of its tare.
+                    self._last_raw = replace(raw, net_g=raw.net_g + old - self._hw_tare_g, net_mode=True)
             elif cmd.name == "clear_tare":
+                if raw is not None and raw.weight_known and raw.net_mode:
+                    self._last_raw = replace(raw, net_g=raw.net_g + self._hw_tare_g, net_mode=False)
                 self._hw_tare_g = 0
             self._event(f"{cmd.name} done")
             self._republish()
@@ -518,7 +524,7 @@ class ScaleAdapter:
                     if self._noise:
                         self._set_error(unreadable)
                     else:
-                        self._set_disconnected(translate(N_("the scale does not answer")))
+                        self._set_disconnected(N_("the scale does not answer"))
                 return
             # Silent-when-unchanged scales (Adam): silence means "no new weight".
             if self._noise:
@@ -539,7 +545,7 @@ class ScaleAdapter:
         self._last_raw = None
         self._raw_state = ScaleState.ERROR
         if self._latest.state is not ScaleState.ERROR or self._latest.error != why:
-            self._last_error = why
+            self._last_error = translate(why, "en")
             self._event("error")
             self._publish(ScaleReading.failed(why))
 

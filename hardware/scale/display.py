@@ -38,7 +38,7 @@ def format_reading(reading: ScaleReading) -> str:
     if reading.state is ScaleState.DISCONNECTED:
         return state_label(reading.state)
     if reading.state is ScaleState.ERROR:
-        return translate(N_("Scale error: {error}")).format(error=translate(reading.error))
+        return translate(N_("Scale error: {error}")).format(error=reading.error_message())
     label = state_label(reading.state)
     if not reading.weight_known or reading.state is ScaleState.OVER_CAPACITY:
         return label[:1].upper() + label[1:]

@@ -64,7 +64,8 @@ class ScaleReading:
     unit: WeightUnit | None = None  # as the scale reported it; None when it did not say
     weight_known: bool = True
     net_mode: bool = False
-    error: str = ""
+    error: str = ""  # English message template (translated when shown)
+    error_params: tuple[tuple[str, str], ...] = ()
     at: float = field(default_factory=time.monotonic, compare=False)
 
     @property
@@ -88,12 +89,23 @@ class ScaleReading:
         return cls(state, unit=unit, weight_known=False, error=error, net_mode=net_mode)
 
     @classmethod
-    def disconnected(cls, why: str = "") -> ScaleReading:
-        return cls(ScaleState.DISCONNECTED, weight_known=False, error=why)
+    def disconnected(cls, why: str = "", **params: object) -> ScaleReading:
+        return cls(ScaleState.DISCONNECTED, weight_known=False, error=why,
+                   error_params=tuple((k, str(v)) for k, v in params.items()))
 
     @classmethod
-    def failed(cls, why: str) -> ScaleReading:
-        return cls(ScaleState.ERROR, weight_known=False, error=why)
+    def failed(cls, why: str, **params: object) -> ScaleReading:
+        return cls(ScaleState.ERROR, weight_known=False, error=why,
+                   error_params=tuple((k, str(v)) for k, v in params.items()))
+
+    def error_message(self, language: str | None = None) -> str:
+        """The error in ``language`` (default: the UI's), parameters filled in."""
+        if not self.error:
+            return ""
+        from kiosk.i18n import translate
+
+        text = translate(self.error, language)
+        return text.format(**dict(self.error_params)) if self.error_params else text
 
     def stamped(self, at: float) -> ScaleReading:
         return replace(self, at=at)
@@ -108,7 +120,7 @@ class ScaleReading:
             "stable": self.stable,
             "state": self.state.value,
             "net_mode": self.net_mode,
-            "error": self.error,
+            "error": self.error_message("en"),
         }
 
 
