@@ -59,6 +59,9 @@ MAX_POLL_S = 0.2
 # A frame is a few bytes sent in one go: once the bytes pause this long, a frame
 # still open lost its end (a cut frame) and must not be glued to the next one.
 FRAME_GAP_S = 0.1
+# A new weight needs a second, agreeing frame: ask for it this soon instead of
+# waiting for the next regular poll.
+CONFIRM_AFTER_S = 0.03
 MAX_TARE_G = 100_000
 
 
@@ -137,6 +140,7 @@ class ScaleAdapter:
         self._armed = True  # require_zero_between: a return to zero was seen
         self._last_frame_at = 0.0
         self._noise = 0  # bytes received since the last valid frame
+        self._confirm_soon = False
         self._last_byte_at = 0.0
         self._echo_handled_at = -1e9
         self._last_event = "created"
@@ -365,6 +369,7 @@ class ScaleAdapter:
 
     def _cycle(self) -> None:
         started = self.clock()
+        self._confirm_soon = False
         self._run_command()
         if self.protocol.poll is not None:
             self._serial.write(self.protocol.poll)
@@ -387,10 +392,13 @@ class ScaleAdapter:
         return self._decoder.feed(data)
 
     def _read_until(self, deadline: float) -> None:
+        early = deadline - self.poll_s + CONFIRM_AFTER_S
         while self.clock() < deadline and not self._stop.is_set():
             for event in self._read():
                 self._handle(event)
             self._notify()
+            if self._confirm_soon and self.clock() >= early:
+                break
 
     def _run_command(self) -> None:
         try:
@@ -507,6 +515,7 @@ class ScaleAdapter:
                 # One frame alone is not trusted for a sale: a cut or garbled frame could
                 # read as a different number. It becomes stable when the next one agrees.
                 state = ScaleState.MOTION
+                self._confirm_soon = True
             if raw.unit is not None and raw.weight_known:
                 self._unit = raw.unit
             if self.protocol.reports_net_mode and raw.weight_known and not raw.net_mode:

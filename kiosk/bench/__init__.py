@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROBE_MODULES = ["kiosk.bench.engine"]
+PROBE_MODULES = ["kiosk.bench.engine", "kiosk.bench.scale_probe"]
 
 
 @dataclass

@@ -17,7 +17,6 @@ from kiosk.config import load_settings
 from kiosk.core.barcodes import gtin_check_digit, price_check_digit
 from kiosk.core.units import SaleMode, Uom
 from kiosk.services.inventory import InventoryService, ProductDraft
-from tests.hardware.scale.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 
