@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -315,6 +316,8 @@ class ScaleAdapter:
             except Exception as exc:  # noqa: BLE001 - any port failure means "reconnect"
                 if self._stop.is_set():
                     break
+                if not isinstance(exc, (OSError, termios.error)) and type(exc).__module__.split(".")[0] != "serial":
+                    log.exception("scale reader failed unexpectedly; reconnecting")
                 self._lost(str(exc))
                 self._notify()
                 self._stop.wait(self.reconnect_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 import time
@@ -115,6 +116,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         sim.set_weight_kg(args.weight.replace(",", "."))
     except (ValueError, ArithmeticError) as exc:
         raise CommandError(f"--weight: expected kilos such as 1.25 ({exc})") from None
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)  # kill / systemctl stop: clean up like Ctrl-C
     path = sim.start()
     print(path, flush=True)
     print(f"{args.protocol} simulator on {path}; type 'help' for commands, Ctrl-C to stop",

@@ -198,3 +198,22 @@ def test_barcode_plain_product_and_unknown_codes(shop, capsys):
     assert status == 0 and "JAB-POL" in out and "label:" not in out
     status, out, _ = run(capsys, "--config", shop, "barcode", "ABC-999")
     assert status == 1 and "symbology:   other" in out and "none has this code" in out
+
+
+def test_simulate_stops_cleanly_on_sigterm(tmp_path):
+    import signal
+
+    link = tmp_path / "ttyTERM"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli.main", "scale", "simulate", "--protocol", "adam",
+                             "--link", str(link)], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == str(link) and link.is_symlink()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(5) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not link.exists()
