@@ -13,7 +13,9 @@ used where the protocol has one (8217 ``T``/``C``, MT-SICS ``T``/``TAC``).
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import queue
 import termios
 import threading
@@ -63,6 +65,7 @@ FRAME_GAP_S = 0.1
 # A new weight needs a second, agreeing frame: ask for it this soon instead of
 # waiting for the next regular poll.
 CONFIRM_AFTER_S = 0.03
+REOPEN_AFTER_SILENCES = 3
 MAX_TARE_G = 100_000
 
 
@@ -379,6 +382,7 @@ class ScaleAdapter:
         self._read_until(started + self.poll_s)
         self._check_silence()
         self._notify()
+        self._check_device()
 
     def _read(self) -> list[Event]:
         port = self._serial
@@ -526,6 +530,21 @@ class ScaleAdapter:
             self._last_raw = raw
             self._raw_state = state
             self._republish()
+
+    def _check_device(self) -> None:
+        """Some USB-serial drivers do not fail the open port when the adapter is pulled:
+        it just goes quiet, and the path may come back as a new device. So while the
+        scale is silent: a vanished path means unplugged, and a long silence reopens."""
+        if self.protocol.silent_when_unchanged:
+            return
+        quiet = self.clock() - self._last_frame_at
+        if quiet <= self.silence_s:
+            return
+        if "://" not in self.port and not os.path.exists(self.port):
+            raise OSError(errno.ENODEV, "the device is gone")
+        if quiet > REOPEN_AFTER_SILENCES * self.silence_s:
+            log.info("scale on %s silent for %.1f s: reopening the port", self.port, quiet)
+            self._close()  # _open() runs on the next loop; the state stays "does not answer"
 
     def _check_silence(self) -> None:
         with self._lock:

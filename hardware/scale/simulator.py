@@ -413,6 +413,7 @@ class ScaleSimulator:
         self._answers = itertools.count(1)
         self._master: int | None = None
         self._slave: int | None = None
+        self._detached: list[tuple[int, int]] = []  # quietly unplugged ptys, closed at stop()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -438,6 +439,7 @@ class ScaleSimulator:
             self._thread.join(2.0)
             self._thread = None
         self._unplug()
+        self._close_detached()
         if self._own_dir:
             try:
                 os.rmdir(self._own_dir)
@@ -480,6 +482,13 @@ class ScaleSimulator:
                     os.close(fd)
             self._master = self._slave = None
 
+    def _close_detached(self) -> None:
+        with self._lock:
+            for pair in self._detached:
+                for fd in pair:
+                    os.close(fd)
+            self._detached.clear()
+
     # --- driving it -------------------------------------------------------------------
     def set_weight(self, grams: int) -> None:
         """What the scale shows as gross (negative: below zero)."""
@@ -513,8 +522,20 @@ class ScaleSimulator:
     def overload(self) -> None:
         self.set_weight(self.model.capacity_g + 1000)
 
-    def unplug(self) -> None:
-        self._unplug()
+    def unplug(self, quietly: bool = False) -> None:
+        """Pull the cable. ``quietly``: like USB-serial drivers that leave the open port
+        alive but silent (no error for the reader) instead of failing it."""
+        if not quietly:
+            self._unplug()
+            return
+        with self._lock:
+            try:
+                self.link.unlink()
+            except FileNotFoundError:
+                pass
+            if self._master is not None:
+                self._detached.append((self._master, self._slave))
+            self._master = self._slave = None
 
     def replug(self) -> None:
         self._plug()

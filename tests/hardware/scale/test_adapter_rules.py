@@ -257,6 +257,21 @@ def test_port_missing_at_start_is_disconnected_then_found(tmp_path, make_adapter
     wait_for(stable_at(adapter, 100), what="found once plugged")
 
 
+@pytest.mark.parametrize("replug_before_noticed", [False, True])
+def test_unplug_that_leaves_the_old_port_silent(make_sim, make_adapter, replug_before_noticed):
+    sim = make_sim("cas", weight_g=420)
+    adapter = make_adapter("cas", sim.path)
+    wait_for(stable_at(adapter, 420))
+    sim.unplug(quietly=True)  # the open port neither fails nor answers
+    if replug_before_noticed:
+        sim.replug()  # same path, new device; the adapter's old descriptor is dead
+    else:
+        wait_for(lambda: adapter.latest().state is ScaleState.DISCONNECTED, what="silence noticed")
+        sim.replug()
+    sim.set_weight(430)
+    wait_for(stable_at(adapter, 430), timeout=3, what="the new device is read")
+
+
 def test_state_for_the_hardware_registry(make_sim, make_adapter):
     sim = make_sim("mtsics", weight_g=100)
     adapter = make_adapter("mtsics", sim.path)
