@@ -116,15 +116,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         sim.set_weight_kg(args.weight.replace(",", "."))
     except (ValueError, ArithmeticError) as exc:
         raise CommandError(f"--weight: expected kilos such as 1.25 ({exc})") from None
+
     def interrupted(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)  # kill / systemctl stop: clean up like Ctrl-C
-    path = sim.start()
-    print(path, flush=True)
-    print(f"{args.protocol} simulator on {path}; type 'help' for commands, Ctrl-C to stop",
-          file=sys.stderr, flush=True)
     try:
+        path = sim.start()
+        print(path, flush=True)
+        print(f"{args.protocol} simulator on {path}; type 'help' for commands, Ctrl-C to stop",
+              file=sys.stderr, flush=True)
         for line in sys.stdin:
             if line.strip().lower() in ("quit", "exit", "q"):
                 return EXIT_OK
@@ -136,6 +137,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         sim.stop()
     return EXIT_OK
 
