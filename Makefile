@@ -40,8 +40,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# Re-takes every screen (800x480 ... 1920x1080, day and night) into tests/_artifacts/screenshots/
+# and refreshes the README's pictures in kiosk/ui/screenshots/.
 screenshots: setup
-	$(BIN)/python -m pytest tests/ui -q -k screenshot --update-readme-images
+	KIOSK_UPDATE_README_IMAGES=1 $(BIN)/python -m pytest tests/ui/test_screenshots.py -q
 
 bench: setup
 	$(BIN)/kiosk-admin bench --products 100000 --json

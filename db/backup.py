@@ -53,29 +53,53 @@ def verify_kiosk_database(path: Path | str) -> None:
 
 def backup(src: Path | str, dest: Path | str) -> Path:
     """Copy a live database to ``dest`` (written to a temporary name, verified, fsynced,
-    then renamed, so a half-written backup never carries the final name)."""
+    then renamed, so a half-written backup never carries the final name).
+
+    The whole database is copied in one step: in WAL mode that is one read transaction,
+    a consistent snapshot that never blocks the till's writes. (Copying in chunks would
+    restart after every sale and, on a busy till, might never finish.) Any failure, a
+    full disk included, leaves no partial file behind."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     tmp.unlink(missing_ok=True)
-    source = sqlite3.connect(src, timeout=30)
+    if not Path(src).is_file():
+        raise BackupError(f"{src}: no such database")
     try:
-        target = sqlite3.connect(tmp)
+        source = sqlite3.connect(src, timeout=30)
         try:
-            source.backup(target, pages=1024)
-            target.execute("PRAGMA journal_mode=DELETE")
+            target = sqlite3.connect(tmp)
+            try:
+                source.backup(target, pages=-1)
+                target.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                target.close()
         finally:
-            target.close()
-    finally:
-        source.close()
-    result = integrity(tmp)
-    if result != "ok":
+            source.close()
+        result = integrity(tmp)
+        if result != "ok":
+            raise BackupError(f"backup of {src} failed its integrity check: {result}")
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+        fsync_dir(dest.parent)
+    except sqlite3.Error as exc:
         tmp.unlink(missing_ok=True)
-        raise BackupError(f"backup of {src} failed its integrity check: {result}")
-    with tmp.open("rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, dest)
+        hint = " (is the disk full?)" if "disk" in str(exc) else ""
+        raise BackupError(f"backup of {src} to {dest} failed: {exc}{hint}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return dest
+
+
+def fsync_dir(path: Path | str) -> None:
+    """Make a rename in ``path`` durable (a power cut right after must not undo it)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def timestamped_name(prefix: str = "kiosk", when: datetime | None = None) -> str:

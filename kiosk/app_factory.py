@@ -16,9 +16,13 @@ from kiosk import formatting, i18n
 from kiosk.config import Settings
 from kiosk.core.receipt import ShopInfo
 from kiosk.services.catalog import CatalogService
+from kiosk.services.inventory import InventoryService
+from kiosk.services.product_csv import ProductCsv
+from kiosk.services.product_images import ProductImages
 from kiosk.services.printing import PrintQueue, Sender
 from kiosk.services.receipts import ReceiptService
 from kiosk.services.sales import SalesService
+from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
 from kiosk.services.users import UserService
 
@@ -35,6 +39,10 @@ class Services:
     receipts: ReceiptService
     printing: PrintQueue
     till: TillService
+    inventory: InventoryService
+    stock: StockService
+    product_images: ProductImages
+    product_csv: ProductCsv
     migration: MigrationResult | None = None
 
     @property
@@ -83,4 +91,15 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
         sender = partial(printer_conn.send, settings.printer.url, timeout=settings.printer.timeout_s)
     printing = PrintQueue(db, sender, receipt_layout(settings))
     till = TillService(catalog, sales, receipts, printing)
-    return Services(settings, db, catalog, sales, users, receipts, printing, till, migration)
+    inv = settings.inventory
+    inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
+                                 default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
+                                 decimals=settings.currency.decimals)
+    stock = StockService(db, catalog, history_days=inv.reorder_history_days, cover_days=inv.reorder_cover_days,
+                         decimals=settings.currency.decimals)
+    product_images = ProductImages(settings.state_dir, max_bytes=inv.image_max_bytes, max_pixels=inv.image_max_pixels,
+                                   mount_globs=inv.media_globs, folders=inv.media_folders)
+    product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
+                             mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
+    return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
+                    product_images, product_csv, migration)

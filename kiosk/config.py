@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
@@ -186,6 +187,9 @@ class UiSettings(Section):
     theme: Literal["day", "night"] = "day"
 
 
+from kiosk.services.inventory_settings import InventorySettings  # noqa: E402  (needs Section above)
+# Sections defined next to the code that uses them (imported here, after Section exists).
+from kiosk.appliance.settings import BackupSettings, DevicesSettings  # noqa: E402
 from hardware.scale.config import BarcodeSettings, ScaleSettings  # noqa: E402 (needs Section)
 
 
@@ -199,6 +203,9 @@ class Settings(Section):
     paths: PathsSettings = PathsSettings()
     printer: PrinterSettings = PrinterSettings()
     ui: UiSettings = UiSettings()
+    inventory: InventorySettings = InventorySettings()
+    devices: DevicesSettings = DevicesSettings()
+    backup: BackupSettings = BackupSettings()
     scale: ScaleSettings = ScaleSettings()
     barcodes: BarcodeSettings = BarcodeSettings()
 
@@ -293,6 +300,8 @@ def _format_errors(exc: ValidationError, language: str | None) -> list[tuple[str
                     text += " — " + translate(N_("did you mean {key}?"), language).format(key=close[0])
         elif etype in _EXPECT:
             ctx.setdefault("description", description or ctx.get("pattern", ""))
+            if "expected" in ctx:  # pydantic writes "'a', 'b' or 'c'": list the choices language-neutrally
+                ctx["expected"] = ", ".join(re.split(r", | or ", str(ctx["expected"])))
             try:
                 text = translate(_EXPECT[etype], language).format(**ctx)
             except (KeyError, IndexError):

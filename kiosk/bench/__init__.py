@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROBE_MODULES = ["kiosk.bench.engine", "kiosk.bench.scale_probe"]
+PROBE_MODULES = ["kiosk.bench.engine", "kiosk.bench.inventory", "kiosk.bench.ui", "kiosk.bench.scale_probe"]
 
 
 @dataclass

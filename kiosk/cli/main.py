@@ -17,6 +17,9 @@ COMMAND_MODULES = [
     "kiosk.cli.db_commands",
     "kiosk.cli.sales_commands",
     "kiosk.cli.bench_command",
+    "kiosk.cli.products_commands",
+    "kiosk.cli.stock_commands",
+    "kiosk.cli.maintenance_commands",
     "kiosk.cli.scale_commands",
 ]
 

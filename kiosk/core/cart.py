@@ -17,10 +17,12 @@ from kiosk.core.errors import (
     ProductInactive,
     QuantityRequired,
     QuantityTooLarge,
+    QuantityTooSmall,
     UnknownBarcode,
 )
 from kiosk.core.pricing import MAX_LINE_AMOUNT, line_total, quantity_for_amount
-from kiosk.core.units import MAX_LINE_QUANTITY, SYMBOL, from_base
+from kiosk.core.units import MAX_LINE_QUANTITY
+from kiosk.formatting import format_quantity
 
 
 class LineEntry(StrEnum):
@@ -59,8 +61,16 @@ def check_quantity(product: ProductRef, quantity: int) -> None:
         raise InvalidQuantity(quantity=quantity)
     maximum = MAX_LINE_QUANTITY[product.base_unit]
     if quantity > maximum:
-        raise QuantityTooLarge(quantity=quantity, name=product.name,
-                               maximum=f"{from_base(maximum, product.uom):f} {SYMBOL[product.uom]}")
+        raise QuantityTooLarge(quantity=format_quantity(quantity, product.uom), name=product.name,
+                               maximum=format_quantity(maximum, product.uom))
+    # A bulk quantity so small that its price rounds to nothing is a slip (1 ml typed
+    # for 1 L), and would give goods away: refuse it and say the least that can be sold.
+    if product.bulk and product.price > 0 and line_total(quantity, product.price, product.uom) == 0:
+        least = quantity
+        while line_total(least, product.price, product.uom) == 0:
+            least *= 2
+        raise QuantityTooSmall(quantity=format_quantity(quantity, product.uom), name=product.name,
+                               minimum=format_quantity(least, product.uom))
 
 
 class Cart:

@@ -167,3 +167,8 @@ class DuplicateBarcode(DomainError):
 class ServiceHasNoStock(DomainError):
     code = "service_no_stock"
     template = N_("{name} is a service: services do not keep stock.")
+
+
+class QuantityTooSmall(DomainError):
+    code = "quantity_too_small"
+    template = N_("{quantity} of {name} costs less than the smallest coin: sell at least {minimum}.")

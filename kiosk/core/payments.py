@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kiosk.core.errors import (
-    EmptyCart,
     InsufficientTender,
     InvalidPayment,
     Overpayment,
@@ -63,9 +62,15 @@ def change_due(total: int, tendered: int) -> int:
 
 
 def settle(total: int, tenders: Sequence[Tender]) -> list[Payment]:
-    """Turn what the customer handed over into the sale's payments, or raise."""
-    if total <= 0:
-        raise EmptyCart()
+    """Turn what the customer handed over into the sale's payments, or raise.
+
+    A sale of free items (total 0) takes no payment at all."""
+    if total < 0:
+        raise InvalidPayment(reason=translate(N_("the total cannot be negative")))
+    if total == 0:
+        if tenders:
+            raise Overpayment(method=method_label(tenders[0].method), amount_minor=tenders[0].amount, due_minor=0)
+        return []
     if not tenders:
         raise PaymentMismatch(paid_minor=0, total_minor=total)
     for t in tenders:

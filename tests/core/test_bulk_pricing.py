@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from kiosk.core.cart import Cart, LineEntry
 from kiosk.core.catalog import ProductRef
-from kiosk.core.errors import AmountTooLarge, AmountTooSmall, QuantityTooLarge
+from kiosk.core.errors import AmountTooLarge, AmountTooSmall, QuantityTooLarge, QuantityTooSmall
 from kiosk.core.pricing import MAX_LINE_AMOUNT, line_total, quantity_for_amount
 from kiosk.core.units import BASE_OF, FACTOR, MAX_LINE_QUANTITY, SaleMode, Uom, mode_for_uom
 
@@ -67,6 +67,9 @@ def test_by_quantity_charges_rounded_quantity_times_price(quantity, price, uom):
             Cart().add(product(price, uom), quantity)
     elif expected > MAX_LINE_AMOUNT:
         with pytest.raises(AmountTooLarge):
+            Cart().add(product(price, uom), quantity)
+    elif expected == 0:
+        with pytest.raises(QuantityTooSmall):  # it would give the goods away
             Cart().add(product(price, uom), quantity)
     else:
         line = Cart().add(product(price, uom), quantity)

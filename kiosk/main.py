@@ -1,0 +1,132 @@
+"""``kiosk``: start the touch UI.
+
+    kiosk                         fullscreen, as configured (/etc/kiosk/kiosk.toml)
+    kiosk --demo --windowed       the demo shop in a window, receipts to a file
+
+Start-up: read and validate the configuration (a bad value stops here with the
+message on stderr and exit code 2), configure Kivy through its environment and
+Config *before* importing it, build the services (which migrates the database),
+load the demo shop when asked and the catalog is empty, and open the lock screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.config import ConfigError, Settings, load_settings
+
+EXIT_CONFIG = 2
+log = logging.getLogger("kiosk")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="kiosk", description="Point-of-sale kiosk touch UI")
+    p.add_argument("--config", metavar="PATH", help="configuration file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
+    p.add_argument("--demo", action="store_true",
+                   help="run on the demo shop (state in ~/.local/share/kiosk-demo, receipts to a file)")
+    p.add_argument("--windowed", action="store_true", help="run in a window instead of fullscreen")
+    p.add_argument("--state", metavar="DIR", help="state directory (database, images, receipts)")
+    p.add_argument("--size", metavar="WxH", help="window size, e.g. 800x480 or 1280x800")
+    p.add_argument("--language", choices=["es", "en"], help="language of the screens (default: from config, es)")
+    p.add_argument("--verbose", "-v", action="store_true", help="log more detail")
+    p.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    return p.parse_args(argv)
+
+
+def demo_state_dir(env: dict[str, str]) -> Path:
+    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".local" / "share")
+    return Path(base) / "kiosk-demo"
+
+
+def resolve_settings(args: argparse.Namespace, env: dict[str, str] | None = None) -> Settings:
+    """Configuration with the command line's overrides; raises ConfigError."""
+    env = dict(os.environ if env is None else env)
+    overrides: dict[str, dict] = {}
+    if args.state:
+        env["STATE_DIRECTORY"] = str(Path(args.state).expanduser().resolve())
+    elif args.demo:
+        env["STATE_DIRECTORY"] = str(demo_state_dir(env))
+    if args.demo:
+        state = Path(env["STATE_DIRECTORY"])
+        overrides["printer"] = {"url": f"file://{state / 'printer-output.bin'}"}
+    ui: dict = {}
+    if args.windowed:
+        ui["fullscreen"] = False
+    if args.size:
+        m = re.fullmatch(r"(\d+)[xX](\d+)", args.size.strip())
+        if not m:
+            raise ConfigError("--size", [("--size", f"expected WIDTHxHEIGHT such as 800x480 (got {args.size!r})")])
+        ui["width"], ui["height"] = int(m.group(1)), int(m.group(2))
+    if ui:
+        overrides["ui"] = ui
+    if args.language:
+        overrides["locale"] = {"language": args.language}
+    return load_settings(args.config, env=env, overrides=overrides)
+
+
+def configure_kivy(settings: Settings) -> None:
+    """Must run before the first ``import kivy``."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    # Kivy keeps a config and logs in KIVY_HOME (~/.kivy by default): keep them with the
+    # kiosk's state, which is writable under systemd when $HOME may not be.
+    os.environ.setdefault("KIVY_HOME", str(settings.state_dir / "kivy"))
+    from kivy.config import Config
+
+    ui = settings.ui
+    Config.set("graphics", "width", str(ui.width))
+    Config.set("graphics", "height", str(ui.height))
+    Config.set("graphics", "fullscreen", "auto" if ui.fullscreen else "0")
+    Config.set("graphics", "borderless", "1" if ui.fullscreen else "0")
+    Config.set("graphics", "resizable", "0" if ui.fullscreen else "1")
+    Config.set("graphics", "show_cursor", "0" if ui.fullscreen else "1")
+    Config.set("kivy", "exit_on_escape", "0")  # a scanner or a stray key must never quit the till
+    Config.set("kivy", "keyboard_mode", "system")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = resolve_settings(args)
+    except ConfigError as exc:
+        print(exc.message(), file=sys.stderr)
+        return EXIT_CONFIG
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    configure_kivy(settings)
+
+    from kiosk.app_factory import build
+
+    services = build(settings)
+    if args.demo:
+        from kiosk.demo import load_demo
+
+        added = load_demo(services.db, settings.state_dir, settings.currency.decimals)
+        if added:
+            log.info("demo shop loaded: %d products in %s", added, settings.state_dir)
+    log.info("state directory %s; printer %s", settings.state_dir, settings.printer.url)
+
+    from kiosk.ui.app import KioskApp
+
+    ready = os.environ.get("KIOSK_READY_FILE")
+    app = KioskApp(services, ready_file=Path(ready) if ready else None)
+    try:
+        app.run()
+    finally:
+        services.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

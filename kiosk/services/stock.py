@@ -1,0 +1,471 @@
+"""Stock: restocks (one product or a whole delivery), adjustments with a reason,
+stock counts, the per-product ledger and the low-stock list.
+
+Every change is a row in ``stock_movements``; a database trigger adds it to
+``products.stock`` in the same statement, so a product's stock always equals the sum
+of its ledger. Operations that touch several products (a delivery, a count) write all
+their rows in one transaction: all of them are stored or none.
+
+Reorder suggestion (low-stock list): with S = quantity sold (sales minus returns) over
+the last ``history_days`` days, D = S / history_days per day, L = the low-stock level
+and C = ``cover_days``:
+
+    target    = L + max(D × C, L)
+    suggested = target − stock, rounded up to whole units of measure (never below 0)
+
+i.e. enough to cover C days of recent sales on top of the safety level; a product
+that has not sold recently is brought to twice its level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_CEILING, Decimal
+
+from sqlalchemy import func, select
+
+from db.engine import Database
+from db.models import Product, Sale, StockMovement, User, utcnow
+from kiosk.core.catalog import ProductRef
+from kiosk.core.errors import (
+    InvalidProduct,
+    InvalidQuantity,
+    NotFound,
+    ServiceHasNoStock,
+    UnknownBarcode,
+    UnknownProduct,
+)
+from kiosk.core.inventory_errors import EmptyDelivery, NothingCounted, QuantityOutOfRange, UnknownReason
+from kiosk.core.product_fields import (
+    MAX_QUANTITY_BASE,
+    field_error,
+    parse_amount,
+    parse_quantity,
+    whole_uom_ceiling,
+)
+from kiosk.core.stock_sheets import CountLine, CountSheet, DeliveryLine, DeliverySheet, check_quantity
+from kiosk.core.units import SaleMode, Uom, to_base, tracks_stock
+from kiosk.formatting import format_quantity, to_local
+from kiosk.i18n import N_, translate
+from kiosk.services.catalog import CatalogService, product_select, to_ref
+from kiosk.services.inventory import ADJUSTMENT_REASONS, EDIT_ROLE
+from kiosk.services.users import UserInfo, UserService
+
+REASON_LABELS = {
+    "sale": N_("Sale"),
+    "return": N_("Return"),
+    "restock": N_("Restock"),
+    "adjustment": N_("Adjustment"),
+    "count": N_("Stock count"),
+}
+# What the ``detail`` column can hold besides the adjustment reasons.
+DETAIL_LABELS = {
+    **ADJUSTMENT_REASONS,
+    "initial": N_("Initial stock"),
+    "csv_import": N_("CSV import"),
+    "count": N_("Stock count"),
+}
+MAX_REFERENCE = 64
+Quantity = int | str  # base sub-units, or text typed in the product's unit of measure
+Amount = int | str  # minor units, or text typed in major units
+
+
+def signed_quantity(quantity: int, uom: Uom | str) -> str:
+    """+2 L / -500 ml: a ledger quantity with its sign."""
+    if quantity == 0:
+        return "0"
+    return ("+" if quantity > 0 else "-") + format_quantity(abs(quantity), uom)
+
+
+@dataclass(frozen=True)
+class StockChange:
+    """One product's stock after a change, ready to show."""
+
+    product_id: int
+    sku: str
+    name: str
+    uom: Uom
+    quantity: int  # signed base sub-units of this change
+    stock: int  # after the change
+    low_stock: int = 0
+    reason: str = ""
+
+    @property
+    def quantity_text(self) -> str:
+        return signed_quantity(self.quantity, self.uom)
+
+    @property
+    def stock_text(self) -> str:
+        return format_quantity(self.stock, self.uom)
+
+    @property
+    def is_low(self) -> bool:
+        return self.low_stock > 0 and self.stock <= self.low_stock
+
+    @property
+    def message(self) -> str:
+        return translate(N_("{name}: {quantity}, stock now {stock}")).format(
+            name=self.name, quantity=self.quantity_text, stock=self.stock_text)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: int
+    time: datetime  # local, aware
+    reason: str  # sale | return | restock | adjustment | count
+    reason_label: str  # "Venta", "Ajuste: Rotura", ...
+    detail: str
+    quantity: int  # signed base sub-units
+    quantity_text: str  # "+2 L"
+    balance: int  # stock right after this movement
+    balance_text: str
+    user: str
+    reference: str  # sale number (V000042), delivery note, count reference
+    unit_cost: int | None
+    sale_number: int | None
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    product: ProductRef
+    rows: tuple[LedgerRow, ...]  # newest first
+    total_rows: int
+    ledger_sum: int  # sum of every movement; equals product.stock
+
+    @property
+    def stock_text(self) -> str:
+        return format_quantity(self.product.stock, self.product.uom)
+
+
+@dataclass(frozen=True)
+class LowStockItem:
+    product: ProductRef
+    sold: int  # base sub-units sold (net of returns) in the history window
+    days: int
+    per_day: Decimal  # base sub-units per day
+    suggested: int  # base sub-units to order
+
+    @property
+    def stock_text(self) -> str:
+        return format_quantity(self.product.stock, self.product.uom)
+
+    @property
+    def level_text(self) -> str:
+        return format_quantity(self.product.low_stock, self.product.uom)
+
+    @property
+    def sold_text(self) -> str:
+        return format_quantity(max(self.sold, 0), self.product.uom)
+
+    @property
+    def suggested_text(self) -> str:
+        return format_quantity(self.suggested, self.product.uom)
+
+
+@dataclass(frozen=True)
+class CountReviewLine:
+    product: ProductRef
+    expected: int
+    counted: int
+    difference: int
+    expected_text: str
+    counted_text: str
+    difference_text: str
+
+
+@dataclass(frozen=True)
+class CountReview:
+    lines: tuple[CountReviewLine, ...]  # differences first, biggest loss first
+    changed: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class SheetResult:
+    """What a delivery or a count changed."""
+
+    changes: tuple[StockChange, ...]
+    unchanged: int = 0
+    reference: str = ""
+    cost_total: int = 0
+
+
+def _check_reference(reference: str) -> str:
+    reference = reference.strip()
+    if len(reference) > MAX_REFERENCE:
+        raise InvalidProduct(field=translate(N_("Reference")), reason=translate(N_("reference is too long")),
+                             key="reference")
+    return reference
+
+
+def _add_movement(s, product: Product, quantity: int, reason: str, *, detail: str = "",  # noqa: ANN001
+                  reference: str = "", unit_cost: int | None = None, user_id: int | None = None,
+                  created_at: datetime | None = None) -> StockChange:
+    """Insert one ledger row inside the caller's transaction; returns the new stock."""
+    if quantity == 0:
+        raise InvalidQuantity(quantity=quantity)
+    if abs(quantity) > MAX_QUANTITY_BASE:
+        raise QuantityOutOfRange(quantity=format_quantity(abs(quantity), product.uom))
+    if not tracks_stock(SaleMode(product.sale_mode)):
+        raise ServiceHasNoStock(name=product.name)
+    row = StockMovement(product_id=product.id, quantity=quantity, reason=reason, detail=detail,
+                        reference=reference, unit_cost=unit_cost, user_id=user_id)
+    if created_at is not None:
+        row.created_at = created_at
+    s.add(row)
+    if unit_cost is not None and reason == "restock":
+        product.cost = unit_cost  # the latest purchase price becomes the product's cost
+    s.flush()
+    s.refresh(product, ["stock"])
+    return StockChange(product.id, product.sku, product.name, Uom(product.uom), quantity, product.stock,
+                       product.low_stock, reason)
+
+
+def record_movement(db: Database, product_id: int, quantity: int, reason: str, *, detail: str = "",
+                    reference: str = "", unit_cost: int | None = None, user_id: int | None = None) -> StockChange:
+    """One ledger row in its own transaction (no role check: callers check)."""
+    if reason == "adjustment" and detail not in ADJUSTMENT_REASONS:
+        raise UnknownReason(reason=detail)
+    if reason == "restock" and quantity <= 0:
+        raise InvalidQuantity(quantity=quantity)
+    if unit_cost is not None and unit_cost < 0:
+        raise field_error("cost", N_("cannot be negative"))
+    reference = _check_reference(reference)
+    with db.write() as s:
+        product = s.get(Product, product_id)
+        if product is None:
+            raise NotFound(what=translate(N_("product {id}")).format(id=product_id))
+        return _add_movement(s, product, quantity, reason, detail=detail, reference=reference,
+                             unit_cost=unit_cost, user_id=user_id)
+
+
+class StockService:
+    """Quantities are ``int`` base sub-units (ml, g, counts) or ``str`` as typed on a
+    keypad in the product's unit of measure ("2,5" litres); costs are ``int`` minor
+    units or ``str`` major units ("1,60"). Typing mistakes raise InvalidProduct with
+    the field ("stock", "cost") in ``params["key"]``."""
+
+    def __init__(self, db: Database, catalog: CatalogService, *, history_days: int = 30, cover_days: int = 14,
+                 decimals: int = 2, clock: Callable[[], datetime] = utcnow):
+        self.db = db
+        self.catalog = catalog
+        self.history_days = history_days
+        self.cover_days = cover_days
+        self.decimals = decimals
+        self.clock = clock
+
+    def _base(self, product: ProductRef, quantity: Quantity, *, signed: bool = False) -> int:
+        if isinstance(quantity, str):
+            return parse_quantity(quantity, product.uom, "stock", allow_negative=signed)
+        return quantity
+
+    def _cost(self, cost: Amount | None) -> int | None:
+        if isinstance(cost, str):
+            return parse_amount(cost, self.decimals, "cost") if cost.strip() else None
+        return cost
+
+    # --- finding what was scanned ----------------------------------------------------
+    def find(self, code: str) -> ProductRef:
+        """A scanned barcode or a typed SKU (exact, else upper-cased) -> the product (inactive ones too: stock
+        of a product no longer sold can still be counted). Raises UnknownBarcode, or
+        InvalidBarcode for a misread retail code."""
+        code = code.strip()
+        match = self.catalog.lookup_barcode(code) if code else None
+        if match is not None:
+            return match.product
+        for sku in dict.fromkeys((code, code.upper())):  # SKUs typed on a touch keyboard come lower-case
+            try:
+                return self.catalog.by_sku(sku)
+            except UnknownProduct:
+                continue
+        raise UnknownBarcode(code=code)
+
+    def _product(self, product_id: int) -> ProductRef:
+        ref = self.catalog.product(product_id)
+        if ref is None:
+            raise NotFound(what=translate(N_("product {id}")).format(id=product_id))
+        return ref
+
+    # --- single changes ------------------------------------------------------------
+    def restock(self, product_id: int, quantity: Quantity, by: UserInfo, *, unit_cost: Amount | None = None,
+                reference: str = "") -> StockChange:
+        """Goods received (the catalog's quick "+"); a ``unit_cost`` (per unit of
+        measure) becomes the product's cost."""
+        UserService.require(by, EDIT_ROLE)
+        base = self._base(self._product(product_id), quantity)
+        check_quantity(base)
+        return record_movement(self.db, product_id, base, "restock", reference=reference,
+                               unit_cost=self._cost(unit_cost), user_id=by.id)
+
+    def adjust(self, product_id: int, delta: Quantity, reason: str, by: UserInfo, *,
+               reference: str = "") -> StockChange:
+        """Stock lost or found: signed ``delta``, ``reason`` one of ADJUSTMENT_REASONS
+        (breakage, expired, internal_use, theft, count_correction)."""
+        UserService.require(by, EDIT_ROLE)
+        if reason not in ADJUSTMENT_REASONS:
+            raise UnknownReason(reason=reason)
+        base = self._base(self._product(product_id), delta, signed=True)
+        return record_movement(self.db, product_id, base, "adjustment", detail=reason, reference=reference,
+                               user_id=by.id)
+
+    def adjustment_reasons(self) -> list[tuple[str, str]]:
+        """(code, label) pairs for the adjustment screen's buttons."""
+        return [(code, translate(label)) for code, label in ADJUSTMENT_REASONS.items()]
+
+    # --- deliveries --------------------------------------------------------------------
+    def start_delivery(self, reference: str = "") -> DeliverySheet:
+        return DeliverySheet(_check_reference(reference))
+
+    def delivery_scan(self, sheet: DeliverySheet, code: str, quantity: Quantity | None = None,
+                      unit_cost: Amount | None = None) -> DeliveryLine:
+        """Add a scanned (or typed SKU) product to a delivery, one unit of measure
+        unless ``quantity`` says otherwise; scanning it again adds."""
+        product = self.find(code)
+        base = to_base(1, product.uom) if quantity is None else self._base(product, quantity)
+        return sheet.add(product, base, self._cost(unit_cost))
+
+    def delivery_add(self, sheet: DeliverySheet, product_id: int, quantity: Quantity,
+                     unit_cost: Amount | None = None) -> DeliveryLine:
+        product = self._product(product_id)
+        return sheet.add(product, self._base(product, quantity), self._cost(unit_cost))
+
+    def delivery_set(self, sheet: DeliverySheet, product_id: int, quantity: Quantity,
+                     unit_cost: Amount | None = None) -> DeliveryLine:
+        """Correct a delivery line (replaces its quantity and cost)."""
+        product = self._product(product_id)
+        return sheet.set(product_id, self._base(product, quantity), self._cost(unit_cost))
+
+    def receive(self, sheet: DeliverySheet, by: UserInfo) -> SheetResult:
+        """Store a whole delivery as restock movements in one transaction."""
+        UserService.require(by, EDIT_ROLE)
+        if not len(sheet):
+            raise EmptyDelivery()
+        reference = _check_reference(sheet.reference)
+        changes = []
+        with self.db.write() as s:
+            for line in sheet.lines:
+                product = s.get(Product, line.product.id)
+                if product is None:
+                    raise NotFound(what=line.product.name)
+                changes.append(_add_movement(s, product, line.quantity, "restock", reference=reference,
+                                             unit_cost=line.unit_cost, user_id=by.id))
+        return SheetResult(tuple(changes), 0, reference, sheet.cost_total)
+
+    # --- stock counts --------------------------------------------------------------
+    def start_count(self) -> CountSheet:
+        return CountSheet(self.clock())
+
+    def count_scan(self, sheet: CountSheet, code: str, quantity: Quantity | None = None, *,
+                   add: bool = True) -> CountLine:
+        """Scan-and-count: each scan adds one unit of measure (or ``quantity``) to the
+        product's count."""
+        product = self.find(code)
+        base = to_base(1, product.uom) if quantity is None else self._base(product, quantity)
+        return sheet.record(product, base, add=add)
+
+    def count_product(self, sheet: CountSheet, product_id: int, quantity: Quantity, *,
+                      add: bool = False) -> CountLine:
+        """Type the counted quantity of a product (replaces the count unless ``add``)."""
+        product = self._product(product_id)
+        return sheet.record(product, self._base(product, quantity), add=add)
+
+    def review_count(self, sheet: CountSheet) -> CountReview:
+        lines = []
+        for ln in sheet.lines:
+            uom = ln.product.uom
+            lines.append(CountReviewLine(ln.product, ln.expected, ln.counted, ln.difference,
+                                         format_quantity(ln.expected, uom), format_quantity(ln.counted, uom),
+                                         signed_quantity(ln.difference, uom)))
+        lines.sort(key=lambda ln: (ln.difference == 0, ln.difference, ln.product.name))
+        changed = sum(1 for ln in lines if ln.difference)
+        return CountReview(tuple(lines), changed, len(lines) - changed)
+
+    def count_reference(self, sheet: CountSheet) -> str:
+        started = to_local(sheet.started_at or self.clock())
+        return f"C{started:%Y%m%d-%H%M}"
+
+    def apply_count(self, sheet: CountSheet, by: UserInfo) -> SheetResult:
+        """Apply every difference as a ``count`` movement, all in one transaction.
+        Each difference is counted - stock when the product was first counted, so
+        sales made during the count are kept."""
+        UserService.require(by, EDIT_ROLE)
+        if not len(sheet):
+            raise NothingCounted()
+        reference = self.count_reference(sheet)
+        diffs = sheet.differences()
+        changes = []
+        with self.db.write() as s:
+            for line in diffs:
+                product = s.get(Product, line.product.id)
+                if product is None:
+                    raise NotFound(what=line.product.name)
+                changes.append(_add_movement(s, product, line.difference, "count", detail="count",
+                                             reference=reference, user_id=by.id))
+        return SheetResult(tuple(changes), len(sheet) - len(diffs), reference)
+
+    # --- the ledger ----------------------------------------------------------------
+    def ledger(self, product_id: int, *, limit: int = 200, offset: int = 0) -> LedgerPage:
+        """A product's movements, newest first, each with the stock right after it."""
+        product = self._product(product_id)
+        m = StockMovement
+        balance = func.sum(m.quantity).over(order_by=m.id).label("balance")
+        inner = (select(m.id, m.created_at, m.reason, m.detail, m.quantity, m.reference, m.unit_cost,
+                        m.user_id, m.sale_id, balance).where(m.product_id == product_id).subquery())
+        stmt = (select(inner, User.name.label("user_name"), Sale.number.label("sale_number"))
+                .outerjoin(User, User.id == inner.c.user_id).outerjoin(Sale, Sale.id == inner.c.sale_id)
+                .order_by(inner.c.id.desc()).limit(limit).offset(offset))
+        with self.db.read() as s:
+            rows = s.execute(stmt).all()
+            total, ledger_sum = s.execute(select(func.count(m.id), func.coalesce(func.sum(m.quantity), 0))
+                                          .where(m.product_id == product_id)).one()
+        uom = product.uom
+        out = []
+        for r in rows:
+            label = translate(REASON_LABELS.get(r.reason, r.reason))
+            if r.detail and r.detail in DETAIL_LABELS and r.reason != "count":
+                label = f"{label}: {translate(DETAIL_LABELS[r.detail])}"
+            out.append(LedgerRow(r.id, to_local(r.created_at), r.reason, label, r.detail, r.quantity,
+                                 signed_quantity(r.quantity, uom), r.balance, format_quantity(r.balance, uom),
+                                 r.user_name or "", r.reference or "", r.unit_cost, r.sale_number))
+        return LedgerPage(product, tuple(out), total, ledger_sum)
+
+    def ledger_for_sku(self, sku: str, *, limit: int = 200, offset: int = 0) -> LedgerPage:
+        return self.ledger(self.catalog.by_sku(sku).id, limit=limit, offset=offset)
+
+    # --- low stock -----------------------------------------------------------------
+    def _low_filter(self, stmt):  # noqa: ANN001, ANN202
+        return stmt.where(Product.active.is_(True), Product.sale_mode != SaleMode.SERVICE.value,
+                          Product.low_stock > 0, Product.stock <= Product.low_stock)
+
+    def low_stock_count(self) -> int:
+        """For the admin menu's badge: active products at or below their level."""
+        with self.db.read() as s:
+            return s.scalar(self._low_filter(select(func.count(Product.id)))) or 0
+
+    def low_stock(self) -> list[LowStockItem]:
+        """Products at or below their low-stock level, emptiest first (relative to
+        the level), each with a suggested reorder quantity (module docstring)."""
+        since = self.clock() - timedelta(days=self.history_days)
+        with self.db.read() as s:
+            refs = [to_ref(r) for r in s.execute(self._low_filter(product_select()))]
+            sold: dict[int, int] = {}
+            ids = [p.id for p in refs]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                sold.update(s.execute(
+                    select(StockMovement.product_id, -func.sum(StockMovement.quantity))
+                    .where(StockMovement.product_id.in_(chunk), StockMovement.reason.in_(("sale", "return")),
+                           StockMovement.created_at >= since)
+                    .group_by(StockMovement.product_id)).all())
+        items = []
+        for p in refs:
+            n = int(sold.get(p.id) or 0)
+            per_day = Decimal(max(n, 0)) / self.history_days
+            target = p.low_stock + max(per_day * self.cover_days, Decimal(p.low_stock))
+            need = target - p.stock
+            suggested = whole_uom_ceiling(int(need.to_integral_value(rounding=ROUND_CEILING)), p.uom)
+            items.append(LowStockItem(p, n, self.history_days, per_day, suggested))
+        items.sort(key=lambda i: (Decimal(i.product.stock) / i.product.low_stock, i.product.name))
+        return items

@@ -1,0 +1,321 @@
+"""The kiosk's Kivy application: screens, theme, lock/unlock, idle auto-lock,
+scanner routing, status banners and background printing. Business rules stay in
+the services; the screens (one module each) turn touches into service calls."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from kivy.animation import Animation
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from hardware.events import ScanEvent
+from kiosk import sdnotify
+from kiosk.app_factory import Services
+from kiosk.i18n import _, format_time
+from kiosk.services.preferences import PreferenceService
+from kiosk.services.selling import SellingService
+from kiosk.services.users import UserInfo
+from kiosk.ui.images import TextureCache
+from kiosk.ui.scan_input import KeyboardWedge, ScanDispatcher
+from kiosk.ui.theme import Theme
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+KV_FILES = ("widgets.kv", "lock.kv", "sell.kv", "calculator.kv", "checkout.kv", "done.kv", "history.kv")
+LEVELS = ("info", "ok", "warn", "error")
+
+
+def load_kv(name: str) -> None:
+    """Load a kv file next to this module once per process (rules must not be
+    registered twice when tests build several apps)."""
+    path = str(HERE / name)
+    if path not in Builder.files:
+        Builder.load_file(path)
+
+
+def layout_scale(width: int, height: int) -> float:
+    """1.0 at 800x480; grows with the short side up to 1.5 (1920x1080)."""
+    return max(1.0, min(1.5, min(width, height) / 480))
+
+
+class KioskApp(App):
+    theme = ObjectProperty(None)
+    k = NumericProperty(1.0)  # layout scale, see layout_scale()
+    portrait = BooleanProperty(False)
+    user_name = StringProperty("")
+    clock_text = StringProperty("")
+    pulse = NumericProperty(1.0)  # low-stock badges blink with this
+    banner_text = StringProperty("")
+    banner_level = StringProperty("info")
+    modal = ObjectProperty(None, allownone=True)  # the popup in front, if any
+
+    def __init__(self, services: Services, *, ready_file: Path | None = None, **kwargs):
+        self.services = services
+        self.settings = services.settings
+        self.prefs = PreferenceService(services.db)
+        self.selling = SellingService(services.catalog, services.settings.sales.out_of_stock)
+        self.images = TextureCache(services.state_dir)
+        self.user: UserInfo | None = None
+        self.ready_file = ready_file
+        self.ready_at: float | None = None
+        self._banners: dict[str, tuple[str, str]] = {}
+        self._events: list = []
+        self._resume: tuple[int, str] | None = None
+        self._last_activity = time.monotonic()
+        self._print_thread: threading.Thread | None = None
+        self._print_again = False
+        self.scans: ScanDispatcher | None = None
+        self.wedge: KeyboardWedge | None = None
+        super().__init__(**kwargs)
+        self.theme = Theme(self.prefs.theme(services.settings.ui.theme))
+        self.title = services.settings.shop.name
+
+    # --- building ---------------------------------------------------------------------
+    def build(self):  # noqa: ANN201
+        from kiosk.ui.checkout import CheckoutScreen
+        from kiosk.ui.done import DoneScreen
+        from kiosk.ui.history import HistoryScreen
+        from kiosk.ui.lock import LockScreen
+        from kiosk.ui.sell import SellScreen
+
+        for name in KV_FILES:
+            load_kv(name)
+        self.sm = ScreenManager(transition=NoTransition())
+        for screen in (LockScreen(name="lock"), SellScreen(name="sell"), CheckoutScreen(name="checkout"),
+                       DoneScreen(name="done"), HistoryScreen(name="history")):
+            self.sm.add_widget(screen)
+        self.sm.current = "lock"
+        self.scans = ScanDispatcher(self.route_scan)
+        self.wedge = KeyboardWedge(Window, self.scans, on_typed=self._typed, on_enter=self._enter,
+                                   on_backspace=self._backspace)
+        Window.bind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
+                    on_flip=self._flipped)
+        self._on_size(Window, Window.size)
+        self._every(1.0, self._tick)
+        self._tick(0)
+        interval = sdnotify.watchdog_interval_s()
+        if interval:
+            self._every(interval, lambda dt: sdnotify.watchdog())
+        self._pulse = Animation(pulse=0.35, duration=0.6, t="in_out_sine") + \
+            Animation(pulse=1.0, duration=0.6, t="in_out_sine")
+        self._pulse.repeat = True
+        self._pulse.start(self)
+        return self.sm
+
+    def _every(self, seconds: float, fn) -> None:  # noqa: ANN001
+        self._events.append(Clock.schedule_interval(fn, seconds))
+
+    def later(self, fn, seconds: float = 0):  # noqa: ANN001, ANN201
+        event = Clock.schedule_once(lambda dt: fn(), seconds)
+        self._events.append(event)
+        return event
+
+    def _on_size(self, _window, size) -> None:  # noqa: ANN001
+        width, height = size
+        self.k = layout_scale(width, height)
+        self.portrait = height > width
+
+    def _flipped(self, *_args) -> None:
+        if self.ready_at is None and self.sm.current == "lock":
+            self.ready_at = time.monotonic()
+            sdnotify.ready(_("Lock screen shown"))
+            if self.ready_file is not None:
+                Path(self.ready_file).write_text(f"{time.time():.6f}\n")
+            log.info("lock screen drawn; kiosk ready")
+
+    # --- activity, clock, idle lock --------------------------------------------------------
+    def note_activity(self) -> None:
+        self._last_activity = time.monotonic()
+
+    def _touched(self, *_args) -> bool:
+        self.note_activity()
+        return False
+
+    def _key_activity(self, *_args) -> bool:
+        self.note_activity()
+        return False
+
+    def _tick(self, _dt: float) -> None:
+        self.clock_text = format_time(datetime.now())
+        idle = self.settings.security.idle_lock_s
+        if self.user is not None and idle and time.monotonic() - self._last_activity >= idle:
+            self.lock(event="auto_lock")
+
+    # --- screens ---------------------------------------------------------------------------
+    def screen(self, name: str):  # noqa: ANN201
+        return self.sm.get_screen(name)
+
+    def show(self, name: str) -> None:
+        self.close_modal()
+        self.sm.current = name
+
+    def show_history(self) -> None:
+        self.show("history")
+
+    def show_checkout(self) -> None:
+        if self.cart.is_empty:
+            return
+        self.show("checkout")
+
+    def show_done(self, result) -> None:  # noqa: ANN001
+        self.screen("done").set_result(result)
+        self.show("done")
+
+    def open_modal(self, view) -> None:  # noqa: ANN001
+        self.close_modal()
+        self.modal = view
+        view.bind(on_dismiss=self._modal_closed)
+        view.open(animation=False)
+
+    def _modal_closed(self, view) -> None:  # noqa: ANN001
+        if self.modal is view:
+            self.modal = None
+
+    def close_modal(self) -> None:
+        if self.modal is not None:
+            self.modal.dismiss(animation=False)
+            self.modal = None
+
+    # --- users ---------------------------------------------------------------------------------
+    @property
+    def cart(self):  # noqa: ANN201
+        if self.user is None:
+            raise RuntimeError("no user is signed in")
+        return self.selling.cart_for(self.user.id)
+
+    def signed_in(self, user: UserInfo) -> None:
+        """After a right PIN: the same cashier goes back where they were, with their
+        cart; another cashier starts on the selling screen with their own cart."""
+        self.user = user
+        self.user_name = user.name
+        self.note_activity()
+        target = "sell"
+        if self._resume is not None and self._resume[0] == user.id:
+            target = self._resume[1]
+        self._resume = None
+        self.show(target)
+
+    def lock(self, event: str = "lock") -> None:
+        if self.user is None:
+            return
+        current = self.sm.current
+        self._resume = (self.user.id, current if current in ("sell", "checkout", "history") else "sell")
+        self.services.users.record(self.user, event)
+        self.user = None
+        self.user_name = ""
+        self.show("lock")
+
+    # --- theme ------------------------------------------------------------------------------------
+    def toggle_theme(self) -> None:
+        name = "day" if self.theme.name == "night" else "night"
+        self.theme.apply(name)
+        self.prefs.set_theme(name)
+
+    # --- banners (for other parts of the kiosk: printer, scale, ...) ------------------------------
+    def set_banner(self, key: str, text: str, level: str = "warn") -> None:
+        """Show a lasting status line on the selling screen (main thread)."""
+        if level not in LEVELS:
+            raise ValueError(f"level must be one of {LEVELS}")
+        self._banners[key] = (text, level)
+        self._refresh_banner()
+
+    def clear_banner(self, key: str) -> None:
+        if self._banners.pop(key, None) is not None:
+            self._refresh_banner()
+
+    def _refresh_banner(self) -> None:
+        items = list(self._banners.values())
+        self.banner_text = "  \u2022  ".join(text for text, _level in items)
+        self.banner_level = max((level for _t, level in items), key=LEVELS.index, default="info")
+
+    # --- scanner and keyboard ---------------------------------------------------------------------
+    def route_scan(self, event: ScanEvent) -> None:
+        self.note_activity()
+        self.sm.current_screen.on_scan(event)
+
+    def _typed(self, text: str) -> None:
+        self.note_activity()
+        self.sm.current_screen.on_typed(text)
+
+    def _enter(self) -> None:
+        self.sm.current_screen.on_enter_key()
+
+    def _backspace(self) -> None:
+        self.sm.current_screen.on_backspace_key()
+
+    # --- feedback ---------------------------------------------------------------------------------
+    def beep(self) -> None:
+        """Audible error cue. Other parts of the kiosk (GPIO buzzer) may replace it."""
+        log.debug("beep")
+
+    # --- printing ---------------------------------------------------------------------------------
+    def print_pending(self) -> None:
+        """Send queued receipts in a worker thread; the outcome comes back as a banner."""
+        if self._print_thread is not None and self._print_thread.is_alive():
+            self._print_again = True
+            return
+        self._print_thread = threading.Thread(target=self._print_worker, name="print-flush", daemon=True)
+        self._print_thread.start()
+
+    def _print_worker(self) -> None:
+        try:
+            result = self.services.printing.flush()
+        except Exception as exc:  # the thread must report, never die silently
+            log.exception("printing failed")
+            Clock.schedule_once(lambda dt: self._printed(None, str(exc)), 0)
+            return
+        Clock.schedule_once(lambda dt: self._printed(result, ""), 0)
+
+    def _printed(self, result, error: str) -> None:  # noqa: ANN001
+        error = error or (result.error if result is not None else "")
+        if error:
+            pending = result.pending if result is not None else 0
+            self.set_banner("printer", _("Printer: {error} ({pending} receipts waiting)").format(
+                error=error, pending=pending), "error")
+        else:
+            self.clear_banner("printer")
+        if self._print_again:
+            self._print_again = False
+            self.print_pending()
+
+    def wait_printing(self, timeout: float = 10) -> None:
+        """Tests and shutdown: wait for the print worker to finish."""
+        if self._print_thread is not None:
+            self._print_thread.join(timeout)
+
+    # --- stopping ---------------------------------------------------------------------------------
+    def on_stop(self) -> None:
+        self.teardown()
+
+    def teardown(self) -> None:
+        """Undo everything this app hooked into Kivy's globals (tests build many apps
+        in one process; a real stop ends the process anyway)."""
+        if getattr(self, "_torn_down", False):
+            return
+        self._torn_down = True
+        self.close_modal()
+        for event in self._events:
+            event.cancel()
+        self._events.clear()
+        if getattr(self, "_pulse", None) is not None:
+            self._pulse.cancel(self)
+        if self.wedge is not None:
+            self.wedge.uninstall()
+        if self.scans is not None:
+            self.scans.cancel()
+        Window.unbind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
+                      on_flip=self._flipped)
+        if getattr(self, "sm", None) is not None:
+            for screen in self.sm.screens:
+                screen.teardown()
+        self.wait_printing(5)

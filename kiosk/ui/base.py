@@ -1,0 +1,58 @@
+"""Base class of the kiosk's screens: default handlers for scans and typing, and
+the feedback strip every screen shows."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.uix.modalview import ModalView
+from kivy.uix.screenmanager import Screen
+
+from hardware.events import ScanEvent
+from kiosk.i18n import _
+
+
+class KioskScreen(Screen):
+    @property
+    def app(self):  # noqa: ANN201
+        return App.get_running_app()
+
+    @property
+    def services(self):  # noqa: ANN201
+        return self.app.services
+
+    def message(self, text: str, level: str = "info", seconds: float = 6) -> None:
+        strip = self.ids.get("message")
+        if strip is not None:
+            strip.show(text, level, seconds)
+        if level == "error":
+            self.app.beep()
+
+    def on_scan(self, event: ScanEvent) -> None:
+        self.message(_("Code {code} read; scanning works on the selling screen.").format(code=event.code), "warn")
+
+    def on_typed(self, text: str) -> None:
+        pass
+
+    def on_enter_key(self) -> None:
+        pass
+
+    def on_backspace_key(self) -> None:
+        pass
+
+    def teardown(self) -> None:
+        pass
+
+
+class KioskPopup(ModalView):
+    """A full-attention dialog drawn in the theme's colours."""
+
+    @property
+    def app(self):  # noqa: ANN201
+        return App.get_running_app()
+
+    def on_scan(self, event: ScanEvent) -> None:
+        self.show_error(_("Code {code} ignored: finish or cancel this window first.").format(code=event.code))
+
+    def show_error(self, text: str) -> None:
+        self.error_text = text
+        self.app.beep()

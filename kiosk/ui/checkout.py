@@ -1,0 +1,251 @@
+"""Checkout: cash (keypad, exact-amount and note buttons, change shown as you type),
+card, QR (a code with the amount and the sale reference) or a split across methods.
+"Confirm" stays disabled until the payments cover the total (the core's settle()
+decides), and a second tap can never store a second sale."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal, InvalidOperation
+
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+
+from hardware.events import ScanEvent
+from kiosk.core.errors import DomainError, InsufficientTender
+from kiosk.core.money import to_minor
+from kiosk.core.payments import PaymentMethod, Tender, method_label, settle
+from kiosk.core.receipt import sale_reference
+from kiosk.i18n import _, format_money, parse_decimal
+from kiosk.ui.base import KioskScreen
+
+MAX_DIGITS = 10
+
+
+def qr_payload(shop: str, reference: str, amount: str, currency: str) -> str:
+    """What the on-screen QR code says: who is charging, for which sale, how much."""
+    return f"PAY|{shop}|{reference}|{amount}|{currency}"
+
+
+class CheckoutScreen(KioskScreen):
+    method = StringProperty("cash")  # cash | card | qr | split
+    entry = StringProperty("")  # typed amount (major units, as typed)
+    total = NumericProperty(0)
+    total_text = StringProperty("")
+    tendered_text = StringProperty("")
+    change_text = StringProperty("")
+    due_text = StringProperty("")  # what is still missing
+    hint_text = StringProperty("")
+    can_confirm = BooleanProperty(False)
+    busy = BooleanProperty(False)
+    reference = StringProperty("")
+    qr_texture = ObjectProperty(None, allownone=True)
+    tenders = ListProperty([])  # split: [Tender, ...]
+    split_text = StringProperty("")
+
+    def on_method(self, _instance, method: str) -> None:
+        panels = self.ids.get("panels")
+        if panels is not None:
+            panels.current = method
+
+    def on_pre_enter(self, *_args) -> None:
+        cart = self.app.cart
+        self.busy = False
+        self.total = cart.total
+        self.total_text = format_money(self.total)
+        self.reference = sale_reference(self.services.sales.last_number() + 1)
+        self.tenders = []
+        self.entry = ""
+        self.method = "cash"
+        self.qr_texture = None
+        self._build_notes()
+        self.update()
+
+    @property
+    def decimals(self) -> int:
+        return self.services.settings.currency.decimals
+
+    def _build_notes(self) -> None:
+        from kiosk.ui.widgets import KButton
+
+        box = self.ids.notes
+        box.clear_widgets()
+        exact = KButton(text=_("Exact"), role="accent")
+        exact.bind(on_release=lambda b: self.set_amount(self.remaining()))
+        box.add_widget(exact)
+        for note in self.services.settings.currency.notes():
+            btn = KButton(text=format_money(note), role="plain")
+            btn.bind(on_release=lambda b, n=note: self.set_amount(n))
+            box.add_widget(btn)
+
+    # --- entry -------------------------------------------------------------------------------
+    def press(self, key: str) -> None:
+        from kiosk.ui.widgets import KEY_LABELS
+
+        sep = KEY_LABELS["dec"]
+        if key.isdigit():
+            if len(self.entry) < MAX_DIGITS and not (sep in self.entry and len(self.entry.split(sep)[1]) >= self.decimals):
+                self.entry += key
+        elif key == "dec":
+            if self.decimals and sep not in self.entry:
+                self.entry = (self.entry or "0") + sep
+        elif key == "back":
+            self.entry = self.entry[:-1]
+        elif key == "clear":
+            self.entry = ""
+        self.update()
+
+    def set_amount(self, minor: int) -> None:
+        self.entry = self._plain(minor)
+        self.update()
+
+    def _plain(self, minor: int) -> str:
+        from kiosk.ui.widgets import KEY_LABELS
+
+        value = Decimal(minor).scaleb(-self.decimals)
+        text = f"{value:f}"
+        return text.replace(".", KEY_LABELS["dec"])
+
+    def typed_amount(self) -> int:
+        if not self.entry:
+            return 0
+        try:
+            return to_minor(parse_decimal(self.entry), self.decimals)
+        except (ValueError, InvalidOperation):
+            return 0
+
+    def set_method(self, method: str) -> None:
+        self.method = method
+        self.entry = ""
+        if method == "qr":
+            self._make_qr()
+        self.update()
+
+    def _make_qr(self) -> None:
+        import qrcode
+
+        from kiosk.ui.images import texture_from_png
+
+        settings = self.services.settings
+        amount = f"{Decimal(self.remaining()).scaleb(-self.decimals):f}"
+        img = qrcode.make(qr_payload(settings.shop.name, self.reference, amount, settings.currency.code),
+                          box_size=8, border=2)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        self.qr_texture = texture_from_png(buf.getvalue())
+        self.qr_texture.mag_filter = "nearest"
+
+    # --- split --------------------------------------------------------------------------------------
+    def paid_by_others(self) -> int:
+        return sum(t.amount for t in self.tenders if t.method is not PaymentMethod.CASH)
+
+    def remaining(self) -> int:
+        if self.method != "split":
+            return self.total
+        return max(0, self.total - sum(t.amount for t in self.tenders))
+
+    def add_tender(self, method: str) -> None:
+        amount = self.typed_amount() or self.remaining()
+        if amount <= 0:
+            self.message(_("Nothing is left to pay."), "warn")
+            return
+        self.tenders = self.tenders + [Tender(PaymentMethod(method), amount)]
+        self.entry = ""
+        self.update()
+
+    def remove_tender(self, index: int) -> None:
+        tenders = list(self.tenders)
+        if 0 <= index < len(tenders):
+            tenders.pop(index)
+            self.tenders = tenders
+            self.update()
+
+    # --- rules (the core decides) -----------------------------------------------------------------------
+    def current_tenders(self) -> list[Tender]:
+        if self.method == "cash":
+            return [Tender(PaymentMethod.CASH, self.typed_amount())]
+        if self.method == "card":
+            return [Tender(PaymentMethod.CARD, self.total)]
+        if self.method == "qr":
+            return [Tender(PaymentMethod.QR, self.total)]
+        return list(self.tenders)
+
+    def update(self) -> None:
+        self.tendered_text = format_money(self.typed_amount())
+        self.split_text = "\n".join(f"{method_label(t.method)}: {format_money(t.amount)}" for t in self.tenders)
+        self._refresh_split_list()
+        self.change_text = ""
+        self.due_text = ""
+        try:
+            payments = settle(self.total, self.current_tenders())
+        except InsufficientTender as exc:
+            self.can_confirm = False
+            missing = exc.params["due_minor"] - exc.params["tendered_minor"]
+            self.due_text = _("Missing {amount}").format(amount=format_money(missing))
+            self.hint_text = ""
+            return
+        except DomainError as exc:
+            self.can_confirm = False
+            self.hint_text = str(exc) if (self.method == "split" and self.tenders) or self.entry else ""
+            if self.method == "split" and self.remaining():
+                self.due_text = _("Missing {amount}").format(amount=format_money(self.remaining()))
+            return
+        self.hint_text = ""
+        self.can_confirm = not self.busy
+        change = sum(p.change for p in payments)
+        if any(p.method is PaymentMethod.CASH for p in payments):
+            self.change_text = format_money(change)
+        else:
+            self.hint_text = _("Ready to confirm.")
+
+    def _refresh_split_list(self) -> None:
+        from kiosk.ui.widgets import KButton
+
+        box = self.ids.get("split_list")
+        if box is None:
+            return
+        box.clear_widgets()
+        for i, t in enumerate(self.tenders):
+            btn = KButton(text=_("{method} {amount}  \u2715").format(method=method_label(t.method),
+                                                                      amount=format_money(t.amount)),
+                          role="plain", font_name="data/fonts/DejaVuSans.ttf")
+            btn.bind(on_release=lambda b, n=i: self.remove_tender(n))
+            box.add_widget(btn)
+
+    # --- confirming --------------------------------------------------------------------------------------
+    def confirm(self) -> None:
+        if self.busy or not self.can_confirm:
+            return
+        self.busy = True
+        self.can_confirm = False
+        app = self.app
+        try:
+            result = self.services.till.complete_sale(app.cart, self.current_tenders(), app.user)
+        except DomainError as exc:
+            self.busy = False
+            self.message(str(exc), "error", 10)
+            self.update()
+            return
+        app.print_pending()
+        app.screen("sell").selected_line = 0
+        app.show_done(result)
+
+    def back(self) -> None:
+        if not self.busy:
+            self.app.show("sell")
+
+    def on_typed(self, text: str) -> None:
+        for ch in text:
+            if ch.isdigit():
+                self.press(ch)
+            elif ch in ",.":
+                self.press("dec")
+
+    def on_backspace_key(self) -> None:
+        self.press("back")
+
+    def on_enter_key(self) -> None:
+        self.confirm()
+
+    def on_scan(self, event: ScanEvent) -> None:
+        self.message(_("Code {code} not added: finish or cancel the payment first.").format(code=event.code),
+                     "error", 8)

@@ -1,0 +1,48 @@
+"""After a sale: "Sale #N completed — Change $X" in large type, with "Reprint".
+A scan here starts the next sale straight away."""
+
+from __future__ import annotations
+
+from kivy.properties import NumericProperty, StringProperty
+
+from hardware.events import ScanEvent
+from kiosk.core.errors import DomainError
+from kiosk.core.payments import method_label
+from kiosk.i18n import _, format_money
+from kiosk.ui.base import KioskScreen
+
+
+class DoneScreen(KioskScreen):
+    sale_id = NumericProperty(0)
+    title_text = StringProperty("")
+    change_text = StringProperty("")
+    payments_text = StringProperty("")
+    warnings_text = StringProperty("")
+
+    def set_result(self, result) -> None:  # noqa: ANN001
+        self.sale_id = result.sale_id
+        self.title_text = _("Sale #{number} completed").format(number=result.number)
+        self.change_text = _("Change {amount}").format(amount=format_money(result.change))
+        self.payments_text = "   ".join(f"{method_label(p.method)} {format_money(p.tendered)}"
+                                        for p in result.payments) + \
+            "   \u2022   " + _("Total {amount}").format(amount=format_money(result.total))
+        self.warnings_text = "\n".join(result.warnings)
+
+    def reprint(self) -> None:
+        try:
+            self.services.till.reprint(self.sale_id)
+        except DomainError as exc:
+            self.message(str(exc), "error")
+            return
+        self.app.print_pending()
+        self.message(_("Copy sent to the printer."), "ok", 4)
+
+    def new_sale(self) -> None:
+        self.app.show("sell")
+
+    def on_scan(self, event: ScanEvent) -> None:
+        self.app.show("sell")
+        self.app.screen("sell").on_scan(event)
+
+    def on_enter_key(self) -> None:
+        self.new_sale()

@@ -1,0 +1,76 @@
+"""Product pictures as Kivy textures, cached. Image paths in the database are
+relative to the state directory (absolute paths work too); a product without a
+readable picture gets a generated placeholder (initials on its category colour).
+Placeholders are cached by (initials, colour), pictures by path, so scrolling a
+10,000-product catalog decodes each file once and never regenerates a tile."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections import OrderedDict
+from pathlib import Path
+
+from kivy.graphics.texture import Texture
+from PIL import Image
+
+from kiosk.services.images import initials, placeholder
+
+log = logging.getLogger(__name__)
+SIZE = 128
+
+
+def texture_from_pil(img: Image.Image) -> Texture:
+    img = img.convert("RGBA")
+    tex = Texture.create(size=img.size, colorfmt="rgba")
+    tex.blit_buffer(img.transpose(Image.FLIP_TOP_BOTTOM).tobytes(), colorfmt="rgba", bufferfmt="ubyte")
+    return tex
+
+
+def texture_from_png(data: bytes) -> Texture:
+    return texture_from_pil(Image.open(io.BytesIO(data)))
+
+
+class TextureCache:
+    def __init__(self, state_dir: Path, limit: int = 600, size: int = SIZE):
+        self.state_dir = Path(state_dir)
+        self.limit = limit
+        self.size = size
+        self._pictures: OrderedDict[str, Texture | None] = OrderedDict()
+        self._placeholders: dict[tuple[str, str], Texture] = {}
+
+    def resolve(self, image: str | None) -> Path | None:
+        if not image:
+            return None
+        path = Path(image)
+        return path if path.is_absolute() else self.state_dir / path
+
+    def picture(self, image: str | None) -> Texture | None:
+        key = image or ""
+        if key in self._pictures:
+            self._pictures.move_to_end(key)
+            return self._pictures[key]
+        tex = None
+        path = self.resolve(image)
+        if path is not None:
+            try:
+                with Image.open(path) as img:
+                    img.thumbnail((self.size, self.size))
+                    tex = texture_from_pil(img)
+            except (OSError, ValueError) as exc:
+                log.info("product picture %s not usable: %s", path, exc)
+        self._pictures[key] = tex
+        if len(self._pictures) > self.limit:
+            self._pictures.popitem(last=False)
+        return tex
+
+    def placeholder(self, name: str, color: str) -> Texture:
+        key = (initials(name), color)
+        tex = self._placeholders.get(key)
+        if tex is None:
+            tex = texture_from_pil(placeholder(key[0], color, size=self.size))
+            self._placeholders[key] = tex
+        return tex
+
+    def for_product(self, name: str, image: str | None, color: str) -> Texture:
+        return self.picture(image) or self.placeholder(name, color)

@@ -1,0 +1,389 @@
+"""Selling screen: catalog grid (recycled tiles, paged from the catalog service),
+category chips, search as you type with an on-screen keyboard, the cart with line
+editing, totals and the "Charge" button. Scans from any scanner land here."""
+
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.recycleview.views import RecycleDataViewBehavior
+
+from hardware.events import ScanEvent
+from kiosk.core.cart import CartLine, LineEntry
+from kiosk.core.catalog import ProductRef
+from kiosk.core.errors import DomainError
+from kiosk.core.units import SaleMode
+from kiosk.formatting import format_quantity, format_unit_price
+from kiosk.i18n import N_, _, format_money
+from kiosk.services.selling import Outcome
+from kiosk.ui.base import KioskPopup, KioskScreen
+
+PAGE = 120  # products fetched per page while scrolling the grid
+
+MODE_TAGS = {
+    SaleMode.VOLUME: N_("LIQUID"),
+    SaleMode.WEIGHT: N_("SOLID"),
+    SaleMode.UNIT: N_("UNIT"),
+    SaleMode.SERVICE: N_("SERVICE"),
+}
+MODE_COLORS = {
+    SaleMode.VOLUME: (0.09, 0.46, 0.82, 1),
+    SaleMode.WEIGHT: (0.55, 0.35, 0.16, 1),
+    SaleMode.UNIT: (0.22, 0.50, 0.24, 1),
+    SaleMode.SERVICE: (0.84, 0.27, 0.10, 1),
+}
+
+
+def tile_data(p: ProductRef, color: str) -> dict:
+    return {
+        "product_id": p.id,
+        "name": p.name,
+        "price_text": format_unit_price(p.price, p.uom),
+        "tag": _(MODE_TAGS[p.sale_mode]),
+        "tag_color": MODE_COLORS[p.sale_mode],
+        "low": p.is_low,
+        "image": p.image or "",
+        "color": color,
+    }
+
+
+def line_detail(line: CartLine) -> str:
+    qty = format_quantity(line.quantity, line.product.uom)
+    price = format_unit_price(line.product.price, line.product.uom)
+    if line.entry is LineEntry.AMOUNT:
+        return _("{quantity} for {amount}").format(quantity=qty, amount=format_money(line.total))
+    if line.entry is LineEntry.MANUAL_WEIGHT:
+        return _("{quantity} x {price} (typed weight)").format(quantity=qty, price=price)
+    return f"{qty} \u00d7 {price}"
+
+
+class ProductTile(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
+    product_id = NumericProperty(0)
+    name = StringProperty("")
+    price_text = StringProperty("")
+    tag = StringProperty("")
+    tag_color = ListProperty([0, 0, 0, 1])
+    low = BooleanProperty(False)
+    image = StringProperty("")
+    color = StringProperty("#607D8B")
+    texture = ObjectProperty(None, allownone=True)
+
+    def refresh_view_attrs(self, rv, index, data):  # noqa: ANN001, ANN201
+        result = super().refresh_view_attrs(rv, index, data)
+        from kivy.app import App
+
+        self.texture = App.get_running_app().images.for_product(self.name, self.image or None, self.color)
+        return result
+
+    def on_release(self) -> None:
+        from kivy.app import App
+
+        App.get_running_app().screen("sell").tap_product(self.product_id)
+
+
+class CartRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
+    line_id = NumericProperty(0)
+    name = StringProperty("")
+    detail = StringProperty("")
+    total_text = StringProperty("")
+    selected = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        from kivy.app import App
+
+        App.get_running_app().screen("sell").select_line(self.line_id)
+
+
+class SellScreen(KioskScreen):
+    query = StringProperty("")
+    category_id = NumericProperty(0)  # 0: every category
+    keyboard_open = BooleanProperty(False)
+    selected_line = NumericProperty(0)
+    selected_bulk = BooleanProperty(False)
+    selected_qty = StringProperty("")
+    line_count = NumericProperty(0)
+    subtotal_text = StringProperty("")
+    tax_text = StringProperty("")
+    total_text = StringProperty("")
+    result_count_text = StringProperty("")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._offset = 0
+        self._more = False
+        self._colors: dict[int | None, str] = {}
+        self._search_trigger = Clock.create_trigger(lambda dt: self.reload_catalog(), 0)
+        self._chips_built = False
+
+    # --- entering ------------------------------------------------------------------------------
+    def on_pre_enter(self, *_args) -> None:
+        if not self._chips_built:
+            self.build_chips()
+            self.reload_catalog()
+        self.refresh_cart()
+
+    def build_chips(self) -> None:
+        from kiosk.ui.widgets import KToggle
+
+        box = self.ids.chips
+        box.clear_widgets()
+        cats = self.services.catalog.categories()
+        self._colors = {c.id: c.color for c in cats}
+        group = f"chips-{id(self)}"
+        every = KToggle(text=_("All"), value="0", group=group, off_role="plain", state="down",
+                        size_hint_x=None)
+        box.add_widget(every)
+        for c in cats:
+            box.add_widget(KToggle(text=c.name, value=str(c.id), group=group, off_role="plain",
+                                   size_hint_x=None))
+        for chip in box.children:
+            chip.bind(on_release=self._chip_pressed)
+            self._size_chip(chip)
+        self._chips_built = True
+
+    def _size_chip(self, chip) -> None:  # noqa: ANN001
+        from kivy.core.text import Label as CoreLabel
+
+        label = CoreLabel(text=chip.text, font_size=chip.font_size, bold=True)
+        label.refresh()
+        chip.width = max(label.texture.size[0] + 36 * self.app.k, 72 * self.app.k)
+
+    def _chip_pressed(self, chip) -> None:  # noqa: ANN001
+        self.category_id = int(chip.value)
+        self.reload_catalog()
+
+    # --- catalog ---------------------------------------------------------------------------------
+    def reload_catalog(self) -> None:
+        self._offset = 0
+        self._more = True
+        rv = self.ids.catalog
+        rv.data = []
+        self._load_page()
+        rv.scroll_y = 1
+
+    def _load_page(self) -> None:
+        if not self._more:
+            return
+        products = self.services.catalog.search(self.query, limit=PAGE, offset=self._offset,
+                                                category_id=self.category_id or None)
+        self._offset += len(products)
+        self._more = len(products) == PAGE
+        self.ids.catalog.data.extend(tile_data(p, self._colors.get(p.category_id, "#607D8B")) for p in products)
+        n = len(self.ids.catalog.data)
+        if self.query and not n:
+            self.result_count_text = _("Nothing matches \u201c{query}\u201d").format(query=self.query)
+        else:
+            self.result_count_text = ""
+
+    def on_catalog_scroll(self, rv) -> None:  # noqa: ANN001
+        """Fetch the next page when the grid is scrolled near its end, keeping the
+        rows on screen where they are."""
+        if not self._more or rv.scroll_y > 0.15 or not rv.data:
+            return
+        content = rv.children[0] if rv.children else None
+        if content is None:
+            return
+        from_top = (1 - rv.scroll_y) * max(1, content.height - rv.height)
+        self._load_page()
+
+        def keep_position(_dt: float) -> None:
+            span = content.height - rv.height
+            if span > 0:
+                rv.scroll_y = max(0.0, min(1.0, 1 - from_top / span))
+
+        Clock.schedule_once(keep_position, 0)
+
+    def tap_product(self, product_id: int) -> None:
+        product = self.services.catalog.product(product_id)
+        if product is None:
+            self.message(_("That product is no longer in the catalog."), "error")
+            return
+        self._apply(lambda cart: self.app.selling.add(cart, product))
+
+    # --- search ----------------------------------------------------------------------------------
+    def open_keyboard(self) -> None:
+        self.keyboard_open = True
+
+    def close_keyboard(self) -> None:
+        self.keyboard_open = False
+
+    def type_text(self, text: str) -> None:
+        self.query += text
+        self._search_trigger()
+
+    def backspace(self) -> None:
+        self.query = self.query[:-1]
+        self._search_trigger()
+
+    def clear_search(self) -> None:
+        if self.query:
+            self.query = ""
+            self._search_trigger()
+
+    def on_typed(self, text: str) -> None:  # a person typing on a physical keyboard
+        if self.app.modal is None:
+            self.type_text(text)
+
+    def on_backspace_key(self) -> None:
+        if self.app.modal is None:
+            self.backspace()
+
+    # --- scanning --------------------------------------------------------------------------------
+    def on_scan(self, event: ScanEvent) -> None:
+        modal = self.app.modal
+        if modal is not None:
+            modal.on_scan(event)
+            return
+        self._apply(lambda cart: self.app.selling.scan(cart, event.code))
+
+    # --- cart ------------------------------------------------------------------------------------
+    def _apply(self, change) -> Outcome | None:  # noqa: ANN001
+        """Run a cart change through the selling service and show its outcome."""
+        try:
+            outcome = change(self.app.cart)
+        except DomainError as exc:
+            self.message(str(exc), "error")
+            return None
+        if outcome.measure is not None:
+            self.open_calculator(outcome.measure)
+            return outcome
+        if outcome.line is not None:
+            self.selected_line = outcome.line.id
+        self.refresh_cart()
+        if outcome.warning:
+            self.message(outcome.warning, "warn")
+        elif outcome.line is not None:
+            self.message(_("Added: {name}").format(name=outcome.line.product.name), "ok", 3)
+        return outcome
+
+    def refresh_cart(self) -> None:
+        if self.app.user is None:
+            return
+        cart = self.app.cart
+        lines = cart.lines
+        if self.selected_line and not any(ln.id == self.selected_line for ln in lines):
+            self.selected_line = lines[-1].id if lines else 0
+        self.ids.cart.data = [{
+            "line_id": ln.id, "name": ln.product.name, "detail": line_detail(ln),
+            "total_text": format_money(ln.total), "selected": ln.id == self.selected_line,
+        } for ln in lines]
+        self.line_count = len(lines)
+        self.subtotal_text = format_money(cart.subtotal)
+        self.tax_text = format_money(cart.tax)
+        self.total_text = format_money(cart.total)
+        selected = next((ln for ln in lines if ln.id == self.selected_line), None)
+        self.selected_bulk = bool(selected and selected.product.bulk)
+        self.selected_qty = format_quantity(selected.quantity, selected.product.uom) if selected else ""
+        if selected is not None:
+            index = [ln.id for ln in lines].index(selected.id)
+            Clock.schedule_once(lambda dt: self._show_line(index), 0)
+
+    def _show_line(self, index: int) -> None:
+        rv = self.ids.cart
+        n = len(rv.data)
+        if n and rv.children and rv.children[0].height > rv.height:
+            rv.scroll_y = max(0.0, min(1.0, 1 - index / max(1, n - 1)))
+
+    def select_line(self, line_id: int) -> None:
+        self.selected_line = line_id
+        self.refresh_cart()
+
+    def step_line(self, step: int) -> None:
+        if self.selected_line:
+            self._apply(lambda cart: self.app.selling.increment(cart, self.selected_line, step))
+
+    def remove_line(self) -> None:
+        if self.selected_line:
+            name = self.app.cart.line(self.selected_line).product.name
+            self.app.cart.remove(self.selected_line)
+            self.selected_line = 0
+            self.refresh_cart()
+            self.message(_("Removed: {name}").format(name=name), "info", 3)
+
+    def edit_line(self) -> None:
+        if not self.selected_line:
+            return
+        line = self.app.cart.line(self.selected_line)
+        if line.product.bulk:
+            self.open_calculator(line.product, line)
+        else:
+            self.app.open_modal(QuantityPopup(line=line))
+
+    def ask_clear(self) -> None:
+        if not self.app.cart.is_empty:
+            self.app.open_modal(ConfirmPopup(text=_("Remove every line from the cart?"),
+                                             confirm_text=_("Empty cart"), on_yes=self.clear_cart))
+
+    def clear_cart(self) -> None:
+        self.app.cart.clear()
+        self.selected_line = 0
+        self.refresh_cart()
+        self.message(_("Cart emptied."), "info", 3)
+
+    def open_calculator(self, product: ProductRef, line: CartLine | None = None) -> None:
+        from kiosk.ui.calculator import PriceCalculator
+
+        self.app.open_modal(PriceCalculator(product=product, line=line))
+
+    def teardown(self) -> None:
+        self._search_trigger.cancel()
+
+
+class QuantityPopup(KioskPopup):
+    """Type the quantity of a unit line on a keypad."""
+
+    title = StringProperty("")
+    entry = StringProperty("")
+    error_text = StringProperty("")
+
+    def __init__(self, line: CartLine, **kwargs):
+        self.line = line
+        super().__init__(**kwargs)
+        self.title = line.product.name
+        self.entry = str(line.quantity)
+        self._fresh = True  # the first key replaces the current quantity
+
+    def press(self, key: str) -> None:
+        self.error_text = ""
+        if key.isdigit():
+            self.entry = key if self._fresh else (self.entry + key)[:7]
+        elif key == "back":
+            self.entry = self.entry[:-1]
+        elif key == "clear":
+            self.entry = ""
+        self._fresh = False
+
+    def accept(self) -> None:
+        sell = self.app.screen("sell")
+        try:
+            quantity = int(self.entry or "0")
+            outcome = self.app.selling.set_quantity(self.app.cart, self.line.id, quantity)
+        except DomainError as exc:
+            self.show_error(str(exc))
+            return
+        self.dismiss(animation=False)
+        sell.refresh_cart()
+        if outcome.warning:
+            sell.message(outcome.warning, "warn")
+
+
+class ConfirmPopup(KioskPopup):
+    text = StringProperty("")
+    confirm_text = StringProperty("")
+    error_text = StringProperty("")
+
+    def __init__(self, on_yes, **kwargs):  # noqa: ANN001
+        self._on_yes = on_yes
+        super().__init__(**kwargs)
+
+    def yes(self) -> None:
+        self.dismiss(animation=False)
+        self._on_yes()

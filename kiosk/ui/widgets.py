@@ -1,0 +1,149 @@
+"""Touch widgets shared by every screen: themed buttons and labels, the numeric
+keypad, the on-screen text keyboard, the top bar and the message strip. Layout and
+colours are in widgets.kv; sizes scale with ``app.k`` so a 48 px target at 800x480
+grows on larger screens."""
+
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.properties import (
+    BooleanProperty,
+    ColorProperty,
+    ListProperty,
+    NumericProperty,
+    OptionProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
+
+# Roboto (the default font) lacks arrows, dots and the backspace sign; Kivy also
+# ships DejaVu Sans, which has them.
+SYMBOLS = "data/fonts/DejaVuSans.ttf"
+
+ROLES = ["key", "plain", "accent", "ok", "danger", "bar", "warn"]
+
+
+class KLabel(Label):
+    """Themed label; text is clipped with an ellipsis instead of spilling over."""
+
+
+class KButton(ButtonBehavior, Label):
+    role = OptionProperty("key", options=ROLES)
+    bg_rgba = ColorProperty([0.5, 0.5, 0.5, 1])
+    fg_rgba = ColorProperty([1, 1, 1, 1])
+
+
+class KToggle(ToggleButtonBehavior, KButton):
+    off_role = OptionProperty("key", options=ROLES)
+    value = StringProperty("")  # what the toggle stands for (category id, method, ...)
+
+
+class Keypad(GridLayout):
+    """3x4 keypad. Keys: "0".."9", and the two bottom corners (``left_key`` and
+    ``right_key``: "dec", "00", "back", "ok", "clear" or "" for none)."""
+
+    __events__ = ("on_key",)
+    left_key = StringProperty("dec")
+    right_key = StringProperty("back")
+    ok_enabled = BooleanProperty(True)
+
+    def press(self, key: str) -> None:
+        if key:
+            self.dispatch("on_key", key)
+
+    def on_key(self, key: str) -> None:
+        pass
+
+
+KEY_LABELS = {"dec": ",", "00": "00", "back": "\u232b", "clear": "C", "ok": "OK", "": ""}
+
+
+LETTER_ROWS = ["qwertyuiop", "asdfghjklñ", "zxcvbnm"]
+DIGIT_ROWS = ["1234567890", "-/.,&%()#+", "áéíóúü'\""]
+
+
+class TextKeyboard(BoxLayout):
+    """On-screen keyboard for text fields (search). Emits ``on_text`` for a
+    character, ``on_backspace``, ``on_clear`` and ``on_close``."""
+
+    __events__ = ("on_text", "on_backspace", "on_clear", "on_close")
+    digits = BooleanProperty(False)
+    rows = ListProperty(LETTER_ROWS)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        Clock.schedule_once(lambda dt: self._build_rows(), 0)
+        self.bind(digits=lambda *a: self._build_rows())
+
+    def _build_rows(self) -> None:
+        grid = self.ids.get("letters")
+        if grid is None:
+            return
+        grid.clear_widgets()
+        for row in DIGIT_ROWS if self.digits else LETTER_ROWS:
+            line = BoxLayout(spacing=grid.spacing)
+            for ch in row:
+                btn = KButton(text=ch.upper() if ch.isalpha() else ch, role="key")
+                btn.bind(on_release=lambda b, c=ch: self.dispatch("on_text", c))
+                line.add_widget(btn)
+            if len(row) < 10:
+                back = KButton(text="\u232b", role="plain", size_hint_x=10 - len(row) + 0.0,
+                               font_name=SYMBOLS)
+                back.bind(on_release=lambda b: self.dispatch("on_backspace"))
+                line.add_widget(back)
+            grid.add_widget(line)
+
+    def on_text(self, text: str) -> None:
+        pass
+
+    def on_backspace(self) -> None:
+        pass
+
+    def on_clear(self) -> None:
+        pass
+
+    def on_close(self) -> None:
+        pass
+
+
+class MessageStrip(BoxLayout):
+    """One line of feedback under the top bar: info, warning or error; hides itself
+    after ``seconds`` (0: stays)."""
+
+    text = StringProperty("")
+    level = OptionProperty("info", options=["info", "ok", "warn", "error"])
+    shown = NumericProperty(0)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._hide = None
+
+    def show(self, text: str, level: str = "info", seconds: float = 6) -> None:
+        self.text = text
+        self.level = level
+        self.shown = 1
+        if self._hide is not None:
+            self._hide.cancel()
+            self._hide = None
+        if seconds:
+            self._hide = Clock.schedule_once(lambda dt: self.hide(), seconds)
+
+    def hide(self) -> None:
+        self.shown = 0
+        self.text = ""
+        if self._hide is not None:
+            self._hide.cancel()
+            self._hide = None
+
+
+class TopBar(BoxLayout):
+    title = StringProperty("")
+    show_back = BooleanProperty(False)
+    show_history = BooleanProperty(False)
+    __events__ = ("on_back",)
+
+    def on_back(self) -> None:
+        pass

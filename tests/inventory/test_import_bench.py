@@ -1,0 +1,23 @@
+"""The import probe runs and reports its figures (timing is measured on demand with
+`kiosk-admin bench`, never asserted here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYS = {"import_10k_s", "import_10k_dry_run_s", "reimport_10k_noop_s", "export_10k_s"}
+
+
+def test_import_probe_reports_its_figures(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    env.pop("STATE_DIRECTORY", None)
+    r = subprocess.run([sys.executable, "-m", "kiosk.cli.main", "bench", "--products", "10", "--only", "import_10k",
+                        "--json"], capture_output=True, text=True, env=env, timeout=300, check=True)
+    figures = json.loads(r.stdout)
+    assert KEYS <= figures.keys() and all(figures[k] > 0 for k in KEYS)
+    assert figures["export_10k_products"] == 10_000

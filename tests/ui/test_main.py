@@ -1,0 +1,78 @@
+"""The ``kiosk`` command: bad configuration stops start-up with exit code 2; the
+README's demo command starts and draws the lock screen; scans from other threads
+reach the screen on the main thread."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+from hardware.events import ScanEvent
+from kiosk.demo import demo_barcodes
+from kiosk.main import main
+
+
+def test_bad_config_exits_2_naming_the_key(tmp_path, capsys) -> None:
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text("[security]\nidle_lock_s = -5\n")
+    assert main(["--config", str(cfg), "--state", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert "idle_lock_s" in err and "0" in err
+
+
+def test_bad_size_option_exits_2(tmp_path, capsys) -> None:
+    assert main(["--size", "big", "--state", str(tmp_path / "s")]) == 2
+    assert "WIDTHxHEIGHT" in capsys.readouterr().err
+
+
+def test_demo_command_draws_the_lock_screen(display, tmp_path) -> None:  # noqa: ANN001
+    import os
+
+    ready = tmp_path / "ready"
+    env = {**os.environ, "DISPLAY": display, "KIOSK_READY_FILE": str(ready), "XDG_DATA_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.main", "--demo", "--windowed"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), proc.stdout.read().decode(errors="replace")[-3000:] if proc.poll() is not None else "timeout"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    # The default demo state directory, with the demo shop and its pictures.
+    assert (tmp_path / "kiosk-demo" / "kiosk.db").exists()
+    assert len(list((tmp_path / "kiosk-demo" / "images").glob("*.png"))) > 50
+
+
+def test_scan_from_another_thread_arrives_on_the_main_thread(seller) -> None:
+    ui = seller
+    seen = []
+    sell = ui.screen("sell")
+    original = sell.on_scan
+    sell.on_scan = lambda event: (seen.append(threading.current_thread() is threading.main_thread()),
+                                  original(event))
+    code = demo_barcodes()["ESP-DOB"][0]
+    worker = threading.Thread(target=lambda: ui.app.scans.submit(ScanEvent(code, "serial")))
+    worker.start()
+    worker.join()
+    ui.until(lambda: len(ui.app.cart) == 1, what="the serial scan")
+    assert seen == [True]
+
+
+def test_banner_api_and_theme_switch(seller) -> None:
+    ui = seller
+    app = ui.app
+    app.set_banner("scale", "Balanza desconectada", "warn")
+    app.set_banner("printer", "Impresora sin papel", "error")
+    ui.frames(2)
+    assert app.banner_level == "error" and "Balanza desconectada" in app.banner_text
+    assert any("Balanza desconectada" in t for t in ui.visible_texts(ui.screen("sell")))
+    app.clear_banner("printer")
+    app.clear_banner("scale")
+    assert app.banner_text == ""
+    ui.tap(ui.find_text("Noche", ui.screen("sell")))
+    assert app.theme.name == "night"
+    assert app.prefs.theme() == "night"  # remembered for this device

@@ -1,0 +1,105 @@
+"""Every screen at 800x480 and 1280x800, day and night (plus portrait), saved under
+tests/_artifacts/screenshots/. With KIOSK_UPDATE_README_IMAGES=1 (``make
+screenshots``) a handful are copied to kiosk/ui/screenshots/ for the README.
+
+While there, every visible button is checked to be a comfortable touch target."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from kiosk.demo import demo_barcodes
+from tests.ui.conftest import ARTIFACTS, README_IMAGES
+
+CODES = demo_barcodes()
+README_SET = {
+    "lock-800x480-day", "sell-800x480-day", "sell-1280x800-night", "calculator-800x480-day",
+    "checkout-800x480-night", "done-800x480-day", "history-detail-1280x800-day", "sell-480x800-night",
+}
+MIN_TARGET = 44  # px; "about 48" with the 2 px drawing inset on each side
+
+
+def small_targets(ui) -> list[str]:  # noqa: ANN001
+    from kivy.uix.behaviors import ButtonBehavior
+
+    root = ui.app.modal if ui.app.modal is not None else ui.app.sm.current_screen
+    bad = []
+    for w in root.walk():
+        if isinstance(w, ButtonBehavior) and w.opacity > 0 and not w.disabled and w.width > 1 and w.height > 1:
+            if w.__class__.__name__ in ("ProductTile", "CartRow", "SaleRow"):
+                continue
+            if min(w.width, w.height) < MIN_TARGET:
+                bad.append(f"{getattr(w, 'text', w)!r} {int(w.width)}x{int(w.height)}")
+    return bad
+
+
+def shoot(ui, name: str, sizes_checked: list) -> None:  # noqa: ANN001
+    path = ui.screenshot(name)
+    if tuple(ui.window.size) == (800, 480):
+        bad = small_targets(ui)
+        sizes_checked.append((name, bad))
+    if os.environ.get("KIOSK_UPDATE_README_IMAGES") and path.stem in README_SET:
+        README_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, README_IMAGES / path.name)
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1280, 800)], ids=["800x480", "1280x800"])
+@pytest.mark.parametrize("theme", ["day", "night"])
+def test_screenshot_every_screen(make_ui, size, theme) -> None:  # noqa: ANN001
+    ui = make_ui()
+    ui.app.theme.apply(theme)
+    ui.resize(*size)
+    checked: list = []
+    shoot(ui, "lock", checked)
+    ui.pin("000000")
+    ui.burst(CODES["PAN-MIC"][0])
+    ui.burst(CODES["GUA-NIT"][0])
+    ui.burst(CODES["DET-LAV"][0])
+    ui.until(lambda: ui.app.modal is not None, what="the calculator")
+    calc = ui.app.modal
+    ui.tap(ui.find_text("1 L", calc.ids.quick_box))
+    shoot(ui, "calculator", checked)
+    ui.tap(calc.ids.calc_add)
+    ui.app.set_banner("printer", "Impresora: sin papel (1 recibo en espera)", "error")
+    shoot(ui, "sell", checked)
+    ui.app.clear_banner("printer")
+    ui.search("jab")
+    ui.tap(ui.screen("sell").ids.search_field)
+    shoot(ui, "search", checked)
+    ui.tap(ui.screen("sell").ids.keyboard.children[0].children[0])  # Done
+    ui.tap(ui.screen("sell").ids.charge)
+    co = ui.screen("checkout")
+    ui.keypad("2", co.ids.keypad)
+    shoot(ui, "checkout-short", checked)
+    ui.tap(ui.find_text("$10,00", co.ids.notes))
+    shoot(ui, "checkout", checked)
+    ui.tap(co.ids.method_qr)
+    shoot(ui, "checkout-qr", checked)
+    ui.tap(co.ids.method_cash)
+    ui.tap(ui.find_text("$10,00", co.ids.notes))
+    ui.tap(co.ids.confirm)
+    shoot(ui, "done", checked)
+    ui.tap(ui.screen("done").ids.new_sale)
+    ui.burst(CODES["ESP-DOB"][0])
+    ui.tap(ui.screen("sell").ids.line_qty)
+    shoot(ui, "quantity", checked)
+    ui.tap(ui.app.modal.ids.qty_ok)
+    ui.app.show_history()
+    ui.frames(3)
+    shoot(ui, "history", checked)
+    ui.tap(ui.screen("history").ids.sales.children[0].children[0])
+    shoot(ui, "history-detail", checked)
+    if size == (800, 480):
+        ui.resize(480, 800)
+        ui.app.show("sell")
+        shoot(ui, "sell", checked)
+        ui.resize(1024, 600)
+        shoot(ui, "sell", checked)
+        ui.resize(1920, 1080)
+        shoot(ui, "sell", checked)
+    assert len(list(ARTIFACTS.glob(f"*-{size[0]}x{size[1]}-{theme}.png"))) >= 10
+    problems = [(name, bad) for name, bad in checked if bad]
+    assert not problems, f"touch targets under {MIN_TARGET} px: {problems}"

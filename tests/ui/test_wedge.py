@@ -1,0 +1,94 @@
+"""The keyboard-wedge detector alone (pure Python, no display)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from kiosk.ui.wedge import WedgeDetector
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.scans: list[str] = []
+        self.typed: list[str] = []
+        self.enters = 0
+
+    def detector(self, **kwargs) -> WedgeDetector:  # noqa: ANN003
+        return WedgeDetector(self.scans.append, self.typed.append, self._enter, **kwargs)
+
+    def _enter(self) -> None:
+        self.enters += 1
+
+
+def type_at(det: WedgeDetector, text: str, start: float, gap: float) -> float:
+    t = start
+    for ch in text:
+        det.char(ch, t)
+        t += gap
+    return t
+
+
+def test_fast_burst_ending_in_enter_is_a_scan() -> None:
+    r = Recorder()
+    det = r.detector()
+    t = type_at(det, "7709990000429", 10.0, 0.004)
+    assert det.terminator(t) is True
+    assert r.scans == ["7709990000429"]
+    assert r.typed == [] and r.enters == 0
+    assert not det.pending
+
+
+def test_tab_terminator_and_serial_feed() -> None:
+    r = Recorder()
+    det = r.detector(clock=lambda: 5.0)
+    det.feed("ABC-123\tXYZ9\r")
+    assert r.scans == ["ABC-123", "XYZ9"]
+
+
+def test_person_typing_slowly_goes_to_typed_text_not_a_scan() -> None:
+    r = Recorder()
+    det = r.detector()
+    t = type_at(det, "jabon", 1.0, 0.2)  # 200 ms between keys
+    det.poll(t + 0.2)
+    assert "".join(r.typed) == "jabon"
+    assert r.scans == []
+
+
+def test_slow_enter_after_a_burst_is_an_enter_key() -> None:
+    r = Recorder()
+    det = r.detector()
+    t = type_at(det, "12345678", 1.0, 0.005)
+    assert det.terminator(t + 0.5) is False
+    assert r.scans == [] and r.typed == ["12345678"] and r.enters == 1
+
+
+def test_short_burst_is_not_a_scan() -> None:
+    r = Recorder()
+    det = r.detector(min_length=4)
+    t = type_at(det, "12", 1.0, 0.005)
+    assert det.terminator(t) is False
+    assert r.typed == ["12"] and r.enters == 1
+
+
+def test_pause_inside_a_burst_releases_the_first_part_as_typing() -> None:
+    r = Recorder()
+    det = r.detector()
+    t = type_at(det, "ab", 1.0, 0.005)
+    t = type_at(det, "CDEFGH", t + 0.3, 0.005)
+    assert det.terminator(t) is True
+    assert r.typed == ["ab"]
+    assert r.scans == ["CDEFGH"]
+
+
+def test_poll_keeps_a_burst_in_progress() -> None:
+    r = Recorder()
+    det = r.detector()
+    t = type_at(det, "7701", 1.0, 0.005)
+    det.poll(t + 0.01)
+    assert det.pending and r.typed == []
+
+
+def test_detector_imports_no_kivy() -> None:
+    code = "import sys, kiosk.ui.wedge; assert not [m for m in sys.modules if m.startswith('kivy')]"
+    subprocess.run([sys.executable, "-c", code], check=True)
