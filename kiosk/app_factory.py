@@ -86,7 +86,8 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_path)
     migration = migrate(db, backup_dir=state_path(settings, "backups")) if run_migrations else None
-    catalog = CatalogService(db)
+    catalog = CatalogService(db, layouts=settings.barcodes.layouts(),
+                             validate_check_digits=settings.barcodes.validate_check_digits)
     sales = SalesService(db, currency=settings.currency.code, out_of_stock=settings.sales.out_of_stock)
     sec = settings.security
     users = UserService(db, default_admin_pin=sec.default_admin_pin, min_length=sec.pin_min_length,

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 # Sections defined next to the code that uses them; they subclass config_base.Section.
+from hardware.scale.config import BarcodeSettings, ScaleSettings
 from hardware.settings import DrawerSettings, GpioSettings, ScannerSettings
 from kiosk.appliance.settings import BackupSettings, DevicesSettings
 from kiosk.config_base import Section
@@ -210,6 +211,8 @@ class Settings(Section):
     scanner: ScannerSettings = ScannerSettings()
     drawer: DrawerSettings = DrawerSettings()
     gpio: GpioSettings = GpioSettings()
+    scale: ScaleSettings = ScaleSettings()
+    barcodes: BarcodeSettings = BarcodeSettings()
 
     # Not read from the file: where it came from and the resolved state directory.
     source: Path | None = Field(None, exclude=True)

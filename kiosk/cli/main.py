@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "kiosk.cli.stock_commands",
     "kiosk.cli.maintenance_commands",
     "kiosk.cli.hardware_commands",
+    "kiosk.cli.scale_commands",
 ]
 
 

@@ -13,7 +13,9 @@ from db.models import Barcode, Category, Product
 from kiosk.core.barcodes import (
     DEFAULT_LAYOUTS,
     MeasureKind,
+    Symbology,
     VariableLayout,
+    VariableMeasure,
     classify,
     lookup_keys,
     parse_variable_measure,
@@ -21,7 +23,7 @@ from kiosk.core.barcodes import (
 from kiosk.core.catalog import ProductRef, ScanMatch
 from kiosk.core.errors import InvalidBarcode, UnknownProduct
 from kiosk.core.text import fold
-from kiosk.core.units import SaleMode, Uom
+from kiosk.core.units import BaseUnit, SaleMode, Uom
 from kiosk.i18n import N_, translate
 
 PRODUCT_COLUMNS = (
@@ -127,8 +129,10 @@ class CatalogService:
     def lookup_barcode(self, code: str) -> ScanMatch | None:
         """Resolve a scanned code; None when no product has it.
 
-        Raises InvalidBarcode for a retail code whose check digit is wrong: a misread
-        must never ring up a different product.
+        Raises InvalidBarcode for a retail code whose check digit is wrong (a misread
+        must never ring up a different product), and for a weight/price label that
+        does not fit its product: a weight label only sells goods sold by weight, a
+        price label only bulk goods, and neither may carry zero.
         """
         code = code.strip()
         info = classify(code)
@@ -137,17 +141,34 @@ class CatalogService:
         product = self._by_barcode_keys(lookup_keys(code))
         if product is not None:
             return ScanMatch(product)
-        measure = parse_variable_measure(code, self.layouts) if info.check_ok else None
+        measure = self.variable_measure(code)
         if measure is None:
             return None
         if measure.price_check_ok is False:
             raise InvalidBarcode(code=code, reason=translate(N_("wrong price check digit")))
-        product = self._by_barcode_keys([measure.item_key])
+        # The PLU may be stored with its prefix ("2012345") or as the bare item code.
+        product = self._by_barcode_keys([measure.item_key, measure.item_code])
         if product is None:
             return None
+        if measure.value <= 0:
+            raise InvalidBarcode(code=code, reason=translate(N_("the label carries no weight or price")))
         if measure.kind is MeasureKind.WEIGHT:
+            if product.base_unit is not BaseUnit.G:
+                raise InvalidBarcode(code=code, reason=translate(
+                    N_("it is a weight label but {name} is not sold by weight")).format(name=product.name))
             return ScanMatch(product, quantity=measure.value)
+        if not product.bulk:
+            raise InvalidBarcode(code=code, reason=translate(
+                N_("it is a price label but {name} is sold by the unit")).format(name=product.name))
         return ScanMatch(product, amount=measure.value)
+
+    def variable_measure(self, code: str) -> VariableMeasure | None:
+        """The weight or price a scale-printed label carries (EAN-13, or UPC-A read as
+        its EAN-13 form), when its check digit is valid and a layout matches."""
+        info = classify(code.strip())
+        if not info.check_ok or info.symbology not in (Symbology.EAN13, Symbology.UPCA):
+            return None
+        return parse_variable_measure(info.key, self.layouts)
 
     # --- lists --------------------------------------------------------------------
     def search(self, query: str, *, limit: int = 40, offset: int = 0,
