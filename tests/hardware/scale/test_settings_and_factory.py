@@ -37,7 +37,7 @@ def test_serial_overrides_keep_the_protocol_defaults_for_the_rest(state_dir):
 
 
 @pytest.mark.parametrize(("section", "values", "expected"), [
-    ("scale", {"protocol": "cas"}, "port is required"),
+    ("scale", {"protocol": "cas", "port": ""}, "port is required"),
     ("scale", {"protocol": "ohaus", "port": "/dev/ttyUSB0"}, "[scale] protocol: expected one of"),
     ("scale", {"poll_ms": 500}, "[scale] poll_ms: expected a number less than or equal to 200"),
     ("scale", {"parity": "X"}, "[scale] parity: expected one of"),
