@@ -24,7 +24,7 @@ from kiosk.app_factory import Services
 from kiosk.i18n import _, format_time
 from kiosk.services.preferences import PreferenceService
 from kiosk.services.selling import SellingService
-from kiosk.services.users import UserInfo
+from kiosk.services.users import Role, UserInfo
 from kiosk.ui.images import TextureCache
 from kiosk.ui.scan_input import KeyboardWedge, ScanDispatcher
 from kiosk.ui.theme import Theme
@@ -58,6 +58,9 @@ class KioskApp(App):
     banner_text = StringProperty("")
     banner_level = StringProperty("info")
     modal = ObjectProperty(None, allownone=True)  # the popup in front, if any
+    staff = ObjectProperty(None, allownone=True)  # UserInfo acting on the staff screens
+    can_manage = BooleanProperty(False)  # the signed-in user may restock from the catalog
+    low_count = NumericProperty(0)  # products at or below their level (staff menu badge)
 
     def __init__(self, services: Services, *, ready_file: Path | None = None, **kwargs):
         self.services = services
@@ -87,12 +90,13 @@ class KioskApp(App):
         from kiosk.ui.history import HistoryScreen
         from kiosk.ui.lock import LockScreen
         from kiosk.ui.sell import SellScreen
+        from kiosk.ui.staff import STAFF_KV, staff_screens
 
-        for name in KV_FILES:
+        for name in KV_FILES + STAFF_KV:
             load_kv(name)
         self.sm = ScreenManager(transition=NoTransition())
         for screen in (LockScreen(name="lock"), SellScreen(name="sell"), CheckoutScreen(name="checkout"),
-                       DoneScreen(name="done"), HistoryScreen(name="history")):
+                       DoneScreen(name="done"), HistoryScreen(name="history"), *staff_screens()):
             self.sm.add_widget(screen)
         self.sm.current = "lock"
         self.scans = ScanDispatcher(self.route_scan)
@@ -198,6 +202,8 @@ class KioskApp(App):
         cart; another cashier starts on the selling screen with their own cart."""
         self.user = user
         self.user_name = user.name
+        self.can_manage = user.can(Role.MANAGER)
+        self.refresh_low_count()
         self.note_activity()
         target = "sell"
         if self._resume is not None and self._resume[0] == user.id:
@@ -213,7 +219,38 @@ class KioskApp(App):
         self.services.users.record(self.user, event)
         self.user = None
         self.user_name = ""
+        self.staff = None
+        self.can_manage = False
         self.show("lock")
+
+    # --- staff screens (catalog and stock) ------------------------------------------------------
+    def open_staff(self) -> None:
+        """The staff menu entry: a manager or admin goes straight in; a cashier is
+        asked for a manager's PIN, and that manager is who the changes are recorded as."""
+        from kiosk.ui.staff import ManagerPinPopup
+
+        if self.user is not None and self.user.can(Role.MANAGER):
+            self.enter_staff(self.user)
+        else:
+            self.open_modal(ManagerPinPopup(on_ok=self.enter_staff))
+
+    def enter_staff(self, user: UserInfo) -> None:
+        self.staff = user
+        self.note_activity()
+        self.show("staff")
+
+    def leave_staff(self) -> None:
+        self.staff = None
+        self.show("sell")
+
+    def refresh_low_count(self) -> None:
+        self.low_count = self.services.stock.low_stock_count()
+
+    def catalog_changed(self) -> None:
+        """Products, stock or categories changed: the selling screen reloads its grid
+        and chips next time it is shown; the badge is recounted now."""
+        self.screen("sell").stale = True
+        self.refresh_low_count()
 
     # --- theme ------------------------------------------------------------------------------------
     def toggle_theme(self) -> None:
