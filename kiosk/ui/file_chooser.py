@@ -216,6 +216,7 @@ class ImageChooserPopup(KioskPopup):
         self._on_pick = on_pick
         super().__init__(**kwargs)
         self.ids.browser.source = self.app.services.product_images
+        self.bind(on_dismiss=lambda *_a: self.ids.browser.stop())  # also when the till locks
         Clock.schedule_once(lambda dt: self.ids.browser.refresh_places(), 0)
 
     def picked(self, path: str) -> None:
@@ -232,5 +233,4 @@ class ImageChooserPopup(KioskPopup):
         self._on_pick(rel)
 
     def close(self) -> None:
-        self.ids.browser.stop()
         self.dismiss(animation=False)

@@ -10,27 +10,24 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
-from kiosk.ui.widgets import KButton
+from kiosk.ui.widgets import DeafWhenDisabled, KButton
 
 MAX_NUMBER_CHARS = 12
 
 
 def keypad_edit(text: str, key: str, mark: str, *, max_chars: int = MAX_NUMBER_CHARS) -> str:
-    """Apply one keypad key ("0".."9", "dec", "back", "clear", "sign") to a number as
+    """Apply one keypad key ("0".."9", "dec", "back", "clear") to a number as
     typed. ``mark`` is the locale's decimal mark. Parsing is the service's job."""
     if key.isdigit():
         return text + key if len(text) < max_chars else text
     if key == "dec":
-        digits = text.lstrip("-")
-        if mark in digits:
+        if mark in text:
             return text
-        return text + ("0" if not digits else "") + mark
+        return (text or "0") + mark
     if key == "back":
         return text[:-1]
     if key == "clear":
         return ""
-    if key == "sign":
-        return text[1:] if text.startswith("-") else "-" + text
     return text
 
 
@@ -72,7 +69,11 @@ class FieldBlock(BoxLayout):
         return super().add_widget(widget, *args, **kwargs)
 
 
-class InputPanel(BoxLayout):
+class ShowBox(DeafWhenDisabled, BoxLayout):
+    """A box the screens hide (zero size, see-through, disabled) and show again."""
+
+
+class InputPanel(DeafWhenDisabled, BoxLayout):
     """Docked under a form: the text keyboard for text fields, a keypad for numbers,
     nothing (zero height) when no field is selected."""
 
@@ -81,7 +82,6 @@ class InputPanel(BoxLayout):
     caption = StringProperty("")  # number mode: what is being typed, next to the keypad
     value = StringProperty("")
     error = StringProperty("")
-    signed = BooleanProperty(False)  # number mode: offer a +/- key
 
     def on_text(self, text: str) -> None:
         pass

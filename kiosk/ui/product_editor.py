@@ -18,6 +18,7 @@ from kivy.properties import BooleanProperty, DictProperty, NumericProperty, Obje
 from kiosk.core.errors import DomainError
 from kiosk.core.product_fields import FIELD_LABELS, rate_text
 from kiosk.core.units import UOMS_FOR_MODE, SaleMode, Uom
+from kiosk.formatting import format_quantity
 from kiosk.i18n import _, translate
 from kiosk.services.inventory import decimal_mark, describe_margin, problem_key
 from kiosk.ui.base import KioskPopup
@@ -47,6 +48,7 @@ class ProductEditorScreen(StaffScreen):
     title_text = StringProperty("")
     suggestions_open = BooleanProperty(False)
     dirty = BooleanProperty(False)
+    stock_text = StringProperty("")  # an existing product's stock (the ledger changes it)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -110,12 +112,18 @@ class ProductEditorScreen(StaffScreen):
         self._tried = False
         self.dirty = False
         self.suggestions_open = False
+        ref = self.services.catalog.product(product_id) if product_id else None
+        self.stock_text = format_quantity(ref.stock, ref.uom) if ref is not None else ""
+        self.ids.form_scroll.scroll_y = 1
         self._build_choices()
         self._refresh_picture()
 
     def entering(self) -> None:
         if self.choices is None:
             self.open_new()
+        elif self.product_id:  # back from the ledger: the stock may have changed
+            ref = self.services.catalog.product(self.product_id)
+            self.stock_text = format_quantity(ref.stock, ref.uom) if ref is not None else ""
 
     # --- pickers -------------------------------------------------------------------------------
     def _toggles(self, box, items: list[tuple[str, str]], selected: str, on_pick) -> None:  # noqa: ANN001

@@ -15,7 +15,7 @@ from kivy.animation import Animation
 from kivy.properties import NumericProperty, StringProperty
 
 from hardware.events import ScanEvent
-from kiosk.core.errors import DomainError, PinThrottled
+from kiosk.core.errors import DomainError
 from kiosk.i18n import _
 from kiosk.services.users import Role, UserInfo
 from kiosk.ui.base import KioskPopup, KioskScreen
@@ -125,7 +125,7 @@ class ManagerPinPopup(KioskPopup):
         pin, self.pin = self.pin, ""
         try:
             user = self.app.services.users.authorize(pin, Role.MANAGER)
-        except (PinThrottled, DomainError) as exc:
+        except DomainError as exc:  # wrong PIN, throttled, or not a manager
             self.show_error(str(exc))
             anim = Animation(shake_x=14, duration=0.05) + Animation(shake_x=-10, duration=0.05) + \
                 Animation(shake_x=0, duration=0.05)

@@ -65,7 +65,23 @@ LETTER_ROWS = ["qwertyuiop", "asdfghjklñ", "zxcvbnm"]
 DIGIT_ROWS = ["1234567890", "-/.,&%()#+", "áéíóúü'\""]
 
 
-class TextKeyboard(BoxLayout):
+class DeafWhenDisabled:
+    """For containers hidden by shrinking them to nothing and disabling them: Kivy
+    lets a disabled widget swallow touches on its own area, and buttons keep their
+    minimum size in a collapsed box, so a hidden keyboard could eat taps meant for
+    what is drawn over it. A disabled container of this kind ignores touches."""
+
+    def on_touch_down(self, touch):  # noqa: ANN001, ANN201
+        return False if self.disabled else super().on_touch_down(touch)
+
+    def on_touch_move(self, touch):  # noqa: ANN001, ANN201
+        return False if self.disabled else super().on_touch_move(touch)
+
+    def on_touch_up(self, touch):  # noqa: ANN001, ANN201
+        return False if self.disabled else super().on_touch_up(touch)
+
+
+class TextKeyboard(DeafWhenDisabled, BoxLayout):
     """On-screen keyboard for text fields (search, product names). Emits ``on_text``
     for a character, ``on_backspace``, ``on_clear`` and ``on_close``. With
     ``show_shift`` a shift key appears: "once" capitalises the next letter, "lock"
