@@ -90,13 +90,12 @@ class KioskApp(App):
         from kiosk.ui.history import HistoryScreen
         from kiosk.ui.lock import LockScreen
         from kiosk.ui.sell import SellScreen
-        from kiosk.ui.staff import STAFF_KV, staff_screens
 
-        for name in KV_FILES + STAFF_KV:
+        for name in KV_FILES:
             load_kv(name)
         self.sm = ScreenManager(transition=NoTransition())
         for screen in (LockScreen(name="lock"), SellScreen(name="sell"), CheckoutScreen(name="checkout"),
-                       DoneScreen(name="done"), HistoryScreen(name="history"), *staff_screens()):
+                       DoneScreen(name="done"), HistoryScreen(name="history")):
             self.sm.add_widget(screen)
         self.sm.current = "lock"
         self.scans = ScanDispatcher(self.route_scan)
@@ -157,10 +156,25 @@ class KioskApp(App):
 
     # --- screens ---------------------------------------------------------------------------
     def screen(self, name: str):  # noqa: ANN201
+        if not self.sm.has_screen(name):
+            self.ensure_staff()
         return self.sm.get_screen(name)
+
+    def ensure_staff(self) -> None:
+        """The staff screens and dialogs are built the first time they are needed,
+        so they add nothing to start-up (the lock screen shows sooner)."""
+        if self.sm.has_screen("staff"):
+            return
+        from kiosk.ui.staff import STAFF_KV, staff_screens
+
+        for name in STAFF_KV:
+            load_kv(name)
+        for screen in staff_screens():
+            self.sm.add_widget(screen)
 
     def show(self, name: str) -> None:
         self.close_modal()
+        self.screen(name)
         self.sm.current = name
 
     def show_history(self) -> None:
@@ -227,6 +241,7 @@ class KioskApp(App):
     def open_staff(self) -> None:
         """The staff menu entry: a manager or admin goes straight in; a cashier is
         asked for a manager's PIN, and that manager is who the changes are recorded as."""
+        self.ensure_staff()
         from kiosk.ui.staff import ManagerPinPopup
 
         if self.user is not None and self.user.can(Role.MANAGER):
@@ -245,6 +260,14 @@ class KioskApp(App):
 
     def refresh_low_count(self) -> None:
         self.low_count = self.services.stock.low_stock_count()
+
+    def stock_moved(self, product_ids) -> None:  # noqa: ANN001
+        """After a sale: those products' tiles show their new low-stock mark, and the
+        badge is recounted."""
+        sell = self.screen("sell")
+        for product_id in dict.fromkeys(product_ids):
+            sell.refresh_product(product_id)
+        self.refresh_low_count()
 
     def catalog_changed(self) -> None:
         """Products, stock or categories changed: the selling screen reloads its grid

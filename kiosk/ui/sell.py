@@ -218,10 +218,11 @@ class SellScreen(KioskScreen):
 
     def quick_restock(self, product_id: int) -> None:
         """The "+" on a tile (managers and admins only; it is hidden for cashiers)."""
-        from kiosk.ui.stock_popups import RestockPopup
-
         if not self.app.can_manage:
             return
+        self.app.ensure_staff()
+        from kiosk.ui.stock_popups import RestockPopup
+
         product = self.services.catalog.product(product_id)
         if product is None:
             self.message(_("That product is no longer in the catalog."), "error")

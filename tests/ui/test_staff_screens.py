@@ -427,3 +427,23 @@ def test_categories_and_deactivating_a_product(make_ui, tmp_path) -> None:
     ui.search("microfibra")
     assert not [d for d in ui.screen("sell").ids.catalog.data if d["name"] == "Paño de microfibra"]
     assert ledger_rows(ui.state_dir, "PAN-MIC")
+
+
+def test_a_sale_that_reaches_the_level_marks_the_tile_and_counts_in_the_badge(make_ui, tmp_path) -> None:
+    ui = staff_ui(make_ui, tmp_path)
+    app = ui.app
+    cloths = app.services.catalog.by_sku("PAN-MIC")
+    app.services.stock.adjust(cloths.id, "-44", "count_correction", app.user)  # 16 left, level 15
+    ui.search("microfibra")
+    assert not ui.tile("Paño de microfibra").low
+    badge = ui.screen("sell").ids.topbar.ids.admin_entry
+    assert badge.badge == "7"
+    ui.burst(CODES["PAN-MIC"][0])
+    ui.tap(ui.screen("sell").ids.charge)
+    checkout = ui.screen("checkout")
+    ui.tap(ui.find_text(_("Exact"), checkout.ids.notes))
+    ui.tap(checkout.ids.confirm)
+    ui.tap(ui.screen("done").ids.new_sale)
+    ui.frames(3)
+    assert ui.tile("Paño de microfibra").low and badge.badge == "8"
+    check_invariants(app.services.db)
