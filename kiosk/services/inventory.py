@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from db.engine import Database
 from db.models import Barcode, Category, Product, StockMovement
@@ -257,6 +257,19 @@ class CategoryChoice:
 
 
 @dataclass(frozen=True)
+class CategoryRow:
+    """A category as the categories screen lists it (hidden ones too)."""
+
+    id: int
+    name: str
+    kind: str  # goods | services
+    color: str
+    position: int
+    active: bool
+    products: int  # active products in it
+
+
+@dataclass(frozen=True)
 class EditorChoices:
     """Everything the product editor's pickers offer, with labels in the UI language."""
 
@@ -356,6 +369,18 @@ class InventoryService:
             if cat is None:
                 raise NotFound(what=translate(N_("category {id}")).format(id=category_id))
             cat.active = active
+
+    def categories(self, *, include_inactive: bool = True) -> list[CategoryRow]:
+        """Every category in menu order (hidden ones last), with its active product count."""
+        counts = (select(Product.category_id, func.count(Product.id).label("n"))
+                  .where(Product.active.is_(True)).group_by(Product.category_id).subquery())
+        stmt = (select(Category, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.category_id == Category.id)
+                .order_by(Category.active.desc(), Category.position, Category.name))
+        if not include_inactive:
+            stmt = stmt.where(Category.active.is_(True))
+        with self.db.read() as s:
+            return [CategoryRow(c.id, c.name, c.kind, c.color, c.position, bool(c.active), n)
+                    for c, n in s.execute(stmt)]
 
     def category_id(self, name: str) -> int | None:
         """The category called ``name`` (case and accents ignored)."""

@@ -206,6 +206,17 @@ class UserService:
     def unlock(self, pin: str) -> UserInfo:
         return self.authenticate(pin, event="unlock")
 
+    def authorize(self, pin: str, role: Role) -> UserInfo:
+        """A PIN typed to reach staff screens (a cashier asks a manager to step in):
+        the PIN's user, who must hold ``role``. Wrong PINs count towards the same
+        throttle as the lock screen; the attempt is recorded (``staff_access``, or
+        ``staff_denied`` for a right PIN without the role)."""
+        user = self.authenticate(pin, event="staff_access")
+        if not user.can(role):
+            self.record(user, "staff_denied", role.value)
+            self.require(user, role)
+        return user
+
     def record(self, user: UserInfo | None, event: str, detail: str = "") -> None:
         """Record a lock, logout or other security event."""
         with self.db.write() as s:

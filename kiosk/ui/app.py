@@ -24,7 +24,7 @@ from kiosk.app_factory import Services
 from kiosk.i18n import _, format_time
 from kiosk.services.preferences import PreferenceService
 from kiosk.services.selling import SellingService
-from kiosk.services.users import UserInfo
+from kiosk.services.users import Role, UserInfo
 from kiosk.ui.images import TextureCache
 from kiosk.ui.scan_input import KeyboardWedge, ScanDispatcher
 from kiosk.ui.theme import Theme
@@ -58,6 +58,9 @@ class KioskApp(App):
     banner_text = StringProperty("")
     banner_level = StringProperty("info")
     modal = ObjectProperty(None, allownone=True)  # the popup in front, if any
+    staff = ObjectProperty(None, allownone=True)  # UserInfo acting on the staff screens
+    can_manage = BooleanProperty(False)  # the signed-in user may restock from the catalog
+    low_count = NumericProperty(0)  # products at or below their level (staff menu badge)
 
     def __init__(self, services: Services, *, ready_file: Path | None = None, **kwargs):
         self.services = services
@@ -153,10 +156,25 @@ class KioskApp(App):
 
     # --- screens ---------------------------------------------------------------------------
     def screen(self, name: str):  # noqa: ANN201
+        if not self.sm.has_screen(name):
+            self.ensure_staff()
         return self.sm.get_screen(name)
+
+    def ensure_staff(self) -> None:
+        """The staff screens and dialogs are built the first time they are needed,
+        so they add nothing to start-up (the lock screen shows sooner)."""
+        if self.sm.has_screen("staff"):
+            return
+        from kiosk.ui.staff import STAFF_KV, staff_screens
+
+        for name in STAFF_KV:
+            load_kv(name)
+        for screen in staff_screens():
+            self.sm.add_widget(screen)
 
     def show(self, name: str) -> None:
         self.close_modal()
+        self.screen(name)
         self.sm.current = name
 
     def show_history(self) -> None:
@@ -198,6 +216,8 @@ class KioskApp(App):
         cart; another cashier starts on the selling screen with their own cart."""
         self.user = user
         self.user_name = user.name
+        self.can_manage = user.can(Role.MANAGER)
+        self.refresh_low_count()
         self.note_activity()
         target = "sell"
         if self._resume is not None and self._resume[0] == user.id:
@@ -213,7 +233,47 @@ class KioskApp(App):
         self.services.users.record(self.user, event)
         self.user = None
         self.user_name = ""
+        self.staff = None
+        self.can_manage = False
         self.show("lock")
+
+    # --- staff screens (catalog and stock) ------------------------------------------------------
+    def open_staff(self) -> None:
+        """The staff menu entry: a manager or admin goes straight in; a cashier is
+        asked for a manager's PIN, and that manager is who the changes are recorded as."""
+        self.ensure_staff()
+        from kiosk.ui.staff import ManagerPinPopup
+
+        if self.user is not None and self.user.can(Role.MANAGER):
+            self.enter_staff(self.user)
+        else:
+            self.open_modal(ManagerPinPopup(on_ok=self.enter_staff))
+
+    def enter_staff(self, user: UserInfo) -> None:
+        self.staff = user
+        self.note_activity()
+        self.show("staff")
+
+    def leave_staff(self) -> None:
+        self.staff = None
+        self.show("sell")
+
+    def refresh_low_count(self) -> None:
+        self.low_count = self.services.stock.low_stock_count()
+
+    def stock_moved(self, product_ids) -> None:  # noqa: ANN001
+        """After a sale: those products' tiles show their new low-stock mark, and the
+        badge is recounted."""
+        sell = self.screen("sell")
+        for product_id in dict.fromkeys(product_ids):
+            sell.refresh_product(product_id)
+        self.refresh_low_count()
+
+    def catalog_changed(self) -> None:
+        """Products, stock or categories changed: the selling screen reloads its grid
+        and chips next time it is shown; the badge is recounted now."""
+        self.screen("sell").stale = True
+        self.refresh_low_count()
 
     # --- theme ------------------------------------------------------------------------------------
     def toggle_theme(self) -> None:

@@ -218,6 +218,7 @@ class CheckoutScreen(KioskScreen):
         self.busy = True
         self.can_confirm = False
         app = self.app
+        sold = [ln.product.id for ln in app.cart.lines]
         try:
             result = self.services.till.complete_sale(app.cart, self.current_tenders(), app.user)
         except DomainError as exc:
@@ -227,6 +228,7 @@ class CheckoutScreen(KioskScreen):
             return
         app.print_pending()
         app.screen("sell").selected_line = 0
+        app.stock_moved(sold)
         app.show_done(result)
 
     def back(self) -> None:

@@ -50,6 +50,7 @@ def tile_data(p: ProductRef, color: str) -> dict:
         "tag": _(MODE_TAGS[p.sale_mode]),
         "tag_color": MODE_COLORS[p.sale_mode],
         "low": p.is_low,
+        "tracks": p.tracks_stock,
         "image": p.image or "",
         "color": color,
     }
@@ -72,6 +73,7 @@ class ProductTile(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     tag = StringProperty("")
     tag_color = ListProperty([0, 0, 0, 1])
     low = BooleanProperty(False)
+    tracks = BooleanProperty(True)  # goods keep stock (the "+" restock button); services do not
     image = StringProperty("")
     color = StringProperty("#607D8B")
     texture = ObjectProperty(None, allownone=True)
@@ -114,6 +116,7 @@ class SellScreen(KioskScreen):
     tax_text = StringProperty("")
     total_text = StringProperty("")
     result_count_text = StringProperty("")
+    stale = BooleanProperty(False)  # the catalog changed on a staff screen: reload on entering
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -125,8 +128,13 @@ class SellScreen(KioskScreen):
 
     # --- entering ------------------------------------------------------------------------------
     def on_pre_enter(self, *_args) -> None:
-        if not self._chips_built:
+        if not self._chips_built or self.stale:
+            self.stale = False
             self.build_chips()
+            if self.category_id and str(self.category_id) not in [c.value for c in self.ids.chips.children]:
+                self.category_id = 0
+            for chip in self.ids.chips.children:
+                chip.state = "down" if chip.value == str(self.category_id) else "normal"
             self.reload_catalog()
         self.refresh_cart()
 
@@ -207,6 +215,34 @@ class SellScreen(KioskScreen):
             self.message(_("That product is no longer in the catalog."), "error")
             return
         self._apply(lambda cart: self.app.selling.add(cart, product))
+
+    def quick_restock(self, product_id: int) -> None:
+        """The "+" on a tile (managers and admins only; it is hidden for cashiers)."""
+        if not self.app.can_manage:
+            return
+        self.app.ensure_staff()
+        from kiosk.ui.stock_popups import RestockPopup
+
+        product = self.services.catalog.product(product_id)
+        if product is None:
+            self.message(_("That product is no longer in the catalog."), "error")
+            return
+        self.app.open_modal(RestockPopup(product=product, acting=self.app.user, on_done=self._restocked))
+
+    def _restocked(self, change) -> None:  # noqa: ANN001
+        self.refresh_product(change.product_id)
+        self.app.refresh_low_count()
+        self.message(change.message, "warn" if change.is_low else "ok", 5)
+
+    def refresh_product(self, product_id: int) -> None:
+        """Redraw one tile (stock, low mark) without reloading the grid."""
+        rv = self.ids.catalog
+        product = self.services.catalog.product(product_id)
+        for i, item in enumerate(rv.data):
+            if item["product_id"] == product_id and product is not None:
+                rv.data[i] = tile_data(product, self._colors.get(product.category_id, "#607D8B"))
+                rv.refresh_from_data()
+                return
 
     # --- search ----------------------------------------------------------------------------------
     def open_keyboard(self) -> None:

@@ -65,13 +65,33 @@ LETTER_ROWS = ["qwertyuiop", "asdfghjklñ", "zxcvbnm"]
 DIGIT_ROWS = ["1234567890", "-/.,&%()#+", "áéíóúü'\""]
 
 
-class TextKeyboard(BoxLayout):
-    """On-screen keyboard for text fields (search). Emits ``on_text`` for a
-    character, ``on_backspace``, ``on_clear`` and ``on_close``."""
+class DeafWhenDisabled:
+    """For containers hidden by shrinking them to nothing and disabling them: Kivy
+    lets a disabled widget swallow touches on its own area, and buttons keep their
+    minimum size in a collapsed box, so a hidden keyboard could eat taps meant for
+    what is drawn over it. A disabled container of this kind ignores touches."""
+
+    def on_touch_down(self, touch):  # noqa: ANN001, ANN201
+        return False if self.disabled else super().on_touch_down(touch)
+
+    def on_touch_move(self, touch):  # noqa: ANN001, ANN201
+        return False if self.disabled else super().on_touch_move(touch)
+
+    def on_touch_up(self, touch):  # noqa: ANN001, ANN201
+        return False if self.disabled else super().on_touch_up(touch)
+
+
+class TextKeyboard(DeafWhenDisabled, BoxLayout):
+    """On-screen keyboard for text fields (search, product names). Emits ``on_text``
+    for a character, ``on_backspace``, ``on_clear`` and ``on_close``. With
+    ``show_shift`` a shift key appears: "once" capitalises the next letter, "lock"
+    every letter (the search box has no shift and types lower case)."""
 
     __events__ = ("on_text", "on_backspace", "on_clear", "on_close")
     digits = BooleanProperty(False)
     rows = ListProperty(LETTER_ROWS)
+    show_shift = BooleanProperty(False)
+    shift = OptionProperty("off", options=["off", "once", "lock"])
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -87,7 +107,7 @@ class TextKeyboard(BoxLayout):
             line = BoxLayout(spacing=grid.spacing)
             for ch in row:
                 btn = KButton(text=ch.upper() if ch.isalpha() else ch, role="key")
-                btn.bind(on_release=lambda b, c=ch: self.dispatch("on_text", c))
+                btn.bind(on_release=lambda b, c=ch: self.type(c))
                 line.add_widget(btn)
             if len(row) < 10:
                 back = KButton(text="\u232b", role="plain", size_hint_x=10 - len(row) + 0.0,
@@ -95,6 +115,17 @@ class TextKeyboard(BoxLayout):
                 back.bind(on_release=lambda b: self.dispatch("on_backspace"))
                 line.add_widget(back)
             grid.add_widget(line)
+
+    def type(self, ch: str) -> None:
+        if self.shift != "off" and ch.isalpha():
+            ch = ch.upper()
+            if self.shift == "once":
+                self.shift = "off"
+        self.dispatch("on_text", ch)
+
+    def next_shift(self) -> None:
+        """The shift key: off -> once -> lock -> off."""
+        self.shift = {"off": "once", "once": "lock", "lock": "off"}[self.shift]
 
     def on_text(self, text: str) -> None:
         pass
@@ -107,6 +138,12 @@ class TextKeyboard(BoxLayout):
 
     def on_close(self) -> None:
         pass
+
+
+class BadgeButton(KButton):
+    """A button with a count in a red circle on its corner (empty: no badge)."""
+
+    badge = StringProperty("")
 
 
 class MessageStrip(BoxLayout):
@@ -143,6 +180,7 @@ class TopBar(BoxLayout):
     title = StringProperty("")
     show_back = BooleanProperty(False)
     show_history = BooleanProperty(False)
+    show_admin = BooleanProperty(False)  # the staff menu entry (selling screen)
     __events__ = ("on_back",)
 
     def on_back(self) -> None:

@@ -1,0 +1,138 @@
+"""The staff area (catalog and stock), reached from "Inventory" on the selling
+screen's top bar. A manager or admin goes straight in; a cashier's tap asks for a
+manager's PIN (``UserService.authorize``) and the changes are recorded as that
+manager. Leaving the area (Back, lock, idle lock) ends the manager's access.
+
+Every screen of the area derives from ``StaffScreen``: it refuses to show without
+an authorised staff user, and passes scans to the popup in front when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kivy.animation import Animation
+from kivy.properties import NumericProperty, StringProperty
+
+from hardware.events import ScanEvent
+from kiosk.core.errors import DomainError
+from kiosk.i18n import _
+from kiosk.services.users import Role, UserInfo
+from kiosk.ui.base import KioskPopup, KioskScreen
+
+STAFF_KV = ("forms.kv", "staff.kv", "product_list.kv", "product_editor.kv", "file_chooser.kv",
+            "stock_popups.kv", "stock_screens.kv", "categories.kv", "csv_screen.kv")
+
+
+def staff_screens() -> list[KioskScreen]:
+    # Widget classes the kv rules name must be imported (registered) first.
+    import kiosk.ui.file_chooser
+    import kiosk.ui.forms
+    import kiosk.ui.stock_popups  # noqa: F401
+    from kiosk.ui.categories import CategoriesScreen
+    from kiosk.ui.csv_screen import CsvScreen
+    from kiosk.ui.product_editor import ProductEditorScreen
+    from kiosk.ui.product_list import ProductListScreen
+    from kiosk.ui.stock_screens import CountScreen, DeliveryScreen, LedgerScreen, LowStockScreen
+
+    return [StaffMenuScreen(name="staff"), ProductListScreen(name="products"),
+            ProductEditorScreen(name="editor"), LedgerScreen(name="ledger"), DeliveryScreen(name="delivery"),
+            CountScreen(name="count"), LowStockScreen(name="lowstock"), CategoriesScreen(name="categories"),
+            CsvScreen(name="csv")]
+
+
+class StaffScreen(KioskScreen):
+    back_to = "staff"  # where the top bar's Back goes
+
+    @property
+    def staff(self) -> UserInfo:
+        user = self.app.staff
+        if user is None:
+            raise RuntimeError("staff screens need an authorised user")
+        return user
+
+    def on_pre_enter(self, *_args) -> None:
+        if self.app.staff is None:  # never reachable without a manager or admin
+            self.app.later(lambda: self.app.show("sell"))
+            return
+        self.entering()
+
+    def entering(self) -> None:
+        pass
+
+    def back(self) -> None:
+        self.app.show(self.back_to)
+
+    def fail(self, exc: DomainError) -> None:
+        self.message(str(exc), "error")
+
+    def on_scan(self, event: ScanEvent) -> None:
+        modal = self.app.modal
+        if modal is not None:
+            modal.on_scan(event)
+            return
+        self.scanned(event.code)
+
+    def scanned(self, code: str) -> None:
+        self.message(_("Code {code} read; scanning works in the product list, the editor, "
+                       "deliveries and counts.").format(code=code), "warn")
+
+
+class StaffMenuScreen(StaffScreen):
+    """Big buttons to each staff screen; "Low stock" carries the count."""
+
+    def entering(self) -> None:
+        self.app.refresh_low_count()
+
+    def back(self) -> None:
+        self.app.leave_staff()
+
+    def new_product(self) -> None:
+        self.app.screen("editor").open_new()
+
+    def scanned(self, code: str) -> None:
+        self.app.screen("products").find_code(code)
+
+
+class ManagerPinPopup(KioskPopup):
+    """A cashier tapped "Inventory": a manager or admin types their PIN here."""
+
+    pin = StringProperty("")
+    error_text = StringProperty("")
+    shake_x = NumericProperty(0)
+
+    def __init__(self, on_ok: Callable[[UserInfo], None], **kwargs):
+        self._on_ok = on_ok
+        super().__init__(**kwargs)
+
+    @property
+    def max_length(self) -> int:
+        return self.app.settings.security.pin_max_length
+
+    def press(self, key: str) -> None:
+        if key.isdigit():
+            if len(self.pin) < self.max_length:
+                self.pin += key
+            self.error_text = ""
+        elif key == "back":
+            self.pin = self.pin[:-1]
+        elif key == "ok":
+            self.submit()
+
+    def submit(self) -> None:
+        if not self.pin:
+            return
+        pin, self.pin = self.pin, ""
+        try:
+            user = self.app.services.users.authorize(pin, Role.MANAGER)
+        except DomainError as exc:  # wrong PIN, throttled, or not a manager
+            self.show_error(str(exc))
+            anim = Animation(shake_x=14, duration=0.05) + Animation(shake_x=-10, duration=0.05) + \
+                Animation(shake_x=0, duration=0.05)
+            anim.start(self)
+            return
+        self.dismiss(animation=False)
+        self._on_ok(user)
+
+    def on_scan(self, event: ScanEvent) -> None:
+        self.show_error(_("Type a manager's PIN first."))
