@@ -143,6 +143,7 @@ class TopBar(BoxLayout):
     title = StringProperty("")
     show_back = BooleanProperty(False)
     show_history = BooleanProperty(False)
+    show_drawer = BooleanProperty(False)  # "Abrir cajón" (and, for managers, "Hardware")
     __events__ = ("on_back",)
 
     def on_back(self) -> None:
