@@ -16,10 +16,11 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from hardware.scale.display import format_reading, format_tare
-from kiosk.i18n import N_, _, format_time, translate
+from kiosk.formatting import to_local
+from kiosk.i18n import N_, _, format_time, ngettext, translate
 from kiosk.ui.base import KioskScreen
 
-JOB_STATES = {"pending": N_("waiting"), "sending": N_("printing"), "interrupted": N_("may not have printed"),
+JOB_STATES = {"pending": N_("waiting"), "sending": N_("printing"), "interrupted": N_("interrupted"),
               "cancelled": N_("discarded"), "printed": N_("printed")}
 JOB_KINDS = {"receipt": N_("Receipt"), "copy": N_("Copy"), "test": N_("Test ticket")}
 SHOWN_JOBS = ("interrupted", "pending", "sending")
@@ -37,6 +38,7 @@ class DeviceRow(RecycleDataViewBehavior, BoxLayout):
 class JobRow(BoxLayout):
     job_id = NumericProperty(0)
     text = StringProperty("")
+    state_text = StringProperty("")
     status = StringProperty("")
 
 
@@ -91,16 +93,22 @@ class HardwareScreen(KioskScreen):
         counts = printing.counts()
         pending = counts.get("pending", 0) + counts.get("sending", 0)
         interrupted = counts.get("interrupted", 0)
-        self.queue_text = _("{pending} waiting, {interrupted} interrupted").format(
-            pending=pending, interrupted=interrupted) if pending or interrupted else _("Nothing waiting to print.")
+        parts = []
+        if pending:
+            parts.append(ngettext("{n} ticket pending", "{n} tickets pending", pending).format(n=pending))
+        if interrupted:
+            parts.append(ngettext("{n} ticket may not have printed: reprint or discard it",
+                                  "{n} tickets may not have printed: reprint or discard them",
+                                  interrupted).format(n=interrupted))
+        self.queue_text = "; ".join(parts) or _("Nothing waiting to print.")
         jobs = [j for j in printing.jobs(limit=30) if j.status in SHOWN_JOBS][:8]
         shown = [(j.id, j.status) for j in jobs]
         if shown == [(r["job_id"], r["status"]) for r in self.jobs]:
             return
         self.jobs = [{"job_id": j.id, "status": j.status,
-                      "text": _("{kind} {id}  \u2022  {time}  \u2022  {state}").format(
-                          kind=translate(JOB_KINDS.get(j.kind, j.kind)), id=j.id,
-                          time=format_time(j.created_at), state=translate(JOB_STATES.get(j.status, j.status)))}
+                      "text": _("{kind} {id}  \u2022  {time}").format(
+                          kind=translate(JOB_KINDS.get(j.kind, j.kind)), id=j.id, time=format_time(to_local(j.created_at))),
+                      "state_text": translate(JOB_STATES.get(j.status, j.status))}
                      for j in jobs]
         box = self.ids.job_list
         box.clear_widgets()

@@ -139,7 +139,7 @@ class HardwareLink:
             except Exception as exc:  # noqa: BLE001 - handed to the screen, which shows it
                 if not isinstance(exc, _expected()):
                     log.exception("device call failed")
-                Clock.schedule_once(lambda dt: self._finish(thread, on_error, exc))
+                Clock.schedule_once(lambda dt, exc=exc: self._finish(thread, on_error, exc))
                 return
             Clock.schedule_once(lambda dt: self._finish(thread, on_done, result))
 

@@ -89,6 +89,10 @@ class ScalePanel(BoxLayout):
         self.detail_text = "   ".join(parts)
         self.has_tare = bool(r.tare_g)
         self.manual = r.state in (ScaleState.DISCONNECTED, ScaleState.ERROR)
+        for button in self.ids.presets_box.children:
+            button.disabled = self.manual
+        if self.demo:
+            self._sync_demo()
         self.can_tare = r.state is ScaleState.STABLE and r.weight_known
         product = self.calc.product
         try:

@@ -65,8 +65,8 @@ def quantity_detail(quantity: int, uom: Uom, unit_price: int, entry: LineEntry, 
     if entry is LineEntry.MANUAL_WEIGHT:
         return _("{quantity} x {price} (typed weight)").format(quantity=qty, price=price)
     if entry is LineEntry.SCALE and tare:
-        return _("{quantity} x {price} (tare {tare})").format(quantity=qty, price=price,
-                                                              tare=format_quantity(tare, uom))
+        return _("{quantity} x {price}, tare {tare}").format(quantity=qty, price=price,
+                                                             tare=format_quantity(tare, uom))
     return f"{qty} \u00d7 {price}"
 
 

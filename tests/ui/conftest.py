@@ -292,7 +292,7 @@ def seller(ui: Driver) -> Driver:
 
 
 # --- devices: simulators with short intervals, so tests wait for events, not sleeps ----------
-FAST_SCALE = {"simulate": True, "poll_ms": 50, "silence_ms": 300,
+FAST_SCALE = {"simulate": True, "poll_ms": 50, "silence_ms": 1000,
               "tare_presets": [{"name": "Bolsa", "grams": 6}, {"name": "Tarro", "grams": 85}]}
 
 

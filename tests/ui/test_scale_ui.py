@@ -72,7 +72,7 @@ def test_weigh_tare_amount_and_quantity_in_one_sale(make_ui) -> None:
     sell = ui.screen("sell")
     ui.frames(2)
     row = next(v for v in sell.ids.cart.children[0].children if v.line_id == line.id)
-    assert row.detail == "500 g × $5,40/kg (tara 85 g)"
+    assert row.detail == "500 g × $5,40/kg, tara 85 g"
 
     # 4. The jar's tare is still on (shown) until cleared; a preset container: the bag's 6 g.
     sim.set_weight(6 + 250)
