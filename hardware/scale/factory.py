@@ -77,13 +77,19 @@ class ScaleRig:
                                    "simulated": self.simulator is not None})
 
     def selftest(self, timeout_s: float) -> tuple[bool, str]:
-        """For ``kiosk-admin selftest``: a reading within ``timeout_s``."""
-        got = threading.Event()
-        unsubscribe = self.adapter.subscribe(lambda r: got.set() if r.connected else None)
+        """For ``kiosk-admin selftest``: a settled reading within ``timeout_s`` (a new
+        weight shows as "in motion" until a second frame confirms it)."""
+        def settled() -> bool:
+            r = self.adapter.latest()
+            return r.connected and r.state is not ScaleState.MOTION
+
+        changed = threading.Event()
+        unsubscribe = self.adapter.subscribe(lambda r: changed.set())
         try:
             deadline = time.monotonic() + timeout_s
-            while not self.adapter.latest().connected and time.monotonic() < deadline:
-                got.wait(0.1)
+            while not settled() and time.monotonic() < deadline:
+                changed.wait(0.1)
+                changed.clear()
         finally:
             unsubscribe()
         from hardware.scale.display import format_reading
