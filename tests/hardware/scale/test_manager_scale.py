@@ -29,14 +29,14 @@ def test_manager_reports_the_scale_and_follows_an_unplug(hw_settings, mock_pins,
     manager.start()
     try:
         rig.simulator.set_weight(640)
-        wait_for(lambda: manager.registry.get("scale").connected and rig.adapter.latest().stable, what="connected")
+        wait_for(lambda: manager.registry.get("scale").connected and rig.adapter.latest().stable, timeout=5, what="connected")
         assert manager.registry.get("scale").info["state"] == "stable" and manager.led.mode == "ready"
         snapshot = read_snapshot(state_dir / "hardware.json")
         scale = next(d for d in snapshot["devices"] if d["name"] == "scale")
         assert scale["ok"] and scale["info"]["protocol"] == "toledo8217"
 
         rig.simulator.unplug()
-        wait_for(lambda: not manager.registry.get("scale").connected, what="the unplug seen")
+        wait_for(lambda: not manager.registry.get("scale").connected, timeout=5, what="the unplug seen")
         state = manager.registry.get("scale")
         assert state.last_error and not state.ok
         assert manager.led.mode == "fault"  # the LED blinks while the scale is gone
@@ -58,9 +58,9 @@ def test_magellan_barcodes_go_through_the_manager(hw_settings) -> None:  # noqa:
                               on_scan=got.append)
     manager.start()
     try:
-        wait_for(lambda: manager.registry.get("scale").connected, what="connected")
+        wait_for(lambda: manager.registry.get("scale").connected, timeout=5, what="connected")
         manager.scale.simulator.scan("7709990000429")
-        wait_for(lambda: got, what="the scan")
+        wait_for(lambda: got, timeout=5, what="the scan")
     finally:
         manager.stop()
     assert got[0].code == "7709990000429" and got[0].source == "magellan"
