@@ -67,13 +67,16 @@ class ScaleRig:
             self.simulator.stop()
 
     def _report(self, reading: ScaleReading) -> None:
-        """Registry entry from a reading (reader thread). Only the state is reported,
-        not every weight: a registry change rewrites hardware.json."""
+        """Registry entry from a reading (reader thread). Only whether the scale works is
+        reported, not every weight or motion: a registry change rewrites hardware.json,
+        and this runs before the UI hears of the reading."""
         status = self.adapter.state()
-        error = reading.error_message("en") if reading.state in (ScaleState.DISCONNECTED, ScaleState.ERROR) else ""
-        self.registry.update(self.name, kind="scale", connected=reading.connected, last_error=error,
+        failing = reading.state in (ScaleState.DISCONNECTED, ScaleState.ERROR)
+        self.registry.update(self.name, kind="scale", connected=reading.connected,
+                             last_error=reading.error_message("en") if failing else "",
                              last_event=status.last_event,
-                             info={"protocol": status.protocol, "port": status.port, "state": reading.state.value,
+                             info={"protocol": status.protocol, "port": status.port,
+                                   "state": reading.state.value if failing else "ready",
                                    "simulated": self.simulator is not None})
 
     def selftest(self, timeout_s: float) -> tuple[bool, str]:

@@ -93,7 +93,7 @@ class ScalePanel(BoxLayout):
             button.disabled = self.manual
         if self.demo:
             self._sync_demo()
-        self.can_tare = r.state is ScaleState.STABLE and r.weight_known
+        self.can_tare = r.state is ScaleState.STABLE and r.weight_known and r.gross_g > 0
         product = self.calc.product
         try:
             w = self.rig.adapter.check_weight()
@@ -160,8 +160,8 @@ class ScalePanel(BoxLayout):
         box = self.ids.presets_box
         box.clear_widgets()
         for p in self.presets:
-            btn = KButton(text=f"{p.name} {format_weight(p.grams, WeightUnit.KG if p.grams >= 1000 else WeightUnit.G)}",
-                          role="plain")
+            weight = format_weight(p.grams, WeightUnit.KG if p.grams >= 1000 else WeightUnit.G)
+            btn = KButton(text=f"{p.name} ({weight})", role="plain")
             btn.bind(on_release=lambda b, grams=p.grams: self.preset(grams))
             box.add_widget(btn)
 

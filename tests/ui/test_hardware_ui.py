@@ -183,3 +183,19 @@ def test_receipt_preview_from_the_printed_bytes(make_ui, sim_printer) -> None:
     popup = ui.app.modal
     ui.until(lambda: popup.texture is not None, what="the history preview")
     assert any("Esponja doble uso" in line for line in popup.lines)
+
+
+def test_bad_check_digit_is_refused_with_two_beeps(make_ui) -> None:
+    ui = sign_in(make_ui(gpio={"pin_factory": "mock", "buzzer_pin": 24}))
+    buzzer = ui.app.services.hardware.manager.beeper
+    strip = ui.screen("sell").ids.message
+    ui.burst("7709990000420")  # ESP-DOB with its last digit altered
+    ui.until(lambda: strip.shown, what="the refusal")
+    assert "7709990000420" in strip.text and strip.level == "error" and ui.app.cart.is_empty
+    assert buzzer.count == 2  # the scanner's verdict only: not two more for the screen's error
+    ui.burst("4006381333931")  # a valid EAN-13 the shop does not sell: one beep (read) + two (unknown)
+    ui.until(lambda: "4006381333931" in strip.text, what="unknown code")
+    assert buzzer.count == 5
+    ui.burst(CODES["ESP-DOB"][0])
+    ui.until(lambda: len(ui.app.cart) == 1, what="the line")
+    assert buzzer.count == 6

@@ -81,11 +81,11 @@ def test_weigh_tare_amount_and_quantity_in_one_sale(make_ui) -> None:
     ui.until(lambda: panel.net_text == "0,171 kg" and "Tara 0,085 kg" in panel.detail_text, what="the jar's tare")
     ui.tap(panel.ids.scale_clear_tare)
     ui.until(lambda: panel.net_text == "0,256 kg" and not panel.has_tare, what="the gross")
-    ui.tap(ui.find_text("Bolsa 6 g", panel.ids.presets_box))
+    ui.tap(ui.find_text("Bolsa (6 g)", panel.ids.presets_box))
     scale_shows(ui, panel, "0,250 kg")
     ui.tap(panel.ids.scale_clear_tare)
     scale_shows(ui, panel, "0,256 kg")
-    ui.tap(ui.find_text("Bolsa 6 g", panel.ids.presets_box))
+    ui.tap(ui.find_text("Bolsa (6 g)", panel.ids.presets_box))
     scale_shows(ui, panel, "0,250 kg")
     ui.tap(panel.ids.scale_use)
     assert (app.cart.lines[-1].quantity, app.cart.lines[-1].tare) == (250, 6)
@@ -230,3 +230,14 @@ def test_bad_readings_are_shown_and_never_sold(make_ui) -> None:
     assert calc.ids.calc_add.disabled and calc.error_text
     sim.replug()
     assert app.cart.is_empty
+
+
+def test_magellan_scanner_scale_barcodes_reach_the_cart(make_ui) -> None:
+    ui = sign_in(make_ui(scale={**FAST_SCALE, "protocol": "magellan"}))
+    sim = ui.app.scale.simulator
+    ui.until(lambda: ui.app.scale_reading is not None and ui.app.scale_reading.connected, what="the scale")
+    sim.scan(CODES["ESP-DOB"][0])
+    ui.until(lambda: len(ui.app.cart) == 1, what="the barcode from the scale's port")
+    assert ui.app.cart.lines[0].product.sku == "ESP-DOB"
+    last = ui.app.services.hardware.last_scan()
+    assert last[0].source == "magellan" and last[1].ok

@@ -31,7 +31,7 @@ def test_manager_reports_the_scale_and_follows_an_unplug(hw_settings, mock_pins,
         rig.simulator.set_weight(640)
         wait_for(lambda: manager.registry.get("scale").connected and rig.adapter.latest().stable, timeout=5,
                  what="connected")
-        assert manager.registry.get("scale").info["state"] == "stable" and manager.led.mode == "ready"
+        assert manager.registry.get("scale").info["state"] == "ready" and manager.led.mode == "ready"
         snapshot = read_snapshot(state_dir / "hardware.json")
         scale = next(d for d in snapshot["devices"] if d["name"] == "scale")
         assert scale["ok"] and scale["info"]["protocol"] == "toledo8217"
