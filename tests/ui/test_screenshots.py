@@ -18,6 +18,7 @@ CODES = demo_barcodes()
 README_SET = {
     "lock-800x480-day", "sell-800x480-day", "sell-1280x800-night", "calculator-800x480-day",
     "checkout-800x480-night", "done-800x480-day", "history-detail-1280x800-day", "sell-480x800-night",
+    "calculator-scale-800x480-day", "hardware-800x480-night",
 }
 MIN_TARGET = 44  # px; "about 48" with the 2 px drawing inset on each side
 
@@ -182,6 +183,9 @@ def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:
         ui.resize(480, 800)
         shoot(ui, "hardware", checked)
         app.show("sell")
+        ui.frames(3)
+        lock = ui.find_text("Bloquear", ui.screen("sell"))
+        assert lock.to_window(lock.right, lock.y)[0] <= 480  # the bar's buttons all fit a narrow screen
         ui.burst(CODES["POL-DET"][0])
         ui.until(lambda: app.modal is not None and app.modal.mode == "scale", what="the weight panel")
         shoot(ui, "calculator-scale", checked)
