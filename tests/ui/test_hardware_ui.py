@@ -53,6 +53,14 @@ def test_printer_offline_banner_then_printed_once(make_ui, sim_printer) -> None:
     assert len(sim_printer.jobs) == 1 and b"V000001" in sim_printer.jobs[0]
     assert not sim_printer.kicks  # printed late: the drawer does not pop open now
 
+    sim_printer.set_mode("offline")  # switched off: the connection is refused
+    cash_sale(ui, "ESP-DOB")
+    ui.until(lambda: app.banner_text.startswith("Impresora desconectada") and "1 ticket pendiente" in app.banner_text,
+             timeout=8, what="the offline banner")
+    sim_printer.set_mode("online")
+    ui.until(lambda: len(sim_printer.jobs) == 2 and app.banner_text == "", timeout=8, what="printed once more")
+    assert b"V000002" in sim_printer.jobs[1]
+
 
 def test_hardware_screen_shows_devices_and_runs_its_actions(make_ui, sim_printer) -> None:
     ui = sign_in(make_ui(printer=fast_printer(sim_printer.url), drawer={"sensor": "printer"}, gpio=MOCK_GPIO,

@@ -241,3 +241,23 @@ def test_magellan_scanner_scale_barcodes_reach_the_cart(make_ui) -> None:
     assert ui.app.cart.lines[0].product.sku == "ESP-DOB"
     last = ui.app.services.hardware.last_scan()
     assert last[0].source == "magellan" and last[1].ok
+
+
+def test_a_cent_of_an_expensive_liquid_and_absurd_quantities_are_explained(seller) -> None:
+    from kiosk.core.units import SaleMode, Uom
+    from kiosk.services.inventory import InventoryService, ProductDraft
+
+    ui = seller
+    InventoryService(ui.app.services.db).create_product(
+        ProductDraft("PER-CON", "Perfume concentrado", SaleMode.VOLUME, Uom.L, 4000, barcodes=["7709990099997"]))
+    ui.burst("7709990099997")  # $40,00/L
+    ui.until(lambda: ui.app.modal is not None, what="the calculator")
+    calc = ui.app.modal
+    ui.keypad(",01", calc.ids.keypad)  # $0,01 buys a quarter of a millilitre: nothing
+    assert calc.ids.calc_add.disabled and calc.error_text
+    assert calc.error_text in ui.visible_texts(calc)
+    ui.tap(calc.ids.mode_quantity)
+    ui.keypad("999999", calc.ids.keypad)  # 999.999 L on one line
+    assert calc.ids.calc_add.disabled and "demasiado grande" in calc.error_text
+    ui.tap(calc.ids.calc_cancel)
+    assert ui.app.cart.is_empty
