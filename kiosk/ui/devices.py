@@ -53,12 +53,6 @@ class DrawerPinPopup(KioskPopup):
         self.show_error(str(exc) if isinstance(exc, DomainError) else _("The cash drawer did not open: {reason}")
                         .format(reason=exc))
 
-    # a physical keyboard works too; a scan is refused while the window is open
-    def on_typed(self, text: str) -> None:
-        for ch in text:
-            if ch.isdigit():
-                self.press(ch)
-
 
 class ReceiptPreviewPopup(KioskPopup):
     """What the printer got (or will get) for a sale, drawn from the job's bytes."""

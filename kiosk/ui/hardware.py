@@ -73,6 +73,7 @@ class HardwareScreen(KioskScreen):
     def refresh(self) -> None:
         hw = self.hardware
         self.ids.devices.data = [{
+            # DeviceView says "Not available" (no GPIO on this machine) in its status: grey, not red.
             "label": d.label, "status": d.status, "ok": d.ok, "available": d.status != _("Not available"),
             "last_event": d.last_event, "last_error": d.last_error,
         } for d in hw.devices()]

@@ -41,8 +41,8 @@ def test_manager_reports_the_scale_and_follows_an_unplug(hw_settings, mock_pins,
         state = manager.registry.get("scale")
         assert state.last_error and not state.ok
         assert manager.led.mode == "fault"  # the LED blinks while the scale is gone
-        data = json.loads((state_dir / "hardware.json").read_text())
-        assert not next(d for d in data["devices"] if d["name"] == "scale")["connected"]
+        wait_for(lambda: not next(d for d in json.loads((state_dir / "hardware.json").read_text())["devices"]
+                                  if d["name"] == "scale")["connected"], timeout=5, what="hardware.json updated")
 
         rig.simulator.replug()
         wait_for(lambda: manager.registry.get("scale").ok and rig.adapter.latest().state is ScaleState.STABLE,
