@@ -161,6 +161,7 @@ class SaleLine(Base):
     line_total: Mapped[int] = mapped_column(Integer)
     tax_amount: Mapped[int] = mapped_column(Integer)
     entry: Mapped[str] = mapped_column(String(12), default="count")
+    tare: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # grams (scale lines)
     sale: Mapped[Sale] = relationship(back_populates="lines")
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),)
 

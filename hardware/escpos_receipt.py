@@ -88,6 +88,8 @@ def receipt_text_lines(receipt: Receipt, width: int) -> list[str]:
             detail += f" x {format_unit_price(line.unit_price, line.uom)}"
         if line.entry is LineEntry.MANUAL_WEIGHT:
             detail += " " + _("(manual weight)")
+        elif line.tare:
+            detail += " " + _("(tare {weight})").format(weight=format_quantity(line.tare, line.uom))
         out += _two_columns(detail, format_money(line.total), width)
     out.append(rule)
     out += _two_columns(_("Subtotal"), format_money(receipt.subtotal), width)

@@ -39,11 +39,12 @@ SNAPSHOT_NAME = "hardware.json"
 
 # The scale adapter (hardware/scale/, built separately) plugs in here: a callable
 #   build_adapter(settings, *, on_scan: ScanHandler, registry: Registry) -> Adapter | None
+# (hardware/scale/factory.py: the ScaleRig, its adapter and, in demo mode, its simulator)
 # returning None when no scale is configured. The Adapter has start() and stop(),
 # reports its own DeviceState through ``registry.update(name, kind="scale", ...)``,
 # hands barcodes of a scanner-scale (Magellan S08) to ``on_scan`` as ScanEvents, and
 # may offer ``selftest(timeout_s) -> (ok, detail)`` for kiosk-admin selftest.
-SCALE_FACTORY = "hardware.scale:build_adapter"
+SCALE_FACTORY = "hardware.scale.factory:build_adapter"
 
 
 class Adapter(Protocol):

@@ -28,6 +28,7 @@ from hardware.settings import DrawerSettings, GpioSettings, ScannerSettings
 from kiosk.appliance.settings import BackupSettings, DevicesSettings
 from kiosk.config_base import Section
 from kiosk.services.inventory_settings import InventorySettings
+from kiosk.services.quick_buttons import CalculatorSettings
 from kiosk.i18n import N_, MoneyFormat, translate
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
@@ -213,6 +214,7 @@ class Settings(Section):
     gpio: GpioSettings = GpioSettings()
     scale: ScaleSettings = ScaleSettings()
     barcodes: BarcodeSettings = BarcodeSettings()
+    calculator: CalculatorSettings = CalculatorSettings()
 
     # Not read from the file: where it came from and the resolved state directory.
     source: Path | None = Field(None, exclude=True)

@@ -1,12 +1,15 @@
 """``kiosk``: start the touch UI.
 
     kiosk                         fullscreen, as configured (/etc/kiosk/kiosk.toml)
-    kiosk --demo --windowed       the demo shop in a window, receipts to a file
+    kiosk --demo --windowed       the demo shop in a window, simulated printer and scale
 
 Start-up: read and validate the configuration (a bad value stops here with the
 message on stderr and exit code 2), configure Kivy through its environment and
 Config *before* importing it, build the services (which migrates the database),
 load the demo shop when asked and the catalog is empty, and open the lock screen.
+In demo mode the devices are simulators (hardware/demo.py): a network printer on
+127.0.0.1 whose jobs the receipt preview shows, a scale on a pseudo-terminal that
+the calculator's demo control moves, mock GPIO pins.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="kiosk", description="Point-of-sale kiosk touch UI")
     p.add_argument("--config", metavar="PATH", help="configuration file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
     p.add_argument("--demo", action="store_true",
-                   help="run on the demo shop (state in ~/.local/share/kiosk-demo, receipts to a file)")
+                   help="run on the demo shop (state in ~/.local/share/kiosk-demo) with a simulated "
+                        "printer and scale")
     p.add_argument("--windowed", action="store_true", help="run in a window instead of fullscreen")
     p.add_argument("--state", metavar="DIR", help="state directory (database, images, receipts)")
     p.add_argument("--size", metavar="WxH", help="window size, e.g. 800x480 or 1280x800")
@@ -52,9 +56,6 @@ def resolve_settings(args: argparse.Namespace, env: dict[str, str] | None = None
         env["STATE_DIRECTORY"] = str(Path(args.state).expanduser().resolve())
     elif args.demo:
         env["STATE_DIRECTORY"] = str(demo_state_dir(env))
-    if args.demo:
-        state = Path(env["STATE_DIRECTORY"])
-        overrides["printer"] = {"url": f"file://{state / 'printer-output.bin'}"}
     ui: dict = {}
     if args.windowed:
         ui["fullscreen"] = False
@@ -108,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from kiosk.app_factory import build
 
+    demo = None
+    if args.demo:
+        from hardware.demo import start_demo_hardware
+
+        demo = start_demo_hardware(settings)
+        settings = demo.settings
     services = build(settings)
     if args.demo:
         from kiosk.demo import load_demo
@@ -125,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         app.run()
     finally:
         services.close()
+        if demo is not None:
+            demo.stop()
     return 0
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 PROBE_MODULES = ["kiosk.bench.engine", "kiosk.bench.inventory", "kiosk.bench.ui", "kiosk.bench.hardware_probe",
-                 "kiosk.bench.scale_probe"]
+                 "kiosk.bench.scale_probe",
+                 "kiosk.bench.ui_scale"]
 
 
 @dataclass

@@ -124,7 +124,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
 def _simulated(s):  # noqa: ANN001, ANN202
     """Settings that use simulators: printer on 127.0.0.1, a pty scanner that scans a
-    code after one second, mock GPIO pins."""
+    code after one second, a simulated scale, mock GPIO pins."""
     from hardware.settings import ScannerDevice
     from hardware.sim_printer import SimPrinter
     from hardware.sim_scanner import SimSerialScanner
@@ -141,6 +141,7 @@ def _simulated(s):  # noqa: ANN001, ANN202
         "gpio": s.gpio.model_copy(update={"pin_factory": "mock", "led_pin": 23, "buzzer_pin": 24,
                                           "button_pin": 25}),
         "scanner": s.scanner.model_copy(update={"devices": [ScannerDevice(kind="serial", url=scanner.path)]}),
+        "scale": s.scale.model_copy(update={"simulate": True}),
     })
     return s, [printer, scanner]
 

@@ -180,13 +180,17 @@ class Cart:
             raise UnknownBarcode(code=code)
         return self.add_match(match)
 
-    def set_quantity(self, line_id: int, quantity: int, entry: LineEntry | None = None) -> CartLine:
-        """Change a line's quantity; a by-amount line becomes a by-quantity line."""
+    def set_quantity(self, line_id: int, quantity: int, entry: LineEntry | None = None,
+                     tare: int | None = None) -> CartLine:
+        """Change a line's quantity; a by-amount line becomes a by-quantity line. The
+        tare stays only on a line that is still weighed on the scale."""
         line = self.line(line_id)
         check_quantity(line.product, quantity)
         if entry is None:
             entry = line.entry if line.fixed_total is None else LineEntry.QUANTITY
-        return self._replace(line_id, quantity=quantity, entry=entry,
+        if tare is None:
+            tare = line.tare if entry is LineEntry.SCALE else 0
+        return self._replace(line_id, quantity=quantity, entry=entry, tare=tare,
                              fixed_total=None if entry is not LineEntry.AMOUNT else line.fixed_total)
 
     def set_amount(self, line_id: int, amount: int, *, resolution: int = 1) -> CartLine:
@@ -194,7 +198,7 @@ class Cart:
         quantity = quantity_for_amount(amount, line.product.price, line.product.uom,
                                        name=line.product.name, resolution=resolution)
         check_quantity(line.product, quantity)
-        return self._replace(line_id, quantity=quantity, entry=LineEntry.AMOUNT, fixed_total=amount)
+        return self._replace(line_id, quantity=quantity, entry=LineEntry.AMOUNT, fixed_total=amount, tare=0)
 
     def increment(self, line_id: int, step: int = 1) -> CartLine | None:
         """+/- buttons. Going to zero removes the line (returns None)."""

@@ -31,6 +31,7 @@ class ReceiptLine:
     total: int
     tax_rate_bp: int
     entry: LineEntry = LineEntry.COUNT
+    tare: int = 0  # grams of container the scale subtracted (scale lines)
 
 
 @dataclass(frozen=True)

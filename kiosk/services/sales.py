@@ -136,7 +136,7 @@ class SalesService:
                  "name": ln.product.name, "sale_mode": ln.product.sale_mode.value, "uom": ln.product.uom.value,
                  "unit_price": ln.product.price, "tax_rate_bp": ln.product.tax_rate_bp,
                  "quantity": ln.quantity, "line_total": line_totals[i], "tax_amount": line_tax[i],
-                 "entry": ln.entry.value}
+                 "entry": ln.entry.value, "tare": ln.tare}
                 for i, ln in enumerate(lines)])
             conn.execute(_INSERT_TAX, [
                 {"sale_id": sale_id, "rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in breakdown])
@@ -185,7 +185,8 @@ class SalesService:
                 raise SaleNotFound(number=number if number is not None else f"id {sale_id}")
             lines = tuple(ReceiptLine(name=ln.name, sku=ln.sku, quantity=ln.quantity, uom=Uom(ln.uom),
                                       unit_price=ln.unit_price, total=ln.line_total,
-                                      tax_rate_bp=ln.tax_rate_bp, entry=LineEntry(ln.entry))
+                                      tax_rate_bp=ln.tax_rate_bp, entry=LineEntry(ln.entry),
+                                      tare=ln.tare or 0)
                           for ln in sale.lines)
             return SaleDetail(
                 summary=self._summary(sale), lines=lines,

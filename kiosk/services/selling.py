@@ -57,14 +57,15 @@ class SellingService:
 
     # --- changes ------------------------------------------------------------------------
     def add(self, cart: Cart, product: ProductRef, quantity: int | None = None,
-            entry: LineEntry | None = None) -> Outcome:
-        """A tap on a product: unit items add one; bulk goods ask for a quantity."""
+            entry: LineEntry | None = None, tare: int = 0) -> Outcome:
+        """A tap on a product: unit items add one; bulk goods ask for a quantity.
+        ``tare``: grams of container the scale subtracted (shown on the receipt)."""
         if quantity is None and product.bulk:
             return Outcome(measure=product)
         wanted = 1 if quantity is None else quantity
         check_quantity(product, wanted)
         warning = self.stock_warning(product, self.in_cart(cart, product.id) + wanted)
-        return Outcome(cart.add(product, quantity, entry), warning)
+        return Outcome(cart.add(product, quantity, entry, tare=tare), warning)
 
     def add_amount(self, cart: Cart, product: ProductRef, amount: int) -> Outcome:
         quantity = quantity_for_amount(amount, product.price, product.uom, name=product.name)
@@ -91,11 +92,11 @@ class SellingService:
         return Outcome(cart.add_match(match), warning)
 
     def set_quantity(self, cart: Cart, line_id: int, quantity: int,
-                     entry: LineEntry | None = None) -> Outcome:
+                     entry: LineEntry | None = None, tare: int | None = None) -> Outcome:
         line = cart.line(line_id)
         check_quantity(line.product, quantity)
         warning = self.stock_warning(line.product, self.in_cart(cart, line.product.id, line_id) + quantity)
-        return Outcome(cart.set_quantity(line_id, quantity, entry), warning)
+        return Outcome(cart.set_quantity(line_id, quantity, entry, tare), warning)
 
     def set_amount(self, cart: Cart, line_id: int, amount: int) -> Outcome:
         line = cart.line(line_id)

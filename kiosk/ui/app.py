@@ -1,11 +1,11 @@
 """The kiosk's Kivy application: screens, theme, lock/unlock, idle auto-lock,
-scanner routing, status banners and background printing. Business rules stay in
+scanner routing, status banners and the hardware (through ``HardwareLink``: the
+devices' threads, the print worker, the scale feed, beeps). Business rules stay in
 the services; the screens (one module each) turn touches into service calls."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -25,13 +25,15 @@ from kiosk.i18n import _, format_time
 from kiosk.services.preferences import PreferenceService
 from kiosk.services.selling import SellingService
 from kiosk.services.users import Role, UserInfo
+from kiosk.ui.hardware_link import HardwareLink
 from kiosk.ui.images import TextureCache
 from kiosk.ui.scan_input import KeyboardWedge, ScanDispatcher
 from kiosk.ui.theme import Theme
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
-KV_FILES = ("widgets.kv", "lock.kv", "sell.kv", "calculator.kv", "checkout.kv", "done.kv", "history.kv")
+KV_FILES = ("widgets.kv", "lock.kv", "sell.kv", "scale_panel.kv", "calculator.kv", "checkout.kv", "done.kv",
+            "history.kv", "hardware.kv", "devices.kv")
 LEVELS = ("info", "ok", "warn", "error")
 
 
@@ -61,6 +63,7 @@ class KioskApp(App):
     staff = ObjectProperty(None, allownone=True)  # UserInfo acting on the staff screens
     can_manage = BooleanProperty(False)  # the signed-in user may restock from the catalog
     low_count = NumericProperty(0)  # products at or below their level (staff menu badge)
+    scale_reading = ObjectProperty(None, allownone=True)  # newest ScaleReading (None: no scale)
 
     def __init__(self, services: Services, *, ready_file: Path | None = None, **kwargs):
         self.services = services
@@ -75,10 +78,9 @@ class KioskApp(App):
         self._events: list = []
         self._resume: tuple[int, str] | None = None
         self._last_activity = time.monotonic()
-        self._print_thread: threading.Thread | None = None
-        self._print_again = False
         self.scans: ScanDispatcher | None = None
         self.wedge: KeyboardWedge | None = None
+        self.devices = HardwareLink(self)
         super().__init__(**kwargs)
         self.theme = Theme(self.prefs.theme(services.settings.ui.theme))
         self.title = services.settings.shop.name
@@ -87,6 +89,7 @@ class KioskApp(App):
     def build(self):  # noqa: ANN201
         from kiosk.ui.checkout import CheckoutScreen
         from kiosk.ui.done import DoneScreen
+        from kiosk.ui.hardware import HardwareScreen
         from kiosk.ui.history import HistoryScreen
         from kiosk.ui.lock import LockScreen
         from kiosk.ui.sell import SellScreen
@@ -95,12 +98,13 @@ class KioskApp(App):
             load_kv(name)
         self.sm = ScreenManager(transition=NoTransition())
         for screen in (LockScreen(name="lock"), SellScreen(name="sell"), CheckoutScreen(name="checkout"),
-                       DoneScreen(name="done"), HistoryScreen(name="history")):
+                       DoneScreen(name="done"), HistoryScreen(name="history"), HardwareScreen(name="hardware")):
             self.sm.add_widget(screen)
         self.sm.current = "lock"
         self.scans = ScanDispatcher(self.route_scan)
         self.wedge = KeyboardWedge(Window, self.scans, on_typed=self._typed, on_enter=self._enter,
                                    on_backspace=self._backspace)
+        self.devices.start()
         Window.bind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
                     on_flip=self._flipped)
         self._on_size(Window, Window.size)
@@ -180,6 +184,32 @@ class KioskApp(App):
     def show_history(self) -> None:
         self.show("history")
 
+    def show_hardware(self) -> None:
+        """The Hardware screen, an entry of the staff menu (managers and admins)."""
+        if self.staff is not None and self.staff.can(Role.MANAGER):
+            self.show("hardware")
+
+    def notify(self, text: str, level: str = "info", seconds: float = 6) -> None:
+        """A message on the current screen's strip (or the popup in front)."""
+        self.sm.current_screen.message(text, level, seconds)
+
+    def ask_drawer(self) -> None:
+        """"Abrir cajón" by hand: a manager's PIN opens it (recorded)."""
+        from kiosk.ui.devices import DrawerPinPopup
+
+        self.open_modal(DrawerPinPopup())
+
+    def show_receipt(self, *, sale_id: int | None = None, job_id: int | None = None) -> None:
+        """The receipt preview, drawn from the bytes the printer got (or will get)."""
+        from kiosk.ui.devices import ReceiptPreviewPopup
+
+        ReceiptPreviewPopup.open_for(self, sale_id=sale_id, job_id=job_id)
+
+    @property
+    def scale(self):  # noqa: ANN201
+        """The scale rig when a scale is configured and the hardware runs, else None."""
+        return self.devices.scale
+
     def show_checkout(self) -> None:
         if self.cart.is_empty:
             return
@@ -229,7 +259,7 @@ class KioskApp(App):
         if self.user is None:
             return
         current = self.sm.current
-        self._resume = (self.user.id, current if current in ("sell", "checkout", "history") else "sell")
+        self._resume = (self.user.id, current if current in ("sell", "checkout", "history", "hardware") else "sell")
         self.services.users.record(self.user, event)
         self.user = None
         self.user_name = ""
@@ -300,7 +330,11 @@ class KioskApp(App):
 
     # --- scanner and keyboard ---------------------------------------------------------------------
     def route_scan(self, event: ScanEvent) -> None:
+        """Every scanner's event, on the main thread. Wedge scans were read by the UI
+        itself: the hardware layer hears of them here (registry, beeps)."""
         self.note_activity()
+        if event.source == "wedge":
+            self.devices.note_wedge_scan(event)
         self.sm.current_screen.on_scan(event)
 
     def _typed(self, text: str) -> None:
@@ -315,43 +349,21 @@ class KioskApp(App):
 
     # --- feedback ---------------------------------------------------------------------------------
     def beep(self) -> None:
-        """Audible error cue. Other parts of the kiosk (GPIO buzzer) may replace it."""
+        """Audible error cue: two beeps on the buzzer (when there is one)."""
         log.debug("beep")
+        self.devices.beep_error()
 
     # --- printing ---------------------------------------------------------------------------------
-    def print_pending(self) -> None:
-        """Send queued receipts in a worker thread; the outcome comes back as a banner."""
-        if self._print_thread is not None and self._print_thread.is_alive():
-            self._print_again = True
-            return
-        self._print_thread = threading.Thread(target=self._print_worker, name="print-flush", daemon=True)
-        self._print_thread.start()
-
-    def _print_worker(self) -> None:
-        try:
-            result = self.services.printing.flush()
-        except Exception as exc:  # the thread must report, never die silently
-            log.exception("printing failed")
-            Clock.schedule_once(lambda dt: self._printed(None, str(exc)), 0)
-            return
-        Clock.schedule_once(lambda dt: self._printed(result, ""), 0)
-
-    def _printed(self, result, error: str) -> None:  # noqa: ANN001
-        error = error or (result.error if result is not None else "")
-        if error:
-            pending = result.pending if result is not None else 0
-            self.set_banner("printer", _("Printer: {error} ({pending} receipts waiting)").format(
-                error=error, pending=pending), "error")
-        else:
-            self.clear_banner("printer")
-        if self._print_again:
-            self._print_again = False
-            self.print_pending()
-
-    def wait_printing(self, timeout: float = 10) -> None:
-        """Tests and shutdown: wait for the print worker to finish."""
-        if self._print_thread is not None:
-            self._print_thread.join(timeout)
+    def wait_printing(self, timeout: float = 10) -> bool:
+        """Tests: wait until the print thread has sent every queued job. Printing itself
+        needs no call: the hardware's print worker sends each job as it is stored."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            counts = self.services.printing.counts()
+            if not counts.get("pending") and not counts.get("sending"):
+                return True
+            time.sleep(0.02)
+        return False
 
     # --- stopping ---------------------------------------------------------------------------------
     def on_stop(self) -> None:
@@ -373,9 +385,9 @@ class KioskApp(App):
             self.wedge.uninstall()
         if self.scans is not None:
             self.scans.cancel()
+        self.devices.stop()
         Window.unbind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
                       on_flip=self._flipped)
         if getattr(self, "sm", None) is not None:
             for screen in self.sm.screens:
                 screen.teardown()
-        self.wait_printing(5)

@@ -20,11 +20,13 @@ class KioskScreen(Screen):
     def services(self):  # noqa: ANN201
         return self.app.services
 
-    def message(self, text: str, level: str = "info", seconds: float = 6) -> None:
+    def message(self, text: str, level: str = "info", seconds: float = 6, *, beep: bool = True) -> None:
+        """Show ``text`` on the screen's strip; an error also beeps twice (``beep=False``
+        when the scanner already did, for a code it judged bad)."""
         strip = self.ids.get("message")
         if strip is not None:
             strip.show(text, level, seconds)
-        if level == "error":
+        if level == "error" and beep:
             self.app.beep()
 
     def on_scan(self, event: ScanEvent) -> None:

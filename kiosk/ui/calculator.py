@@ -1,30 +1,29 @@
 """Price calculator for bulk goods (sold by weight or volume).
 
-Two ways to ring up a bulk product:
+Three ways to ring up a bulk product:
 - by amount: the customer asks for "$5 of detergent"; the line charges exactly $5
   and the quantity shown is what $5 buys, rounded down (``Cart.add_amount``);
 - by quantity: "500 ml" or "1.5 gal"; the price is the quantity times the unit
-  price, half-up. Weight typed by hand (no scale) is a ``MANUAL_WEIGHT`` line.
+  price, half-up. Weight typed by hand is a ``MANUAL_WEIGHT`` line;
+- on the scale (weight products, when a scale is configured): the live reading
+  (kiosk/ui/scale_panel.py) and "Usar peso" ring up the stable net weight as a
+  ``SCALE`` line with its tare. While the scale is unplugged or failing the
+  calculator opens on "by quantity": the weight is typed and marked as such.
 
+The quick buttons ("500 ml", "$5" ...) come from ``[calculator]``
+(kiosk/services/quick_buttons.py): per product, per category, per sale mode.
 Every conversion goes through kiosk.core.units / pricing; this module only turns
 keypad presses into those calls.
-
-SCALE PANEL: the scale engineer adds the live weight reading here. Set
-``PriceCalculator.scale_panel_factory`` to a callable ``(calculator) -> Widget``;
-the widget is placed in the ``scale_slot`` box of calculator.kv (empty and zero
-height otherwise) when a weight product is opened. The panel calls
-``calculator.use_weight(grams, tare=...)`` for "Usar peso", which rings the line up
-as a ``LineEntry.SCALE`` line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 
-from kiosk.core.cart import CartLine, LineEntry
+from hardware.scale.reading import ScaleState
+from kiosk.core.cart import CartLine, LineEntry, check_quantity
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError, InvalidQuantity
 from kiosk.core.money import to_minor
@@ -32,20 +31,16 @@ from kiosk.core.pricing import line_total, quantity_for_amount
 from kiosk.core.units import SYMBOL, UOMS_FOR_MODE, SaleMode, Uom, from_base, to_base
 from kiosk.formatting import display_uom, format_quantity, format_unit_price
 from kiosk.i18n import _, format_decimal, format_money, parse_decimal
+from kiosk.services.quick_buttons import QuickButton, quick_buttons
 from kiosk.ui.base import KioskPopup
 
-QUICK_QUANTITIES = {
-    SaleMode.VOLUME: [("250", Uom.ML), ("500", Uom.ML), ("1", Uom.L), ("1", Uom.GAL)],
-    SaleMode.WEIGHT: [("250", Uom.G), ("500", Uom.G), ("1", Uom.KG), ("1", Uom.LB)],
-}
 MAX_DIGITS = 9
+MANUAL_STATES = (ScaleState.DISCONNECTED, ScaleState.ERROR)
 
 
 class PriceCalculator(KioskPopup):
-    scale_panel_factory: Callable | None = None  # see module docstring
-
     product = ObjectProperty(None)
-    mode = StringProperty("amount")  # "amount" | "quantity"
+    mode = StringProperty("amount")  # "scale" | "amount" | "quantity"
     unit = StringProperty("")  # a Uom value, for quantity mode
     entry = StringProperty("")
     entry_text = StringProperty("")
@@ -53,6 +48,7 @@ class PriceCalculator(KioskPopup):
     error_text = StringProperty("")
     can_add = BooleanProperty(False)
     editing = BooleanProperty(False)
+    has_scale = BooleanProperty(False)  # a weight product and a scale: the "Balanza" mode exists
     header = StringProperty("")
     units = ListProperty([])
     quick = ListProperty([])
@@ -66,21 +62,44 @@ class PriceCalculator(KioskPopup):
         self.units = [u.value for u in UOMS_FOR_MODE[product.sale_mode]]
         self.unit = product.uom.value
         self._fresh = False
-        decimals = self.app.settings.currency.decimals
-        amounts = [100, 200, 500] if decimals else self.app.settings.currency.notes()[:3]
-        self.quick = ([{"text": f"{q} {SYMBOL[u]}",
-                        "mode": "quantity", "entry": q, "unit": u.value}
-                       for q, u in QUICK_QUANTITIES[product.sale_mode]]
-                      + [{"text": format_money(a), "mode": "amount",
-                          "entry": format_decimal(Decimal(a).scaleb(-decimals), max_decimals=decimals),
-                          "unit": ""} for a in amounts])
+        self.quick = [self._quick_item(b) for b in self._quick_buttons()]
         self._build_buttons()
+        rig = self.app.scale if product.sale_mode is SaleMode.WEIGHT else None
+        self.scale_panel = None
+        if rig is not None:
+            from kiosk.ui.scale_panel import ScalePanel
+
+            self.has_scale = True
+            self.scale_panel = ScalePanel(calc=self, rig=rig)
+            self.ids.scale_slot.add_widget(self.scale_panel)
         if line is not None:
             self._load_line(line)
+        elif self.has_scale:
+            # A product already on the scale is read at once; unplugged: type the weight.
+            self.mode = "quantity" if rig.adapter.latest().state in MANUAL_STATES else "scale"
         self.bind(mode=self._update, unit=self._update, entry=self._update)
+        self.on_mode(self, self.mode)
         self._update()
-        if product.sale_mode is SaleMode.WEIGHT and PriceCalculator.scale_panel_factory is not None:
-            self.ids.scale_slot.add_widget(PriceCalculator.scale_panel_factory(self))
+
+    # --- quick buttons ---------------------------------------------------------------------------
+    def _quick_buttons(self) -> list[QuickButton]:
+        settings = self.app.settings
+        p = self.product
+        decimals = settings.currency.decimals
+        category = ""
+        if p.category_id is not None:
+            category = next((c.name for c in self.app.services.catalog.categories() if c.id == p.category_id), "")
+        return quick_buttons(settings.calculator, p.sale_mode, sku=p.sku, category=category, decimals=decimals,
+                             default_amounts=[100, 200, 500] if decimals else settings.currency.notes()[:3])
+
+    def _quick_item(self, b: QuickButton) -> dict:
+        decimals = self.app.settings.currency.decimals
+        if b.is_amount:
+            amount = b.minor(decimals)
+            return {"text": format_money(amount), "mode": "amount", "unit": "",
+                    "entry": format_decimal(Decimal(amount).scaleb(-decimals), max_decimals=decimals)}
+        value = format_decimal(b.value, max_decimals=3)
+        return {"text": f"{value} {SYMBOL[b.unit]}", "mode": "quantity", "entry": value, "unit": b.unit.value}
 
     def _build_buttons(self) -> None:
         from kiosk.ui.widgets import KButton, KToggle
@@ -103,6 +122,9 @@ class PriceCalculator(KioskPopup):
 
     def on_mode(self, _instance, mode: str) -> None:
         self.on_unit(self, self.unit)
+        body = self.ids.get("body")
+        if body is not None:
+            body.current = "scale" if mode == "scale" else "typed"
 
     def _load_line(self, line: CartLine) -> None:
         decimals = self.app.settings.currency.decimals
@@ -114,6 +136,8 @@ class PriceCalculator(KioskPopup):
             shown = display_uom(line.quantity, line.product.uom)
             self.unit = shown.value
             self.entry = format_decimal(from_base(line.quantity, shown), max_decimals=3)
+            if line.entry is LineEntry.SCALE and self.has_scale:
+                self.mode = "scale"  # weigh it again
         self._fresh = True
 
     # --- keypad ------------------------------------------------------------------------------
@@ -144,6 +168,7 @@ class PriceCalculator(KioskPopup):
         if mode != self.mode:
             self.mode = mode
             self.entry = ""
+            self.error_text = ""
 
     def set_unit(self, unit: str) -> None:
         self.mode = "quantity"
@@ -185,18 +210,18 @@ class PriceCalculator(KioskPopup):
             self.entry_text = f"{self.entry or '0'} {SYMBOL[Uom(self.unit)]}"
         self.can_add = False
         self.result_text = ""
-        if not self.entry:
+        if not self.entry or self.mode == "scale":
             return
         try:
             if self.mode == "amount":
                 amount = self._amount()
                 quantity = quantity_for_amount(amount, p.price, p.uom, name=p.name)
+                check_quantity(p, quantity)  # an absurd amount is refused here, not at "Add"
                 self.result_text = _("{amount} buys {quantity}").format(
                     amount=format_money(amount), quantity=format_quantity(quantity, p.uom))
             else:
                 quantity = self._quantity()
-                if quantity <= 0:
-                    raise InvalidQuantity(quantity=quantity)
+                check_quantity(p, quantity)
                 self.result_text = _("{quantity} costs {amount}").format(
                     quantity=format_quantity(quantity, p.uom), amount=format_money(line_total(quantity, p.price, p.uom)))
             self.error_text = ""
@@ -206,6 +231,7 @@ class PriceCalculator(KioskPopup):
 
     # --- adding -------------------------------------------------------------------------------------
     def entry_kind(self) -> LineEntry:
+        """A typed weight is always marked as typed by hand, scale or not."""
         return LineEntry.MANUAL_WEIGHT if self.product.sale_mode is SaleMode.WEIGHT else LineEntry.QUANTITY
 
     def add(self) -> None:
@@ -229,18 +255,20 @@ class PriceCalculator(KioskPopup):
             return
         self._finish(outcome)
 
-    def use_weight(self, grams: int, tare: int = 0) -> None:
-        """For the scale panel: ring up a stable net weight from the scale."""
+    def use_weight(self, grams: int, tare: int = 0) -> bool:
+        """For the scale panel: ring up a stable net weight from the scale, with the
+        container's tare. False (the error shown) when the line cannot be added."""
         app = self.app
         try:
             if self.line is None:
-                outcome = app.selling.add(app.cart, self.product, grams, LineEntry.SCALE)
+                outcome = app.selling.add(app.cart, self.product, grams, LineEntry.SCALE, tare=tare)
             else:
-                outcome = app.selling.set_quantity(app.cart, self.line.id, grams, LineEntry.SCALE)
+                outcome = app.selling.set_quantity(app.cart, self.line.id, grams, LineEntry.SCALE, tare=tare)
         except DomainError as exc:
             self.show_error(str(exc))
-            return
+            return False
         self._finish(outcome)
+        return True
 
     def _finish(self, outcome) -> None:  # noqa: ANN001
         sell = self.app.screen("sell")
@@ -252,3 +280,7 @@ class PriceCalculator(KioskPopup):
             sell.message(outcome.warning, "warn")
         elif outcome.line is not None:
             sell.message(_("Added: {name}").format(name=outcome.line.product.name), "ok", 3)
+
+    def on_dismiss(self) -> None:
+        if self.scale_panel is not None:
+            self.scale_panel.detach()

@@ -226,7 +226,6 @@ class CheckoutScreen(KioskScreen):
             self.message(str(exc), "error", 10)
             self.update()
             return
-        app.print_pending()
         app.screen("sell").selected_line = 0
         app.stock_moved(sold)
         app.show_done(result)

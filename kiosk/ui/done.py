@@ -34,7 +34,6 @@ class DoneScreen(KioskScreen):
         except DomainError as exc:
             self.message(str(exc), "error")
             return
-        self.app.print_pending()
         self.message(_("Copy sent to the printer."), "ok", 4)
 
     def new_sale(self) -> None:

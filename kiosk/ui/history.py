@@ -13,9 +13,10 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from kiosk.core.errors import DomainError
 from kiosk.core.payments import method_label
-from kiosk.formatting import format_quantity, format_rate, format_unit_price, local_zone
+from kiosk.formatting import format_rate, local_zone
 from kiosk.i18n import _, format_date, format_datetime, format_money, format_time
 from kiosk.ui.base import KioskScreen
+from kiosk.ui.sell import quantity_detail
 
 
 def local_today() -> date:
@@ -98,7 +99,7 @@ class HistoryScreen(KioskScreen):
             format_datetime(s.created_at, "short") + "  \u2022  " + s.cashier
         self.ids.lines.data = [{
             "name": ln.name,
-            "detail": f"{format_quantity(ln.quantity, ln.uom)} \u00d7 {format_unit_price(ln.unit_price, ln.uom)}",
+            "detail": quantity_detail(ln.quantity, ln.uom, ln.unit_price, ln.entry, ln.total, ln.tare),
             "total_text": format_money(ln.total),
         } for ln in detail.lines]
         taxes = "   ".join(_("Tax {rate}: {amount}").format(rate=format_rate(t.rate_bp), amount=format_money(t.tax))
@@ -126,7 +127,6 @@ class HistoryScreen(KioskScreen):
         except DomainError as exc:
             self.message(str(exc), "error")
             return
-        self.app.print_pending()
         self.message(_("Copy sent to the printer."), "ok", 4)
 
     def back(self) -> None:

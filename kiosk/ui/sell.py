@@ -20,7 +20,7 @@ from hardware.events import ScanEvent
 from kiosk.core.cart import CartLine, LineEntry
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError
-from kiosk.core.units import SaleMode
+from kiosk.core.units import SaleMode, Uom
 from kiosk.formatting import format_quantity, format_unit_price
 from kiosk.i18n import N_, _, format_money
 from kiosk.services.selling import Outcome
@@ -56,14 +56,23 @@ def tile_data(p: ProductRef, color: str) -> dict:
     }
 
 
-def line_detail(line: CartLine) -> str:
-    qty = format_quantity(line.quantity, line.product.uom)
-    price = format_unit_price(line.product.price, line.product.uom)
-    if line.entry is LineEntry.AMOUNT:
-        return _("{quantity} for {amount}").format(quantity=qty, amount=format_money(line.total))
-    if line.entry is LineEntry.MANUAL_WEIGHT:
+def quantity_detail(quantity: int, uom: Uom, unit_price: int, entry: LineEntry, total: int, tare: int = 0) -> str:
+    """How a line's quantity came about, for the cart and the history detail:
+    "500 ml × $3,20/L", "$5,00 buys …", a typed weight, a scale weight's tare."""
+    qty = format_quantity(quantity, uom)
+    price = format_unit_price(unit_price, uom)
+    if entry is LineEntry.AMOUNT:
+        return _("{quantity} for {amount}").format(quantity=qty, amount=format_money(total))
+    if entry is LineEntry.MANUAL_WEIGHT:
         return _("{quantity} x {price} (typed weight)").format(quantity=qty, price=price)
+    if entry is LineEntry.SCALE and tare:
+        return _("{quantity} x {price}, tare {tare}").format(quantity=qty, price=price,
+                                                             tare=format_quantity(tare, uom))
     return f"{qty} \u00d7 {price}"
+
+
+def line_detail(line: CartLine) -> str:
+    return quantity_detail(line.quantity, line.product.uom, line.product.price, line.entry, line.total, line.tare)
 
 
 class ProductTile(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
@@ -278,15 +287,17 @@ class SellScreen(KioskScreen):
         if modal is not None:
             modal.on_scan(event)
             return
-        self._apply(lambda cart: self.app.selling.scan(cart, event.code))
+        # A code the scanner side judged bad (wrong check digit) has had its two beeps.
+        beeped = self.app.devices.refused_by_scanner(event)
+        self._apply(lambda cart: self.app.selling.scan(cart, event.code), beep=not beeped)
 
     # --- cart ------------------------------------------------------------------------------------
-    def _apply(self, change) -> Outcome | None:  # noqa: ANN001
+    def _apply(self, change, *, beep: bool = True) -> Outcome | None:  # noqa: ANN001
         """Run a cart change through the selling service and show its outcome."""
         try:
             outcome = change(self.app.cart)
         except DomainError as exc:
-            self.message(str(exc), "error")
+            self.message(str(exc), "error", beep=beep)
             return None
         if outcome.measure is not None:
             self.open_calculator(outcome.measure)

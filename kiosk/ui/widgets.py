@@ -181,6 +181,8 @@ class TopBar(BoxLayout):
     show_back = BooleanProperty(False)
     show_history = BooleanProperty(False)
     show_admin = BooleanProperty(False)  # the staff menu entry (selling screen)
+    show_drawer = BooleanProperty(False)  # "Abrir cajón" (and, for managers, "Hardware")
+    compact = BooleanProperty(False)  # narrow screen: fewer, shorter buttons (see widgets.kv)
     __events__ = ("on_back",)
 
     def on_back(self) -> None:

@@ -289,3 +289,30 @@ def seller(ui: Driver) -> Driver:
     ui.until(lambda: ui.current == "sell", what="the selling screen")
     ui.frames(3)
     return ui
+
+
+# --- devices: simulators with short intervals, so tests wait for events, not sleeps ----------
+FAST_SCALE = {"simulate": True, "poll_ms": 50, "silence_ms": 1000,
+              "tare_presets": [{"name": "Bolsa", "grams": 6}, {"name": "Tarro", "grams": 85}]}
+
+
+def fast_printer(url: str) -> dict:
+    """[printer] for the simulated network printer: status asked, quick retries."""
+    return {"url": url, "status_query": "on", "retry_min_s": 0.1, "retry_max_s": 0.3, "status_poll_s": 0.3,
+            "timeout_s": 2.0}
+
+
+@pytest.fixture
+def sim_printer():  # noqa: ANN201
+    from hardware.sim_printer import SimPrinter
+
+    sim = SimPrinter(drawer_close_after_s=2.0).start()
+    yield sim
+    sim.stop()
+
+
+def sign_in(ui: Driver, pin: str = "000000") -> Driver:
+    ui.pin(pin)
+    ui.until(lambda: ui.current == "sell", what="the selling screen")
+    ui.frames(3)
+    return ui

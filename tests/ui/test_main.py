@@ -34,14 +34,29 @@ def test_demo_command_draws_the_lock_screen(display, tmp_path) -> None:  # noqa:
     env = {**os.environ, "DISPLAY": display, "KIOSK_READY_FILE": str(ready), "XDG_DATA_HOME": str(tmp_path)}
     proc = subprocess.Popen([sys.executable, "-m", "kiosk.main", "--demo", "--windowed"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    state = tmp_path / "kiosk-demo"
     try:
         deadline = time.monotonic() + 60
         while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert ready.exists(), proc.stdout.read().decode(errors="replace")[-3000:] if proc.poll() is not None else "timeout"
+        # The demo's devices are simulators, all working: network printer, scale on a pty, mock GPIO.
+        from hardware.registry import read_snapshot
+
+        def devices() -> dict:
+            snapshot = read_snapshot(state / "hardware.json") or {"devices": []}
+            return {d["name"]: d for d in snapshot["devices"]}
+
+        while time.monotonic() < deadline and not (devices().get("scale") or {}).get("ok"):
+            time.sleep(0.05)
+        found = devices()
+        assert found["printer"]["ok"] and found["printer"]["info"]["url"].startswith("tcp://127.0.0.1:")
+        assert found["scale"]["ok"] and found["scale"]["info"]["simulated"]
+        assert {"drawer", "led", "buzzer", "button", "scanner-1"} <= set(found)
     finally:
         proc.terminate()
         proc.wait(10)
+    assert proc.returncode == 0  # a clean stop: the simulators are stopped too
     # The default demo state directory, with the demo shop and its pictures.
     assert (tmp_path / "kiosk-demo" / "kiosk.db").exists()
     assert len(list((tmp_path / "kiosk-demo" / "images").glob("*.png"))) > 50

@@ -18,6 +18,7 @@ CODES = demo_barcodes()
 README_SET = {
     "lock-800x480-day", "sell-800x480-day", "sell-1280x800-night", "calculator-800x480-day",
     "checkout-800x480-night", "done-800x480-day", "history-detail-1280x800-day", "sell-480x800-night",
+    "calculator-scale-800x480-day", "hardware-800x480-night",
 }
 MIN_TARGET = 44  # px; "about 48" with the 2 px drawing inset on each side
 
@@ -101,5 +102,94 @@ def test_screenshot_every_screen(make_ui, size, theme) -> None:  # noqa: ANN001
         ui.resize(1920, 1080)
         shoot(ui, "sell", checked)
     assert len(list(ARTIFACTS.glob(f"*-{size[0]}x{size[1]}-{theme}.png"))) >= 10
+    problems = [(name, bad) for name, bad in checked if bad]
+    assert not problems, f"touch targets under {MIN_TARGET} px: {problems}"
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1280, 800)], ids=["800x480", "1280x800"])
+@pytest.mark.parametrize("theme", ["day", "night"])
+def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:  # noqa: ANN001
+    """The weight panel (with the demo control), the banners from real device states,
+    the drawer PIN, the receipt preview and the Hardware screen."""
+    from tests.ui.conftest import FAST_SCALE, fast_printer
+
+    ui = make_ui(printer=fast_printer(sim_printer.url), drawer={"sensor": "printer"}, scale=FAST_SCALE,
+                 gpio={"pin_factory": "mock", "led_pin": 23, "buzzer_pin": 24, "button_pin": 25},
+                 scanner={"devices": [{"kind": "wedge"}]})
+    ui.app.theme.apply(theme)
+    ui.resize(*size)
+    checked: list = []
+    app = ui.app
+    sim = app.scale.simulator
+    ui.pin("000000")
+    sim.set_weight(85)
+    ui.burst(CODES["POL-DET"][0])
+    ui.until(lambda: app.modal is not None and app.modal.scale_panel.can_use, what="the weight panel")
+    panel = app.modal.scale_panel
+    ui.tap(panel.ids.scale_tare)
+    sim.set_weight(85 + 1234)
+    ui.until(lambda: panel.net_text == "1,234 kg" and panel.can_use, what="the net weight")
+    shoot(ui, "calculator-scale", checked)
+    sim.set_motion(True)
+    ui.until(lambda: not panel.can_use, what="motion")
+    shoot(ui, "calculator-scale-motion", checked)
+    sim.set_motion(False)
+    ui.until(lambda: panel.can_use, what="stable again")
+    ui.tap(panel.ids.scale_use)
+
+    sim_printer.set_mode("paper_out")
+    sim.unplug()
+    ui.until(lambda: "Balanza desconectada" in app.banner_text and "Impresora" in app.banner_text,
+             what="both banners")
+    shoot(ui, "sell-banners", checked)
+    ui.burst(CODES["POL-DET"][0])
+    ui.until(lambda: app.modal is not None, what="the calculator")
+    ui.tap(app.modal.ids.mode_scale)
+    shoot(ui, "calculator-scale-unplugged", checked)
+    app.close_modal()
+    sim.replug()
+    sim_printer.set_mode("online")
+    ui.until(lambda: not app.banner_text, timeout=8, what="the banners gone")
+
+    ui.tap(ui.find_text("Abrir cajón", ui.screen("sell")))
+    ui.keypad("12", app.modal.ids.keypad)
+    shoot(ui, "drawer-pin", checked)
+    app.close_modal()
+
+    ui.tap(ui.screen("sell").ids.charge)
+    co = ui.screen("checkout")
+    ui.tap(ui.find_text("Exacto", co.ids.notes))
+    ui.tap(co.ids.confirm)
+    ui.until(lambda: sim_printer.jobs, what="the receipt")
+    ui.tap(ui.screen("done").ids.view_receipt)
+    ui.until(lambda: app.modal.texture is not None, what="the preview")
+    shoot(ui, "receipt-preview", checked)
+    app.close_modal()
+
+    app.enter_staff(app.user)  # the Hardware screen is in the staff area
+    app.show_hardware()
+    hw = ui.screen("hardware")
+    queue = app.services.printing
+    job = queue.enqueue(b"\x1b@interrupted\n", "receipt")
+    app.wait_printing()
+    import sqlite3
+
+    db = sqlite3.connect(ui.state_dir / "kiosk.db")
+    db.execute("UPDATE print_jobs SET status = 'interrupted' WHERE id = ?", (job,))
+    db.commit()
+    db.close()
+    ui.until(lambda: hw.ids.job_list.children and len(hw.ids.devices.data) >= 7, what="the hardware screen")
+    shoot(ui, "hardware", checked)
+    if size == (800, 480):
+        ui.resize(480, 800)
+        shoot(ui, "hardware", checked)
+        app.show("sell")
+        ui.frames(3)
+        lock = ui.find_text("Bloquear", ui.screen("sell"))
+        assert lock.to_window(lock.right, lock.y)[0] <= 480  # the bar's buttons all fit a narrow screen
+        ui.burst(CODES["POL-DET"][0])
+        ui.until(lambda: app.modal is not None and app.modal.mode == "scale", what="the weight panel")
+        shoot(ui, "calculator-scale", checked)
+        app.close_modal()
     problems = [(name, bad) for name, bad in checked if bad]
     assert not problems, f"touch targets under {MIN_TARGET} px: {problems}"

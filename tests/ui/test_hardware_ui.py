@@ -1,0 +1,210 @@
+"""The hardware on the real screens, against simulators: the printer-problem banner
+with its pending count and printing once when the printer is back, the Hardware
+screen (devices, test ticket, drawer test, last scan, interrupted jobs), the manual
+"Abrir cajón" with wrong, cashier and manager PINs, the receipt preview, and a bad
+check digit refused with two beeps."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from kiosk.demo import demo_barcodes
+from kiosk.i18n import _
+from tests.ui.conftest import FAST_SCALE, fast_printer, sign_in
+
+CODES = demo_barcodes()
+MOCK_GPIO = {"pin_factory": "mock", "led_pin": 23, "buzzer_pin": 24, "button_pin": 25}
+
+
+def auth_events(ui) -> list[tuple[str, str | None, str]]:  # noqa: ANN001
+    db = sqlite3.connect(ui.state_dir / "kiosk.db")
+    try:
+        return db.execute("SELECT e.event, u.name, e.detail FROM auth_events e LEFT JOIN users u ON u.id = e.user_id "
+                          "ORDER BY e.id").fetchall()
+    finally:
+        db.close()
+
+
+def cash_sale(ui, sku: str = "PAN-MIC") -> None:  # noqa: ANN001
+    ui.burst(CODES[sku][0])
+    ui.until(lambda: len(ui.app.cart) == 1, what="the line")
+    ui.tap(ui.screen("sell").ids.charge)
+    co = ui.screen("checkout")
+    ui.tap(ui.find_text(_("Exact"), co.ids.notes))
+    ui.tap(co.ids.confirm)
+    assert ui.current == "done"
+
+
+def test_printer_offline_banner_then_printed_once(make_ui, sim_printer) -> None:
+    ui = sign_in(make_ui(printer=fast_printer(sim_printer.url)))
+    app = ui.app
+    sim_printer.set_mode("paper_out")
+    ui.until(lambda: "Impresora sin papel" in app.banner_text, what="the paper-out banner")
+    cash_sale(ui)
+    ui.tap(ui.screen("done").ids.new_sale)
+    ui.until(lambda: app.banner_text == "Impresora sin papel — 1 ticket pendiente", what="the pending count")
+    assert app.banner_level == "error"
+    assert any("1 ticket pendiente" in t for t in ui.visible_texts(ui.screen("sell")))
+    assert not sim_printer.jobs
+
+    sim_printer.set_mode("online")
+    ui.until(lambda: sim_printer.jobs and app.banner_text == "", timeout=8, what="the ticket printed, banner gone")
+    ui.wait(0.8)  # a few more retry/poll rounds: nothing is printed a second time
+    assert len(sim_printer.jobs) == 1 and b"V000001" in sim_printer.jobs[0]
+    assert not sim_printer.kicks  # printed late: the drawer does not pop open now
+
+    sim_printer.set_mode("offline")  # switched off: the connection is refused
+    cash_sale(ui, "ESP-DOB")
+    ui.until(lambda: app.banner_text.startswith("Impresora desconectada") and "1 ticket pendiente" in app.banner_text,
+             timeout=8, what="the offline banner")
+    sim_printer.set_mode("online")
+    ui.until(lambda: len(sim_printer.jobs) == 2 and app.banner_text == "", timeout=8, what="printed once more")
+    assert b"V000002" in sim_printer.jobs[1]
+
+
+def test_hardware_screen_shows_devices_and_runs_its_actions(make_ui, sim_printer) -> None:
+    ui = sign_in(make_ui(printer=fast_printer(sim_printer.url), drawer={"sensor": "printer"}, gpio=MOCK_GPIO,
+                         scale=FAST_SCALE, scanner={"devices": [{"kind": "wedge"}]}))
+    app = ui.app
+    app.scale.simulator.set_weight(1250)
+    ui.burst(CODES["ESP-DOB"][0])  # the last scan, from the wedge
+    sell = ui.screen("sell")
+    ui.tap(sell.ids.topbar.ids.admin_entry)  # "Inventario": the staff area
+    assert ui.current == "staff"
+    ui.tap(ui.screen("staff").ids.menu_hardware)
+    assert ui.current == "hardware"
+    hw = ui.screen("hardware")
+    ui.until(lambda: len(hw.ids.devices.data) >= 7, what="the device rows")
+    rows = {d["label"]: d for d in hw.ids.devices.data}
+    assert set(rows) >= {"Impresora de tickets", "Cajón de dinero", "Lector de códigos", "Balanza", "LED de estado",
+                         "Zumbador", "Botón"}
+    ui.until(lambda: {d["label"]: d for d in hw.ids.devices.data}["Balanza"]["ok"], what="the scale row ready")
+    assert "7709990000429" in hw.scan_text and "EAN-13" in hw.scan_text and hw.scan_ok
+    assert "dígito de control correcto" in hw.scan_text
+    assert "1,250 kg" in hw.scale_text
+
+    # Test ticket: printed directly on the (simulated) printer.
+    ui.tap(hw.ids.hw_test_ticket)
+    ui.until(lambda: not hw.busy, what="the test ticket")
+    assert hw.ids.message.text == "Ticket de prueba impreso."
+    assert sim_printer.jobs and "Tienda Demo" in sim_printer.jobs[-1].decode("cp850", errors="replace")
+
+    # Drawer test: kicked through the printer, recorded, the sensor reads it open.
+    ui.tap(hw.ids.hw_kick_drawer)
+    ui.until(lambda: not hw.busy, what="the drawer kick")
+    assert sim_printer.kicks and ("drawer_opened", "Administrador", "test") in auth_events(ui)
+    ui.until(lambda: hw.drawer_text == "Cajón abierto", what="the drawer sensor")
+
+    # A bad check digit scanned now is shown as such (and beeped twice).
+    buzzer = app.services.hardware.manager.beeper
+    before = buzzer.count
+    ui.tap(hw.ids.hw_check_printer)
+    ui.until(lambda: not hw.busy, what="the printer status")
+    assert "Impresora: Listo" in hw.ids.message.text
+    ui.burst("7709990000420")
+    ui.until(lambda: "7709990000420" in hw.scan_text, what="the bad scan")
+    assert not hw.scan_ok and "dígito de control" in hw.scan_text
+    assert buzzer.count - before == 2
+
+    # An interrupted job (the kiosk stopped while sending it) can be reprinted or discarded.
+    queue = app.services.printing
+    first = queue.enqueue(b"\x1b@interrupted one\n", "receipt")
+    second = queue.enqueue(b"\x1b@interrupted two\n", "receipt")
+    app.wait_printing()
+    db = sqlite3.connect(ui.state_dir / "kiosk.db")
+    db.execute("UPDATE print_jobs SET status = 'interrupted' WHERE id IN (?, ?)", (first, second))
+    db.commit()
+    db.close()
+    printed = len(sim_printer.jobs)
+    ui.until(lambda: len(hw.ids.job_list.children) == 2, what="the interrupted jobs")
+    assert hw.queue_text == "2 tickets pueden no haberse impreso: reimprímalos o descártelos"
+    row = next(r for r in hw.ids.job_list.children if r.job_id == first)
+    ui.tap(ui.find_text("Reimprimir", row))
+    ui.until(lambda: len(sim_printer.jobs) == printed + 1, what="the reprint")
+    assert b"interrupted one" in sim_printer.jobs[-1]
+    row = next(r for r in hw.ids.job_list.children if r.job_id == second)
+    ui.tap(ui.find_text("Descartar", row))
+    ui.until(lambda: not hw.ids.job_list.children, what="the queue clean")
+    assert hw.queue_text == "Nada pendiente de imprimir."
+    assert queue.jobs(status="cancelled")[0].id == second
+    ui.tap(hw.ids.hw_read_scale)
+    assert "1,250 kg" in hw.ids.message.text
+
+    # A cashier does not reach the screen without a manager's PIN.
+    app.services.users.create_user("Caja", "cashier", "1111")
+    app.lock()
+    sign_in(ui, "1111")
+    assert not app.can_manage and app.staff is None
+    app.show_hardware()
+    assert ui.current == "sell"
+
+
+def test_open_drawer_needs_a_manager_pin(make_ui, sim_printer) -> None:
+    ui = make_ui(printer=fast_printer(sim_printer.url))
+    users = ui.app.services.users
+    users.create_user("Caja", "cashier", "1111")
+    users.create_user("Marta", "manager", "4321")
+    sign_in(ui, "1111")
+    sell = ui.screen("sell")
+    ui.tap(ui.find_text("Abrir cajón", sell))
+    popup = ui.app.modal
+    assert popup is not None
+
+    ui.keypad("9999", popup.ids.keypad)
+    ui.tap(ui.find_text(_("Enter"), popup.ids.keypad))
+    ui.until(lambda: popup.error_text, what="the wrong PIN")
+    assert popup.error_text.startswith("PIN incorrecto") and not sim_printer.kicks
+
+    ui.keypad("1111", popup.ids.keypad)  # the cashier's own PIN is not enough
+    ui.tap(ui.find_text(_("Enter"), popup.ids.keypad))
+    ui.until(lambda: "encargado" in popup.error_text, what="the refusal")
+    assert not sim_printer.kicks
+
+    ui.keypad("4321", popup.ids.keypad)
+    ui.tap(ui.find_text(_("Enter"), popup.ids.keypad))
+    ui.until(lambda: ui.app.modal is None, what="the drawer opened")
+    assert sell.ids.message.text == "Cajón abierto (autorizó Marta)."
+    ui.until(lambda: sim_printer.kicks, what="the kick on the printer")
+    events = auth_events(ui)
+    assert ("pin_failed", None, "attempt 1") in events
+    assert ("drawer_denied", "Caja", "manual open needs a manager PIN") in events
+    assert events[-2:] == [("drawer_pin", "Marta", ""), ("drawer_opened", "Marta", "manual")]
+
+
+def test_receipt_preview_from_the_printed_bytes(make_ui, sim_printer) -> None:
+    ui = sign_in(make_ui(printer=fast_printer(sim_printer.url)))
+    cash_sale(ui, "ESP-DOB")
+    ui.until(lambda: sim_printer.jobs, what="the receipt printed")
+    ui.tap(ui.screen("done").ids.view_receipt)
+    popup = ui.app.modal
+    ui.until(lambda: popup.texture is not None, what="the preview")
+    assert any("Esponja doble uso" in line for line in popup.lines)
+    assert popup.texture.width == 576 and popup.ids.preview_image.height > 300
+    ui.tap(popup.ids.preview_close)
+
+    # The same from the history detail (the reprint is the newest job: a copy).
+    ui.tap(ui.screen("done").ids.new_sale)
+    ui.app.show_history()
+    hist = ui.screen("history")
+    ui.frames(2)
+    ui.tap(hist.ids.sales.children[0].children[0])
+    ui.tap(hist.ids.detail_view)
+    popup = ui.app.modal
+    ui.until(lambda: popup.texture is not None, what="the history preview")
+    assert any("Esponja doble uso" in line for line in popup.lines)
+
+
+def test_bad_check_digit_is_refused_with_two_beeps(make_ui) -> None:
+    ui = sign_in(make_ui(gpio={"pin_factory": "mock", "buzzer_pin": 24}))
+    buzzer = ui.app.services.hardware.manager.beeper
+    strip = ui.screen("sell").ids.message
+    ui.burst("7709990000420")  # ESP-DOB with its last digit altered
+    ui.until(lambda: strip.shown, what="the refusal")
+    assert "7709990000420" in strip.text and strip.level == "error" and ui.app.cart.is_empty
+    assert buzzer.count == 2  # the scanner's verdict only: not two more for the screen's error
+    ui.burst("4006381333931")  # a valid EAN-13 the shop does not sell: one beep (read) + two (unknown)
+    ui.until(lambda: "4006381333931" in strip.text, what="unknown code")
+    assert buzzer.count == 5
+    ui.burst(CODES["ESP-DOB"][0])
+    ui.until(lambda: len(ui.app.cart) == 1, what="the line")
+    assert buzzer.count == 6
