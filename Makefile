@@ -13,8 +13,10 @@ APT_PACKAGES := python3-venv xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1
 
 .PHONY: test run setup system-packages screenshots bench clean
 
+# One worker per core (pytest-xdist); a file's tests stay together on one worker, and
+# each worker's UI tests get their own Xvfb display.
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 run: setup
 	$(BIN)/kiosk --demo --windowed
