@@ -18,6 +18,7 @@ from hardware.printer import ReceiptPrinter
 from hardware.printer_conn import PrinterError
 from hardware.registry import Registry
 from hardware.settings import DrawerSettings
+from kiosk.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class Drawer:
         return None
 
     def _sensed(self, is_open: bool) -> None:
-        self.registry.update(self.name, last_event="drawer opened" if is_open else "drawer closed",
+        self.registry.update(self.name, last_event=_("drawer opened") if is_open else _("drawer closed"),
                              info={"open": is_open})
 
     def open(self, reason: str = "manual") -> None:
@@ -109,7 +110,7 @@ class Drawer:
             self.registry.update(self.name, last_error=str(exc))
             raise
         self.opened += 1
-        self.registry.update(self.name, connected=True, last_error="", last_event=f"opened ({reason})")
+        self.registry.update(self.name, connected=True, last_error="", last_event=_("opened ({reason})").format(reason=reason))
 
     def is_open(self) -> bool | None:
         """Read the switch now: True/False, or None without a sensor (or when the

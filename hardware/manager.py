@@ -32,6 +32,7 @@ from hardware.registry import DeviceState, Registry, write_snapshot
 from hardware.scan_check import ScanVerdict, verdict
 from hardware.scanner_evdev import EvdevScanner
 from hardware.scanner_serial import SerialScanner
+from kiosk.i18n import N_, _, ngettext, translate
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ SNAPSHOT_NAME = "hardware.json"
 # hands barcodes of a scanner-scale (Magellan S08) to ``on_scan`` as ScanEvents, and
 # may offer ``selftest(timeout_s) -> (ok, detail)`` for kiosk-admin selftest.
 SCALE_FACTORY = "hardware.scale.factory:build_adapter"
+
+
+# How a scan's check-digit verdict reads on the Hardware screen.
+CHECK_WORDS = {"ok": N_("ok"), "bad": N_("wrong"), "none": N_("none")}
 
 
 class Adapter(Protocol):
@@ -217,14 +222,14 @@ class HardwareManager:
                               last_error="" if part.available else part.reason, info={"pin": part.pin})
 
     def _button_pressed(self) -> None:
-        self.registry.update("button", last_event=f"pressed ({self.settings.gpio.button_action})")
+        self.registry.update("button", last_event=_("pressed ({action})").format(action=self.settings.gpio.button_action))
         if self.on_button is not None and self.settings.gpio.button_action != "none":
             self.on_button()
 
     def beep(self, times: int = 1) -> None:
         if self.beeper is not None:
             self.beeper.beep(times)
-            self.registry.update("buzzer", last_event=f"{times} beep(s)")
+            self.registry.update("buzzer", last_event=ngettext("{n} beep", "{n} beeps", times).format(n=times))
 
     def _state_changed(self, state: DeviceState) -> None:
         if state.kind not in ("led",):
@@ -256,7 +261,8 @@ class HardwareManager:
         v = verdict(event.code, event.symbology)
         self.last_scan = (event, v)
         info = {"last_code": event.code, "symbology": v.symbology.value, "check": v.check}
-        self.registry.update(device, last_event=f"{event.code} ({v.symbology.value}, check {v.check})", info=info)
+        self.registry.update(device, last_event=_("{code} ({symbology}, check digit {check})").format(
+            code=event.code, symbology=v.symbology.value, check=translate(CHECK_WORDS[v.check])), info=info)
         self.beep(1 if v.ok else 2)
         for listener in list(self._scan_listeners):
             try:

@@ -18,6 +18,7 @@ from hardware.printer import PrinterNotReady, ReceiptPrinter
 from hardware.printer_conn import PrinterError
 from hardware.printer_status import PrinterStatus, problem_text
 from hardware.registry import DeviceState, Registry
+from kiosk.i18n import ngettext
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,8 @@ class PrintWorker:
         if result.error:
             self._fail(result.error, result.problem or "unreachable")
         else:
-            self._ok(self.printer.last_status, event=f"printed {result.printed} job(s)" if result.printed else "")
+            self._ok(self.printer.last_status, event=ngettext("printed {n} ticket", "printed {n} tickets", result.printed).format(n=result.printed)
+                     if result.printed else "")
             if counts.get("pending"):
                 self._wake.set()  # jobs arrived while flushing
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from hardware.events import ScanEvent, ScanHandler
 from hardware.registry import Registry
+from kiosk.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +263,7 @@ class EvdevScanner:
 
     def _reject(self, message: str) -> None:
         log.warning("scanner %s: %s", self.name, message)
-        self.registry.update(self.name, last_event=f"rejected: {message}", info={"last_rejected": message})
+        self.registry.update(self.name, last_event=_("rejected: {reason}").format(reason=message), info={"last_rejected": message})
         if self.on_error is not None:
             self.on_error(self.name, message)
 
@@ -284,7 +285,7 @@ class EvdevScanner:
                     f"{path}: another program holds the scanner" if busy else f"{path}: cannot grab ({exc})"))
                 self._stop.wait(self.reconnect_s)
                 continue
-            self.registry.update(self.name, connected=True, last_error="", last_event="connected",
+            self.registry.update(self.name, connected=True, last_error="", last_event=_("connected"),
                                  info={"path": path})
             try:
                 self._read(dev)
@@ -306,13 +307,13 @@ class EvdevScanner:
         skipping = False  # the rest of a refused over-long code, up to its Enter
         last = 0.0
         while not self._stop.is_set():
-            ready, _, _ = select.select([dev.fd, self._wake_r], [], [], self.frame_timeout_s)
+            ready = select.select([dev.fd, self._wake_r], [], [], self.frame_timeout_s)[0]
             now = time.monotonic()
             if self._wake_r in ready:
                 os.read(self._wake_r, 64)
             if chars and now - last >= self.frame_timeout_s:
-                self._reject(f"incomplete code discarded (no Enter after {self.frame_timeout_s * 1000:.0f} ms): "
-                             f"{''.join(chars)[:40]!r}")
+                self._reject(_("incomplete code discarded (no Enter after {ms} ms): {data}").format(
+                    ms=f"{self.frame_timeout_s * 1000:.0f}", data=repr(''.join(chars)[:40])))
                 chars = []
             if dev.fd not in ready:
                 continue
@@ -333,11 +334,11 @@ class EvdevScanner:
                     continue
                 chars.append(ch)
                 if len(chars) > self.max_length:
-                    self._reject(f"code longer than {self.max_length} characters refused")
+                    self._reject(_("code longer than {n} characters refused").format(n=self.max_length))
                     chars, skipping = [], True
 
     def _emit(self, code: str) -> None:
         if not code.isprintable() or not code.strip():
-            self._reject(f"unreadable data from the scanner: {code[:40]!r}")
+            self._reject(_("unreadable data from the scanner: {data}").format(data=repr(code[:40])))
             return
         self.on_scan(ScanEvent(code.strip(), "evdev"))

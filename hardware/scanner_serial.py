@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from hardware.events import ScanEvent, ScanHandler
 from hardware.registry import Registry
+from kiosk.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,13 @@ class SerialFramer:
             return None
         if self.prefix:
             if not raw.startswith(self.prefix):
-                return Frame(error=f"code without the expected prefix {self.prefix!r}: {raw[:40]!r}")
+                return Frame(error=_("code without the expected prefix {prefix}: {data}").format(
+                    prefix=repr(self.prefix), data=repr(raw[:40])))
             raw = raw[len(self.prefix):]
         if len(raw) > self.max_length:
-            return Frame(error=f"code longer than {self.max_length} characters refused")
+            return Frame(error=_("code longer than {n} characters refused").format(n=self.max_length))
         if not raw or not _printable(raw):
-            return Frame(error=f"unreadable data from the scanner: {raw[:40]!r}")
+            return Frame(error=_("unreadable data from the scanner: {data}").format(data=repr(raw[:40])))
         return Frame(code=raw.decode("ascii"))
 
     def _next_end(self) -> tuple[int, int]:
@@ -93,8 +95,8 @@ class SerialFramer:
             self.buffer.clear()
             if not self.skipping:
                 self.skipping = True
-                out.append(Frame(error=f"no end of code after {self.max_length} characters (wrong suffix "
-                                       f"setting or garbage?): {shown!r}"))
+                out.append(Frame(error=_("no end of code after {n} characters (wrong suffix setting or "
+                                         "garbage?): {data}").format(n=self.max_length, data=repr(shown))))
         return out
 
     def poll(self, now: float) -> list[Frame]:
@@ -118,8 +120,8 @@ class SerialFramer:
             if self.skipping or not raw.strip(b"\r\n"):
                 self.skipping = False
                 return []
-            return [Frame(error=f"incomplete code discarded (no end of code after "
-                                f"{self.frame_timeout_s * 1000:.0f} ms): {raw[:40]!r}")]
+            return [Frame(error=_("incomplete code discarded (no end of code after {ms} ms): {data}").format(
+                ms=f"{self.frame_timeout_s * 1000:.0f}", data=repr(raw[:40])))]
         return []
 
 
@@ -169,7 +171,7 @@ class SerialScanner:
                 self.on_scan(ScanEvent(frame.code, "serial"))
             else:
                 log.warning("scanner %s: %s", self.name, frame.error)
-                self.registry.update(self.name, last_event=f"rejected: {frame.error}",
+                self.registry.update(self.name, last_event=_("rejected: {reason}").format(reason=frame.error),
                                      info={"last_rejected": frame.error})
                 if self.on_error is not None:
                     self.on_error(self.name, frame.error)
@@ -185,7 +187,7 @@ class SerialScanner:
                 self._stop.wait(self.reconnect_s)
                 continue
             self._port = port
-            self.registry.update(self.name, connected=True, last_error="", last_event="connected")
+            self.registry.update(self.name, connected=True, last_error="", last_event=_("connected"))
             try:
                 while not self._stop.is_set():
                     data = port.read(256)

@@ -53,7 +53,7 @@ from hardware.scale.reading import (
     parse_unit,
 )
 from hardware.scale.toledo8217 import ECHO_OFF
-from kiosk.i18n import N_, translate
+from kiosk.i18n import N_, _, translate
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class ScaleAdapter:
         self._confirm_soon = False
         self._last_byte_at = 0.0
         self._echo_handled_at = -1e9
-        self._last_event = "created"
+        self._last_event = _("created")
         self._last_error = ""
 
     # --- life cycle -------------------------------------------------------------------
@@ -239,7 +239,7 @@ class ScaleAdapter:
             weighing = self.check_weight()
             if self.require_zero_between:
                 self._armed = False
-            self._event("weighed for sale")
+            self._event(_("weighed for sale"))
             return weighing
 
     def rearm(self) -> None:
@@ -263,7 +263,7 @@ class ScaleAdapter:
                 return self._enqueue("tare", gross_g=r.gross_g)
             hw = self._hw_tare_g if r.net_mode or not self.protocol.reports_net_mode else 0
             self._sw_tare_g = max(0, r.gross_g - hw)
-            self._event("software tare")
+            self._event(_("software tare"))
             self._republish()
             return _done(self._latest)
 
@@ -273,14 +273,14 @@ class ScaleAdapter:
             raise InvalidTare(maximum=MAX_TARE_G)
         with self._lock:
             self._sw_tare_g = grams
-            self._event("preset tare")
+            self._event(_("preset tare"))
             self._republish()
             return self._latest
 
     def clear_tare(self) -> Future:
         with self._lock:
             self._sw_tare_g = 0
-            self._event("tare cleared")
+            self._event(_("tare cleared"))
             if self._hw_tare_g and self.protocol.has("clear_tare"):
                 self._require_connected(self._latest)
                 return self._enqueue("clear_tare")
@@ -345,7 +345,7 @@ class ScaleAdapter:
             self._last_frame_at = self.clock()
             self._noise = 0
             self._last_raw = None
-            self._event("connected")
+            self._event(_("connected"))
             log.info("scale %s connected on %s (%s)", self.protocol.name, self.port, self.serial.describe())
         return True
 
@@ -370,7 +370,7 @@ class ScaleAdapter:
             self._raw_state = ScaleState.DISCONNECTED
             if self._latest != reading:
                 self._last_error = reading.error_message("en")
-                self._event("disconnected")
+                self._event(_("disconnected"))
                 self._publish(reading)
 
     def _cycle(self) -> None:
@@ -431,7 +431,7 @@ class ScaleAdapter:
 
     def _apply_reply(self, cmd: _Command, reply: Reply) -> None:
         if not reply.ok:
-            self._event(f"{cmd.name} refused")
+            self._event(_("{command} refused").format(command=cmd.name))
             error = TareNotPossible(why=translate(reply.why)) if cmd.name == "tare" else \
                 ScaleCommandFailed(why=translate(reply.why))
             cmd.future.set_exception(error)
@@ -449,7 +449,7 @@ class ScaleAdapter:
                 if raw is not None and raw.weight_known and raw.net_mode:
                     self._last_raw = replace(raw, net_g=raw.net_g + self._hw_tare_g, net_mode=False)
                 self._hw_tare_g = 0
-            self._event(f"{cmd.name} done")
+            self._event(_("{command} done").format(command=cmd.name))
             self._republish()
             cmd.future.set_result(self._latest)
 
@@ -483,7 +483,7 @@ class ScaleAdapter:
         now = self.clock()
         if now - self._echo_handled_at > 1.0:
             self._echo_handled_at = now
-            self._event("echo mode detected: leaving it")
+            self._event(_("echo mode detected: leaving it"))
             log.info("scale on %s was in echo mode; sending F", self.port)
             self._serial.write(ECHO_OFF)
 
@@ -491,7 +491,7 @@ class ScaleAdapter:
         event = ScanEvent(scan.code, "magellan", scan.symbology, at=self.clock())
         with self._lock:
             handlers = list(self._scan_subscribers)
-            self._event("barcode read")
+            self._event(_("barcode read"))
         for handler in handlers:
             try:
                 handler(event)
@@ -569,7 +569,7 @@ class ScaleAdapter:
                 # They never send zero: after a while without news the goods are gone.
                 self._last_raw = ScaleReading(ScaleState.STABLE, unit=self._unit)
                 self._raw_state = ScaleState.STABLE
-                self._event("no new weight: taken as empty")
+                self._event(_("no new weight: taken as empty"))
                 self._republish()
 
     def _set_error(self, why: str) -> None:
@@ -577,7 +577,7 @@ class ScaleAdapter:
         self._raw_state = ScaleState.ERROR
         if self._latest.state is not ScaleState.ERROR or self._latest.error != why:
             self._last_error = translate(why, "en")
-            self._event("error")
+            self._event(_("error"))
             self._publish(ScaleReading.failed(why))
 
     # --- turning raw frames into what the UI shows -----------------------------------------

@@ -20,6 +20,7 @@ from hardware.scale.adapter import ScaleAdapter
 from hardware.scale.config import ScaleSettings, TarePreset
 from hardware.scale.reading import ScaleReading, ScaleState
 from hardware.scale.simulator import ScaleSimulator
+from kiosk.i18n import _
 
 DEMO_PROTOCOL = "toledo8217"
 
@@ -122,7 +123,7 @@ def build_adapter(settings: Any, *, on_scan: ScanHandler | None = None, registry
     rig = build_scale(settings.scale, on_scan=on_scan)
     if rig is not None and registry is not None:
         rig.registry = registry
-        registry.add(rig.name, "scale", connected=False, last_event="starting",
+        registry.add(rig.name, "scale", connected=False, last_event=_("starting"),
                      info={"protocol": rig.adapter.protocol.name, "port": rig.adapter.port,
                            "simulated": rig.simulator is not None})
     return rig

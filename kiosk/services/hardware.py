@@ -268,9 +268,9 @@ class HardwareService:
         try:
             self.printer.print_job(payload)
         except PrinterError as exc:
-            self.registry.update("printer", last_event=f"test ticket failed: {exc}")
+            self.registry.update("printer", last_event=_("test ticket failed: {error}").format(error=exc))
             raise PrinterFailed(reason=problem_text(exc.problem), detail=str(exc)) from None
-        self.registry.update("printer", last_event="test ticket printed")
+        self.registry.update("printer", last_event=_("test ticket printed"))
 
     def last_scan(self) -> tuple[ScanEvent, ScanVerdict] | None:
         return self.manager.last_scan if self.manager else None

@@ -152,7 +152,7 @@ def test_scanner_listen_prints_symbology_and_verdict(tmp_path, capsys, sim_print
     assert code == 0
     assert [(r.get("code"), r.get("symbology"), r.get("check")) for r in lines if "code" in r] == [
         (TEST_EAN, "EAN-13", "ok"), ("04252614", "UPC-E", "ok"), ("7701234567891", "EAN-13", "bad")]
-    assert any("unreadable data" in r.get("error", "") for r in lines)
+    assert any("datos ilegibles" in r.get("error", "") for r in lines)
     upce = next(r for r in lines if r.get("code") == "04252614")
     assert upce["expanded"] == "042100005264"
 

@@ -88,7 +88,7 @@ def test_buzzer_beeps_once_for_a_good_scan_twice_for_a_bad_one(started, mock_pin
         assert not verdict.ok and verdict.message() == (
             f"Código {bad} rechazado: dígito de control incorrecto (EAN-13).")
         state = app.hardware.registry.get("scanner-1")
-        assert "unreadable data" in state.last_event and state.connected
+        assert "datos ilegibles" in state.last_event and state.connected
 
 
 def _users(app):
@@ -160,7 +160,7 @@ def test_drawer_switch_on_gpio(started, mock_pins):
     switch.drive_low()  # the switch closes to ground: drawer open
     wait_until(lambda: app.hardware.registry.get("drawer").info.get("open") is True)
     assert app.hardware.drawer_is_open() is True
-    assert app.hardware.registry.get("drawer").last_event == "drawer opened"
+    assert app.hardware.registry.get("drawer").last_event == "cajón abierto"
     switch.drive_high()
     wait_until(lambda: app.hardware.registry.get("drawer").info.get("open") is False)
 
@@ -183,7 +183,7 @@ def test_button_press_reaches_the_handler(hw_settings, mock_pins):
     try:
         mock_pins.pin(5).drive_low()
         wait_until(lambda: pressed)
-        assert "pressed (lock)" in app.hardware.registry.get("button").last_event
+        assert "pulsado (lock)" in app.hardware.registry.get("button").last_event
     finally:
         app.close()
 

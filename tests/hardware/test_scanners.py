@@ -112,14 +112,14 @@ def test_prefix_is_removed_and_required():
     framer = SerialFramer(b"\x02", b"\r")
     frames = feed_bytewise(framer, b"\x027701234567890\r" + b"999\r")
     assert frames[0] == Frame(code="7701234567890")
-    assert "without the expected prefix" in frames[1].error
+    assert "sin el prefijo esperado" in frames[1].error
 
 
 def test_garbage_is_refused_and_the_next_code_still_reads():
     framer = SerialFramer(b"", b"\r", max_length=20)
     frames = feed_bytewise(framer, b"\x00\xff\x1b[2J\r" + b"A" * 60 + b"\r" + b"7701234567890\r")
-    assert "unreadable data" in frames[0].error
-    assert "no end of code after 20 characters" in frames[1].error
+    assert "datos ilegibles" in frames[0].error
+    assert "sin fin de código tras 20 caracteres" in frames[1].error
     assert frames[2:] == [Frame(code="7701234567890")]  # the tail of the long run was not taken as a code
 
 
@@ -127,7 +127,7 @@ def test_partial_code_is_dropped_not_glued_to_the_next():
     framer = SerialFramer(b"", b"\r", frame_timeout_s=0.2)
     assert framer.feed(b"77012", 0.0) == []
     frames = framer.feed(b"04210009\r", 1.0)  # the rest of the first scan never came
-    assert "incomplete code discarded" in frames[0].error and "77012" in frames[0].error
+    assert "código incompleto descartado" in frames[0].error and "77012" in frames[0].error
     assert frames[1] == Frame(code="04210009")
 
 
@@ -150,7 +150,7 @@ def test_serial_scanner_reads_reconnects_and_reports(tmp_path):
         assert got[0].code == "7701234567890" and got[0].source == "serial"
         sim.send(b"\x00\x01\xfe\r\n")
         wait_until(lambda: errors)
-        assert "unreadable data" in errors[0] and "rejected" in registry.get("caja").last_event
+        assert "datos ilegibles" in errors[0] and "rechazado" in registry.get("caja").last_event
 
         sim.unplug()
         state = wait_until(lambda: (s := registry.get("caja")) and not s.connected and s)
@@ -273,7 +273,7 @@ def test_evdev_partial_code_is_dropped():
         wait_until(lambda: registry.get("hid").connected)
         dev.push(keys("1", "2", "3"))
         wait_until(lambda: errors)
-        assert "incomplete code discarded" in errors[0] and "'123'" in errors[0]
+        assert "código incompleto descartado" in errors[0] and "'123'" in errors[0]
         dev.push(keys("9", "ENTER"))
         wait_until(lambda: got)
         assert got[0].code == "9"

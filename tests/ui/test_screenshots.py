@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 
+from hardware.scale.reading import ScaleState
 from kiosk.demo import demo_barcodes
 from tests.ui.conftest import ARTIFACTS, README_IMAGES
 
@@ -183,10 +184,14 @@ def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:
     if size == (800, 480):
         ui.resize(480, 800)
         shoot(ui, "hardware", checked)
-        app.show("sell")
+        app.leave_staff()  # Volver, Volver: back to selling
         ui.frames(3)
         lock = ui.find_text("Bloquear", ui.screen("sell"))
         assert lock.to_window(lock.right, lock.y)[0] <= 480  # the bar's buttons all fit a narrow screen
+        # the scale was unplugged and plugged back above: on a busy machine it may still be
+        # reconnecting, and the calculator would then (rightly) open for a typed weight
+        ui.until(lambda: app.scale_reading is not None and app.scale_reading.state is not ScaleState.DISCONNECTED,
+                 timeout=10, what="the scale back")
         ui.burst(CODES["POL-DET"][0])
         ui.until(lambda: app.modal is not None and app.modal.mode == "scale", what="the weight panel")
         shoot(ui, "calculator-scale", checked)

@@ -281,7 +281,7 @@ def test_state_for_the_hardware_registry(make_sim, make_adapter):
     sim.unplug()
     wait_for(lambda: not adapter.state().connected)
     st = adapter.state()
-    assert st.last_event == "disconnected" and st.last_error
+    assert st.last_event == "desconectado" and st.last_error
 
 
 def test_subscribers_hear_changes_only_and_can_unsubscribe(make_sim, make_adapter):
