@@ -75,7 +75,10 @@ def line_detail(line: CartLine) -> str:
     return quantity_detail(line.quantity, line.product.uom, line.product.price, line.entry, line.total, line.tare)
 
 
-class ProductTile(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
+class CatalogItem(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
+    """A product in the catalog view; shown as a tile (picture first) or, while the
+    on-screen keyboard takes half the screen, as a compact row (name and price first)."""
+
     product_id = NumericProperty(0)
     name = StringProperty("")
     price_text = StringProperty("")
@@ -98,6 +101,14 @@ class ProductTile(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
         from kivy.app import App
 
         App.get_running_app().screen("sell").tap_product(self.product_id)
+
+
+class ProductTile(CatalogItem):
+    pass
+
+
+class CatalogRow(CatalogItem):
+    pass
 
 
 class CartRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
