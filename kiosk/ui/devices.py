@@ -13,9 +13,10 @@ from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, Strin
 from kiosk.core.errors import DomainError
 from kiosk.i18n import _
 from kiosk.ui.base import KioskPopup
+from kiosk.ui.widgets import PinEntry
 
 
-class DrawerPinPopup(KioskPopup):
+class DrawerPinPopup(PinEntry, KioskPopup):
     """The manual "Abrir cajón": a manager (or admin) types their PIN; every attempt
     is recorded by the hardware service (drawer_pin, drawer_opened, drawer_denied...)."""
 
@@ -23,17 +24,8 @@ class DrawerPinPopup(KioskPopup):
     error_text = StringProperty("")
     busy = BooleanProperty(False)
 
-    def press(self, key: str) -> None:
-        if self.busy:
-            return
-        if key.isdigit():
-            if len(self.pin) < self.app.settings.security.pin_max_length:
-                self.pin += key
-            self.error_text = ""
-        elif key == "back":
-            self.pin = self.pin[:-1]
-        elif key == "ok":
-            self.submit()
+    def pin_blocked(self) -> bool:
+        return self.busy  # the drawer is being opened
 
     def submit(self) -> None:
         if not self.pin or self.busy:

@@ -13,9 +13,10 @@ from kivy.properties import NumericProperty, StringProperty
 from kiosk.core.errors import DomainError, PinThrottled
 from kiosk.i18n import _, format_date
 from kiosk.ui.base import KioskScreen
+from kiosk.ui.widgets import PinEntry
 
 
-class LockScreen(KioskScreen):
+class LockScreen(PinEntry, KioskScreen):
     pin = StringProperty("")
     error_text = StringProperty("")
     wait_s = NumericProperty(0)
@@ -32,21 +33,8 @@ class LockScreen(KioskScreen):
         self.date_text = format_date(datetime.now(), "full")
         self._start_countdown(self.services.users.wait_seconds())
 
-    @property
-    def max_length(self) -> int:
-        return self.services.settings.security.pin_max_length
-
-    def press(self, key: str) -> None:
-        if self.wait_s:
-            return
-        if key.isdigit():
-            if len(self.pin) < self.max_length:
-                self.pin += key
-            self.error_text = ""
-        elif key == "back":
-            self.pin = self.pin[:-1]
-        elif key == "ok":
-            self.submit()
+    def pin_blocked(self) -> bool:
+        return bool(self.wait_s)  # throttled: the keypad waits
 
     def submit(self) -> None:
         if not self.pin or self.wait_s:

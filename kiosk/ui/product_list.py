@@ -15,6 +15,7 @@ from kiosk.core.errors import DomainError, UnknownBarcode
 from kiosk.formatting import format_quantity, format_unit_price
 from kiosk.i18n import _
 from kiosk.ui.base import KioskPopup
+from kiosk.ui.widgets import SearchInput
 from kiosk.ui.staff import StaffScreen
 
 PAGE = 100
@@ -51,7 +52,7 @@ class ProductRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
         App.get_running_app().screen("ledger").open_product(self.product_id)
 
 
-class ProductListScreen(StaffScreen):
+class ProductListScreen(SearchInput, StaffScreen):
     query = StringProperty("")
     keyboard_open = BooleanProperty(False)
     count_text = StringProperty("")
@@ -90,25 +91,6 @@ class ProductListScreen(StaffScreen):
             self._load_page()
 
     # --- search ------------------------------------------------------------------------
-    def open_keyboard(self) -> None:
-        self.keyboard_open = True
-
-    def close_keyboard(self) -> None:
-        self.keyboard_open = False
-
-    def type_text(self, text: str) -> None:
-        self.query += text
-        self._search_trigger()
-
-    def backspace(self) -> None:
-        self.query = self.query[:-1]
-        self._search_trigger()
-
-    def clear_search(self) -> None:
-        if self.query:
-            self.query = ""
-            self._search_trigger()
-
     def on_typed(self, text: str) -> None:
         if self.app.modal is None:
             self.type_text(text)

@@ -25,6 +25,7 @@ from kiosk.formatting import format_quantity, format_unit_price
 from kiosk.i18n import N_, _, format_money
 from kiosk.services.selling import Outcome
 from kiosk.ui.base import KioskPopup, KioskScreen
+from kiosk.ui.widgets import SearchInput
 
 PAGE = 120  # products fetched per page while scrolling the grid
 
@@ -124,7 +125,7 @@ class CartRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
         App.get_running_app().screen("sell").select_line(self.line_id)
 
 
-class SellScreen(KioskScreen):
+class SellScreen(SearchInput, KioskScreen):
     query = StringProperty("")
     category_id = NumericProperty(0)  # 0: every category
     keyboard_open = BooleanProperty(False)
@@ -265,25 +266,6 @@ class SellScreen(KioskScreen):
                 return
 
     # --- search ----------------------------------------------------------------------------------
-    def open_keyboard(self) -> None:
-        self.keyboard_open = True
-
-    def close_keyboard(self) -> None:
-        self.keyboard_open = False
-
-    def type_text(self, text: str) -> None:
-        self.query += text
-        self._search_trigger()
-
-    def backspace(self) -> None:
-        self.query = self.query[:-1]
-        self._search_trigger()
-
-    def clear_search(self) -> None:
-        if self.query:
-            self.query = ""
-            self._search_trigger()
-
     def on_typed(self, text: str) -> None:  # a person typing on a physical keyboard
         if self.app.modal is None:
             self.type_text(text)

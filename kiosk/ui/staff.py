@@ -19,6 +19,7 @@ from kiosk.core.errors import DomainError
 from kiosk.i18n import _
 from kiosk.services.users import Role, UserInfo
 from kiosk.ui.base import KioskPopup, KioskScreen
+from kiosk.ui.widgets import PinEntry
 
 STAFF_KV = ("forms.kv", "staff.kv", "product_list.kv", "product_editor.kv", "file_chooser.kv",
             "stock_popups.kv", "stock_screens.kv", "categories.kv", "csv_screen.kv")
@@ -94,7 +95,7 @@ class StaffMenuScreen(StaffScreen):
         self.app.screen("products").find_code(code)
 
 
-class ManagerPinPopup(KioskPopup):
+class ManagerPinPopup(PinEntry, KioskPopup):
     """A cashier tapped "Inventory": a manager or admin types their PIN here."""
 
     pin = StringProperty("")
@@ -105,19 +106,6 @@ class ManagerPinPopup(KioskPopup):
         self._on_ok = on_ok
         super().__init__(**kwargs)
 
-    @property
-    def max_length(self) -> int:
-        return self.app.settings.security.pin_max_length
-
-    def press(self, key: str) -> None:
-        if key.isdigit():
-            if len(self.pin) < self.max_length:
-                self.pin += key
-            self.error_text = ""
-        elif key == "back":
-            self.pin = self.pin[:-1]
-        elif key == "ok":
-            self.submit()
 
     def submit(self) -> None:
         if not self.pin:

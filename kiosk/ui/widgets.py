@@ -5,6 +5,7 @@ grows on larger screens."""
 
 from __future__ import annotations
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import (
     BooleanProperty,
@@ -24,6 +25,53 @@ from kivy.uix.label import Label
 SYMBOLS = "data/fonts/DejaVuSans.ttf"
 
 ROLES = ["key", "plain", "accent", "ok", "danger", "bar", "warn"]
+
+
+class PinEntry:
+    """The PIN keypad's rules, shared by the lock screen and the manager-PIN dialogs:
+    digits up to the configured length, back, ok. The class provides ``pin`` and
+    ``error_text`` properties and ``submit()``; ``pin_blocked()`` pauses the keypad
+    (a throttle wait, a drawer still opening)."""
+
+    def pin_blocked(self) -> bool:
+        return False
+
+    def press(self, key: str) -> None:
+        if self.pin_blocked():
+            return
+        if key.isdigit():
+            if len(self.pin) < App.get_running_app().settings.security.pin_max_length:
+                self.pin += key
+            self.error_text = ""
+        elif key == "back":
+            self.pin = self.pin[:-1]
+        elif key == "ok":
+            self.submit()
+
+
+class SearchInput:
+    """The on-screen search box's edits, shared by the selling screen and the staff
+    product list: the class provides ``query``, ``keyboard_open`` and a
+    ``_search_trigger`` that runs the search once per frame."""
+
+    def open_keyboard(self) -> None:
+        self.keyboard_open = True
+
+    def close_keyboard(self) -> None:
+        self.keyboard_open = False
+
+    def type_text(self, text: str) -> None:
+        self.query += text
+        self._search_trigger()
+
+    def backspace(self) -> None:
+        self.query = self.query[:-1]
+        self._search_trigger()
+
+    def clear_search(self) -> None:
+        if self.query:
+            self.query = ""
+            self._search_trigger()
 
 
 class KLabel(Label):
