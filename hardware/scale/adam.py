@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from hardware.scale.framing import LineFramer
+from hardware.scale.framing import LineFramer, framed
 from hardware.scale.protocol import DecoderOptions, ScaleProtocol, SerialSettings
 from hardware.scale.reading import Event, Noise, ScaleReading, parse_unit, to_grams
 
@@ -38,24 +38,8 @@ def parse_line(line: bytes, options: DecoderOptions = DecoderOptions()) -> Event
     return ScaleReading.weighed(grams, unit, net_mode=bool(kind and kind.upper() == b"N"))
 
 
-class Decoder:
-    def __init__(self, options: DecoderOptions = DecoderOptions()):
-        self.options = options
-        self.framer = LineFramer(max_len=40)
-
-    def feed(self, data: bytes) -> list[Event]:
-        events: list[Event] = []
-        for line in self.framer.feed(data):
-            event = parse_line(line, self.options)
-            if event is not None:
-                events.append(event)
-        noise = self.framer.take_noise()
-        if noise:
-            events.append(Noise(noise))
-        return events
-
-    def drop_partial(self) -> bool:
-        return self.framer.drop_partial()
+# The decoder: frames cut by the framer, each read by parse_line().
+Decoder = framed(lambda: LineFramer(max_len=40), parse_line)
 
 
 PROTOCOL = ScaleProtocol(

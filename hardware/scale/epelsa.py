@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from hardware.scale.framing import StxFramer
+from hardware.scale.framing import StxFramer, framed
 from hardware.scale.protocol import DecoderOptions, ScaleProtocol, SerialSettings
 from hardware.scale.reading import Event, Noise, ScaleReading, ScaleState, WeightUnit, parse_unit, to_grams
 
@@ -29,20 +29,8 @@ def parse_frame(frame: bytes, options: DecoderOptions = DecoderOptions()) -> Eve
     return ScaleReading.weighed(to_grams(number.decode(), unit), unit, state)
 
 
-class Decoder:
-    def __init__(self, options: DecoderOptions = DecoderOptions()):
-        self.options = options
-        self.framer = StxFramer(max_len=16, ignore=ETX)
-
-    def feed(self, data: bytes) -> list[Event]:
-        events: list[Event] = [parse_frame(f, self.options) for f in self.framer.feed(data)]
-        noise = self.framer.take_noise()
-        if noise:
-            events.append(Noise(noise))
-        return events
-
-    def drop_partial(self) -> bool:
-        return self.framer.drop_partial()
+# The decoder: frames cut by the framer, each read by parse_frame().
+Decoder = framed(lambda: StxFramer(max_len=16, ignore=ETX), parse_frame)
 
 
 PROTOCOL = ScaleProtocol(name=NAME, title="Epelsa (streaming)", serial=SERIAL, poll=None, decoder=Decoder)

@@ -4,7 +4,10 @@ the start of the next one is dropped, never glued to it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+
+from hardware.scale.protocol import DecoderOptions
+from hardware.scale.reading import Event, Noise
 
 
 class StxFramer:
@@ -99,3 +102,38 @@ class LineFramer:
         self._buf.clear()
         self._overflow = False
         return True
+
+
+class FramedDecoder:
+    """The decoder of a framed protocol: a framer cuts frames out of the byte stream,
+    a pure function turns each into an event (None: nothing to report), and bytes
+    outside any frame are reported as noise."""
+
+    def __init__(self, framer: StxFramer | LineFramer, parse: Callable[[bytes, DecoderOptions], Event | None],
+                 options: DecoderOptions = DecoderOptions()):
+        self.framer = framer
+        self.parse = parse
+        self.options = options
+
+    def feed(self, data: bytes) -> list[Event]:
+        events = [e for e in (self.parse(f, self.options) for f in self.framer.feed(data)) if e is not None]
+        events += self.outside_frames()
+        noise = self.framer.take_noise()
+        if noise:
+            events.append(Noise(noise))
+        return events
+
+    def outside_frames(self) -> list[Event]:
+        """Events read from the bytes outside frames, before they count as noise."""
+        return []
+
+    def drop_partial(self) -> bool:
+        return self.framer.drop_partial()
+
+
+def framed(framer: Callable[[], StxFramer | LineFramer],
+           parse: Callable[[bytes, DecoderOptions], Event | None]) -> Callable[..., FramedDecoder]:
+    """A protocol's decoder factory: ``Decoder(options)`` with a fresh framer each time."""
+    def make(options: DecoderOptions = DecoderOptions()) -> FramedDecoder:
+        return FramedDecoder(framer(), parse, options)
+    return make

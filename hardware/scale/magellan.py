@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from hardware.scale.framing import LineFramer
+from hardware.scale.framing import LineFramer, framed
 from hardware.scale.protocol import DecoderOptions, ScaleProtocol, SerialSettings
 from hardware.scale.reading import (
     Event,
@@ -106,20 +106,8 @@ def parse_frame(frame: bytes, options: DecoderOptions = DecoderOptions()) -> Eve
     return Noise(len(frame) + 1)
 
 
-class Decoder:
-    def __init__(self, options: DecoderOptions = DecoderOptions()):
-        self.options = options
-        self.framer = LineFramer(max_len=80)
-
-    def feed(self, data: bytes) -> list[Event]:
-        events: list[Event] = [parse_frame(f, self.options) for f in self.framer.feed(data)]
-        noise = self.framer.take_noise()
-        if noise:
-            events.append(Noise(noise))
-        return events
-
-    def drop_partial(self) -> bool:
-        return self.framer.drop_partial()
+# The decoder: frames cut by the framer, each read by parse_frame().
+Decoder = framed(lambda: LineFramer(max_len=80), parse_frame)
 
 
 PROTOCOL = ScaleProtocol(name=NAME, title="Datalogic Magellan", serial=SERIAL, poll=MONITOR, decoder=Decoder)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from hardware.scale.framing import StxFramer
+from hardware.scale.framing import FramedDecoder, StxFramer
 from hardware.scale.protocol import DecoderOptions, ScaleProtocol, SerialSettings
 from hardware.scale.reading import (
     EchoMode,
@@ -79,24 +79,16 @@ def status_event(status: int) -> Event:
     return NoChange(net_mode=net, flags=status & 0x3F)
 
 
-class Decoder:
+class Decoder(FramedDecoder):
     def __init__(self, options: DecoderOptions = DecoderOptions()):
-        self.options = options
-        self.framer = StxFramer(max_len=12)
+        super().__init__(StxFramer(max_len=12), parse_frame, options)
 
-    def feed(self, data: bytes) -> list[Event]:
-        events: list[Event] = [parse_frame(f, self.options) for f in self.framer.feed(data)]
+    def outside_frames(self) -> list[Event]:
         if REQUEST in self.framer.outside:
             # Our own request came back outside any frame: the scale is in echo mode.
             self.framer.outside.clear()
-            events.append(EchoMode(True))
-        noise = self.framer.take_noise()
-        if noise:
-            events.append(Noise(noise))
-        return events
-
-    def drop_partial(self) -> bool:
-        return self.framer.drop_partial()
+            return [EchoMode(True)]
+        return []
 
 
 def reply_for(command: str, event: Event) -> Reply | None:
