@@ -232,3 +232,33 @@ class PrintJob(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(200), default="")
     printed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StockDraft(Base):
+    """A stock count or a delivery being filled in: stored line by line as staff scan,
+    so a restart or a power cut in the middle of an hour-long count loses nothing.
+    One open draft of each kind; applying it deletes it in the same transaction."""
+
+    __tablename__ = "stock_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), unique=True)  # count | delivery
+    reference: Mapped[str] = mapped_column(String(64), default="")  # delivery note number
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    lines: Mapped[list[StockDraftLine]] = relationship(
+        back_populates="draft", cascade="all, delete-orphan", order_by="StockDraftLine.id")
+    __table_args__ = (CheckConstraint("kind IN ('count','delivery')", name="kind"),)
+
+
+class StockDraftLine(Base):
+    __tablename__ = "stock_draft_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)  # the order products were first scanned
+    draft_id: Mapped[int] = mapped_column(ForeignKey("stock_drafts.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)  # counted or received, base sub-units
+    expected: Mapped[int | None] = mapped_column(Integer)  # count: stock when first counted
+    unit_cost: Mapped[int | None] = mapped_column(Integer)  # delivery: minor units per unit of measure
+    draft: Mapped[StockDraft] = relationship(back_populates="lines")
+    __table_args__ = (
+        Index("ux_stock_draft_lines_product", "draft_id", "product_id", unique=True),
+        CheckConstraint("quantity >= 0", name="quantity"),
+    )

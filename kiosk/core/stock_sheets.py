@@ -1,7 +1,7 @@
 """Sheets staff fill in before stock changes: a stock count and a delivery. Both are
-plain in-memory objects (a screen or a CLI command keeps one while products are
-scanned); nothing is stored until the stock service applies the sheet in one
-transaction.
+plain objects here; the stock service keeps a draft copy of each line in the
+database as it changes (so a restart resumes the sheet) and applies the whole sheet
+in one transaction.
 
 A count compares what is on the shelf with the stock *at the moment each product was
 first counted*: the difference is what gets applied, so sales rung up while the count
@@ -10,6 +10,7 @@ goes on are not undone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -49,9 +50,9 @@ class CountLine:
 
 
 class CountSheet:
-    def __init__(self, started_at: datetime | None = None):
+    def __init__(self, started_at: datetime | None = None, lines: Iterable[CountLine] = ()):
         self.started_at = started_at
-        self._lines: dict[int, CountLine] = {}
+        self._lines: dict[int, CountLine] = {ln.product.id: ln for ln in lines}
 
     def record(self, product: ProductRef, quantity: int, *, add: bool = False) -> CountLine:
         """Set (or with ``add``, add to) the counted quantity of a product."""
@@ -99,9 +100,11 @@ class DeliveryLine:
 
 
 class DeliverySheet:
-    def __init__(self, reference: str = ""):
+    def __init__(self, reference: str = "", lines: Iterable[DeliveryLine] = (), *,
+                 started_at: datetime | None = None):
         self.reference = reference
-        self._lines: dict[int, DeliveryLine] = {}
+        self.started_at = started_at
+        self._lines: dict[int, DeliveryLine] = {ln.product.id: ln for ln in lines}
 
     def add(self, product: ProductRef, quantity: int, unit_cost: int | None = None) -> DeliveryLine:
         """Scanning a product again adds to its line; a cost given replaces the line's cost."""
@@ -131,6 +134,9 @@ class DeliverySheet:
 
     def remove(self, product_id: int) -> None:
         self._lines.pop(product_id, None)
+
+    def line(self, product_id: int) -> DeliveryLine | None:
+        return self._lines.get(product_id)
 
     @property
     def lines(self) -> list[DeliveryLine]:

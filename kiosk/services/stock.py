@@ -51,6 +51,7 @@ from kiosk.formatting import format_quantity, to_local
 from kiosk.i18n import N_, translate
 from kiosk.services.catalog import CatalogService, product_select, to_ref
 from kiosk.services.inventory import ADJUSTMENT_REASONS, EDIT_ROLE
+from kiosk.services.stock_drafts import StockDrafts, forget, kind_of
 from kiosk.services.users import UserInfo, UserService
 
 REASON_LABELS = {
@@ -255,6 +256,7 @@ class StockService:
         self.cover_days = cover_days
         self.decimals = decimals
         self.clock = clock
+        self.drafts = StockDrafts(db)
 
     def _base(self, product: ProductRef, quantity: Quantity, *, signed: bool = False) -> int:
         if isinstance(quantity, str):
@@ -314,9 +316,33 @@ class StockService:
         """(code, label) pairs for the adjustment screen's buttons."""
         return [(code, translate(label)) for code, label in ADJUSTMENT_REASONS.items()]
 
+    # --- sheets in progress (kept as drafts, see stock_drafts) ---------------------------
+    def remove_line(self, sheet: CountSheet | DeliverySheet, product_id: int) -> None:
+        sheet.remove(product_id)
+        self.drafts.save_line(sheet, product_id)
+
+    def discard(self, sheet: CountSheet | DeliverySheet) -> None:
+        """Drop a count or delivery without applying it."""
+        self.drafts.discard(kind_of(sheet))
+
+    def _saved(self, sheet: CountSheet | DeliverySheet, line):  # noqa: ANN001, ANN202
+        self.drafts.save_line(sheet, line.product.id)
+        return line
+
     # --- deliveries --------------------------------------------------------------------
     def start_delivery(self, reference: str = "") -> DeliverySheet:
-        return DeliverySheet(_check_reference(reference))
+        """A new, empty delivery (one left unfinished is discarded: see resume_delivery)."""
+        sheet = DeliverySheet(_check_reference(reference), started_at=self.clock())
+        self.drafts.discard("delivery")
+        return sheet
+
+    def resume_delivery(self) -> DeliverySheet | None:
+        """The delivery being received when the kiosk last stopped, if any."""
+        return self.drafts.load("delivery", self.catalog.product)
+
+    def set_delivery_reference(self, sheet: DeliverySheet, reference: str) -> None:
+        sheet.reference = _check_reference(reference)
+        self.drafts.save_reference(sheet)
 
     def delivery_scan(self, sheet: DeliverySheet, code: str, quantity: Quantity | None = None,
                       unit_cost: Amount | None = None) -> DeliveryLine:
@@ -324,18 +350,18 @@ class StockService:
         unless ``quantity`` says otherwise; scanning it again adds."""
         product = self.find(code)
         base = to_base(1, product.uom) if quantity is None else self._base(product, quantity)
-        return sheet.add(product, base, self._cost(unit_cost))
+        return self._saved(sheet, sheet.add(product, base, self._cost(unit_cost)))
 
     def delivery_add(self, sheet: DeliverySheet, product_id: int, quantity: Quantity,
                      unit_cost: Amount | None = None) -> DeliveryLine:
         product = self._product(product_id)
-        return sheet.add(product, self._base(product, quantity), self._cost(unit_cost))
+        return self._saved(sheet, sheet.add(product, self._base(product, quantity), self._cost(unit_cost)))
 
     def delivery_set(self, sheet: DeliverySheet, product_id: int, quantity: Quantity,
                      unit_cost: Amount | None = None) -> DeliveryLine:
         """Correct a delivery line (replaces its quantity and cost)."""
         product = self._product(product_id)
-        return sheet.set(product_id, self._base(product, quantity), self._cost(unit_cost))
+        return self._saved(sheet, sheet.set(product_id, self._base(product, quantity), self._cost(unit_cost)))
 
     def receive(self, sheet: DeliverySheet, by: UserInfo) -> SheetResult:
         """Store a whole delivery as restock movements in one transaction."""
@@ -351,11 +377,20 @@ class StockService:
                     raise NotFound(what=line.product.name)
                 changes.append(_add_movement(s, product, line.quantity, "restock", reference=reference,
                                              unit_cost=line.unit_cost, user_id=by.id))
+            forget(s, "delivery")
         return SheetResult(tuple(changes), 0, reference, sheet.cost_total)
 
     # --- stock counts --------------------------------------------------------------
     def start_count(self) -> CountSheet:
-        return CountSheet(self.clock())
+        """A new, empty count (one left unfinished is discarded: see resume_count)."""
+        sheet = CountSheet(self.clock())
+        self.drafts.discard("count")
+        return sheet
+
+    def resume_count(self) -> CountSheet | None:
+        """The count in progress when the kiosk last stopped, if any, with each line's
+        expected stock as it was when that product was counted."""
+        return self.drafts.load("count", self.catalog.product)
 
     def count_scan(self, sheet: CountSheet, code: str, quantity: Quantity | None = None, *,
                    add: bool = True) -> CountLine:
@@ -363,13 +398,13 @@ class StockService:
         product's count."""
         product = self.find(code)
         base = to_base(1, product.uom) if quantity is None else self._base(product, quantity)
-        return sheet.record(product, base, add=add)
+        return self._saved(sheet, sheet.record(product, base, add=add))
 
     def count_product(self, sheet: CountSheet, product_id: int, quantity: Quantity, *,
                       add: bool = False) -> CountLine:
         """Type the counted quantity of a product (replaces the count unless ``add``)."""
         product = self._product(product_id)
-        return sheet.record(product, self._base(product, quantity), add=add)
+        return self._saved(sheet, sheet.record(product, self._base(product, quantity), add=add))
 
     def review_count(self, sheet: CountSheet) -> CountReview:
         lines = []
@@ -403,6 +438,7 @@ class StockService:
                     raise NotFound(what=line.product.name)
                 changes.append(_add_movement(s, product, line.difference, "count", detail="count",
                                              reference=reference, user_id=by.id))
+            forget(s, "count")
         return SheetResult(tuple(changes), len(sheet) - len(diffs), reference)
 
     # --- the ledger ----------------------------------------------------------------

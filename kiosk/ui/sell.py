@@ -416,13 +416,23 @@ class QuantityPopup(KioskPopup):
 
 
 class ConfirmPopup(KioskPopup):
+    """A question with Cancel and a (red) confirm button; ``other_text`` and
+    ``on_other`` add a third, safe answer between them."""
+
     text = StringProperty("")
     confirm_text = StringProperty("")
     error_text = StringProperty("")
 
-    def __init__(self, on_yes, **kwargs):  # noqa: ANN001
+    def __init__(self, on_yes, *, other_text: str = "", on_other=None, **kwargs):  # noqa: ANN001
         self._on_yes = on_yes
         super().__init__(**kwargs)
+        if other_text:
+            from kiosk.ui.widgets import KButton
+
+            other = KButton(text=other_text, role="accent")
+            other.bind(on_release=lambda _b: (self.dismiss(animation=False), on_other()))
+            self.ids.confirm_other = other
+            self.ids.buttons.add_widget(other, index=1)
 
     def yes(self) -> None:
         self.dismiss(animation=False)

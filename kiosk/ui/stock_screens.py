@@ -11,7 +11,7 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from kiosk.core.errors import DomainError
 from kiosk.core.product_fields import amount_text, quantity_text, uom_label
-from kiosk.formatting import format_quantity
+from kiosk.formatting import format_quantity, to_local
 from kiosk.i18n import _, format_datetime, format_money
 from kiosk.services.inventory import decimal_mark, problem_key
 from kiosk.ui.forms import keypad_edit
@@ -202,7 +202,7 @@ class SheetScreen(StaffScreen):
 
     def row_action(self, product_id: int) -> None:
         """ "Remove" on a row."""
-        self.sheet.remove(product_id)
+        self.services.stock.remove_line(self.sheet, product_id)
         if self.selected == product_id:
             self.selected = 0
             self.quantity = ""
@@ -227,13 +227,37 @@ class SheetScreen(StaffScreen):
             from kiosk.ui.sell import ConfirmPopup
 
             self.app.open_modal(ConfirmPopup(text=self.discard_question(), confirm_text=_("Discard"),
+                                             other_text=_("Continue later"), on_other=self._leave,
                                              on_yes=self._discard))
             return
         super().back()
 
-    def _discard(self) -> None:
+    def _leave(self) -> None:
+        """The sheet is already stored line by line: coming back resumes it."""
         self.sheet = None
         self.app.show(self.back_to)
+
+    def _discard(self) -> None:
+        self.services.stock.discard(self.sheet)
+        self.sheet = None
+        self.app.show(self.back_to)
+
+    def entering(self) -> None:
+        if self.sheet is not None:
+            return
+        sheet = self.resume()
+        if sheet is None:
+            self.new_sheet()
+            return
+        self.show_sheet(sheet)
+        started = format_datetime(to_local(sheet.started_at), "short")
+        self.message(self.resumed_message().format(count=len(sheet), time=started), "ok", 8)
+
+    def show_sheet(self, sheet) -> None:  # noqa: ANN001
+        self.sheet = sheet
+        self.selected = 0
+        self.quantity = ""
+        self.refresh()
 
 
 class DeliveryScreen(SheetScreen):
@@ -246,15 +270,18 @@ class DeliveryScreen(SheetScreen):
     cost_hint = StringProperty("")
     total_text = StringProperty("")
 
-    def entering(self) -> None:
-        if self.sheet is None:
-            self.new_sheet()
+    def resume(self):  # noqa: ANN201
+        return self.services.stock.resume_delivery()
+
+    def resumed_message(self) -> str:
+        return _("Delivery resumed where it was left: {count} products (started {time}).")
 
     def new_sheet(self) -> None:
-        self.sheet = self.services.stock.start_delivery()
-        self.reference = ""
-        self.selected = 0
-        self.refresh()
+        self.show_sheet(self.services.stock.start_delivery())
+
+    def show_sheet(self, sheet) -> None:  # noqa: ANN001
+        self.reference = sheet.reference
+        super().show_sheet(sheet)
 
     def scan_line(self, code: str):  # noqa: ANN201
         return self.services.stock.delivery_scan(self.sheet, code)
@@ -314,10 +341,14 @@ class DeliveryScreen(SheetScreen):
 
     def close_reference(self) -> None:
         self.reference_open = False
+        try:
+            self.services.stock.set_delivery_reference(self.sheet, self.reference)
+        except DomainError as exc:
+            self.fail(exc)
 
     def receive(self) -> None:
-        self.sheet.reference = self.reference
         try:
+            self.services.stock.set_delivery_reference(self.sheet, self.reference)
             result = self.services.stock.receive(self.sheet, self.staff)
         except DomainError as exc:
             self.fail(exc)
@@ -328,7 +359,7 @@ class DeliveryScreen(SheetScreen):
             count=len(result.changes), amount=format_money(result.cost_total)), "ok", 6)
 
     def discard_question(self) -> str:
-        return _("Discard this delivery without receiving it?")
+        return _("This delivery has not been received. Keep it to continue later, or discard it?")
 
 
 def _one(uom) -> int:  # noqa: ANN001
@@ -348,15 +379,18 @@ class CountScreen(SheetScreen):
     def on_reviewing(self, _instance, value: bool) -> None:
         self.ids.panels.current = "review" if value else "count"
 
-    def entering(self) -> None:
-        if self.sheet is None:
-            self.new_sheet()
+    def resume(self):  # noqa: ANN201
+        return self.services.stock.resume_count()
+
+    def resumed_message(self) -> str:
+        return _("Count resumed where it was left: {count} products (started {time}).")
 
     def new_sheet(self) -> None:
-        self.sheet = self.services.stock.start_count()
-        self.selected = 0
+        self.show_sheet(self.services.stock.start_count())
+
+    def show_sheet(self, sheet) -> None:  # noqa: ANN001
         self.reviewing = False
-        self.refresh()
+        super().show_sheet(sheet)
 
     def scanned(self, code: str) -> None:
         if self.reviewing:
@@ -455,4 +489,4 @@ class CountScreen(SheetScreen):
             super().row_action(product_id)
 
     def discard_question(self) -> str:
-        return _("Discard this count without applying it?")
+        return _("This count has not been applied. Keep it to continue later, or discard it?")

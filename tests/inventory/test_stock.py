@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from db.models import utcnow
-from kiosk.app_factory import Services
+from kiosk.app_factory import Services, build
 from kiosk.core.cart import Cart
 from kiosk.core.errors import (
     InvalidBarcode,
@@ -147,6 +147,68 @@ def test_stock_count_applies_differences_in_one_step(app: Services, admin: UserI
     assert rows[0].reason_label == "Conteo de inventario"
     with pytest.raises(NothingCounted):
         app.stock.apply_count(app.stock.start_count(), manager)
+    check_invariants(app.db)
+
+
+def test_a_count_in_progress_survives_a_restart(app: Services, admin: UserInfo, manager: UserInfo,
+                                                shop: dict) -> None:
+    count = app.stock.start_count()
+    for _ in range(3):
+        app.stock.count_scan(count, demo_ean13(902))
+    app.stock.count_product(count, shop["POL"], 19_250)
+    app.stock.count_product(count, shop["DET"], 1)
+    app.stock.remove_line(count, shop["DET"])  # counted by mistake
+    sell(app, admin, ("ESP", 5))  # sold after the sponges were counted
+
+    restarted = build(app.settings)  # the kiosk comes back after a power cut
+    try:
+        again = restarted.stock.resume_count()
+        assert again is not None and again.started_at == count.started_at
+        assert [(ln.product.sku, ln.counted, ln.expected) for ln in again.lines] == [
+            ("ESP", 3, 150), ("POL", 19_250, 18_000)]  # expected: the stock when each was counted
+        restarted.stock.count_scan(again, demo_ean13(902))
+        result = restarted.stock.apply_count(again, manager)
+        assert result.reference == app.stock.count_reference(count)
+        assert restarted.stock.resume_count() is None  # applied: nothing left to resume, nor to apply twice
+    finally:
+        restarted.close()
+    assert app.catalog.product(shop["ESP"]).stock == 4 - 5  # 4 counted, then the 5 sold after counting
+    assert app.catalog.product(shop["POL"]).stock == 19_250
+    check_invariants(app.db)
+
+
+def test_starting_or_discarding_a_sheet_forgets_the_saved_one(app: Services, manager: UserInfo,
+                                                              shop: dict) -> None:
+    count = app.stock.start_count()
+    app.stock.count_product(count, shop["DET"], 5_000)
+    app.stock.discard(count)
+    assert app.stock.resume_count() is None
+    app.stock.count_product(app.stock.start_count(), shop["DET"], 5_000)
+    assert len(app.stock.resume_count()) == 1
+    app.stock.start_count()  # "new count" replaces the unfinished one
+    assert app.stock.resume_count() is None
+    assert app.stock.resume_delivery() is None  # a count is not a delivery
+
+
+def test_a_delivery_in_progress_survives_a_restart(app: Services, manager: UserInfo, shop: dict) -> None:
+    sheet = app.stock.start_delivery()
+    app.stock.delivery_scan(sheet, demo_ean13(901), 20_000, unit_cost=155)
+    app.stock.delivery_add(sheet, shop["ESP"], 24)
+    app.stock.delivery_set(sheet, shop["ESP"], 12, "0,30")
+    app.stock.set_delivery_reference(sheet, "Remisión 4411")
+
+    restarted = build(app.settings)
+    try:
+        again = restarted.stock.resume_delivery()
+        assert again.reference == "Remisión 4411" and again.cost_total == sheet.cost_total
+        assert [(ln.product.sku, ln.quantity, ln.unit_cost) for ln in again.lines] == [
+            ("DET", 20_000, 155), ("ESP", 12, 30)]
+        result = restarted.stock.receive(again, manager)
+        assert result.reference == "Remisión 4411" and len(result.changes) == 2
+        assert restarted.stock.resume_delivery() is None
+    finally:
+        restarted.close()
+    assert app.catalog.product(shop["ESP"]).stock == 162
     check_invariants(app.db)
 
 

@@ -299,6 +299,17 @@ def test_stock_count_scan_count_review_apply(make_ui, tmp_path) -> None:
            .children[0])
     assert len(count.sheet) == 2
 
+    # Leave for now (the count is kept), come back later: it resumes where it was.
+    ui.tap(ui.find_text(_("Back"), count))
+    ui.screenshot("count-leave")
+    ui.tap(app.modal.ids.confirm_other)
+    assert ui.current == "staff" and count.sheet is None
+    ui.tap(ui.screen("staff").ids.menu_count)
+    ui.screenshot("count-resumed")
+    assert count.ids.message.text.startswith("Conteo retomado donde quedó: 2 productos")
+    assert [(d["title"], d["value_text"]) for d in count.ids.rows.data] == [
+        ("Esponja doble uso", "3"), ("Guantes de nitrilo talla L", "10")]
+
     ui.tap(count.ids.count_review)
     assert count.reviewing and count.review_text == "Con diferencias: 2. Como se esperaba: 0."
     assert [(d["title"], d["value_text"]) for d in count.ids.review_rows.data] == [
@@ -339,6 +350,13 @@ def test_delivery_adjustment_and_the_ledger(make_ui, tmp_path) -> None:
     ui.keypad("6", dl.ids.keypad)
     gel_cost = app.services.catalog.by_sku("CLO-GEL").cost
     total = 24 * 105 + 6 * gel_cost
+    assert dl.total_text == f"Costo total ${total // 100},{total % 100:02d}"
+    # Leave for now and come back: reference, quantities and costs are all still there.
+    ui.tap(ui.find_text(_("Back"), dl))
+    ui.tap(app.modal.ids.confirm_other)
+    ui.tap(ui.screen("staff").ids.menu_delivery)
+    assert dl.ids.message.text.startswith("Entrega retomada donde quedó: 2 productos")
+    assert dl.reference == "F-1001" and dl.lines_count == 2
     assert dl.total_text == f"Costo total ${total // 100},{total % 100:02d}"
     ui.tap(dl.ids.receive)
     assert dl.ids.message.text.startswith("Entrega recibida. Productos: 2")
