@@ -1,13 +1,7 @@
 """A sale the screen showed as done must survive a power cut, and a cut in the middle
 of a sale must leave nothing half-written. SIGKILL is the closest a test gets."""
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +9,8 @@ from kiosk.app_factory import build
 from kiosk.demo import load_demo
 from tests.conftest import make_settings
 from tests.invariants import check_invariants
+from tests.power_cut import run_until_killed
 
-ROOT = Path(__file__).resolve().parents[2]
 KILLS = 20
 
 
@@ -27,14 +21,8 @@ def test_checkouts_killed_at_random_moments(state_dir):
     app.close()
     rng = random.Random(1234)
     confirmed = 0  # highest sale number the child reported as committed
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for kill in range(KILLS):
-        child = subprocess.Popen([sys.executable, str(ROOT / "tests" / "db" / "checkout_worker.py"),
-                                  str(state_dir), str(kill)], stdout=subprocess.PIPE, text=True, env=env)
-        assert child.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.02, 0.4))
-        child.send_signal(signal.SIGKILL)
-        out, _ = child.communicate()
+        out = run_until_killed("tests/db/checkout_worker.py", state_dir, kill, rng.uniform(0.02, 0.4))
         numbers = [int(n) for n in out.split()]
         if numbers:
             confirmed = max(confirmed, numbers[-1])

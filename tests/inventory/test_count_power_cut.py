@@ -1,13 +1,7 @@
 """A stock count takes long; a power cut in the middle must lose at most the one
 change being stored, and the count must resume where it was."""
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +9,7 @@ from kiosk.app_factory import build
 from kiosk.demo import load_demo
 from tests.conftest import make_settings
 from tests.invariants import check_invariants
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.power_cut import run_until_killed
 KILLS = 6
 
 
@@ -37,15 +30,9 @@ def test_count_killed_at_random_moments_resumes_every_stored_change(state_dir):
     app.close()
     rng = random.Random(99)
     counted: dict[int, int] = {}  # what the children said was stored
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     stored = 0
     for kill in range(KILLS):
-        child = subprocess.Popen([sys.executable, str(ROOT / "tests" / "inventory" / "count_worker.py"),
-                                  str(state_dir), str(kill)], stdout=subprocess.PIPE, text=True, env=env)
-        assert child.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.05, 0.3))
-        child.send_signal(signal.SIGKILL)
-        out, _ = child.communicate()
+        out = run_until_killed("tests/inventory/count_worker.py", state_dir, kill, rng.uniform(0.05, 0.3))
         pending = None
         for line in out.splitlines():
             word, *rest = line.split()

@@ -1,0 +1,25 @@
+"""Power cuts for tests: run a worker script on a state directory and SIGKILL it
+while it writes - the closest a test gets to pulling the plug."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_until_killed(worker: str, state_dir: Path, seed: int, seconds: float) -> str:
+    """Start ``worker`` (a path under the repository) with the state directory and a
+    seed, wait for its "ready" line, let it work ``seconds``, kill it; its output."""
+    child = subprocess.Popen([sys.executable, str(ROOT / worker), str(state_dir), str(seed)],
+                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.stdout.readline().strip() == "ready"
+    time.sleep(seconds)
+    child.send_signal(signal.SIGKILL)
+    out, _ = child.communicate()
+    return out
