@@ -32,6 +32,7 @@ class LedgerRowView(RecycleDataViewBehavior, BoxLayout):
     balance_text = StringProperty("")
     user = StringProperty("")
     reference = StringProperty("")
+    who = StringProperty("")  # user and reference on one line, for portrait
     positive = BooleanProperty(True)
 
 
@@ -84,7 +85,8 @@ class LedgerScreen(StaffScreen):
         self.ids.rows.data.extend({
             "time_text": format_datetime(r.time, "short"), "reason": r.reason_label,
             "quantity_text": r.quantity_text, "balance_text": r.balance_text, "user": r.user,
-            "reference": r.reference, "positive": r.quantity > 0,
+            "reference": r.reference, "who": "  \u2022  ".join(filter(None, (r.user, r.reference))),
+            "positive": r.quantity > 0,
         } for r in page.rows)
         self.summary_text = _("Movements: {count}").format(count=page.total_rows) if page.total_rows \
             else _("No movements yet.")

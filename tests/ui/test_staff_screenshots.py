@@ -1,6 +1,6 @@
-"""Every staff screen and dialog at 800x480 and 1280x800, day and night, saved under
-tests/_artifacts/screenshots/ (staff-*.png), with the touch-target check of
-test_screenshots on each one at 800x480."""
+"""Every staff screen and dialog at 800x480, 1280x800 and portrait 480x800, day and
+night, saved under tests/_artifacts/screenshots/ (staff-*.png), with the
+touch-target check of test_screenshots on each one at 800x480."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.ui.test_screenshots import MIN_TARGET, shoot
 CODES = demo_barcodes()
 
 
-@pytest.mark.parametrize("size", [(800, 480), (1280, 800)], ids=["800x480", "1280x800"])
+@pytest.mark.parametrize("size", [(800, 480), (1280, 800), (480, 800)], ids=["800x480", "1280x800", "480x800"])
 @pytest.mark.parametrize("theme", ["day", "night"])
 def test_screenshot_every_staff_screen(make_ui, tmp_path, size, theme) -> None:  # noqa: ANN001
     stick = tmp_path / "usb"
