@@ -583,6 +583,11 @@ class InventoryService:
             raise result.check.problems[0]
         return self.save_product(result.draft, by, product_id=product_id, initial_stock=result.initial_stock)
 
+    def pictures_in_use(self, rels: Collection[str]) -> set[str]:
+        """Which of these picture paths some product (active or not) still shows."""
+        with self.db.read() as s:
+            return set(s.scalars(select(Product.image_path).where(Product.image_path.in_(list(rels)))))
+
     def editor_choices(self) -> EditorChoices:
         rates = self.tax_rates_bp if self.tax_rates_bp is not None else (0,)
         with self.db.read() as s:

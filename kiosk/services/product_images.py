@@ -153,6 +153,17 @@ class ProductImages:
         _save_atomic(square(img, THUMB_SIZE), thumb, quality=85, optimize=True)
         return rel
 
+    def forget(self, rel: str) -> bool:
+        """Delete a picture this class imported (``images/<digest>.jpg``) and its
+        thumbnail; the caller has checked that no product uses it. Anything else
+        (demo pictures, paths typed by hand) is left alone."""
+        if not re.fullmatch(rf"{IMAGES}/[0-9a-f]{{16}}\.jpg", rel or ""):
+            return False
+        name = rel.rsplit("/", 1)[1]
+        for path in (self.state_dir / rel, self.state_dir / THUMBS / name):
+            path.unlink(missing_ok=True)
+        return True
+
     # --- file chooser ------------------------------------------------------------
     def places(self, *, require_mount: bool = True) -> list[media_files.Place]:
         return media_files.places(self.mount_globs, self.folders, require_mount=require_mount)

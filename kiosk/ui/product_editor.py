@@ -57,6 +57,7 @@ class ProductEditorScreen(StaffScreen):
         self._tried = False
         self._problems: dict[str, str] = {}
         self._return_to = "products"
+        self._pictures: set[str] = set()
         self._loading = False
         self._fresh = False
         self._check_trigger = Clock.create_trigger(lambda dt: self.check(), 0.12)
@@ -103,6 +104,7 @@ class ProductEditorScreen(StaffScreen):
         self.texts = inv.form_texts(draft)
         self.category_id = draft.category_id or 0
         self.image_path = draft.image_path or ""
+        self._pictures = {self.image_path} - {""}  # the saved one and any imported while editing
         self.active = draft.active
         self._loading = False
         self.focus = ""
@@ -373,6 +375,7 @@ class ProductEditorScreen(StaffScreen):
         self.app.open_modal(ImageChooserPopup(on_pick=self.set_picture))
 
     def set_picture(self, rel: str) -> None:
+        self._pictures.add(rel)
         self.image_path = rel
         self._refresh_picture()
         self._changed("image")
@@ -402,6 +405,7 @@ class ProductEditorScreen(StaffScreen):
             return
         name = self.texts.get("name", "")
         self.dirty = False
+        self._drop_unused_pictures()
         self.app.catalog_changed()
         target = self._return_to
         self.app.show(target)
@@ -435,7 +439,15 @@ class ProductEditorScreen(StaffScreen):
 
     def _leave(self) -> None:
         self.dirty = False
+        self._drop_unused_pictures()
         self.app.show(self._return_to)
+
+    def _drop_unused_pictures(self) -> None:
+        """Photos imported and then replaced or not saved (and a replaced picture)
+        would otherwise stay on the SD card for ever."""
+        candidates, self._pictures = self._pictures, set()
+        for rel in candidates - self.services.inventory.pictures_in_use(candidates):
+            self.services.product_images.forget(rel)
 
     def teardown(self) -> None:
         self._check_trigger.cancel()

@@ -47,6 +47,25 @@ def test_photo_becomes_square_catalog_picture_and_thumbnail(app: Services, manag
     assert app.product_images.tile(rel, "Jabón", "#D81B60") == app.state_dir / rel
 
 
+def test_an_unused_imported_picture_can_be_forgotten(app: Services, manager: UserInfo, photo: Path,
+                                                      tmp_path: Path) -> None:
+    used = app.product_images.import_file(photo)
+    other = tmp_path / "other.png"
+    Image.new("RGB", (300, 200), (0, 160, 0)).save(other)
+    unused = app.product_images.import_file(other)
+    app.inventory.save_product(draft(image_path=used), manager)
+    assert app.inventory.pictures_in_use({used, unused}) == {used}
+    assert app.product_images.forget(unused)
+    assert not (app.state_dir / unused).exists()
+    assert not (app.state_dir / "images" / "thumbs" / unused.rsplit("/", 1)[1]).exists()
+    assert (app.state_dir / used).is_file()
+    # Only what the kiosk imported itself: a hand-placed or demo picture is never deleted.
+    (app.state_dir / "images" / "mine.png").write_bytes(b"x")
+    assert not app.product_images.forget("images/mine.png")
+    assert not app.product_images.forget("../kiosk.db")
+    assert (app.state_dir / "images" / "mine.png").is_file()
+
+
 def test_transparent_png_goes_on_white(app: Services, tmp_path: Path) -> None:
     path = tmp_path / "logo.png"
     img = Image.new("RGBA", (300, 300), (0, 0, 0, 0))

@@ -202,6 +202,43 @@ def test_create_a_product_with_a_photo_from_the_stick(make_ui, tmp_path) -> None
     ui.until(lambda: len(app.cart) == 1, what="the scanned new product")
 
 
+def choose_photo(ui, ed, name: str) -> str:  # noqa: ANN001
+    ui.tap(ed.ids.choose_picture)
+    chooser = ui.app.modal
+    browser = chooser.ids.browser
+    ui.until(lambda: browser.ids.entries.data and browser.previews_done(), what="the previews")
+    ui.tap(entry_view(ui, browser, name))
+    ui.tap(chooser.ids.use_photo)
+    assert (ui.state_dir / ed.image_path).is_file()
+    return ed.image_path
+
+
+def test_photos_tried_but_not_kept_do_not_stay_on_the_card(make_ui, tmp_path) -> None:
+    ui = staff_ui(make_ui, tmp_path)
+    app = ui.app
+    open_staff(ui)
+    ed = ui.screen("editor")
+    lavender = app.services.catalog.by_sku("DET-LAV")
+    demo_picture = lavender.image
+
+    # Two photos tried, then "Back" and "Discard": neither stays, the demo picture does.
+    ed.open_product(lavender.id)
+    tried = [choose_photo(ui, ed, "esponja.png"), choose_photo(ui, ed, "detergente-mar.jpg")]
+    ui.tap(ui.find_text(_("Back"), ed))
+    ui.tap(app.modal.ids.confirm_yes)
+    assert not any((ui.state_dir / rel).exists() for rel in tried)
+    assert product_row(ui.state_dir, "DET-LAV")["image_path"] == demo_picture
+    assert (ui.state_dir / demo_picture).is_file()
+
+    # Saved with a new photo after trying another: only the one saved stays.
+    ed.open_product(lavender.id)
+    first, kept = choose_photo(ui, ed, "esponja.png"), choose_photo(ui, ed, "detergente-mar.jpg")
+    ui.tap(ed.ids.save)
+    assert product_row(ui.state_dir, "DET-LAV")["image_path"] == kept
+    assert (ui.state_dir / kept).is_file() and not (ui.state_dir / first).exists()
+    assert (ui.state_dir / demo_picture).is_file()  # not one this kiosk imported: left alone
+
+
 def test_smart_clone_copies_all_but_sku_barcodes_and_stock(make_ui, tmp_path) -> None:
     ui = staff_ui(make_ui, tmp_path)
     app = ui.app
