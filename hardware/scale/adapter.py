@@ -148,6 +148,7 @@ class ScaleAdapter:
         self._last_byte_at = 0.0
         self._echo_handled_at = -1e9
         self._last_event = _("created")
+        self._event_lost = False
         self._last_error = ""
 
     # --- life cycle -------------------------------------------------------------------
@@ -370,7 +371,7 @@ class ScaleAdapter:
             self._raw_state = ScaleState.DISCONNECTED
             if self._latest != reading:
                 self._last_error = reading.error_message("en")
-                self._event(_("disconnected"))
+                self._event(_("disconnected"), lost=True)
                 self._publish(reading)
 
     def _cycle(self) -> None:
@@ -577,7 +578,7 @@ class ScaleAdapter:
         self._raw_state = ScaleState.ERROR
         if self._latest.state is not ScaleState.ERROR or self._latest.error != why:
             self._last_error = translate(why, "en")
-            self._event(_("error"))
+            self._event(_("error"), lost=True)
             self._publish(ScaleReading.failed(why))
 
     # --- turning raw frames into what the UI shows -----------------------------------------
@@ -608,6 +609,10 @@ class ScaleAdapter:
             if reading != self._latest:
                 self._pending.append(reading)
             self._latest = reading
+            if self._event_lost and reading.state not in (ScaleState.DISCONNECTED, ScaleState.ERROR):
+                # Weights again after silence or garbage on a port that stayed open:
+                # the Hardware screen must not keep saying "disconnected".
+                self._event(_("answering again"))
             if reading.state is ScaleState.UNDER_ZERO or (
                     reading.weight_known and reading.state is ScaleState.STABLE
                     and (reading.net_g <= 0 or reading.gross_g <= 0)):
@@ -624,8 +629,9 @@ class ScaleAdapter:
                 except Exception:  # noqa: BLE001 - a faulty subscriber must not stop the reader
                     log.exception("scale subscriber failed")
 
-    def _event(self, what: str) -> None:
+    def _event(self, what: str, *, lost: bool = False) -> None:
         self._last_event = what
+        self._event_lost = lost
 
 
 def _done(value: object) -> Future:

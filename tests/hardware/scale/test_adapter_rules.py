@@ -21,6 +21,7 @@ from hardware.scale.errors import (
     WeightNotStable,
 )
 from hardware.scale.reading import ScaleState, WeightUnit
+from hardware.scale.simulator import Fault
 from kiosk.core.barcodes import Symbology
 from tests.hardware.scale.helpers import wait_for
 
@@ -282,6 +283,22 @@ def test_state_for_the_hardware_registry(make_sim, make_adapter):
     wait_for(lambda: not adapter.state().connected)
     st = adapter.state()
     assert st.last_event == "desconectado" and st.last_error
+    sim.replug()
+    wait_for(stable_at(adapter, 100), timeout=3, what="reconnected")
+    assert adapter.state().last_event in ("conectado", "responde de nuevo")
+
+
+def test_weights_after_silence_are_reported_as_an_event(make_sim, make_adapter):
+    """The port stays open while the scale is silent: no "connected" on recovery,
+    but the device list must not keep showing "disconnected" next to a live weight."""
+    sim = make_sim("mtsics", weight_g=100)
+    adapter = make_adapter("mtsics", sim.path)
+    wait_for(stable_at(adapter, 100))
+    sim.set_fault(Fault.SILENCE)
+    wait_for(lambda: adapter.state().last_event == "desconectado", what="silence noticed")
+    sim.set_fault(Fault.NONE)
+    wait_for(stable_at(adapter, 100), what="answering again")
+    assert adapter.state().last_event == "responde de nuevo" and adapter.state().connected
 
 
 def test_subscribers_hear_changes_only_and_can_unsubscribe(make_sim, make_adapter):
