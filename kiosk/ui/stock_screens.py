@@ -12,7 +12,7 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kiosk.core.errors import DomainError
 from kiosk.core.product_fields import amount_text, quantity_text, uom_label
 from kiosk.formatting import format_quantity, to_local
-from kiosk.i18n import _, format_datetime, format_money
+from kiosk.i18n import _, format_datetime, format_money, ngettext
 from kiosk.services.inventory import decimal_mark, problem_key
 from kiosk.ui.forms import keypad_edit
 from kiosk.ui.staff import StaffScreen
@@ -253,7 +253,7 @@ class SheetScreen(StaffScreen):
             return
         self.show_sheet(sheet)
         started = format_datetime(to_local(sheet.started_at), "short")
-        self.message(self.resumed_message().format(count=len(sheet), time=started), "ok", 8)
+        self.message(self.resumed_message(len(sheet)).format(count=len(sheet), time=started), "ok", 8)
 
     def show_sheet(self, sheet) -> None:  # noqa: ANN001
         self.sheet = sheet
@@ -275,8 +275,9 @@ class DeliveryScreen(SheetScreen):
     def resume(self):  # noqa: ANN201
         return self.services.stock.resume_delivery()
 
-    def resumed_message(self) -> str:
-        return _("Delivery resumed where it was left: {count} products (started {time}).")
+    def resumed_message(self, count: int) -> str:
+        return ngettext("Delivery resumed where it was left: {count} product (started {time}).",
+                        "Delivery resumed where it was left: {count} products (started {time}).", count)
 
     def new_sheet(self) -> None:
         self.show_sheet(self.services.stock.start_delivery())
@@ -384,8 +385,9 @@ class CountScreen(SheetScreen):
     def resume(self):  # noqa: ANN201
         return self.services.stock.resume_count()
 
-    def resumed_message(self) -> str:
-        return _("Count resumed where it was left: {count} products (started {time}).")
+    def resumed_message(self, count: int) -> str:
+        return ngettext("Count resumed where it was left: {count} product (started {time}).",
+                        "Count resumed where it was left: {count} products (started {time}).", count)
 
     def new_sheet(self) -> None:
         self.show_sheet(self.services.stock.start_count())
