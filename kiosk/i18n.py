@@ -89,6 +89,13 @@ def babel_locale() -> str:
     return _state["locale"]
 
 
+def decimal_mark() -> str:
+    """"," for Spanish, "." for English: the keypads' decimal key and numbers in fields."""
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(babel_locale())
+
+
 def money_format() -> MoneyFormat:
     return _state["money"]
 

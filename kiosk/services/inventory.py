@@ -55,7 +55,7 @@ from kiosk.core.product_fields import (
 from kiosk.core.text import fold
 from kiosk.core.units import BASE_OF, UOMS_FOR_MODE, SaleMode, Uom, tracks_stock
 from kiosk.formatting import format_quantity, format_rate
-from kiosk.i18n import N_, babel_locale, format_decimal, format_money, translate
+from kiosk.i18n import N_, decimal_mark, format_decimal, format_money, translate
 from kiosk.services.users import Role, UserInfo, UserService
 
 # Kept here (not in stock.py) because existing callers import it from this module.
@@ -278,13 +278,6 @@ class EditorChoices:
     tax_rates: tuple[tuple[int, str], ...]
     default_tax_rate_bp: int
     categories: tuple[CategoryChoice, ...]  # active ones, in menu order
-
-
-def decimal_mark() -> str:
-    """"," for Spanish, "." for English: how numbers are shown in the editor's fields."""
-    from babel.numbers import get_decimal_symbol
-
-    return get_decimal_symbol(babel_locale())
 
 
 def describe_margin(m: Margin) -> str:

@@ -30,7 +30,7 @@ from kiosk.core.money import to_minor
 from kiosk.core.pricing import line_total, quantity_for_amount
 from kiosk.core.units import SYMBOL, UOMS_FOR_MODE, SaleMode, Uom, from_base, to_base
 from kiosk.formatting import display_uom, format_quantity, format_unit_price
-from kiosk.i18n import _, format_decimal, format_money, parse_decimal
+from kiosk.i18n import _, decimal_mark, format_decimal, format_money, parse_decimal
 from kiosk.services.quick_buttons import QuickButton, quick_buttons
 from kiosk.ui.base import KioskPopup
 
@@ -160,9 +160,7 @@ class PriceCalculator(KioskPopup):
 
     @property
     def decimal_sign(self) -> str:
-        from kiosk.ui.widgets import KEY_LABELS
-
-        return KEY_LABELS["dec"]
+        return decimal_mark()
 
     def set_mode(self, mode: str) -> None:
         if mode != self.mode:

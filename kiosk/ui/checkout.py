@@ -15,7 +15,7 @@ from kiosk.core.errors import DomainError, InsufficientTender
 from kiosk.core.money import to_minor
 from kiosk.core.payments import PaymentMethod, Tender, method_label, settle
 from kiosk.core.receipt import sale_reference
-from kiosk.i18n import _, format_money, parse_decimal
+from kiosk.i18n import _, decimal_mark, format_money, parse_decimal
 from kiosk.ui.base import KioskScreen
 
 MAX_DIGITS = 10
@@ -79,9 +79,7 @@ class CheckoutScreen(KioskScreen):
 
     # --- entry -------------------------------------------------------------------------------
     def press(self, key: str) -> None:
-        from kiosk.ui.widgets import KEY_LABELS
-
-        sep = KEY_LABELS["dec"]
+        sep = decimal_mark()
         if key.isdigit():
             if len(self.entry) < MAX_DIGITS and not (sep in self.entry and len(self.entry.split(sep)[1]) >= self.decimals):
                 self.entry += key
@@ -99,11 +97,8 @@ class CheckoutScreen(KioskScreen):
         self.update()
 
     def _plain(self, minor: int) -> str:
-        from kiosk.ui.widgets import KEY_LABELS
-
         value = Decimal(minor).scaleb(-self.decimals)
-        text = f"{value:f}"
-        return text.replace(".", KEY_LABELS["dec"])
+        return f"{value:f}".replace(".", decimal_mark())
 
     def typed_amount(self) -> int:
         if not self.entry:

@@ -19,8 +19,8 @@ from kiosk.core.errors import DomainError
 from kiosk.core.product_fields import FIELD_LABELS, rate_text
 from kiosk.core.units import UOMS_FOR_MODE, SaleMode, Uom
 from kiosk.formatting import format_quantity
-from kiosk.i18n import _, translate
-from kiosk.services.inventory import decimal_mark, describe_margin, problem_key
+from kiosk.i18n import _, decimal_mark, translate
+from kiosk.services.inventory import describe_margin, problem_key
 from kiosk.ui.base import KioskPopup
 from kiosk.ui.forms import keypad_edit
 from kiosk.ui.staff import StaffScreen

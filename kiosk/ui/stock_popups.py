@@ -13,8 +13,8 @@ from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError
 from kiosk.core.product_fields import uom_label
 from kiosk.formatting import format_quantity
-from kiosk.i18n import _, format_money
-from kiosk.services.inventory import decimal_mark, problem_key
+from kiosk.i18n import _, decimal_mark, format_money
+from kiosk.services.inventory import problem_key
 from kiosk.services.users import UserInfo
 from kiosk.ui.base import KioskPopup
 from kiosk.ui.forms import keypad_edit

@@ -12,8 +12,8 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kiosk.core.errors import DomainError
 from kiosk.core.product_fields import amount_text, quantity_text, uom_label
 from kiosk.formatting import format_quantity, to_local
-from kiosk.i18n import _, format_datetime, format_money, ngettext
-from kiosk.services.inventory import decimal_mark, problem_key
+from kiosk.i18n import _, decimal_mark, format_datetime, format_money, ngettext
+from kiosk.services.inventory import problem_key
 from kiosk.ui.forms import keypad_edit
 from kiosk.ui.staff import StaffScreen
 

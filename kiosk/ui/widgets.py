@@ -20,6 +20,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
+from kiosk.i18n import decimal_mark
+
 # Roboto (the default font) lacks arrows, dots and the backspace sign; Kivy also
 # ships DejaVu Sans, which has them.
 SYMBOLS = "data/fonts/DejaVuSans.ttf"
@@ -106,7 +108,12 @@ class Keypad(GridLayout):
         pass
 
 
-KEY_LABELS = {"dec": ",", "00": "00", "back": "\u232b", "clear": "C", "ok": "OK", "": ""}
+KEY_LABELS = {"00": "00", "back": "\u232b", "clear": "C", "ok": "OK", "": ""}
+
+
+def key_label(key: str) -> str:
+    """What a keypad's special key shows; the decimal key follows the locale."""
+    return decimal_mark() if key == "dec" else KEY_LABELS[key]
 
 
 LETTER_ROWS = ["qwertyuiop", "asdfghjklñ", "zxcvbnm"]

@@ -1,0 +1,41 @@
+"""The whole cashier path in English (the source language): every text the cashier
+sees comes from the catalog, money and dates in en_US formats."""
+
+from __future__ import annotations
+
+from kiosk.demo import demo_barcodes
+from tests.ui.test_screenshots import shoot
+
+CODES = demo_barcodes()
+
+
+def test_a_sale_in_english(make_ui) -> None:  # noqa: ANN001
+    ui = make_ui(locale={"language": "en", "formats": "en_US"})
+    checked: list = []
+    shoot(ui, "en-lock", checked)
+    assert ui.find_text("Night mode", ui.screen("lock"))
+    ui.pin("000000")
+    ui.until(lambda: ui.current == "sell", what="the selling screen")
+    ui.burst(CODES["GUA-NIT"][0])
+    ui.burst(CODES["ESP-DOB"][0])
+    sell = ui.screen("sell")
+    ui.until(lambda: len(ui.app.cart) == 2, what="two lines")
+    assert sell.ids.charge.text == "Charge"
+    total = ui.app.cart.total
+    assert f"${total // 100}.{total % 100:02d}" in sell.ids.total.text
+    shoot(ui, "en-sell", checked)
+    ui.tap(sell.ids.charge)
+    co = ui.screen("checkout")
+    ui.keypad("9.5", co.ids.keypad)  # the decimal key is "." in English
+    assert co.entry == "9.5" and co.typed_amount() == 950
+    ui.tap(ui.find_text("$10.00", co.ids.notes))
+    assert co.entry == "10.00"
+    shoot(ui, "en-checkout", checked)
+    ui.tap(co.ids.confirm)
+    done = ui.screen("done")
+    assert done.title_text == "Sale #1 completed"
+    change = 1000 - total
+    assert f"${change // 100}.{change % 100:02d}" in done.change_text
+    shoot(ui, "en-done", checked)
+    problems = [(name, bad) for name, bad in checked if bad]
+    assert not problems
