@@ -3,6 +3,7 @@ configured locale. Everything that turns a domain number into text lives here.""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -65,6 +66,15 @@ def format_unit_price(price: int, uom: Uom | str) -> str:
     if uom is Uom.UNIT:
         return money
     return f"{money}/{SYMBOL[uom]}"
+
+
+_UNIT_AFTER_NUMBER = re.compile(r"(\d)\s+(%|ml|cc|l|kg|g|gal|lb|oz|u|und|uds)(?=$|[\s).,;])", re.IGNORECASE)
+
+
+def keep_units_together(text: str) -> str:
+    """A product name for a wrapped label: "Alcohol 70 %" or "Atomizador 500 ml" must
+    not leave the unit alone on the next line, so that space becomes a no-break space."""
+    return _UNIT_AFTER_NUMBER.sub("\\1\u00a0\\2", text)
 
 
 def format_rate(rate_bp: int) -> str:
