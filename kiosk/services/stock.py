@@ -325,6 +325,10 @@ class StockService:
         """Drop a count or delivery without applying it."""
         self.drafts.discard(kind_of(sheet))
 
+    def in_progress(self) -> dict[str, int]:
+        """Products on the count and the delivery left open ({} when none is)."""
+        return self.drafts.in_progress()
+
     def _saved(self, sheet: CountSheet | DeliverySheet, line):  # noqa: ANN001, ANN202
         self.drafts.save_line(sheet, line.product.id)
         return line

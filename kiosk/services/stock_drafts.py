@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -68,6 +68,13 @@ class StockDrafts:
     def save_reference(self, sheet: DeliverySheet) -> None:
         with self.db.write() as s:
             self._draft(s, sheet)
+
+    def in_progress(self) -> dict[str, int]:
+        """{"count": lines, "delivery": lines} for the sheets left open."""
+        with self.db.read() as s:
+            rows = s.execute(select(StockDraft.kind, func.count(StockDraftLine.id))
+                             .join(StockDraftLine, isouter=True).group_by(StockDraft.kind)).all()
+        return {kind: n for kind, n in rows if n}
 
     def discard(self, kind: str) -> None:
         with self.db.write() as s:

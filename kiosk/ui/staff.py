@@ -16,7 +16,7 @@ from kivy.properties import NumericProperty, StringProperty
 
 from hardware.events import ScanEvent
 from kiosk.core.errors import DomainError
-from kiosk.i18n import _
+from kiosk.i18n import _, ngettext
 from kiosk.services.users import Role, UserInfo
 from kiosk.ui.base import KioskPopup, KioskScreen
 from kiosk.ui.widgets import PinEntry
@@ -80,10 +80,18 @@ class StaffScreen(KioskScreen):
 
 
 class StaffMenuScreen(StaffScreen):
-    """Big buttons to each staff screen; "Low stock" carries the count."""
+    """Big buttons to each staff screen; "Low stock" carries the count, a delivery
+    or count left open says so (it resumes when opened)."""
+
+    count_note = StringProperty("")
+    delivery_note = StringProperty("")
 
     def entering(self) -> None:
         self.app.refresh_low_count()
+        open_sheets = self.services.stock.in_progress()
+        self.count_note, self.delivery_note = (
+            ngettext("in progress: {count} product", "in progress: {count} products", n).format(count=n) if n else ""
+            for n in (open_sheets.get("count", 0), open_sheets.get("delivery", 0)))
 
     def back(self) -> None:
         self.app.leave_staff()

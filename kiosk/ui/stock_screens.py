@@ -136,6 +136,7 @@ class LowStockScreen(StaffScreen):
                 stock=i.stock_text, level=i.level_text, sold=i.sold_text, days=i.days),
             "value_text": i.suggested_text, "tone": "danger" if i.product.stock <= 0 else "warn",
             "action_text": "+ " + i.suggested_text if i.suggested else "+",
+            "detail_lines": 2 if self.app.portrait else 1,  # narrow: the sales figures wrap, not cut
         } for i in items]
         self.summary_text = _("Products to restock: {count}. The suggested order is on the right.").format(
             count=len(items)) if items else _("No product is low on stock.")

@@ -160,6 +160,7 @@ def test_a_count_in_progress_survives_a_restart(app: Services, admin: UserInfo, 
     app.stock.remove_line(count, shop["DET"])  # counted by mistake
     sell(app, admin, ("ESP", 5))  # sold after the sponges were counted
 
+    assert app.stock.in_progress() == {"count": 2}
     restarted = build(app.settings)  # the kiosk comes back after a power cut
     try:
         again = restarted.stock.resume_count()
@@ -170,6 +171,7 @@ def test_a_count_in_progress_survives_a_restart(app: Services, admin: UserInfo, 
         result = restarted.stock.apply_count(again, manager)
         assert result.reference == app.stock.count_reference(count)
         assert restarted.stock.resume_count() is None  # applied: nothing left to resume, nor to apply twice
+        assert restarted.stock.in_progress() == {}
     finally:
         restarted.close()
     assert app.catalog.product(shop["ESP"]).stock == 4 - 5  # 4 counted, then the 5 sold after counting

@@ -22,6 +22,10 @@ README_SET = {
     "calculator-scale-800x480-day", "hardware-800x480-night",
 }
 MIN_TARGET = 44  # px; "about 48" with the 2 px drawing inset on each side
+# Waits on device threads (simulated scale and printer): generous, because a shared
+# 2-core machine running the whole suite can stall them for seconds; they end as soon
+# as the condition holds.
+DEVICE_WAIT = 20
 
 
 def small_targets(ui) -> list[str]:  # noqa: ANN001
@@ -125,32 +129,33 @@ def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:
     ui.pin("000000")
     sim.set_weight(85)
     ui.burst(CODES["POL-DET"][0])
-    ui.until(lambda: app.modal is not None and app.modal.scale_panel.can_use, what="the weight panel")
+    ui.until(lambda: app.modal is not None and app.modal.scale_panel.can_use,
+             timeout=DEVICE_WAIT, what="the weight panel")
     panel = app.modal.scale_panel
     ui.tap(panel.ids.scale_tare)
     sim.set_weight(85 + 1234)
-    ui.until(lambda: panel.net_text == "1,234 kg" and panel.can_use, what="the net weight")
+    ui.until(lambda: panel.net_text == "1,234 kg" and panel.can_use, timeout=DEVICE_WAIT, what="the net weight")
     shoot(ui, "calculator-scale", checked)
     sim.set_motion(True)
-    ui.until(lambda: not panel.can_use, what="motion")
+    ui.until(lambda: not panel.can_use, timeout=DEVICE_WAIT, what="motion")
     shoot(ui, "calculator-scale-motion", checked)
     sim.set_motion(False)
-    ui.until(lambda: panel.can_use, what="stable again")
+    ui.until(lambda: panel.can_use, timeout=DEVICE_WAIT, what="stable again")
     ui.tap(panel.ids.scale_use)
 
     sim_printer.set_mode("paper_out")
     sim.unplug()
     ui.until(lambda: "Balanza desconectada" in app.banner_text and "Impresora" in app.banner_text,
-             what="both banners")
+             timeout=DEVICE_WAIT, what="both banners")
     shoot(ui, "sell-banners", checked)
     ui.burst(CODES["POL-DET"][0])
-    ui.until(lambda: app.modal is not None, what="the calculator")
+    ui.until(lambda: app.modal is not None, timeout=DEVICE_WAIT, what="the calculator")
     ui.tap(app.modal.ids.mode_scale)
     shoot(ui, "calculator-scale-unplugged", checked)
     app.close_modal()
     sim.replug()
     sim_printer.set_mode("online")
-    ui.until(lambda: not app.banner_text, timeout=8, what="the banners gone")
+    ui.until(lambda: not app.banner_text, timeout=DEVICE_WAIT, what="the banners gone")
 
     ui.tap(ui.find_text("Abrir cajón", ui.screen("sell")))
     ui.keypad("12", app.modal.ids.keypad)
@@ -161,9 +166,9 @@ def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:
     co = ui.screen("checkout")
     ui.tap(ui.find_text("Exacto", co.ids.notes))
     ui.tap(co.ids.confirm)
-    ui.until(lambda: sim_printer.jobs, what="the receipt")
+    ui.until(lambda: sim_printer.jobs, timeout=DEVICE_WAIT, what="the receipt")
     ui.tap(ui.screen("done").ids.view_receipt)
-    ui.until(lambda: app.modal.texture is not None, what="the preview")
+    ui.until(lambda: app.modal.texture is not None, timeout=DEVICE_WAIT, what="the preview")
     shoot(ui, "receipt-preview", checked)
     app.close_modal()
 
@@ -179,7 +184,8 @@ def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:
     db.execute("UPDATE print_jobs SET status = 'interrupted' WHERE id = ?", (job,))
     db.commit()
     db.close()
-    ui.until(lambda: hw.ids.job_list.children and len(hw.ids.devices.data) >= 7, what="the hardware screen")
+    ui.until(lambda: hw.ids.job_list.children and len(hw.ids.devices.data) >= 7,
+             timeout=DEVICE_WAIT, what="the hardware screen")
     shoot(ui, "hardware", checked)
     if size == (800, 480):
         ui.resize(480, 800)
@@ -191,9 +197,10 @@ def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:
         # the scale was unplugged and plugged back above: on a busy machine it may still be
         # reconnecting, and the calculator would then (rightly) open for a typed weight
         ui.until(lambda: app.scale_reading is not None and app.scale_reading.state is not ScaleState.DISCONNECTED,
-                 timeout=10, what="the scale back")
+                 timeout=DEVICE_WAIT, what="the scale back")
         ui.burst(CODES["POL-DET"][0])
-        ui.until(lambda: app.modal is not None and app.modal.mode == "scale", what="the weight panel")
+        ui.until(lambda: app.modal is not None and app.modal.mode == "scale",
+                 timeout=DEVICE_WAIT, what="the weight panel")
         shoot(ui, "calculator-scale", checked)
         app.close_modal()
     problems = [(name, bad) for name, bad in checked if bad]

@@ -341,6 +341,8 @@ def test_stock_count_scan_count_review_apply(make_ui, tmp_path) -> None:
     ui.screenshot("count-leave")
     ui.tap(app.modal.ids.confirm_other)
     assert ui.current == "staff" and count.sheet is None
+    assert ui.screen("staff").ids.menu_count.text == "Conteo de inventario\nen curso: 2 productos"
+    ui.screenshot("staff-menu-open-count")
     ui.tap(ui.screen("staff").ids.menu_count)
     ui.screenshot("count-resumed")
     assert count.ids.message.text.startswith("Conteo retomado donde quedó: 2 productos")
