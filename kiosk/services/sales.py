@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import DateTime, Table, func, select
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.orm import selectinload
 
 from db.engine import Database
@@ -73,16 +74,33 @@ class SaleDetail:
         return self.summary.total
 
 
-_CURRENT_PRODUCTS = (select(Product.id, Product.name, Product.active, Product.stock, Product.sale_mode, Product.uom)
-                     .where(Product.id.in_(bindparam("ids", expanding=True))))
+# Checkout is the till's hot path: its statements are plain SQL text run with
+# exec_driver_sql, because compiling Core statements per sale cost about as much as
+# SQLite's own work. Column names are checked against the models when this loads.
+def _insert(table: Table, columns: str, *, computed: dict[str, str] | None = None, returning: str = "") -> str:
+    """INSERT text with a named parameter per column in ``columns`` (space-separated)
+    and SQL expressions for the ``computed`` ones."""
+    values = dict(computed or {}) | {c: ":" + c for c in columns.split()}
+    missing = [c for c in values if c not in table.c]
+    if missing:
+        raise LookupError(f"{table.name} has no column {missing}")
+    return (f"INSERT INTO {table.name} ({', '.join(values)}) VALUES ({', '.join(values.values())})"
+            + (f" RETURNING {returning}" if returning else ""))
+
+
+_CURRENT_PRODUCTS = "SELECT id, name, active, stock, sale_mode, uom FROM products WHERE id IN ({marks})"
 # The next number is read inside the INSERT, under the write lock BEGIN IMMEDIATE took.
-_INSERT_SALE = (insert(Sale.__table__)
-                .values(number=select(func.coalesce(func.max(Sale.number), 0) + 1).scalar_subquery())
-                .returning(Sale.__table__.c.id, Sale.__table__.c.number))
-_INSERT_LINE = insert(SaleLine.__table__)
-_INSERT_TAX = insert(SaleTax.__table__)
-_INSERT_PAYMENT = insert(SalePayment.__table__)
-_INSERT_MOVEMENT = insert(StockMovement.__table__)
+_INSERT_SALE = _insert(Sale.__table__, "created_at user_id status subtotal tax_total total change_total currency",
+                       computed={"number": "(SELECT COALESCE(MAX(number), 0) + 1 FROM sales)"},
+                       returning="id, number")
+_INSERT_LINE = _insert(SaleLine.__table__, "sale_id position product_id sku name sale_mode uom unit_price "
+                                           "tax_rate_bp quantity line_total tax_amount entry tare")
+_INSERT_TAX = _insert(SaleTax.__table__, "sale_id rate_bp gross tax")
+_INSERT_PAYMENT = _insert(SalePayment.__table__, "sale_id method amount tendered change reference")
+_INSERT_MOVEMENT = _insert(StockMovement.__table__, "product_id quantity reason detail reference sale_id unit_cost "
+                                                    "user_id created_at")
+# Times as the ORM stores them (naive UTC text), so history queries compare like with like.
+_STAMP = DateTime().dialect_impl(sqlite_dialect()).bind_processor(sqlite_dialect())
 
 
 class SalesService:
@@ -114,8 +132,11 @@ class SalesService:
         now = self.clock()
 
         # Core statements built once (below), no ORM session: checkout is the till's hot path.
+        stamp = _STAMP(now)
         with self.db.write_connection() as conn:
-            current = {r.id: r for r in conn.execute(_CURRENT_PRODUCTS, {"ids": list(needed)})}
+            ids = tuple(needed)
+            current = {r.id: r for r in conn.exec_driver_sql(
+                _CURRENT_PRODUCTS.format(marks=", ".join("?" * len(ids))), ids)}
             for pid, quantity in needed.items():
                 row = current.get(pid)
                 if row is None or not row.active:
@@ -127,31 +148,31 @@ class SalesService:
                         raise OutOfStock(name=row.name, available=available)
                     warnings.append(translate(N_("Stock of {name} is now below zero ({available} were left)."))
                                     .format(name=row.name, available=available))
-            sale_id, number = conn.execute(_INSERT_SALE, {
-                "created_at": now, "user_id": user_id, "status": "completed",
+            sale_id, number = conn.exec_driver_sql(_INSERT_SALE, {
+                "created_at": stamp, "user_id": user_id, "status": "completed",
                 "subtotal": total - tax_total, "tax_total": tax_total, "total": total, "change_total": change,
                 "currency": self.currency}).one()
-            conn.execute(_INSERT_LINE, [
+            conn.exec_driver_sql(_INSERT_LINE, [
                 {"sale_id": sale_id, "position": i, "product_id": ln.product.id, "sku": ln.product.sku,
                  "name": ln.product.name, "sale_mode": ln.product.sale_mode.value, "uom": ln.product.uom.value,
                  "unit_price": ln.product.price, "tax_rate_bp": ln.product.tax_rate_bp,
                  "quantity": ln.quantity, "line_total": line_totals[i], "tax_amount": line_tax[i],
                  "entry": ln.entry.value, "tare": ln.tare}
                 for i, ln in enumerate(lines)])
-            conn.execute(_INSERT_TAX, [
+            conn.exec_driver_sql(_INSERT_TAX, [
                 {"sale_id": sale_id, "rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in breakdown])
-            conn.execute(_INSERT_PAYMENT, [
+            conn.exec_driver_sql(_INSERT_PAYMENT, [
                 {"sale_id": sale_id, "method": p.method.value, "amount": p.amount, "tendered": p.tendered,
                  "change": p.change, "reference": p.reference} for p in payments])
             reference = sale_reference(number)
             movements = [
                 {"product_id": pid, "quantity": -quantity, "reason": "sale", "detail": "",
                  "reference": reference, "sale_id": sale_id, "unit_cost": None, "user_id": user_id,
-                 "created_at": now}
+                 "created_at": stamp}
                 for pid, quantity in needed.items()
                 if tracks_stock(SaleMode(current[pid].sale_mode))]
             if movements:
-                conn.execute(_INSERT_MOVEMENT, movements)
+                conn.exec_driver_sql(_INSERT_MOVEMENT, movements)
         return SaleResult(sale_id, number, total, change, tuple(payments), tuple(warnings))
 
     # --- history ------------------------------------------------------------------
