@@ -108,7 +108,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     stock = StockService(db, catalog, history_days=inv.reorder_history_days, cover_days=inv.reorder_cover_days,
                          decimals=settings.currency.decimals)
     product_images = ProductImages(settings.state_dir, max_bytes=inv.image_max_bytes, max_pixels=inv.image_max_pixels,
-                                   mount_globs=inv.media_globs, folders=inv.media_folders)
+                                   mount_globs=inv.media_globs, folders=inv.media_folders, inventory=inventory)
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,

@@ -86,6 +86,15 @@ class ReceiptPreview:
     decoded: Decoded
 
 
+def pending_text(n: int) -> str:
+    return ngettext("{n} ticket pending", "{n} tickets pending", n).format(n=n)
+
+
+def interrupted_text(n: int) -> str:
+    return ngettext("{n} ticket may not have printed: reprint or discard it",
+                    "{n} tickets may not have printed: reprint or discard them", n).format(n=n)
+
+
 class HardwareService:
     def __init__(self, settings: Any, printing: PrintQueue, users: UserService, *, printer: ReceiptPrinter,
                  registry: Registry | None = None, gpio_factory: Any = None, scale_factory: Any = "default",
@@ -144,11 +153,9 @@ class HardwareService:
         if problem:
             parts.append(problem_text(problem))
             if pending:
-                parts.append(ngettext("{n} ticket pending", "{n} tickets pending", pending).format(n=pending))
+                parts.append(pending_text(pending))
         if interrupted:
-            parts.append(ngettext("{n} ticket may not have printed: reprint or discard it",
-                                  "{n} tickets may not have printed: reprint or discard them",
-                                  interrupted).format(n=interrupted))
+            parts.append(interrupted_text(interrupted))
         return PrinterSummary(problem, pending, interrupted, " — ".join(parts))
 
     def printer_banner(self) -> str:

@@ -24,8 +24,9 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -34,6 +35,9 @@ from kiosk.core.inventory_errors import FileUnreadable, ImageTooLarge, ImageTooM
 from kiosk.core.product_fields import is_safe_relative_path
 from kiosk.services import media_files
 from kiosk.services.images import CATALOG_SIZE, THUMB_SIZE, placeholder, square
+
+if TYPE_CHECKING:
+    from kiosk.services.inventory import InventoryService
 
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
 IMAGES = "images"
@@ -71,8 +75,9 @@ def _flatten(img: Image.Image) -> Image.Image:
 class ProductImages:
     def __init__(self, state_dir: Path, *, max_bytes: int = 20 * 2**20, max_pixels: int = 50_000_000,
                  mount_globs: Sequence[str] = ("/media/*/*", "/media/*", "/run/media/*/*", "/mnt/*"),
-                 folders: Sequence[str] = ()):
+                 folders: Sequence[str] = (), inventory: InventoryService | None = None):
         self.state_dir = Path(state_dir)
+        self.inventory = inventory  # which pictures products use (forget_unused)
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self.mount_globs = tuple(mount_globs)
@@ -152,6 +157,12 @@ class ProductImages:
         _save_atomic(square(img, CATALOG_SIZE), target, quality=88, optimize=True)
         _save_atomic(square(img, THUMB_SIZE), thumb, quality=85, optimize=True)
         return rel
+
+    def forget_unused(self, rels: Collection[str]) -> list[str]:
+        """Delete those of ``rels`` that no product (active or not) shows any more:
+        photos tried in the editor and not saved, pictures replaced. Returns them."""
+        unused = set(rels) - {""} - self.inventory.pictures_in_use(rels)
+        return sorted(rel for rel in unused if self.forget(rel))
 
     def forget(self, rel: str) -> bool:
         """Delete a picture this class imported (``images/<digest>.jpg``) and its

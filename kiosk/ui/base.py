@@ -8,6 +8,7 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
 from hardware.events import ScanEvent
+from kiosk.core.errors import DomainError
 from kiosk.i18n import _
 
 
@@ -28,6 +29,15 @@ class KioskScreen(Screen):
             strip.show(text, level, seconds)
         if level == "error" and beep:
             self.app.beep()
+
+    def reprint_sale(self, sale_id: int) -> None:
+        """ "Reimprimir" (confirmation and history screens): a COPY of the receipt."""
+        try:
+            self.services.till.reprint(sale_id)
+        except DomainError as exc:
+            self.message(str(exc), "error")
+            return
+        self.message(_("Copy sent to the printer."), "ok", 4)
 
     def on_scan(self, event: ScanEvent) -> None:
         self.message(_("Code {code} read; scanning works on the selling screen.").format(code=event.code), "warn")

@@ -269,15 +269,8 @@ class PriceCalculator(KioskPopup):
         return True
 
     def _finish(self, outcome) -> None:  # noqa: ANN001
-        sell = self.app.screen("sell")
         self.dismiss(animation=False)
-        if outcome.line is not None:
-            sell.selected_line = outcome.line.id
-        sell.refresh_cart()
-        if outcome.warning:
-            sell.message(outcome.warning, "warn")
-        elif outcome.line is not None:
-            sell.message(_("Added: {name}").format(name=outcome.line.product.name), "ok", 3)
+        self.app.screen("sell").show_outcome(outcome)
 
     def on_dismiss(self) -> None:
         if self.scale_panel is not None:

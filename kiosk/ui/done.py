@@ -6,7 +6,6 @@ from __future__ import annotations
 from kivy.properties import NumericProperty, StringProperty
 
 from hardware.events import ScanEvent
-from kiosk.core.errors import DomainError
 from kiosk.core.payments import method_label
 from kiosk.i18n import _, format_money
 from kiosk.ui.base import KioskScreen
@@ -29,12 +28,7 @@ class DoneScreen(KioskScreen):
         self.warnings_text = "\n".join(result.warnings)
 
     def reprint(self) -> None:
-        try:
-            self.services.till.reprint(self.sale_id)
-        except DomainError as exc:
-            self.message(str(exc), "error")
-            return
-        self.message(_("Copy sent to the printer."), "ok", 4)
+        self.reprint_sale(self.sale_id)
 
     def new_sale(self) -> None:
         self.app.show("sell")

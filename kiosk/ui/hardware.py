@@ -17,7 +17,8 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from hardware.scale.display import format_reading, format_tare
 from kiosk.formatting import to_local
-from kiosk.i18n import N_, _, format_time, ngettext, translate
+from kiosk.i18n import N_, _, format_time, translate
+from kiosk.services.hardware import interrupted_text, pending_text
 from kiosk.ui.base import KioskScreen
 
 JOB_STATES = {"pending": N_("waiting"), "sending": N_("printing"), "interrupted": N_("interrupted"),
@@ -94,13 +95,7 @@ class HardwareScreen(KioskScreen):
         counts = printing.counts()
         pending = counts.get("pending", 0) + counts.get("sending", 0)
         interrupted = counts.get("interrupted", 0)
-        parts = []
-        if pending:
-            parts.append(ngettext("{n} ticket pending", "{n} tickets pending", pending).format(n=pending))
-        if interrupted:
-            parts.append(ngettext("{n} ticket may not have printed: reprint or discard it",
-                                  "{n} tickets may not have printed: reprint or discard them",
-                                  interrupted).format(n=interrupted))
+        parts = ([pending_text(pending)] if pending else []) + ([interrupted_text(interrupted)] if interrupted else [])
         self.queue_text = "; ".join(parts) or _("Nothing waiting to print.")
         jobs = [j for j in printing.jobs(limit=30) if j.status in SHOWN_JOBS][:8]
         shown = [(j.id, j.status) for j in jobs]

@@ -122,12 +122,7 @@ class HistoryScreen(KioskScreen):
         self.detail_open = False
 
     def reprint(self) -> None:
-        try:
-            self.services.till.reprint(self.sale_id)
-        except DomainError as exc:
-            self.message(str(exc), "error")
-            return
-        self.message(_("Copy sent to the printer."), "ok", 4)
+        self.reprint_sale(self.sale_id)
 
     def back(self) -> None:
         if self.detail_open:

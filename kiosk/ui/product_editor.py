@@ -446,8 +446,7 @@ class ProductEditorScreen(StaffScreen):
         """Photos imported and then replaced or not saved (and a replaced picture)
         would otherwise stay on the SD card for ever."""
         candidates, self._pictures = self._pictures, set()
-        for rel in candidates - self.services.inventory.pictures_in_use(candidates):
-            self.services.product_images.forget(rel)
+        self.services.product_images.forget_unused(candidates)
 
     def teardown(self) -> None:
         self._check_trigger.cancel()

@@ -122,12 +122,7 @@ class ScalePanel(BoxLayout):
 
     def tare(self) -> None:
         """Tare = the gross weight now (a container on the scale)."""
-        try:
-            future = self.rig.adapter.request_tare()
-        except DomainError as exc:
-            self.calc.show_error(str(exc))
-            return
-        future.add_done_callback(lambda f: Clock.schedule_once(lambda dt: self._command_done(f)))
+        self._command(self.rig.adapter.request_tare)
 
     def preset(self, grams: int) -> None:
         try:
@@ -136,8 +131,12 @@ class ScalePanel(BoxLayout):
             self.calc.show_error(str(exc))
 
     def clear_tare(self) -> None:
+        self._command(self.rig.adapter.clear_tare)
+
+    def _command(self, send) -> None:  # noqa: ANN001
+        """Send a scale command; its answer comes back on the UI thread."""
         try:
-            future = self.rig.adapter.clear_tare()
+            future = send()
         except DomainError as exc:
             self.calc.show_error(str(exc))
             return

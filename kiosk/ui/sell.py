@@ -294,7 +294,13 @@ class SellScreen(SearchInput, KioskScreen):
             return None
         if outcome.measure is not None:
             self.open_calculator(outcome.measure)
-            return outcome
+        else:
+            self.show_outcome(outcome)
+        return outcome
+
+    def show_outcome(self, outcome: Outcome) -> None:
+        """The cart after a change (here or in the calculator): the line selected, a
+        stock warning or "Added"."""
         if outcome.line is not None:
             self.selected_line = outcome.line.id
         self.refresh_cart()
@@ -302,7 +308,6 @@ class SellScreen(SearchInput, KioskScreen):
             self.message(outcome.warning, "warn")
         elif outcome.line is not None:
             self.message(_("Added: {name}").format(name=outcome.line.product.name), "ok", 3)
-        return outcome
 
     def refresh_cart(self) -> None:
         if self.app.user is None:

@@ -55,7 +55,7 @@ def test_an_unused_imported_picture_can_be_forgotten(app: Services, manager: Use
     unused = app.product_images.import_file(other)
     app.inventory.save_product(draft(image_path=used), manager)
     assert app.inventory.pictures_in_use({used, unused}) == {used}
-    assert app.product_images.forget(unused)
+    assert app.product_images.forget_unused({used, unused}) == [unused]
     assert not (app.state_dir / unused).exists()
     assert not (app.state_dir / "images" / "thumbs" / unused.rsplit("/", 1)[1]).exists()
     assert (app.state_dir / used).is_file()

@@ -119,6 +119,8 @@ def test_a_delivery_is_stored_whole_or_not_at_all(app: Services, manager: UserIn
         app.stock.receive(sheet, manager)
     assert movement_count(app) == before
     assert app.catalog.product(shop["DET"]).stock == 80_000
+    kept = app.stock.resume_delivery()  # refused: the saved delivery is still there to correct
+    assert kept is not None and [ln.quantity for ln in kept.lines] == [10_000, 5]
     check_invariants(app.db)
 
 
