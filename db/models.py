@@ -3,6 +3,7 @@ integer base sub-units (ml, g, counts). Times are stored in UTC."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -37,6 +38,44 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- document identity ---------------------------------------------------------------
+# Every document a till writes (sale, stock movement, audit row, and the returns, voids,
+# cash movements and closings to come) carries a UUID, so a shop server can merge
+# several tills' documents without ever agreeing on a number, and the id of the till
+# that wrote it. In a till's own database that till is always row 1 of ``tills``.
+LOCAL_TILL_ID = 1
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+# The same (a random version-4 UUID) in SQL, for statements that insert many rows.
+SQL_NEW_UUID = ("(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
+                "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+                "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))")
+
+
+def document_uuid() -> Mapped[str]:
+    """Set when the row is written; a trigger refuses a row without one."""
+    return mapped_column(String(36), default=new_uuid, nullable=True, unique=True, index=True)
+
+
+def document_till() -> Mapped[int]:
+    return mapped_column(Integer, default=LOCAL_TILL_ID, server_default=str(LOCAL_TILL_ID))
+
+
+class Till(Base):
+    """Tills known to this database: row 1 is this till (created by the migration
+    that introduced documents' identity; a shop server adds the others)."""
+
+    __tablename__ = "tills"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Category(Base):
@@ -118,6 +157,8 @@ class AuthEvent(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     event: Mapped[str] = mapped_column(String(24))
     detail: Mapped[str] = mapped_column(String(200), default="")
+    uuid: Mapped[str] = document_uuid()
+    till_id: Mapped[int] = document_till()
 
 
 class Sale(Base):
@@ -132,6 +173,8 @@ class Sale(Base):
     total: Mapped[int] = mapped_column(Integer)
     change_total: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3))
+    uuid: Mapped[str] = document_uuid()
+    till_id: Mapped[int] = document_till()
 
     user: Mapped[User] = relationship(lazy="joined")
     lines: Mapped[list[SaleLine]] = relationship(back_populates="sale", order_by="SaleLine.position")
@@ -206,6 +249,8 @@ class StockMovement(Base):
     unit_cost: Mapped[int | None] = mapped_column(Integer)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    uuid: Mapped[str] = document_uuid()
+    till_id: Mapped[int] = document_till()
     __table_args__ = (
         CheckConstraint("reason IN ('sale','return','restock','adjustment','count')", name="reason"),
         CheckConstraint("quantity <> 0", name="quantity"),

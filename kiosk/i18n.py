@@ -52,14 +52,25 @@ def _load_catalog(language: str) -> gettext.NullTranslations:
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
 
-        merged = Catalog(locale=language, domain=DOMAIN)
+        # The first file's catalog keeps its header, whose Plural-Forms is the rule the
+        # translations were written for; a new Catalog would take Babel's CLDR rule
+        # instead (Spanish has three forms there since Babel 2.19, our files two), and
+        # every plural past the first would fall back to English.
+        merged: Catalog | None = None
         for po in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
             with po.open("rb") as fh:
-                for message in read_po(fh, locale=language):
-                    if message.id and message.string and not message.fuzzy:
-                        merged[message.id] = message
+                part = read_po(fh, locale=language, domain=DOMAIN)
+            if merged is None:
+                merged = Catalog(locale=language, domain=DOMAIN)
+                merged.mime_headers = part.mime_headers
+            elif part.plural_forms != merged.plural_forms:
+                raise ValueError(f"{po.name}: Plural-Forms {part.plural_forms!r} differs from "
+                                 f"{merged.plural_forms!r} in the other {language} catalogs")
+            for message in part:
+                if message.id and message.string and not message.fuzzy:
+                    merged[message.id] = message
         catalog: gettext.NullTranslations = gettext.NullTranslations()
-        if len(merged):
+        if merged is not None and len(merged):
             buf = io.BytesIO()
             write_mo(buf, merged)
             buf.seek(0)

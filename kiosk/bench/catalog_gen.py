@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import sqlite3
 
+from db.models import SQL_NEW_UUID
 from kiosk.core.barcodes import gtin_check_digit
 from kiosk.core.text import fold
 
@@ -55,8 +56,8 @@ def populate(conn: sqlite3.Connection, count: int, seed: int = 7) -> list[str]:
         " tax_rate_bp, low_stock, stock, active, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         products)
     conn.executemany("INSERT INTO barcodes(product_id, code) VALUES (?,?)", codes)
-    conn.executemany("INSERT INTO stock_movements(product_id, quantity, reason, detail, reference, created_at)"
-                     " VALUES (?,?,?,?,?,?)", moves)
+    conn.executemany("INSERT INTO stock_movements(uuid, product_id, quantity, reason, detail, reference, created_at)"
+                     f" VALUES ({SQL_NEW_UUID},?,?,?,?,?,?)", moves)
     conn.execute("COMMIT")
     return [c for _, c in codes]
 

@@ -8,6 +8,7 @@ import random
 import subprocess
 import sys
 import time
+import uuid
 from typing import Any
 
 from sqlalchemy import func, select
@@ -92,8 +93,9 @@ def _raw_checkout(conn, products: list, user_id: int) -> None:  # noqa: ANN001
     number = (conn.execute("SELECT MAX(number) FROM sales").fetchone()[0] or 0) + 1
     total = sum(p.price for p in products)
     sale_id = conn.execute(
-        "INSERT INTO sales(number, created_at, user_id, status, subtotal, tax_total, total, change_total, currency)"
-        " VALUES (?,?,?,?,?,?,?,?,?)", (number, now, user_id, "completed", total, 0, total, 0, "USD")).lastrowid
+        "INSERT INTO sales(uuid, number, created_at, user_id, status, subtotal, tax_total, total, change_total,"
+        " currency) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (str(uuid.uuid4()), number, now, user_id, "completed", total, 0, total, 0, "USD")).lastrowid
     conn.executemany(
         "INSERT INTO sale_lines(sale_id, position, product_id, sku, name, sale_mode, uom, unit_price, tax_rate_bp,"
         " quantity, line_total, tax_amount, entry) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -103,9 +105,9 @@ def _raw_checkout(conn, products: list, user_id: int) -> None:  # noqa: ANN001
     conn.execute("INSERT INTO payments(sale_id, method, amount, tendered, change, reference) VALUES (?,?,?,?,?,?)",
                  (sale_id, "card", total, total, 0, ""))
     conn.executemany(
-        "INSERT INTO stock_movements(product_id, quantity, reason, detail, reference, sale_id, user_id, created_at)"
-        " VALUES (?,?,?,?,?,?,?,?)",
-        [(p.id, -1000, "sale", "", f"V{number:06d}", sale_id, user_id, now) for p in products])
+        "INSERT INTO stock_movements(uuid, product_id, quantity, reason, detail, reference, sale_id, user_id,"
+        " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        [(str(uuid.uuid4()), p.id, -1000, "sale", "", f"V{number:06d}", sale_id, user_id, now) for p in products])
     conn.execute("COMMIT")
 
 

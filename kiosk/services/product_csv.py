@@ -37,7 +37,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, text
 
 from db.engine import Database
-from db.models import Barcode, Category, Product, utcnow
+from db.models import SQL_NEW_UUID, Barcode, Category, Product, utcnow
 from kiosk.core.barcodes import normalize
 from kiosk.core.errors import DomainError, DuplicateBarcode, InvalidProduct, NotFound, ServiceHasNoStock
 from kiosk.core.inventory_errors import CategoryKindMismatch, CsvTooLarge, FileUnreadable
@@ -573,8 +573,8 @@ class ProductCsv:
         if moves:
             _stage(conn, "csv_moves", ("product_id", "quantity"), moves)
             conn.exec_driver_sql(
-                "INSERT INTO stock_movements(product_id, quantity, reason, detail, reference, user_id, created_at)"
-                " SELECT product_id, quantity, 'count', 'csv_import', ?, ?, ? FROM temp.csv_moves",
+                "INSERT INTO stock_movements(uuid, product_id, quantity, reason, detail, reference, user_id, created_at)"
+                f" SELECT {SQL_NEW_UUID}, product_id, quantity, 'count', 'csv_import', ?, ?, ? FROM temp.csv_moves",
                 (reference, by.id, stamp))
         for name in ("csv_new_codes", "csv_new", "csv_changed", "csv_codes", "csv_moves"):
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")

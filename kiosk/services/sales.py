@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.orm import selectinload
 
 from db.engine import Database
-from db.models import Product, Sale, SaleLine, SalePayment, SaleTax, StockMovement, utcnow
+from db.models import Product, Sale, SaleLine, SalePayment, SaleTax, StockMovement, new_uuid, utcnow
 from kiosk.core import tax as taxes
 from kiosk.core.cart import Cart, LineEntry
 from kiosk.core.errors import OutOfStock, ProductInactive, SaleNotFound
@@ -90,15 +90,15 @@ def _insert(table: Table, columns: str, *, computed: dict[str, str] | None = Non
 
 _CURRENT_PRODUCTS = "SELECT id, name, active, stock, sale_mode, uom FROM products WHERE id IN ({marks})"
 # The next number is read inside the INSERT, under the write lock BEGIN IMMEDIATE took.
-_INSERT_SALE = _insert(Sale.__table__, "created_at user_id status subtotal tax_total total change_total currency",
+_INSERT_SALE = _insert(Sale.__table__, "uuid created_at user_id status subtotal tax_total total change_total currency",
                        computed={"number": "(SELECT COALESCE(MAX(number), 0) + 1 FROM sales)"},
                        returning="id, number")
 _INSERT_LINE = _insert(SaleLine.__table__, "sale_id position product_id sku name sale_mode uom unit_price "
                                            "tax_rate_bp quantity line_total tax_amount entry tare")
 _INSERT_TAX = _insert(SaleTax.__table__, "sale_id rate_bp gross tax")
 _INSERT_PAYMENT = _insert(SalePayment.__table__, "sale_id method amount tendered change reference")
-_INSERT_MOVEMENT = _insert(StockMovement.__table__, "product_id quantity reason detail reference sale_id unit_cost "
-                                                    "user_id created_at")
+_INSERT_MOVEMENT = _insert(StockMovement.__table__, "uuid product_id quantity reason detail reference sale_id "
+                                                    "unit_cost user_id created_at")
 # Times as the ORM stores them (naive UTC text), so history queries compare like with like.
 _STAMP = DateTime().dialect_impl(sqlite_dialect()).bind_processor(sqlite_dialect())
 
@@ -149,7 +149,7 @@ class SalesService:
                     warnings.append(translate(N_("Stock of {name} is now below zero ({available} were left)."))
                                     .format(name=row.name, available=available))
             sale_id, number = conn.exec_driver_sql(_INSERT_SALE, {
-                "created_at": stamp, "user_id": user_id, "status": "completed",
+                "uuid": new_uuid(), "created_at": stamp, "user_id": user_id, "status": "completed",
                 "subtotal": total - tax_total, "tax_total": tax_total, "total": total, "change_total": change,
                 "currency": self.currency}).one()
             conn.exec_driver_sql(_INSERT_LINE, [
@@ -166,7 +166,7 @@ class SalesService:
                  "change": p.change, "reference": p.reference} for p in payments])
             reference = sale_reference(number)
             movements = [
-                {"product_id": pid, "quantity": -quantity, "reason": "sale", "detail": "",
+                {"uuid": new_uuid(), "product_id": pid, "quantity": -quantity, "reason": "sale", "detail": "",
                  "reference": reference, "sale_id": sale_id, "unit_cost": None, "user_id": user_id,
                  "created_at": stamp}
                 for pid, quantity in needed.items()

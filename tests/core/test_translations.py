@@ -44,3 +44,50 @@ def test_no_function_rebinds_the_gettext_underscore():
                             (isinstance(n, ast.arg) and n.arg == "_"):
                         offenders.append(f"{path.relative_to(root)}:{n.lineno}")
     assert not offenders, offenders
+
+
+def _plural_messages() -> list[tuple[str, str]]:
+    """Every ``ngettext(singular, plural, n)`` pair in the product's source."""
+    from babel.messages.extract import extract_from_dir
+
+    from kiosk.i18n_check import KEYWORDS, ROOT, SOURCES
+
+    pairs = set()
+    for folder in SOURCES:
+        for _f, _l, message, _c, _x in extract_from_dir(ROOT / folder, method_map=[("**.py", "python")],
+                                                       keywords=KEYWORDS):
+            if isinstance(message, tuple) and len(message) == 2 and all(message):
+                pairs.add(message)
+    return sorted(pairs)
+
+
+def _spanish_plural_forms() -> dict[tuple[str, str], list[str]]:
+    from babel.messages.pofile import read_po
+
+    forms = {}
+    for po in (i18n.LOCALE_DIR / "es" / "LC_MESSAGES").glob("*.po"):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale="es"):
+                if isinstance(message.id, tuple):
+                    forms[message.id] = list(message.string)
+    return forms
+
+
+def test_every_plural_renders_in_spanish_for_0_1_2_5():
+    """Spanish plurals take the rule of the .po header (one form for 1, the other for
+    anything else), not Babel's CLDR rule: with Babel 2.19 a catalog built without the
+    header's rule showed every plural past the first in English."""
+    pairs = _plural_messages()
+    assert len(pairs) >= 5, pairs  # the scan found the product's plurals
+    forms = _spanish_plural_forms()
+    i18n.configure(language="es")
+    wrong = []
+    for singular, plural in pairs:
+        translated = forms.get((singular, plural))
+        assert translated and all(translated), f"no Spanish plural for {singular!r}"
+        for n in (0, 1, 2, 5):
+            expected = translated[0 if n == 1 else 1]
+            shown = i18n.ngettext(singular, plural, n)
+            if shown != expected:
+                wrong.append(f"n={n}: {shown!r} instead of {expected!r}")
+    assert not wrong, "\n".join(wrong)
