@@ -8,6 +8,8 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from db.engine import create_private
+
 REQUIRED_TABLES = {"products", "sales", "sale_lines", "payments", "stock_movements", "users",
                    "alembic_version"}
 
@@ -66,6 +68,7 @@ def backup(src: Path | str, dest: Path | str) -> Path:
     if not Path(src).is_file():
         raise BackupError(f"{src}: no such database")
     try:
+        create_private(tmp)  # 0640 whatever the umask: a backup holds everything the database does
         source = sqlite3.connect(src, timeout=30)
         try:
             target = sqlite3.connect(tmp)

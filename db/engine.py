@@ -9,6 +9,7 @@ and can never fail half-way on a lock upgrade.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,9 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 5000
+# The database (with PIN hashes and the shop's sales), its WAL and SHM files (SQLite
+# gives them the database's mode) and backups: the kiosk user and group only.
+PRIVATE_MODE = 0o640
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -30,6 +34,26 @@ PRAGMAS = (
 def apply_pragmas(conn: sqlite3.Connection) -> None:
     for pragma in PRAGMAS:
         conn.execute(pragma)
+
+
+def create_private(path: Path | str) -> None:
+    """Make ``path`` an empty file readable by its owner and group only, whatever the
+    umask (kiosk-admin run from a root shell has 0022), before SQLite opens it; an
+    existing file and its WAL/SHM companions lose any rights for others."""
+    path = Path(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+    except FileExistsError:
+        pass
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = p.stat().st_mode & 0o777
+            if mode & ~PRIVATE_MODE:
+                os.chmod(p, mode & PRIVATE_MODE)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # not ours (read-only inspection by another user): leave it
+            continue
 
 
 def make_engine(path: Path | str) -> Engine:
@@ -58,6 +82,8 @@ class Database:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        if str(path) != ":memory:" and self.path.parent.is_dir():
+            create_private(self.path)
         self.engine = make_engine(self.path)
         self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)

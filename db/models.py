@@ -143,22 +143,37 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))  # cashier | manager | admin
     pin_hash: Mapped[str] = mapped_column(String(255))
+    # "<key id>:<HMAC-SHA256 of the PIN>" with the till's PIN-lookup key (a file outside the
+    # database): finds the user a PIN belongs to with one scrypt check instead of one per user.
+    pin_lookup: Mapped[str | None] = mapped_column(String(80), index=True)
+    must_change_pin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (CheckConstraint("role IN ('cashier','manager','admin')", name="role"),)
 
 
-class AuthEvent(Base):
-    """Every login, failed PIN, lock and unlock."""
+class AuditEntry(Base):
+    """The append-only audit log of sensitive acts: sign-ins and failed PINs, drawer
+    openings without a sale, price and stock changes, imports, user, permission and
+    settings changes, backups, restores, upgrades. Each row carries the SHA-256 of its
+    content and of the previous row's hash (kiosk/core/audit_chain.py); triggers refuse
+    UPDATE and DELETE."""
 
-    __tablename__ = "auth_events"
+    __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    event: Mapped[str] = mapped_column(String(24))
-    detail: Mapped[str] = mapped_column(String(200), default="")
-    uuid: Mapped[str] = document_uuid()
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True, index=True)
     till_id: Mapped[int] = document_till()
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    act: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    authorised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    before: Mapped[str | None] = mapped_column(Text)  # canonical JSON
+    after: Mapped[str | None] = mapped_column(Text)  # canonical JSON
+    origin: Mapped[str] = mapped_column(String(32), default="")  # ui | kiosk-admin | system
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
 
 
 class Sale(Base):

@@ -14,6 +14,8 @@ from hardware.printer import ReceiptPrinter
 from kiosk import formatting, i18n
 from kiosk.config import Settings
 from kiosk.core.receipt import ShopInfo
+from kiosk.services.access import Access
+from kiosk.services.audit import AuditService
 from kiosk.services.catalog import CatalogService
 from kiosk.services.hardware import HardwareService
 from kiosk.services.inventory import InventoryService
@@ -24,7 +26,7 @@ from kiosk.services.receipts import ReceiptService
 from kiosk.services.sales import SalesService
 from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
-from kiosk.services.users import UserService
+from kiosk.services.users import LOOKUP_KEY_FILE, UserService
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ class Services:
     product_csv: ProductCsv
     migration: MigrationResult | None = None
     hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
+    access: Access | None = None  # the permission check (roles -> acts, [permissions])
+    audit: AuditService | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -86,13 +90,19 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_path)
     migration = migrate(db, backup_dir=state_path(settings, "backups")) if run_migrations else None
+    access = Access(settings.permissions.model())
+    audit = AuditService(db, access)
+    if migration is not None and migration.before is not None and migration.before != migration.after:
+        record_upgrade(audit, migration)
     catalog = CatalogService(db, layouts=settings.barcodes.layouts(),
                              validate_check_digits=settings.barcodes.validate_check_digits)
-    sales = SalesService(db, currency=settings.currency.code, out_of_stock=settings.sales.out_of_stock)
+    sales = SalesService(db, currency=settings.currency.code, out_of_stock=settings.sales.out_of_stock,
+                         access=access)
     sec = settings.security
-    users = UserService(db, default_admin_pin=sec.default_admin_pin, min_length=sec.pin_min_length,
+    users = UserService(db, access=access, default_admin_pin=sec.default_admin_pin, min_length=sec.pin_min_length,
                         max_length=sec.pin_max_length, free_attempts=sec.free_attempts,
-                        lockout_base_s=sec.lockout_base_s, lockout_max_s=sec.lockout_max_s)
+                        lockout_base_s=sec.lockout_base_s, lockout_max_s=sec.lockout_max_s,
+                        key_path=settings.state_dir / LOOKUP_KEY_FILE)
     if run_migrations:
         users.ensure_default_admin()
     shop = ShopInfo(**settings.shop.model_dump())
@@ -104,12 +114,23 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     inv = settings.inventory
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
-                                 decimals=settings.currency.decimals)
+                                 decimals=settings.currency.decimals, access=access)
     stock = StockService(db, catalog, history_days=inv.reorder_history_days, cover_days=inv.reorder_cover_days,
-                         decimals=settings.currency.decimals)
+                         decimals=settings.currency.decimals, access=access)
     product_images = ProductImages(settings.state_dir, max_bytes=inv.image_max_bytes, max_pixels=inv.image_max_pixels,
                                    mount_globs=inv.media_globs, folders=inv.media_folders, inventory=inventory)
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
-                    product_images, product_csv, migration, hardware)
+                    product_images, product_csv, migration, hardware, access=access, audit=audit)
+
+
+def record_upgrade(audit: AuditService, migration: MigrationResult, release: str = "") -> None:
+    """The audit row of a schema migration (start-up or kiosk-admin upgrade)."""
+    from kiosk import __version__
+
+    after = {"schema": migration.after, "version": __version__}
+    if release:
+        after["release"] = release
+    audit.note("upgrade", f"{migration.before} -> {migration.after}", before={"schema": migration.before},
+               after=after)

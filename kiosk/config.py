@@ -29,6 +29,7 @@ from kiosk.appliance.settings import BackupSettings, DevicesSettings
 from kiosk.config_base import Section
 from kiosk.services.inventory_settings import InventorySettings
 from kiosk.services.quick_buttons import CalculatorSettings
+from kiosk.services.staff_settings import PermissionsSettings
 from kiosk.i18n import N_, MoneyFormat, translate
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
@@ -131,12 +132,13 @@ class TaxSettings(Section):
 
 
 class SecuritySettings(Section):
-    default_admin_pin: str = Field("000000", pattern=r"^\d{4,8}$", description="4 to 8 digits in quotes")
-    pin_min_length: int = Field(4, ge=4, le=8)
-    pin_max_length: int = Field(8, ge=4, le=12)
+    # [0-9], not \d: \d also takes full-width and other scripts' digits, which no keypad types.
+    default_admin_pin: str = Field("000000", pattern=r"^[0-9]{4,8}$", description="4 to 8 digits in quotes")
+    pin_min_length: int = Field(6, ge=4, le=8)
+    pin_max_length: int = Field(8, ge=4, le=8)
     free_attempts: int = Field(5, ge=1, le=20)  # wrong PINs allowed before waits start
     lockout_base_s: int = Field(30, ge=1, le=3600)  # first wait; doubles with each further failure
-    lockout_max_s: int = Field(900, ge=1, le=86400)
+    lockout_max_s: int = Field(300, ge=1, le=86400)
     idle_lock_s: int = Field(300, ge=0, le=86400)  # 0: never lock by itself
 
     @model_validator(mode="after")
@@ -202,6 +204,7 @@ class Settings(Section):
     locale: LocaleSettings = LocaleSettings()
     tax: TaxSettings = TaxSettings()
     security: SecuritySettings = SecuritySettings()
+    permissions: PermissionsSettings = PermissionsSettings()
     sales: SalesSettings = SalesSettings()
     paths: PathsSettings = PathsSettings()
     printer: PrinterSettings = PrinterSettings()

@@ -169,3 +169,20 @@ def load_demo(db: Database, state_dir: Path, decimals: int = 2) -> int:
                          image_path=image),
             initial_stock=to_base(Decimal(p.stock), p.uom))
     return len(PRODUCTS)
+
+
+# The demo shop's staff besides the first start's admin (README, quick start): try a
+# cashier's sign-in and a manager authorising what a cashier may not do.
+DEMO_STAFF = (("Carla", "cashier", "135790"), ("Mario", "manager", "246801"))
+
+
+def load_demo_staff(users) -> int:  # noqa: ANN001
+    """Add the demo cashier and manager (kiosk.services.users.UserService) unless a user
+    of that name exists; returns how many were added."""
+    names = {u.name for u in users.users(include_inactive=True)}
+    added = 0
+    for name, role, pin in DEMO_STAFF:
+        if name not in names:
+            users.create_user(name, role, pin)
+            added += 1
+    return added

@@ -117,11 +117,14 @@ def main(argv: list[str] | None = None) -> int:
         settings = demo.settings
     services = build(settings)
     if args.demo:
-        from kiosk.demo import load_demo
+        from kiosk.demo import load_demo, load_demo_staff
 
         added = load_demo(services.db, settings.state_dir, settings.currency.decimals)
         if added:
+            load_demo_staff(services.users)
             log.info("demo shop loaded: %d products in %s", added, settings.state_dir)
+    else:
+        services.audit.record_settings(settings)  # a changed kiosk.toml (or [permissions]) is recorded
     log.info("state directory %s; printer %s", settings.state_dir, settings.printer.url)
 
     from kiosk.ui.app import KioskApp

@@ -3,6 +3,7 @@ a fully built application (migrated real SQLite file), optionally with the demo 
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,13 @@ from kiosk import i18n
 from kiosk.app_factory import Services, build
 from kiosk.config import Settings, load_settings
 from kiosk.demo import load_demo
+
+
+# The admin's PIN in the UI tests: the first start's default (000000) must be replaced
+# before anything else, so the demo template's admin has replaced it with this one.
+ADMIN_PIN = "246813"
+MANAGER_PIN = "271828"
+CASHIER_PIN = "314159"
 
 
 def make_settings(state_dir: Path, **overrides: dict) -> Settings:
@@ -42,8 +50,43 @@ def settings(state_dir: Path) -> Settings:
     return make_settings(state_dir)
 
 
+@pytest.fixture(scope="session")
+def base_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database with the first start's admin (default PIN) and its PIN
+    look-up key, made once: hashing a PIN costs scrypt's full price (0.4 s)."""
+    state = tmp_path_factory.mktemp("base-state")
+    build(make_settings(state)).close()
+    return state
+
+
+def database_at(path: Path, revision: str):  # noqa: ANN201
+    """A database migrated only up to ``revision`` (what an older kiosk left behind)."""
+    from alembic import command
+
+    from db.engine import Database
+    from db.migrate import alembic_config
+
+    db = Database(path)
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    return db
+
+
+def seed_state(base: Path, state_dir: Path) -> None:
+    """Copy a prepared database and its PIN look-up key into an empty state folder."""
+    from kiosk.services.users import LOOKUP_KEY_FILE
+
+    if (state_dir / "kiosk.db").exists():
+        return
+    for name in ("kiosk.db", LOOKUP_KEY_FILE):
+        shutil.copy2(base / name, state_dir / name)
+
+
 @pytest.fixture
-def app(settings: Settings) -> Iterator[Services]:
+def app(settings: Settings, base_state: Path) -> Iterator[Services]:
+    seed_state(base_state, settings.state_dir)
     services = build(settings)
     yield services
     services.close()

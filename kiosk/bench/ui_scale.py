@@ -60,6 +60,7 @@ def main(argv: list[str]) -> int:  # the child process
     from hardware.scale.display import format_weight
     from hardware.scale.reading import WeightUnit
     from kiosk.app_factory import build
+    from kiosk.bench.staff import signed_in_admin
     from kiosk.demo import load_demo
     from kiosk.ui.app import KioskApp
 
@@ -84,7 +85,7 @@ def main(argv: list[str]) -> int:  # the child process
         sim._flush = timed
 
     def start(_dt: float) -> None:
-        app.signed_in(services.users.authenticate(settings.security.default_admin_pin))
+        app.signed_in(signed_in_admin(services))
         record_writes(app.scale.simulator)
         app.screen("sell").open_calculator(services.catalog.by_sku(PRODUCT))
         run["panel"] = app.modal.scale_panel

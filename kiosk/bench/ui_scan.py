@@ -41,6 +41,7 @@ def main(argv: list[str]) -> int:
     from kivy.core.window import Window
 
     from kiosk.app_factory import build
+    from kiosk.bench.staff import signed_in_admin
     from kiosk.ui.app import KioskApp
 
     services = build(settings, sender=lambda payload: None)
@@ -50,7 +51,7 @@ def main(argv: list[str]) -> int:
     run = {"i": 0, "t0": None, "expect": None}
 
     def start(_dt: float) -> None:
-        app.signed_in(services.users.authenticate(settings.security.default_admin_pin))
+        app.signed_in(signed_in_admin(services))
         Clock.schedule_once(next_scan, 0.5)
 
     def next_scan(_dt: float) -> None:

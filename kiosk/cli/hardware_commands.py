@@ -27,6 +27,7 @@ from hardware.scan_check import verdict
 from hardware.selftest import run_selftest
 from hardware.test_ticket import render_test_ticket
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CommandError, print_json, print_table, services, settings
+from kiosk.core.permissions import Act
 from kiosk.printer_url import parse_printer_url
 from kiosk.services.printing import JobNotFound
 
@@ -343,7 +344,9 @@ def cmd_drawer_open(args: argparse.Namespace) -> int:
     app = services(args)
     try:
         pin = args.pin or getpass.getpass("manager PIN: ")
-        user = app.hardware.open_drawer(pin)
+        # The PIN's owner must hold open_drawer (throttled and recorded like the till's prompt).
+        user = app.users.authorize_user(pin, Act.OPEN_DRAWER)
+        app.hardware.open_drawer(user)
     finally:
         app.close()
     print(f"drawer opened (by {user.name}; recorded)")

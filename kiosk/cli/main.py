@@ -12,6 +12,7 @@ from kiosk import __version__
 from kiosk.cli.common import EXIT_FAIL, EXIT_USAGE, CommandError
 from kiosk.config import ConfigError
 from kiosk.core.errors import DomainError
+from kiosk.services import audit
 
 COMMAND_MODULES = [
     "kiosk.cli.db_commands",
@@ -20,6 +21,7 @@ COMMAND_MODULES = [
     "kiosk.cli.products_commands",
     "kiosk.cli.stock_commands",
     "kiosk.cli.maintenance_commands",
+    "kiosk.cli.staff_commands",
     "kiosk.cli.hardware_commands",
     "kiosk.cli.scale_commands",
 ]
@@ -45,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    audit.set_origin(audit.cli_origin())  # audit rows written by this command say so
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

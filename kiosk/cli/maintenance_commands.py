@@ -1,19 +1,16 @@
-"""kiosk-admin backup | backups | restore | status | users | set-pin | logs |
-udev-rules | kivy-config | upgrade — the technician's commands."""
+"""kiosk-admin backup | backups | restore | status | logs | udev-rules | kivy-config |
+upgrade — the technician's commands (users, set-pin and audit: staff_commands.py)."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.app_factory import Services, build
 from kiosk.appliance import kivy_config, udev
 from kiosk.appliance.ownership import give_database_to, owner_of
 from kiosk.appliance.servicectl import BACKUP_UNIT, KIOSK_UNIT, ServiceControl, Systemctl
@@ -50,16 +47,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("status", help="service, version, database, backups, print queue, devices, disk")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
-
-    p = sub.add_parser("users", help="list the users")
-    p.add_argument("--all", action="store_true", help="include deactivated users")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_users)
-
-    p = sub.add_parser("set-pin", help="give a user a new PIN (asked twice, not shown)")
-    p.add_argument("user", help="user name or id")
-    p.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
-    p.set_defaults(func=cmd_set_pin)
 
     p = sub.add_parser("logs", help="the kiosk's log (journalctl)")
     p.add_argument("-f", "--follow", action="store_true")
@@ -175,6 +162,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             ("last backup", f"{last['taken_at']} ({last['age_hours']} h ago, {last['kind']})  {last['path']}"
              if last else "none"),
             ("print queue", "-" if st["print_queue_pending"] is None else f"{st['print_queue_pending']} pending"),
+            ("default PIN", {True: "IN USE: replace it (kiosk-admin set-pin Administrador)", False: "replaced",
+                             None: "unknown (older database)"}[st["default_pin_in_use"]]),
             ("disk free", f"{_mb(st['disk_free_bytes'])} of {_mb(st['disk_total_bytes'])}"),
         ]
         for node, info in st["device_nodes"].items():
@@ -198,51 +187,6 @@ def _device_text(value: object) -> str:
         rest = ", ".join(f"{k}={v}" for k, v in value.items() if k not in ("state", "status"))
         return f"{head}  {rest}".strip()
     return str(value)
-
-
-# --- users --------------------------------------------------------------------------
-
-@contextmanager
-def _user_services(args: argparse.Namespace) -> Iterator[Services]:
-    """The application, and afterwards (under sudo) the database files it may have
-    created handed back to the kiosk user."""
-    s = settings(args)
-    s.state_dir.mkdir(parents=True, exist_ok=True)
-    owner = owner_of(s.state_dir)
-    app = build(s)
-    try:
-        yield app
-    finally:
-        app.close()
-        give_database_to(owner, s.database_path)
-
-
-def cmd_users(args: argparse.Namespace) -> int:
-    with _user_services(args) as app:
-        users = app.users.users(include_inactive=args.all)
-    if args.json:
-        print_json([{"id": u.id, "name": u.name, "role": u.role, "active": u.active} for u in users])
-    else:
-        print_table(["id", "name", "role", "active"],
-                    [(u.id, u.name, u.role, "yes" if u.active else "no") for u in users], right=(0,))
-    return EXIT_OK
-
-
-def _read_pin(args: argparse.Namespace) -> str:
-    if args.pin_stdin:
-        return sys.stdin.readline().strip()
-    first = getpass.getpass("New PIN: ")
-    if getpass.getpass("Same PIN again: ") != first:
-        raise CommandError("the two PINs differ; nothing was changed")
-    return first.strip()
-
-
-def cmd_set_pin(args: argparse.Namespace) -> int:
-    with _user_services(args) as app:
-        user = app.users.get(user_id=int(args.user)) if args.user.isdigit() else app.users.get(name=args.user)
-        app.users.set_pin(user.id, _read_pin(args))
-    print(f"PIN changed for {user.name}")
-    return EXIT_OK
 
 
 # --- logs ---------------------------------------------------------------------------
@@ -322,9 +266,15 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
         return maintenance.backup(prefix="pre-upgrade", rotate=False, usb=False).path
 
     def run_migrations() -> str:
+        from kiosk.app_factory import record_upgrade
+        from kiosk.services.access import Access
+        from kiosk.services.audit import AuditService
+
         db = Database(maintenance.db_path)
         try:
             result = migrate(db, backup_dir=None)
+            if result.before is not None and result.before != result.after:
+                record_upgrade(AuditService(db, Access()), result, release=str(args.release))
         finally:
             db.dispose()
             give_database_to(owner, maintenance.db_path)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, print_json, services
 from kiosk.cli.stock_commands import acting_user
+from kiosk.services.access import TECHNICIAN
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,8 +52,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     app = services(args)
     try:
-        result = app.product_csv.export_file(args.file, include_inactive=args.all,
-                                             delimiter=";" if args.semicolon else ",")
+        result = app.product_csv.export_file(args.file, by=TECHNICIAN, include_inactive=args.all,
+                                             delimiter=";" if args.semicolon else ",")  # recorded as kiosk-admin
     finally:
         app.close()
     if args.json:

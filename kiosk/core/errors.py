@@ -120,13 +120,22 @@ class WrongPin(DomainError):
 
 
 class PinThrottled(DomainError):
+    """``seconds``: the wait; the message shows it as "45 s" or "4 min 05 s"."""
+
     code = "pin_throttled"
-    template = N_("Too many wrong PINs. Try again in {seconds} s.")
+    template = N_("Too many wrong PINs. Try again in {wait}.")
+
+    def _render_params(self) -> dict[str, object]:
+        out = super()._render_params()
+        seconds = int(self.params.get("seconds", 0))
+        nb = "\u00a0"  # the wait never breaks across lines ("1 min 05 s" stays whole)
+        out["wait"] = f"{seconds // 60}{nb}min{nb}{seconds % 60:02d}{nb}s" if seconds >= 60 else f"{seconds}{nb}s"
+        return out
 
 
 class InvalidPin(DomainError):
     code = "invalid_pin"
-    template = N_("The PIN must have {min_length} to {max_length} digits.")
+    template = N_("The PIN must have {min_length} to {max_length} digits (0 to 9).")
 
 
 class PinInUse(DomainError):

@@ -1,6 +1,6 @@
 """The hardware as the UI and kiosk-admin use it: start/stop the devices, the
-printer banner of the selling screen, the manual "Abrir cajón" (manager PIN,
-recorded), the Hardware screen's device list and actions, and the receipt preview
+printer banner of the selling screen, the manual "Abrir cajón" (the open_drawer
+act, recorded in the audit log), the Hardware screen's device list and actions, and the receipt preview
 rendered from the exact ESC/POS bytes of a print job.
 
 Calls that talk to a device (test ticket, drawer, status) may block for up to
@@ -30,7 +30,10 @@ from hardware.test_ticket import render_test_ticket
 from kiosk.core.errors import DomainError
 from kiosk.i18n import N_, _, ngettext, translate
 from kiosk.services.printing import PrintQueue
-from kiosk.services.users import Role, UserInfo, UserService
+from kiosk.core.permissions import Act
+from kiosk.services import audit
+from kiosk.services.access import Authority, UserInfo
+from kiosk.services.users import UserService
 
 log = logging.getLogger(__name__)
 
@@ -185,22 +188,31 @@ class HardwareService:
             log.warning("sale %s: drawer not opened: %s", sale_id, exc)
             return False
 
-    def open_drawer(self, pin: str) -> UserInfo:
-        """The manual "Abrir cajón": needs a manager's (or admin's) PIN; every attempt is
-        recorded. Raises WrongPin, PinThrottled, NotPermitted or DrawerNotOpened."""
-        user = self.users.authenticate(pin, event="drawer_pin")
-        if not user.can(Role.MANAGER):
-            self.users.record(user, "drawer_denied", "manual open needs a manager PIN")
-            UserService.require(user, Role.MANAGER)
-        self._open(user, "manual")
-        return user
+    def open_drawer(self, by: UserInfo) -> Authority:
+        """The manual "Abrir cajón": the ``open_drawer`` act (a cashier brings a manager's
+        authorisation for it, once). The opening is recorded before the drawer is
+        kicked, so no opening goes unrecorded; a kick that fails adds a second row.
+        Raises ActNotPermitted, UserInactive or DrawerNotOpened."""
+        who = self._drawer_act(by, "manual")
+        self._open(who, "manual")
+        return who
 
-    def kick_drawer(self, user: UserInfo) -> None:
-        """The Hardware screen's drawer test, for a manager already signed in."""
-        UserService.require(user, Role.MANAGER)
-        self._open(user, "test")
+    def kick_drawer(self, by: UserInfo) -> Authority:
+        """The Hardware screen's drawer test: it opens the drawer too, so it is the same
+        act, recorded with the reason "test"."""
+        who = self._drawer_act(by, "test")
+        self._open(who, "test")
+        return who
 
-    def _open(self, user: UserInfo | None, why: str) -> None:
+    def _drawer_act(self, by: UserInfo, why: str) -> Authority:
+        access = self.users.access
+        access.precheck(by, Act.OPEN_DRAWER)
+        with self.users.db.write() as s:
+            who = access.check(s, by, Act.OPEN_DRAWER)
+            audit.record(s, "drawer_opened", why, by=who)
+        return who
+
+    def _open(self, who: Authority, why: str) -> None:
         d = self.settings.drawer
         gpio = None
         try:
@@ -218,12 +230,12 @@ class HardwareService:
             if gpio is not None:
                 time.sleep(d.gpio_pulse_ms / 1000 + 0.05)  # let the relay pulse end before closing the pin
         except DrawerError as exc:
-            self.users.record(user, "drawer_open_failed", f"{why}: {exc}")
+            with self.users.db.write() as s:
+                audit.record(s, "drawer_open_failed", why, after={"error": str(exc)[:150]}, by=who)
             raise DrawerNotOpened(reason=self._drawer_reason(exc), detail=str(exc)) from None
         finally:
             if gpio is not None:
                 gpio.close()
-        self.users.record(user, "drawer_opened", why)
 
     @staticmethod
     def _drawer_reason(exc: DrawerError) -> str:
@@ -264,10 +276,13 @@ class HardwareService:
             return None
         return self._view(self.manager.worker.check())
 
-    def print_test_ticket(self) -> None:
+    def print_test_ticket(self, by: UserInfo) -> None:
         """Print the test ticket directly (not queued: a test ticket printed an hour
-        later is only confusing). Raises PrinterFailed."""
+        later is only confusing); the ``test_hardware`` act. Raises PrinterFailed."""
         from kiosk.app_factory import receipt_layout
+
+        self.users.access.precheck(by, Act.TEST_HARDWARE)
+        self.users.access.require(self.users.db, by, Act.TEST_HARDWARE)
 
         p = self.settings.printer
         payload = render_test_ticket(self.settings.shop.name, receipt_layout(self.settings), connection=p.url,
@@ -278,6 +293,18 @@ class HardwareService:
             self.registry.update("printer", last_event=_("test ticket failed: {error}").format(error=exc))
             raise PrinterFailed(reason=problem_text(exc.problem), detail=str(exc)) from None
         self.registry.update("printer", last_event=_("test ticket printed"))
+
+    def retry_job(self, job_id: int, by: UserInfo) -> None:
+        """Send an interrupted or failed print job again (the ``reprint`` act)."""
+        self.users.access.precheck(by, Act.REPRINT)
+        self.users.access.require(self.users.db, by, Act.REPRINT)
+        self.printing.retry(job_id)
+
+    def discard_job(self, job_id: int, by: UserInfo) -> None:
+        """Give up on a print job (the ``reprint`` act: the decision about a ticket)."""
+        self.users.access.precheck(by, Act.REPRINT)
+        self.users.access.require(self.users.db, by, Act.REPRINT)
+        self.printing.cancel(job_id)
 
     def last_scan(self) -> tuple[ScanEvent, ScanVerdict] | None:
         return self.manager.last_scan if self.manager else None

@@ -56,7 +56,10 @@ from kiosk.core.text import fold
 from kiosk.core.units import BASE_OF, UOMS_FOR_MODE, SaleMode, Uom, tracks_stock
 from kiosk.formatting import format_quantity, format_rate
 from kiosk.i18n import N_, decimal_mark, format_decimal, format_money, translate
-from kiosk.services.users import Role, UserInfo, UserService
+from kiosk.core.permissions import Act
+from kiosk.services import audit
+from kiosk.services.access import Access, UserInfo
+from kiosk.services.users import Role
 
 # Kept here (not in stock.py) because existing callers import it from this module.
 ADJUSTMENT_REASONS = {
@@ -68,7 +71,7 @@ ADJUSTMENT_REASONS = {
 }
 
 CATEGORY_KINDS = ("goods", "services")
-EDIT_ROLE = Role.MANAGER  # product, category and stock edits need a manager or admin PIN
+EDIT_ROLE = Role.MANAGER  # the rank that edits by default (acts: edit_catalog, adjust_stock, import_export)
 
 
 @dataclass
@@ -301,8 +304,10 @@ def margin_warnings(m: Margin) -> list[str]:
 
 class InventoryService:
     def __init__(self, db: Database, *, tax_rates_bp: Sequence[int] | None = None,
-                 default_tax_rate_bp: int = 0, state_dir: Path | None = None, decimals: int = 2):
+                 default_tax_rate_bp: int = 0, state_dir: Path | None = None, decimals: int = 2,
+                 access: Access | None = None):
         self.db = db
+        self.access = access or Access()
         self.tax_rates_bp = tuple(tax_rates_bp) if tax_rates_bp is not None else None
         self.default_tax_rate_bp = default_tax_rate_bp
         self.state_dir = state_dir
@@ -327,10 +332,12 @@ class InventoryService:
 
     def create_category(self, name: str, kind: str = "goods", color: str = "#607D8B",
                         position: int = 0, by: UserInfo | None = None) -> int:
-        """A new category; ``by`` (when given) must be a manager or admin."""
+        """A new category; ``by`` (when given, else set-up code) must hold ``edit_catalog``."""
         if by is not None:
-            UserService.require(by, EDIT_ROLE)
+            self.access.precheck(by, Act.EDIT_CATALOG)
         with self.db.write() as s:
+            if by is not None:
+                self.access.check(s, by, Act.EDIT_CATALOG)
             name = self._category_fields(s, name, kind, color, None)
             cat = Category(name=name, kind=kind, color=color, position=position)
             s.add(cat)
@@ -339,8 +346,9 @@ class InventoryService:
 
     def update_category(self, category_id: int, by: UserInfo, *, name: str, kind: str, color: str,
                         position: int | None = None) -> None:
-        UserService.require(by, EDIT_ROLE)
+        self.access.precheck(by, Act.EDIT_CATALOG)
         with self.db.write() as s:
+            self.access.check(s, by, Act.EDIT_CATALOG)
             cat = s.get(Category, category_id)
             if cat is None:
                 raise NotFound(what=translate(N_("category {id}")).format(id=category_id))
@@ -356,8 +364,9 @@ class InventoryService:
 
     def set_category_active(self, category_id: int, active: bool, by: UserInfo) -> None:
         """Categories are hidden, never deleted: products and history refer to them."""
-        UserService.require(by, EDIT_ROLE)
+        self.access.precheck(by, Act.EDIT_CATALOG)
         with self.db.write() as s:
+            self.access.check(s, by, Act.EDIT_CATALOG)
             cat = s.get(Category, category_id)
             if cat is None:
                 raise NotFound(what=translate(N_("category {id}")).format(id=category_id))
@@ -425,13 +434,16 @@ class InventoryService:
 
     # --- saving -------------------------------------------------------------------
     def _store(self, d: ProductDraft, product_id: int | None, *, initial_stock: int = 0,
-               user_id: int | None = None) -> int:
+               user_id: int | None = None, by: UserInfo | None = None) -> int:
         validate_draft(d, self.tax_rates_bp, self.state_dir)
         if initial_stock and not tracks_stock(SaleMode(d.sale_mode)):
             raise ServiceHasNoStock(name=d.name.strip())
         if not -MAX_QUANTITY_BASE <= initial_stock <= MAX_QUANTITY_BASE:
             raise field_error("stock", N_("is too large"))
         with self.db.write() as s:
+            who = self.access.check(s, by, Act.EDIT_CATALOG) if by is not None else None
+            if who is not None:
+                user_id = who.user_id
             problems = self._stored_problems(s, d, product_id)
             if problems:
                 raise problems[0]
@@ -446,9 +458,15 @@ class InventoryService:
                 s.flush()
             else:
                 product = s.get(Product, product_id)
+                was = {"price": product.price, "cost": product.cost}
                 for k, v in values.items():
                     if getattr(product, k) != v:
                         setattr(product, k, v)
+                now = {"price": product.price, "cost": product.cost}
+                if who is not None and was != now:
+                    before, after = audit.changes(was, now)
+                    audit.record(s, "price_changed", f"{product.sku} {product.name}", before=before, after=after,
+                                 by=who)
             old = {b.code: b for b in product.barcodes}
             for code, barcode in old.items():
                 if code not in keys:
@@ -457,6 +475,9 @@ class InventoryService:
                 if key not in old:
                     product.barcodes.append(Barcode(code=key))
             s.flush()
+            if who is not None and product_id is None:
+                audit.record(s, "product_created", f"{product.sku} {product.name}", by=who,
+                             after={"price": product.price, "cost": product.cost})
             if initial_stock:
                 s.add(StockMovement(product_id=product.id, quantity=initial_stock, reason="restock",
                                     detail="initial", user_id=user_id, unit_cost=d.cost))
@@ -470,10 +491,10 @@ class InventoryService:
         digit, unit that does not fit the sale mode, ...); returns warnings such as
         "price below cost" that do not stop saving. ``initial_stock`` (base units, new
         products only) is recorded as a restock in the ledger."""
-        UserService.require(by, EDIT_ROLE)
+        self.access.precheck(by, Act.EDIT_CATALOG)
         if product_id is not None and initial_stock:
             raise field_error("stock", N_("change the stock of an existing product with a restock or an adjustment"))
-        pid = self._store(d, product_id, initial_stock=initial_stock, user_id=by.id)
+        pid = self._store(d, product_id, initial_stock=initial_stock, by=by)
         m = margin(d.price, d.cost, d.tax_rate_bp)
         return SavedProduct(pid, product_id is None, tuple(margin_warnings(m)))
 
@@ -488,8 +509,10 @@ class InventoryService:
     def set_active(self, product_id: int, active: bool, by: UserInfo | None = None) -> None:
         """Deactivate (hide from sale) or reactivate; products are never deleted."""
         if by is not None:
-            UserService.require(by, EDIT_ROLE)
+            self.access.precheck(by, Act.EDIT_CATALOG)
         with self.db.write() as s:
+            if by is not None:
+                self.access.check(s, by, Act.EDIT_CATALOG)
             product = s.get(Product, product_id)
             if product is None:
                 raise NotFound(what=translate(N_("product {id}")).format(id=product_id))
@@ -569,7 +592,7 @@ class InventoryService:
                   image_path: str | None = None, active: bool = True,
                   product_id: int | None = None) -> SavedProduct:
         """The editor's Save from its text fields: raises the first problem, else saves."""
-        UserService.require(by, EDIT_ROLE)
+        self.access.precheck(by, Act.EDIT_CATALOG)
         result = self.read_form(texts, category_id=category_id, image_path=image_path, active=active,
                                 product_id=product_id)
         if result.check.problems:
@@ -604,20 +627,13 @@ class InventoryService:
 
         return clone_draft(self, product_id)
 
-    # --- stock shortcuts (kiosk.services.stock), no role check: demo and set-up ----
-    def restock(self, product_id: int, quantity: int, *, unit_cost: int | None = None,
-                reference: str = "", user_id: int | None = None) -> int:
-        """Goods received; returns the new stock."""
+    # --- stock shortcut (kiosk.services.stock), no act checked: demo and set-up ----------
+    def restock(self, product_id: int, quantity: int, *, unit_cost: int | None = None, reference: str = "") -> int:
+        """Goods received, recorded without a user (set-up code; the screens and
+        kiosk-admin use StockService, which checks the adjust_stock act); returns the
+        new stock."""
         from kiosk.services.stock import record_movement
 
         return record_movement(self.db, product_id, quantity, "restock", reference=reference,
-                               unit_cost=unit_cost, user_id=user_id).stock
-
-    def adjust(self, product_id: int, delta: int, reason: str, *, user_id: int | None = None,
-               reference: str = "") -> int:
-        """Stock lost or found, with one of ADJUSTMENT_REASONS; returns the new stock."""
-        from kiosk.services.stock import record_movement
-
-        return record_movement(self.db, product_id, delta, "adjustment", detail=reason, reference=reference,
-                               user_id=user_id).stock
+                               unit_cost=unit_cost).stock
 

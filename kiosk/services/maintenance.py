@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from db import backup as dbbackup
+from db.engine import create_private
 from kiosk import __version__
 from kiosk.appliance.devices import expected_nodes
 from kiosk.appliance.ownership import give_to, owner_of
@@ -30,6 +31,7 @@ from kiosk.appliance.servicectl import KIOSK_UNIT, ServiceControl, Systemctl, is
 from kiosk.config import Settings
 from kiosk.core.errors import DomainError
 from kiosk.i18n import N_
+from kiosk.services.audit import note_in_file
 
 log = logging.getLogger(__name__)
 
@@ -311,6 +313,8 @@ class MaintenanceService:
             give_to(owner, directory, dest, directory / ".lock")
             report = BackupReport(dest, dest.stat().st_size)
             log.info("backup written: %s (%d bytes)", dest, report.size)
+            note_in_file(self.db_path, "backup", dest.name, after={"kind": prefix, "size_bytes": report.size,
+                                                                  "folder": str(directory)})
             if to is None and rotate:
                 report.removed = self._rotate(directory, protect=dest)
         if to is None and usb:
@@ -356,6 +360,7 @@ class MaintenanceService:
         try:
             target_dir.mkdir(parents=True, exist_ok=True)
             self._require_space(target_dir, report.size)
+            create_private(part)  # 0640 where the stick's file system keeps modes
             shutil.copyfile(report.path, part)
             with part.open("rb") as fh:
                 os.fsync(fh.fileno())
@@ -400,6 +405,8 @@ class MaintenanceService:
             if holders:
                 raise DatabaseInUse(holders=", ".join(f"{h.name} (pid {h.pid})" for h in holders))
             aside = self._swap_in(source)
+            note_in_file(self.db_path, "restore", source.name, after={
+                "sales": plan.source.sales, "kept_aside": aside.name if aside else None})
         except BaseException:
             if stopped:
                 self.service.start(self.unit)
@@ -473,6 +480,7 @@ class MaintenanceService:
             "last_backup": last_info,
             "backups": len(self.backups()),
             "print_queue_pending": pending,
+            "default_pin_in_use": _default_pin_in_use(self.db_path),
             "devices": _hardware_states(s.state_dir / "hardware.json"),
             "device_nodes": {n.node: {"setting": n.key, "usb_id": n.usb_id or None, "present": n.present}
                              for n in expected_nodes(s)},
@@ -510,6 +518,24 @@ def _revision(path: Path) -> str | None:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
     except sqlite3.OperationalError:
+        return None
+    finally:
+        conn.close()
+
+
+def _default_pin_in_use(path: Path) -> bool | None:
+    """An active user still has the first start's default PIN (true before the first
+    start too: the kiosk will create the admin with it). None: an older schema."""
+    if not path.is_file():
+        return True
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT count(*) FROM users WHERE active = 1 AND must_change_pin = 1").fetchone()
+        return bool(row[0])
+    except sqlite3.Error:
         return None
     finally:
         conn.close()

@@ -58,7 +58,6 @@ from kiosk.core.units import UOMS_FOR_MODE, SaleMode, Uom, mode_for_uom, tracks_
 from kiosk.i18n import N_, translate
 from kiosk.services import media_files
 from kiosk.services.inventory import (
-    EDIT_ROLE,
     InventoryService,
     ProductDraft,
     StoredFacts,
@@ -67,7 +66,9 @@ from kiosk.services.inventory import (
     problem_key,
     problem_reason,
 )
-from kiosk.services.users import UserInfo, UserService
+from kiosk.core.permissions import Act
+from kiosk.services import audit
+from kiosk.services.access import UserInfo
 
 REQUIRED = ("sku", "name", "price")
 MAX_REFERENCE = 64
@@ -223,7 +224,9 @@ class ProductCsv:
         return self.import_text(decode(data), by, dry_run=dry_run, source=path.name)
 
     def import_text(self, content: str, by: UserInfo, *, dry_run: bool = False, source: str = "") -> ImportReport:
-        UserService.require(by, EDIT_ROLE)
+        """A dry run (the check) reads only; the import is the ``import_export`` act."""
+        if not dry_run:
+            self.inventory.access.precheck(by, Act.IMPORT_EXPORT)
         content = content.lstrip("\ufeff")
         reader = csv.reader(io.StringIO(content, newline=""), delimiter=sniff_delimiter(content))
         report = ImportReport(source=source, dry_run=dry_run)
@@ -242,7 +245,13 @@ class ProductCsv:
             with self.db.read() as s:
                 return self._run(s, reader, columns, by, report)
         with self.db.write() as s:
-            return self._run(s, reader, columns, by, report)
+            who = self.inventory.access.check(s, by, Act.IMPORT_EXPORT)
+            report = self._run(s, reader, columns, who.user, report)
+            if report.applied:
+                audit.record(s, "import", source, by=who, after={
+                    "rows": report.rows, "created": report.created, "updated": report.updated,
+                    "stock_changes": report.stock_changes})
+            return report
 
     def _header(self, header: list[str], line: int) -> tuple[dict[str, int], list[RowProblem]]:
         columns: dict[str, int] = {}
@@ -623,11 +632,13 @@ class ProductCsv:
             self.export_rows(include_inactive=include_inactive))
         return buf.getvalue()
 
-    def export_file(self, path: Path | str, *, include_inactive: bool = False, delimiter: str = ",") -> ExportResult:
+    def export_file(self, path: Path | str, *, by: UserInfo, include_inactive: bool = False,
+                    delimiter: str = ",") -> ExportResult:
         """Write the catalog to ``path`` (UTF-8 with BOM so spreadsheets show accents),
         through a temporary file renamed at the end: a pulled USB stick never leaves a
         half-written file under the final name."""
         path = Path(path)
+        self.inventory.access.precheck(by, Act.IMPORT_EXPORT)
         rows = self.export_rows(include_inactive=include_inactive)
         try:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".csv")
@@ -642,4 +653,11 @@ class ProductCsv:
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
             raise FileUnreadable(name=path.name, reason=exc.strerror or str(exc)) from None
+        try:
+            with self.db.write() as s:
+                who = self.inventory.access.check(s, by, Act.IMPORT_EXPORT)
+                audit.record(s, "export", path.name, by=who, after={"products": len(rows) - 1})
+        except DomainError:  # refused meanwhile (user deactivated): the file does not stay
+            path.unlink(missing_ok=True)
+            raise
         return ExportResult(path, len(rows) - 1)

@@ -23,11 +23,13 @@ from kiosk.core import tax as taxes
 from kiosk.core.cart import Cart, LineEntry
 from kiosk.core.errors import OutOfStock, ProductInactive, SaleNotFound
 from kiosk.core.payments import Payment, PaymentMethod, Tender, settle
+from kiosk.core.permissions import Act
 from kiosk.core.receipt import ReceiptLine, sale_reference
 from kiosk.core.tax import TaxLine
 from kiosk.core.units import SaleMode, Uom, tracks_stock
 from kiosk.formatting import format_quantity, local_day_bounds, to_local
 from kiosk.i18n import N_, translate
+from kiosk.services.access import Access
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ def _insert(table: Table, columns: str, *, computed: dict[str, str] | None = Non
             + (f" RETURNING {returning}" if returning else ""))
 
 
+_SELLER = "SELECT name, role, active FROM users WHERE id = ?"
 _CURRENT_PRODUCTS = "SELECT id, name, active, stock, sale_mode, uom FROM products WHERE id IN ({marks})"
 # The next number is read inside the INSERT, under the write lock BEGIN IMMEDIATE took.
 _INSERT_SALE = _insert(Sale.__table__, "uuid created_at user_id status subtotal tax_total total change_total currency",
@@ -105,8 +108,9 @@ _STAMP = DateTime().dialect_impl(sqlite_dialect()).bind_processor(sqlite_dialect
 
 class SalesService:
     def __init__(self, db: Database, *, currency: str = "USD", out_of_stock: str = "warn",
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, access: Access | None = None):
         self.db = db
+        self.access = access or Access()
         self.currency = currency
         self.out_of_stock = out_of_stock
         self.clock = clock
@@ -134,6 +138,8 @@ class SalesService:
         # Core statements built once (below), no ORM session: checkout is the till's hot path.
         stamp = _STAMP(now)
         with self.db.write_connection() as conn:
+            seller = conn.exec_driver_sql(_SELLER, (user_id,)).one_or_none()  # the ``sell`` act, as of now
+            self.access.check_role(*(seller or (str(user_id), "", False)), Act.SELL)
             ids = tuple(needed)
             current = {r.id: r for r in conn.exec_driver_sql(
                 _CURRENT_PRODUCTS.format(marks=", ".join("?" * len(ids))), ids)}

@@ -50,9 +50,11 @@ from kiosk.core.units import SaleMode, Uom, to_base, tracks_stock
 from kiosk.formatting import format_quantity, to_local
 from kiosk.i18n import N_, translate
 from kiosk.services.catalog import CatalogService, product_select, to_ref
-from kiosk.services.inventory import ADJUSTMENT_REASONS, EDIT_ROLE
+from kiosk.services.inventory import ADJUSTMENT_REASONS
 from kiosk.services.stock_drafts import StockDrafts, forget, kind_of
-from kiosk.services.users import UserInfo, UserService
+from kiosk.core.permissions import Act
+from kiosk.services import audit
+from kiosk.services.access import Access, Authority, UserInfo
 
 REASON_LABELS = {
     "sale": N_("Sale"),
@@ -224,9 +226,25 @@ def _add_movement(s, product: Product, quantity: int, reason: str, *, detail: st
                        product.low_stock, reason)
 
 
+def _audit_movement(s, who: Authority, product: Product, change: StockChange, cost_before: int,  # noqa: ANN001
+                    detail: str, reference: str) -> None:
+    """Audit rows for one stock change: an adjustment, and a cost the restock changed."""
+    subject = f"{product.sku} {product.name}"
+    if change.reason == "adjustment":
+        audit.record(s, "stock_adjusted", subject, before={"stock": change.stock - change.quantity},
+                     after={"stock": change.stock, "quantity": change.quantity, "reason": detail,
+                            "reference": reference}, by=who)
+    if product.cost != cost_before:
+        audit.record(s, "price_changed", subject, before={"cost": cost_before}, after={"cost": product.cost},
+                     by=who)
+
+
 def record_movement(db: Database, product_id: int, quantity: int, reason: str, *, detail: str = "",
-                    reference: str = "", unit_cost: int | None = None, user_id: int | None = None) -> StockChange:
-    """One ledger row in its own transaction (no role check: callers check)."""
+                    reference: str = "", unit_cost: int | None = None, user_id: int | None = None,
+                    by: UserInfo | None = None, access: Access | None = None) -> StockChange:
+    """One ledger row in its own transaction. With ``by``, the ``adjust_stock`` act is
+    checked in that transaction (through ``access``) and the change audited; without,
+    callers are set-up code (demo data)."""
     if reason == "adjustment" and detail not in ADJUSTMENT_REASONS:
         raise UnknownReason(reason=detail)
     if reason == "restock" and quantity <= 0:
@@ -235,11 +253,18 @@ def record_movement(db: Database, product_id: int, quantity: int, reason: str, *
         raise field_error("cost", N_("cannot be negative"))
     reference = _check_reference(reference)
     with db.write() as s:
+        who = (access or Access()).check(s, by, Act.ADJUST_STOCK) if by is not None else None
+        if who is not None:
+            user_id = who.user_id
         product = s.get(Product, product_id)
         if product is None:
             raise NotFound(what=translate(N_("product {id}")).format(id=product_id))
-        return _add_movement(s, product, quantity, reason, detail=detail, reference=reference,
-                             unit_cost=unit_cost, user_id=user_id)
+        cost_before = product.cost
+        change = _add_movement(s, product, quantity, reason, detail=detail, reference=reference,
+                               unit_cost=unit_cost, user_id=user_id)
+        if who is not None:
+            _audit_movement(s, who, product, change, cost_before, detail, reference)
+        return change
 
 
 class StockService:
@@ -249,8 +274,9 @@ class StockService:
     the field ("stock", "cost") in ``params["key"]``."""
 
     def __init__(self, db: Database, catalog: CatalogService, *, history_days: int = 30, cover_days: int = 14,
-                 decimals: int = 2, clock: Callable[[], datetime] = utcnow):
+                 decimals: int = 2, clock: Callable[[], datetime] = utcnow, access: Access | None = None):
         self.db = db
+        self.access = access or Access()
         self.catalog = catalog
         self.history_days = history_days
         self.cover_days = cover_days
@@ -295,22 +321,22 @@ class StockService:
                 reference: str = "") -> StockChange:
         """Goods received (the catalog's quick "+"); a ``unit_cost`` (per unit of
         measure) becomes the product's cost."""
-        UserService.require(by, EDIT_ROLE)
+        self.access.precheck(by, Act.ADJUST_STOCK)
         base = self._base(self._product(product_id), quantity)
         check_quantity(base)
         return record_movement(self.db, product_id, base, "restock", reference=reference,
-                               unit_cost=self._cost(unit_cost), user_id=by.id)
+                               unit_cost=self._cost(unit_cost), by=by, access=self.access)
 
     def adjust(self, product_id: int, delta: Quantity, reason: str, by: UserInfo, *,
                reference: str = "") -> StockChange:
         """Stock lost or found: signed ``delta``, ``reason`` one of ADJUSTMENT_REASONS
         (breakage, expired, internal_use, theft, count_correction)."""
-        UserService.require(by, EDIT_ROLE)
+        self.access.precheck(by, Act.ADJUST_STOCK)
         if reason not in ADJUSTMENT_REASONS:
             raise UnknownReason(reason=reason)
         base = self._base(self._product(product_id), delta, signed=True)
         return record_movement(self.db, product_id, base, "adjustment", detail=reason, reference=reference,
-                               user_id=by.id)
+                               by=by, access=self.access)
 
     def adjustment_reasons(self) -> list[tuple[str, str]]:
         """(code, label) pairs for the adjustment screen's buttons."""
@@ -369,18 +395,22 @@ class StockService:
 
     def receive(self, sheet: DeliverySheet, by: UserInfo) -> SheetResult:
         """Store a whole delivery as restock movements in one transaction."""
-        UserService.require(by, EDIT_ROLE)
+        self.access.precheck(by, Act.ADJUST_STOCK)
         if not len(sheet):
             raise EmptyDelivery()
         reference = _check_reference(sheet.reference)
         changes = []
         with self.db.write() as s:
+            who = self.access.check(s, by, Act.ADJUST_STOCK)
             for line in sheet.lines:
                 product = s.get(Product, line.product.id)
                 if product is None:
                     raise NotFound(what=line.product.name)
-                changes.append(_add_movement(s, product, line.quantity, "restock", reference=reference,
-                                             unit_cost=line.unit_cost, user_id=by.id))
+                cost_before = product.cost
+                change = _add_movement(s, product, line.quantity, "restock", reference=reference,
+                                       unit_cost=line.unit_cost, user_id=who.user_id)
+                _audit_movement(s, who, product, change, cost_before, "", reference)
+                changes.append(change)
             forget(s, "delivery")
         return SheetResult(tuple(changes), 0, reference, sheet.cost_total)
 
@@ -429,19 +459,24 @@ class StockService:
         """Apply every difference as a ``count`` movement, all in one transaction.
         Each difference is counted - stock when the product was first counted, so
         sales made during the count are kept."""
-        UserService.require(by, EDIT_ROLE)
+        self.access.precheck(by, Act.ADJUST_STOCK)
         if not len(sheet):
             raise NothingCounted()
         reference = self.count_reference(sheet)
         diffs = sheet.differences()
         changes = []
         with self.db.write() as s:
+            who = self.access.check(s, by, Act.ADJUST_STOCK)
             for line in diffs:
                 product = s.get(Product, line.product.id)
                 if product is None:
                     raise NotFound(what=line.product.name)
                 changes.append(_add_movement(s, product, line.difference, "count", detail="count",
-                                             reference=reference, user_id=by.id))
+                                             reference=reference, user_id=who.user_id))
+            audit.record(s, "stock_counted", reference, by=who, after={
+                "products": len(sheet), "unchanged": len(sheet) - len(diffs),
+                "differences": [{"sku": ln.product.sku, "expected": ln.expected, "counted": ln.counted,
+                                 "difference": ln.difference} for ln in diffs]})
             forget(s, "count")
         return SheetResult(tuple(changes), len(sheet) - len(diffs), reference)
 

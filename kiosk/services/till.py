@@ -9,6 +9,7 @@ from typing import Protocol
 
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
+from kiosk.core.permissions import Act
 from kiosk.services.printing import PrintQueue
 from kiosk.services.receipts import ReceiptService
 from kiosk.services.sales import SaleResult, SalesService
@@ -44,6 +45,7 @@ class TillService:
             self.drawer.open_for_sale(result.sale_id)
         return result
 
-    def reprint(self, sale_id: int) -> int:
-        """Queue a copy marked "COPIA"; returns the job id."""
+    def reprint(self, sale_id: int, by: UserInfo) -> int:
+        """Queue a copy marked "COPIA" (the ``reprint`` act); returns the job id."""
+        self.sales.access.require(self.sales.db, by, Act.REPRINT)
         return self.printing.enqueue_receipt(self.receipts.receipt(sale_id=sale_id, copy=True), sale_id)

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from db.models import LOCAL_TILL_ID, AuthEvent, Sale, StockMovement, Till
+from db.models import LOCAL_TILL_ID, AuditEntry, Sale, StockMovement, Till
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
 
@@ -25,27 +25,29 @@ def test_the_local_till_is_row_one_with_a_uuid(app):
     assert _is_uuid4(tills[0].uuid)
 
 
-def test_a_sale_its_stock_movements_and_auth_events_get_uuid_and_till(demo_app, admin):
+def test_a_sale_its_stock_movements_and_audit_rows_get_uuid_and_till(demo_app, admin):
     product = next(p for p in demo_app.catalog.search("", limit=200) if p.sale_mode.value == "unit")
     cart = Cart()
     cart.add(product, 2000 if product.uom.value != "unit" else 2)
     result = demo_app.sales.checkout(cart, [Tender(PaymentMethod.CARD, cart.total)], admin.id)
+    demo_app.users.authenticate(demo_app.settings.security.default_admin_pin)  # an audit row
     with demo_app.db.read() as s:
         sale = s.get(Sale, result.sale_id)
         moves = s.scalars(select(StockMovement)).all()
-        events = s.scalars(select(AuthEvent)).all()
+        events = s.scalars(select(AuditEntry)).all()
     rows = [sale, *moves, *events]
     assert all(_is_uuid4(r.uuid) and r.till_id == LOCAL_TILL_ID for r in rows)
     assert len({r.uuid for r in rows}) == len(rows)
 
 
-@pytest.mark.parametrize("table", ["sales", "stock_movements", "auth_events"])
+@pytest.mark.parametrize("table", ["sales", "stock_movements", "audit_log"])
 def test_a_row_without_uuid_is_refused(app, table):
     conn = sqlite3.connect(app.db.path)
     try:
-        with pytest.raises(sqlite3.IntegrityError, match="need a uuid"):
-            if table == "auth_events":
-                conn.execute("INSERT INTO auth_events(created_at, event, detail) VALUES ('2026-01-01', 'x', '')")
+        with pytest.raises(sqlite3.IntegrityError, match="need a uuid|NOT NULL constraint failed: audit_log.uuid"):
+            if table == "audit_log":
+                conn.execute("INSERT INTO audit_log(created_at, act, subject, origin, prev_hash, row_hash)"
+                             " VALUES ('2026-01-01', 'x', '', '', '', '')")
             elif table == "sales":
                 conn.execute("INSERT INTO sales(number, created_at, user_id, status, subtotal, tax_total, total,"
                              " change_total, currency) VALUES (99, '2026-01-01', 1, 'completed', 0, 0, 0, 0, 'USD')")
@@ -59,16 +61,10 @@ def test_a_row_without_uuid_is_refused(app, table):
 def test_rows_written_before_the_migration_are_back_filled(tmp_path):
     """A database at revision 0003 with history: after the upgrade every old row has
     its own UUID and belongs to till 1, and the ledger is append-only again."""
-    from alembic import command
+    from db.migrate import migrate
+    from tests.conftest import database_at
 
-    from db.engine import Database
-    from db.migrate import alembic_config, migrate
-
-    db = Database(tmp_path / "old.db")
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
+    db = database_at(tmp_path / "old.db", "0003")
     raw = db.raw_connection()
     raw.execute("INSERT INTO users(name, role, pin_hash, active, created_at) VALUES ('a', 'admin', 'x', 1, '2026-01-01')")
     raw.execute("INSERT INTO products(sku, name, search_name, brand, sale_mode, uom, price, cost, tax_rate_bp,"
@@ -85,7 +81,7 @@ def test_rows_written_before_the_migration_are_back_filled(tmp_path):
     migrate(db)
     raw = db.raw_connection()
     try:
-        for table in ("sales", "stock_movements", "auth_events"):
+        for table in ("sales", "stock_movements", "audit_log"):  # auth_events' rows moved to the audit log
             rows = raw.execute(f"SELECT uuid, till_id FROM {table}").fetchall()
             assert rows and all(_is_uuid4(u) and t == LOCAL_TILL_ID for u, t in rows), table
             assert len({u for u, _ in rows}) == len(rows)

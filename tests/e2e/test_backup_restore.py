@@ -381,7 +381,7 @@ def test_files_made_under_sudo_belong_to_the_kiosk_user(demo_app, config_file) -
 
     # a command that opens the database as root (set-pin) leaves nothing root-owned behind
     out = subprocess.run([sys.executable, "-m", "kiosk.cli.main", "set-pin", "1", "--pin-stdin"], env=env,
-                         cwd=ROOT, input="97531\n", capture_output=True, text=True, timeout=120)
+                         cwd=ROOT, input="975318\n", capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert [p.name for p in app.state_dir.rglob("*") if p.stat().st_uid != nobody.pw_uid] == []
 

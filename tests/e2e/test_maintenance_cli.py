@@ -1,14 +1,12 @@
-"""The technician's kiosk-admin commands: users, set-pin, logs, config check (a typo,
-a missing device node), udev-rules and kivy-config."""
+"""The technician's kiosk-admin commands: logs, config check (a typo, a missing
+device node), udev-rules and kivy-config (users and set-pin: test_staff_cli.py)."""
 
 from __future__ import annotations
 
 import configparser
 import importlib.util
-import io
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,51 +16,6 @@ from kiosk.appliance.settings import DevicesSettings
 from kiosk.cli import maintenance_commands
 from kiosk.cli.main import main
 from kiosk.config import ConfigError, parse_settings
-
-
-def test_users_lists_names_and_roles(app, config_file, capsys) -> None:
-    app.users.create_user("Ana", "cashier", "2468")
-    assert main(["users", "--json"]) == 0
-    users = json.loads(capsys.readouterr().out)
-    assert [(u["name"], u["role"], u["active"]) for u in users] == [
-        ("Administrador", "admin", True), ("Ana", "cashier", True)]
-    assert main(["users"]) == 0
-    assert "Ana" in capsys.readouterr().out
-
-
-def test_set_pin_from_stdin_and_twice_without_echo(app, config_file, capsys, monkeypatch) -> None:
-    ana = app.users.create_user("Ana", "cashier", "2468")
-    monkeypatch.setattr(sys, "stdin", io.StringIO("1357\n"))
-    assert main(["set-pin", "Ana", "--pin-stdin"]) == 0
-    assert "PIN changed for Ana" in capsys.readouterr().out
-    assert app.users.authenticate("1357").id == ana.id
-
-    answers = iter(["8642", "8642"])
-    monkeypatch.setattr(maintenance_commands.getpass, "getpass", lambda prompt: next(answers))
-    assert main(["set-pin", str(ana.id)]) == 0
-    assert app.users.authenticate("8642").id == ana.id
-
-
-@pytest.mark.parametrize("argv, stdin, expected", [
-    (["set-pin", "Ana", "--pin-stdin"], "12\n", "PIN"),  # too short: the rule is stated
-    (["set-pin", "Nadie", "--pin-stdin"], "1357\n", "Nadie"),  # unknown user named
-    (["set-pin", "Ana", "--pin-stdin"], "000000\n", "PIN"),  # the admin's PIN already
-])
-def test_set_pin_bad_input_changes_nothing(app, config_file, capsys, monkeypatch, argv, stdin, expected) -> None:
-    app.users.create_user("Ana", "cashier", "2468")
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    assert main(argv) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and expected in err
-    assert app.users.authenticate("2468").name == "Ana"
-
-
-def test_set_pin_typed_differently_twice(app, config_file, capsys, monkeypatch) -> None:
-    answers = iter(["1357", "1375"])
-    monkeypatch.setattr(maintenance_commands.getpass, "getpass", lambda prompt: next(answers))
-    assert main(["set-pin", "Administrador"]) == 1
-    assert "the two PINs differ" in capsys.readouterr().err
-    assert app.users.authenticate("000000").role == "admin"
 
 
 def test_logs_runs_journalctl_for_the_units(monkeypatch) -> None:

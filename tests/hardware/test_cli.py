@@ -161,7 +161,7 @@ def test_queue_preview_and_drawer_open_from_the_command_line(tmp_path, capsys, s
     cfg = write_config(tmp_path, sim_printer.url)
     assert main(["--config", cfg, "demo-data"]) == 0
     assert main(["--config", cfg, "drawer", "open", "--pin", "123456"]) == 1
-    assert "PIN incorrecto" in capsys.readouterr().err
+    assert "PIN no aceptado" in capsys.readouterr().err
     assert main(["--config", cfg, "drawer", "open", "--pin", "000000"]) == 0
     assert sim_printer.wait_for_jobs(1) and sim_printer.kicks == [(2, 100, 100)]
     capsys.readouterr()

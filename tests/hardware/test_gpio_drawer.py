@@ -13,12 +13,15 @@ from hardware.sim_scanner import SimSerialScanner
 from hardware.test_ticket import TEST_EAN
 from kiosk.app_factory import build
 from kiosk.core.cart import Cart
-from kiosk.core.errors import NotPermitted, WrongPin
+from kiosk.core.errors import NotPermitted
+from kiosk.core.permissions import Act
 from kiosk.core.payments import PaymentMethod, Tender
 from kiosk.core.units import SaleMode, Uom
 from kiosk.services.hardware import DrawerNotOpened
 from kiosk.services.inventory import InventoryService, ProductDraft
+from kiosk.core.staff_errors import AuthorisationRefused
 from kiosk.services.users import Role
+from tests.conftest import CASHIER_PIN, MANAGER_PIN
 from tests.hardware.conftest import wait_until
 
 
@@ -93,42 +96,43 @@ def test_buzzer_beeps_once_for_a_good_scan_twice_for_a_bad_one(started, mock_pin
 
 def _users(app):
     users = app.users
-    cashier = users.create_user("Caja", Role.CASHIER, "1111")
-    manager = users.create_user("Gerente", Role.MANAGER, "2222")
+    cashier = users.create_user("Caja", Role.CASHIER, CASHIER_PIN)
+    manager = users.create_user("Gerente", Role.MANAGER, MANAGER_PIN)
     return cashier, manager
 
 
-def _events(app) -> list[tuple[str, str | None, str]]:
-    return [(e[1], e[2], e[3]) for e in app.users.events()]
+def _events(app) -> list[tuple[str, str, str, str]]:
+    return [(r.act, r.user, r.authorised_by, r.subject) for r in app.audit.entries()]
 
 
-def test_manual_open_needs_a_manager_pin_and_is_recorded(started, sim_printer):
+def test_manual_open_needs_the_act_and_is_recorded(started, sim_printer):
     app = started(printer={"url": sim_printer.url}, drawer={"mode": "printer", "printer_pin": 5, "pulse_ms": 200})
-    _users(app)
+    cashier, manager = _users(app)
     with pytest.raises(NotPermitted, match="PIN de un encargado"):
-        app.hardware.open_drawer("1111")
-    with pytest.raises(WrongPin):
-        app.hardware.open_drawer("9999")
+        app.hardware.open_drawer(cashier)
+    with pytest.raises(AuthorisationRefused):
+        app.users.authorize(CASHIER_PIN, Act.OPEN_DRAWER, cashier)  # her own PIN does not authorise it
     assert sim_printer.kicks == []
-    user = app.hardware.open_drawer("2222")
-    assert user.name == "Gerente"
+    grant = app.users.authorize(MANAGER_PIN, Act.OPEN_DRAWER, cashier)
+    who = app.hardware.open_drawer(cashier.with_grant(grant))
+    assert who.authorised_by.name == "Gerente"
     assert sim_printer.wait_for_jobs(1) and sim_printer.kicks == [(5, 200, 100)]
     events = _events(app)
-    assert ("drawer_opened", "Gerente", "manual") in events
-    assert ("drawer_denied", "Caja", "manual open needs a manager PIN") in events
+    assert ("drawer_opened", "Caja", "Gerente", "manual") in events
+    assert any(e[0] == "authorisation_refused" and e[1] == "Caja" for e in events)
 
     sim_printer.set_mode("offline")
     with pytest.raises(DrawerNotOpened, match="El cajón no se abrió: Impresora desconectada"):
-        app.hardware.open_drawer("2222")
-    assert any(e[0] == "drawer_open_failed" and e[1] == "Gerente" for e in _events(app))
+        app.hardware.open_drawer(manager)
+    assert ("drawer_open_failed", "Gerente", "", "manual") in _events(app)
 
 
 def test_drawer_is_not_kicked_while_the_printer_is_out_of_paper(started, sim_printer):
     app = started(printer={"url": sim_printer.url, "status_query": "on"})
-    _users(app)
+    _, manager = _users(app)
     sim_printer.set_mode("paper_out")
     with pytest.raises(DrawerNotOpened, match="Impresora sin papel"):
-        app.hardware.open_drawer("2222")
+        app.hardware.open_drawer(manager)
     assert sim_printer.kicks == [] and sim_printer.discarded == []
 
 
@@ -136,7 +140,7 @@ def test_gpio_relay_pulse_length_manual_and_on_cash_sales(started, mock_pins):
     app = started(drawer={"mode": "gpio", "gpio_pin": 22, "gpio_pulse_ms": 150})
     _, manager = _users(app)
     relay = mock_pins.pin(22)
-    app.hardware.open_drawer("2222")
+    app.hardware.open_drawer(manager)
     wait_until(lambda: len(pulses(relay)) == 1)
     assert pulses(relay)[0] == pytest.approx(0.15, abs=0.06)
 
@@ -167,9 +171,9 @@ def test_drawer_switch_on_gpio(started, mock_pins):
 
 def test_drawer_switch_through_the_printer_status(started, sim_printer):
     app = started(printer={"url": sim_printer.url}, drawer={"sensor": "printer"})
-    _users(app)
+    _, manager = _users(app)
     assert app.hardware.drawer_is_open() is False
-    app.hardware.open_drawer("2222")
+    app.hardware.open_drawer(manager)
     wait_until(lambda: app.hardware.drawer_is_open() is True)
     sim_printer.close_drawer()
     assert app.hardware.drawer_is_open() is False
@@ -200,7 +204,7 @@ def test_machine_without_gpio_reports_not_available_and_runs(hw_settings, sim_pr
         assert "no GPIO on this machine" in app.hardware.registry.get("led").last_error
         assert app.hardware.manager.faults() == []  # not a fault of the shop
         with pytest.raises(DrawerNotOpened, match="el relé del cajón"):
-            app.hardware.open_drawer(app.settings.security.default_admin_pin)
+            app.hardware.open_drawer(app.users.get(name="Administrador"))
     finally:
         app.close()
 

@@ -123,7 +123,7 @@ def test_hardware_screen_rows_and_receipt_preview_in_demo_mode(settings):
         rows = {r.name: r for r in app.hardware.devices()}
         assert rows["printer"].label == "Impresora de tickets" and rows["printer"].status == "Listo"
         assert rows["drawer"].label == "Cajón de dinero"
-        app.hardware.print_test_ticket()
+        app.hardware.print_test_ticket(user)
         wait_until(lambda: len(demo.printer.jobs) == 2)
         assert "Prueba de impresora" in app.hardware.preview(demo.printer.jobs[1]).decoded.text
     finally:

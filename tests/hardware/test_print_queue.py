@@ -62,7 +62,7 @@ def test_every_job_kept_and_printed_once_through_paper_out_offline_and_a_dropped
         assert banner and sim_printer.discarded == []  # nothing was sent into the empty printer
 
         sim_printer.set_mode("offline")  # switched off: the port refuses connections
-        app.till.reprint(first.sale_id)
+        app.till.reprint(first.sale_id, app.users.get(name="Administrador"))
         wait_until(lambda: app.hardware.printer_banner() == "Impresora desconectada — 3 tickets pendientes")
         state = app.hardware.devices()[0]
         assert state.name == "printer" and not state.ok and state.status == "Impresora desconectada"
@@ -104,7 +104,7 @@ def test_an_unprinted_job_survives_a_restart(hw_settings, sim_printer):
 
 def test_a_crash_between_send_and_mark_is_not_reprinted_by_itself(hw_settings, sim_printer):
     app = _app(hw_settings, sim_printer.url)
-    job = app.till.reprint(_sell_no_print(app))
+    job = app.till.reprint(_sell_no_print(app), app.users.get(name="Administrador"))
     with app.db.write() as s:  # what a power cut right after sending leaves behind
         s.execute(update(PrintJob).where(PrintJob.id == job).values(status="sending"))
     app.hardware.start()

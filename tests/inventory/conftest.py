@@ -12,17 +12,18 @@ from kiosk.app_factory import Services
 from kiosk.core.units import SaleMode, Uom
 from kiosk.demo import demo_ean13
 from kiosk.services.users import Role, UserInfo
+from tests.conftest import CASHIER_PIN, MANAGER_PIN
 from tests.inventory.helpers import draft
 
 
 @pytest.fixture
 def manager(app: Services) -> UserInfo:
-    return app.users.create_user("Marta", Role.MANAGER, "2222")
+    return app.users.create_user("Marta", Role.MANAGER, MANAGER_PIN)
 
 
 @pytest.fixture
 def cashier(app: Services) -> UserInfo:
-    return app.users.create_user("Carlos", Role.CASHIER, "3333")
+    return app.users.create_user("Carlos", Role.CASHIER, CASHIER_PIN)
 
 
 @pytest.fixture

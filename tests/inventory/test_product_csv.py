@@ -38,7 +38,7 @@ def write(tmp_path: Path, text: str, name: str = "productos.csv", encoding: str 
 def test_reimporting_an_export_changes_nothing(demo_app: Services, admin: UserInfo, tmp_path: Path) -> None:
     app = demo_app
     path = tmp_path / "catalogo.csv"
-    result = app.product_csv.export_file(path)
+    result = app.product_csv.export_file(path, by=admin)
     assert result.products == 66
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf" + HEADER.encode())
@@ -48,7 +48,7 @@ def test_reimporting_an_export_changes_nothing(demo_app: Services, admin: UserIn
     assert (report.rows, report.created, report.updated, report.unchanged, report.stock_changes) == (66, 0, 0, 66, 0)
     assert catalog_dump(app) == before  # not even updated_at moved
     assert movement_count(app) == moves
-    app.product_csv.export_file(tmp_path / "again.csv")
+    app.product_csv.export_file(tmp_path / "again.csv", by=admin)
     assert (tmp_path / "again.csv").read_bytes() == raw
     check_invariants(app.db)
 
