@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from kiosk.app_factory import Services
 from kiosk.i18n import _, format_time
 from kiosk.services.preferences import PreferenceService
 from kiosk.services.selling import SellingService
-from kiosk.services.users import Role, UserInfo
+from kiosk.core.permissions import Act
+from kiosk.services.access import UserInfo
 from kiosk.ui.hardware_link import HardwareLink
 from kiosk.ui.images import TextureCache
 from kiosk.ui.scan_input import KeyboardWedge, ScanDispatcher
@@ -32,7 +34,7 @@ from kiosk.ui.theme import Theme
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
-KV_FILES = ("widgets.kv", "lock.kv", "sell.kv", "scale_panel.kv", "calculator.kv", "checkout.kv", "done.kv",
+KV_FILES = ("widgets.kv", "pins.kv", "lock.kv", "sell.kv", "scale_panel.kv", "calculator.kv", "checkout.kv", "done.kv",
             "history.kv", "hardware.kv", "devices.kv")
 LEVELS = ("info", "ok", "warn", "error")
 
@@ -60,8 +62,8 @@ class KioskApp(App):
     banner_text = StringProperty("")
     banner_level = StringProperty("info")
     modal = ObjectProperty(None, allownone=True)  # the popup in front, if any
-    staff = ObjectProperty(None, allownone=True)  # UserInfo acting on the staff screens
-    can_manage = BooleanProperty(False)  # the signed-in user may restock from the catalog
+    staff = ObjectProperty(None, allownone=True)  # the signed-in user while on the staff screens
+    can_manage = BooleanProperty(False)  # the signed-in user may restock from the catalog (adjust_stock)
     low_count = NumericProperty(0)  # products at or below their level (staff menu badge)
     scale_reading = ObjectProperty(None, allownone=True)  # newest ScaleReading (None: no scale)
 
@@ -92,13 +94,15 @@ class KioskApp(App):
         from kiosk.ui.hardware import HardwareScreen
         from kiosk.ui.history import HistoryScreen
         from kiosk.ui.lock import LockScreen
+        from kiosk.ui.pins import NewPinScreen
         from kiosk.ui.sell import SellScreen
 
         for name in KV_FILES:
             load_kv(name)
         self.sm = ScreenManager(transition=NoTransition())
         for screen in (LockScreen(name="lock"), SellScreen(name="sell"), CheckoutScreen(name="checkout"),
-                       DoneScreen(name="done"), HistoryScreen(name="history"), HardwareScreen(name="hardware")):
+                       DoneScreen(name="done"), HistoryScreen(name="history"), HardwareScreen(name="hardware"),
+                       NewPinScreen(name="newpin")):
             self.sm.add_widget(screen)
         self.sm.current = "lock"
         self.scans = ScanDispatcher(self.route_scan)
@@ -185,19 +189,42 @@ class KioskApp(App):
         self.show("history")
 
     def show_hardware(self) -> None:
-        """The Hardware screen, an entry of the staff menu (managers and admins)."""
-        if self.staff is not None and self.staff.can(Role.MANAGER):
+        """The Hardware screen, an entry of the staff menu: anyone signed in sees the
+        devices; its tests (ticket, drawer) and print-job decisions are acts."""
+        if self.staff is not None:
             self.show("hardware")
 
     def notify(self, text: str, level: str = "info", seconds: float = 6) -> None:
         """A message on the current screen's strip (or the popup in front)."""
         self.sm.current_screen.message(text, level, seconds)
 
-    def ask_drawer(self) -> None:
-        """"Abrir cajón" by hand: a manager's PIN opens it (recorded)."""
-        from kiosk.ui.devices import DrawerPinPopup
+    def with_act(self, act: Act, run: Callable[[UserInfo], None]) -> None:
+        """Do ``act`` as the signed-in user: ``run(actor)`` at once when their role
+        holds it, else after someone who holds it types their PIN (that PIN is good
+        for this act once: ``actor`` carries the authorisation to the service call,
+        which checks and spends it)."""
+        user = self.user
+        if user is None:
+            return
+        if self.services.access.allows(user, act):
+            run(user)
+            return
+        from kiosk.ui.pins import AuthorisePopup
 
-        self.open_modal(DrawerPinPopup())
+        self.open_modal(AuthorisePopup(act, run))
+
+    def ask_drawer(self) -> None:
+        """"Abrir cajón" by hand: the open_drawer act (a cashier needs a manager's PIN;
+        recorded either way)."""
+        def opened(who) -> None:  # noqa: ANN001
+            by = who.authorised_by or who.user
+            self.notify(_("Cash drawer opened (authorised by {name}).").format(name=by.name), "ok", 5)
+
+        def failed(exc: Exception) -> None:
+            self.notify(str(exc), "error", 8)
+
+        self.with_act(Act.OPEN_DRAWER, lambda actor: self.devices.run_in_thread(
+            lambda: self.services.hardware.open_drawer(actor), opened, failed))
 
     def show_receipt(self, *, sale_id: int | None = None, job_id: int | None = None) -> None:
         """The receipt preview, drawn from the bytes the printer got (or will get)."""
@@ -243,17 +270,27 @@ class KioskApp(App):
 
     def signed_in(self, user: UserInfo) -> None:
         """After a right PIN: the same cashier goes back where they were, with their
-        cart; another cashier starts on the selling screen with their own cart."""
+        cart; another cashier starts on the selling screen with their own cart. A user
+        whose PIN must be replaced (the first start's default PIN) chooses a new one
+        first."""
         self.user = user
         self.user_name = user.name
-        self.can_manage = user.can(Role.MANAGER)
-        self.refresh_low_count()
         self.note_activity()
+        if user.must_change_pin:
+            self.can_manage = False
+            self.show("newpin")
+            return
+        self.can_manage = self.services.access.allows(user, Act.ADJUST_STOCK)
+        self.refresh_low_count()
         target = "sell"
         if self._resume is not None and self._resume[0] == user.id:
             target = self._resume[1]
         self._resume = None
         self.show(target)
+
+    def pin_changed(self, user: UserInfo) -> None:
+        """The forced PIN change is done: on to where the sign-in was going."""
+        self.signed_in(user)
 
     def lock(self, event: str = "lock") -> None:
         if self.user is None:
@@ -269,15 +306,12 @@ class KioskApp(App):
 
     # --- staff screens (catalog and stock) ------------------------------------------------------
     def open_staff(self) -> None:
-        """The staff menu entry: a manager or admin goes straight in; a cashier is
-        asked for a manager's PIN, and that manager is who the changes are recorded as."""
+        """The staff menu entry. Anyone signed in may look; each change is an act of
+        its own (edit the catalog, adjust stock, import ...): a user whose role lacks
+        it is asked for the PIN of someone who holds it, for that one change."""
         self.ensure_staff()
-        from kiosk.ui.staff import ManagerPinPopup
-
-        if self.user is not None and self.user.can(Role.MANAGER):
+        if self.user is not None:
             self.enter_staff(self.user)
-        else:
-            self.open_modal(ManagerPinPopup(on_ok=self.enter_staff))
 
     def enter_staff(self, user: UserInfo) -> None:
         self.staff = user

@@ -9,6 +9,7 @@ from kivy.uix.screenmanager import Screen
 
 from hardware.events import ScanEvent
 from kiosk.core.errors import DomainError
+from kiosk.core.permissions import Act
 from kiosk.i18n import _
 
 
@@ -31,13 +32,17 @@ class KioskScreen(Screen):
             self.app.beep()
 
     def reprint_sale(self, sale_id: int) -> None:
-        """ "Reimprimir" (confirmation and history screens): a COPY of the receipt."""
-        try:
-            self.services.till.reprint(sale_id)
-        except DomainError as exc:
-            self.message(str(exc), "error")
-            return
-        self.message(_("Copy sent to the printer."), "ok", 4)
+        """ "Reimprimir" (confirmation and history screens): a COPY of the receipt (the
+        reprint act: a role without it is asked for an authorising PIN)."""
+        def reprint(by) -> None:  # noqa: ANN001
+            try:
+                self.services.till.reprint(sale_id, by)
+            except DomainError as exc:
+                self.message(str(exc), "error")
+                return
+            self.message(_("Copy sent to the printer."), "ok", 4)
+
+        self.app.with_act(Act.REPRINT, reprint)
 
     def on_scan(self, event: ScanEvent) -> None:
         self.message(_("Code {code} read; scanning works on the selling screen.").format(code=event.code), "warn")

@@ -10,7 +10,9 @@ from kivy.uix.label import Label
 from kivy.utils import get_color_from_hex
 
 from kiosk.core.errors import DomainError
+from kiosk.core.permissions import Act
 from kiosk.i18n import _
+from kiosk.services.access import UserInfo
 from kiosk.ui.base import KioskPopup
 from kiosk.ui.staff import StaffScreen
 
@@ -33,13 +35,16 @@ class CategoriesScreen(StaffScreen):
         } for r in self._rows.values()]
 
     def row_tapped(self, category_id: int) -> None:
-        self.app.open_modal(CategoryPopup(row=self._rows[category_id], on_done=self._saved))
+        row = self._rows[category_id]
+        self.act(Act.EDIT_CATALOG, lambda by: self.app.open_modal(CategoryPopup(row=row, on_done=self._saved,
+                                                                                acting=by)))
 
     def row_action(self, category_id: int) -> None:
         self.row_tapped(category_id)
 
     def new_category(self) -> None:
-        self.app.open_modal(CategoryPopup(row=None, on_done=self._saved))
+        self.act(Act.EDIT_CATALOG, lambda by: self.app.open_modal(CategoryPopup(row=None, on_done=self._saved,
+                                                                                acting=by)))
 
     def _saved(self, text: str) -> None:
         self.app.catalog_changed()
@@ -66,8 +71,9 @@ class CategoryPopup(KioskPopup):
     error_text = StringProperty("")
     colors = ListProperty(COLORS)
 
-    def __init__(self, row, on_done, **kwargs):  # noqa: ANN001
+    def __init__(self, row, on_done, acting: UserInfo, **kwargs):  # noqa: ANN001
         self._on_done = on_done
+        self.acting = acting  # the signed-in user, with an authorisation when their role lacks edit_catalog
         super().__init__(**kwargs)
         if row is not None:
             self.category_id, self.name, self.kind, self.color, self.active = \
@@ -92,9 +98,9 @@ class CategoryPopup(KioskPopup):
         inv = app.services.inventory
         try:
             if self.category_id:
-                inv.update_category(self.category_id, app.staff, name=self.name, kind=self.kind, color=self.color)
+                inv.update_category(self.category_id, self.acting, name=self.name, kind=self.kind, color=self.color)
             else:
-                inv.create_category(self.name, self.kind, self.color, position=len(inv.categories()), by=app.staff)
+                inv.create_category(self.name, self.kind, self.color, position=len(inv.categories()), by=self.acting)
         except DomainError as exc:
             self.show_error(str(exc))
             return
@@ -104,7 +110,7 @@ class CategoryPopup(KioskPopup):
     def toggle_active(self) -> None:
         app = self.app
         try:
-            app.services.inventory.set_category_active(self.category_id, not self.active, app.staff)
+            app.services.inventory.set_category_active(self.category_id, not self.active, self.acting)
         except DomainError as exc:
             self.show_error(str(exc))
             return

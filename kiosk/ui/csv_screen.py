@@ -12,7 +12,9 @@ from pathlib import Path
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.core.errors import DomainError
+from kiosk.core.permissions import Act
 from kiosk.i18n import _
+from kiosk.services.access import UserInfo
 from kiosk.ui.staff import StaffScreen
 
 
@@ -61,8 +63,11 @@ class CsvScreen(StaffScreen):
         } for i, p in enumerate(problems)]
 
     def import_file(self) -> None:
+        self.act(Act.IMPORT_EXPORT, self._import)
+
+    def _import(self, by: UserInfo) -> None:
         try:
-            report = self.services.product_csv.import_file(self.chosen, self.staff)
+            report = self.services.product_csv.import_file(self.chosen, by)
         except DomainError as exc:
             self._show(None, str(exc))
             return
@@ -72,13 +77,16 @@ class CsvScreen(StaffScreen):
             self.message(_("Imported from {name}.").format(name=Path(self.chosen).name), "ok", 5)
 
     def export(self) -> None:
-        folder = self.ids.browser.folder
-        if not folder:
+        if not self.ids.browser.folder:
             self.message(_("Plug in a USB stick first."), "warn")
             return
+        self.act(Act.IMPORT_EXPORT, self._export)
+
+    def _export(self, by: UserInfo) -> None:
+        folder = self.ids.browser.folder
         name = _("products") + f"-{datetime.now():%Y%m%d-%H%M}.csv"
         try:
-            result = self.services.product_csv.export_file(Path(folder) / name)
+            result = self.services.product_csv.export_file(Path(folder) / name, by=by)
         except DomainError as exc:
             self.fail(exc)
             return

@@ -1,49 +1,17 @@
-"""Small windows that talk to the devices: "Abrir cajón" with a manager's PIN, and
-the receipt preview drawn from the ESC/POS bytes of a print job. Device calls can
+"""The receipt preview drawn from the ESC/POS bytes of a print job. Device calls can
 block (a printer timeout), so they run in a worker thread (``app.devices.run_in_thread``)
-and the window waits, showing that it does."""
+and the window waits, showing that it does. ("Abrir cajón" asks for an authorising PIN
+through kiosk/ui/pins.py when the signed-in user may not open the drawer.)"""
 
 from __future__ import annotations
 
 from io import BytesIO
 
 from kivy.core.image import Image as CoreImage
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import ListProperty, ObjectProperty, StringProperty
 
-from kiosk.core.errors import DomainError
 from kiosk.i18n import _
 from kiosk.ui.base import KioskPopup
-from kiosk.ui.widgets import PinEntry
-
-
-class DrawerPinPopup(PinEntry, KioskPopup):
-    """The manual "Abrir cajón": a manager (or admin) types their PIN; every attempt
-    is recorded by the hardware service (drawer_pin, drawer_opened, drawer_denied...)."""
-
-    pin = StringProperty("")
-    error_text = StringProperty("")
-    busy = BooleanProperty(False)
-
-    def pin_blocked(self) -> bool:
-        return self.busy  # the drawer is being opened
-
-    def submit(self) -> None:
-        if not self.pin or self.busy:
-            return
-        pin, self.pin = self.pin, ""
-        self.busy = True
-        self.app.devices.run_in_thread(lambda: self.app.services.hardware.open_drawer(pin),
-                                       self._opened, self._failed)
-
-    def _opened(self, user) -> None:  # noqa: ANN001
-        self.busy = False
-        self.dismiss(animation=False)
-        self.app.notify(_("Cash drawer opened (authorised by {name}).").format(name=user.name), "ok", 5)
-
-    def _failed(self, exc: Exception) -> None:
-        self.busy = False
-        self.show_error(str(exc) if isinstance(exc, DomainError) else _("The cash drawer did not open: {reason}")
-                        .format(reason=exc))
 
 
 class ReceiptPreviewPopup(KioskPopup):

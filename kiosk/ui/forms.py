@@ -10,6 +10,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
+from kiosk.ui.base import KioskPopup
 from kiosk.ui.widgets import DeafWhenDisabled, KButton
 
 MAX_NUMBER_CHARS = 12
@@ -128,3 +129,24 @@ class ListRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
 
     def act(self) -> None:
         self._screen().row_action(self.key)
+
+
+class ChoicePopup(KioskPopup):
+    """Pick one of ``options`` ((key, label) pairs) from a grid of buttons; the
+    ``current`` one is highlighted. ``on_pick(key)`` after the window closes."""
+
+    title_text = StringProperty("")
+    error_text = StringProperty("")
+
+    def __init__(self, options, current, on_pick, **kwargs):  # noqa: ANN001
+        self._on_pick = on_pick
+        super().__init__(**kwargs)
+        grid = self.ids.grid
+        for key, label in options:
+            btn = KButton(text=label, role="accent" if key == current else "plain", font_size=self.app.k * 16)
+            btn.bind(on_release=lambda _b, key=key: self.pick(key))
+            grid.add_widget(btn)
+
+    def pick(self, key) -> None:  # noqa: ANN001
+        self.dismiss(animation=False)
+        self._on_pick(key)

@@ -3,8 +3,10 @@ and last error; a test ticket, a drawer test, the scale's reading, the last scan
 its symbology and check-digit verdict, and the print jobs that need a person
 (pending or interrupted) with reprint and discard.
 
-Reached with ``app.show_hardware()`` (the "Hardware" entry of the staff menu, for
-managers). It refreshes itself once a second while shown; device calls that may
+Reached with ``app.show_hardware()`` (the "Hardware" entry of the staff menu); the
+test ticket (test_hardware), the drawer test (open_drawer) and reprinting or
+discarding a job (reprint) are acts: a user whose role lacks one is asked for an
+authorising PIN. It refreshes itself once a second while shown; device calls that may
 block run in a worker thread.
 """
 
@@ -16,8 +18,11 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from hardware.scale.display import format_reading, format_tare
+from kiosk.core.errors import DomainError
+from kiosk.core.permissions import Act
 from kiosk.formatting import to_local
 from kiosk.i18n import N_, _, format_time, translate
+from kiosk.services.access import UserInfo
 from kiosk.services.hardware import interrupted_text, pending_text
 from kiosk.ui.base import KioskScreen
 
@@ -148,16 +153,17 @@ class HardwareScreen(KioskScreen):
         self.app.devices.run_in_thread(work, done, failed)
 
     def print_test_ticket(self) -> None:
-        self._device_call(self.hardware.print_test_ticket, _("Test ticket printed."))
+        self.app.with_act(Act.TEST_HARDWARE, lambda by: self._device_call(
+            lambda: self.hardware.print_test_ticket(by), _("Test ticket printed.")))
 
     def kick_drawer(self) -> None:
-        user = self.app.staff  # the manager who opened the staff area
+        """It opens the drawer: the open_drawer act (a manager's PIN typed for another
+        act, such as a catalog change, does not open it)."""
+        def kick(by: UserInfo) -> None:
+            self._device_call(lambda: self.hardware.kick_drawer(by), _("Drawer kicked (recorded)."))
+            Clock.schedule_once(lambda dt: self.read_drawer(), 0.5)
 
-        def kick() -> None:
-            self.hardware.kick_drawer(user)
-
-        self._device_call(kick, _("Drawer kicked (recorded)."))
-        Clock.schedule_once(lambda dt: self.read_drawer(), 0.5)
+        self.app.with_act(Act.OPEN_DRAWER, kick)
 
     def check_printer(self) -> None:
         """Ask the printer's status now (paper, cover, drawer switch)."""
@@ -178,21 +184,20 @@ class HardwareScreen(KioskScreen):
             self.app.devices.run_in_thread(self.hardware.refresh_printer, done, failed)
 
     def reprint_job(self, job_id: int) -> None:
-        try:
-            self.services.printing.retry(job_id)
-        except (ValueError, LookupError) as exc:
-            self.message(str(exc), "error")
-            return
-        self.message(_("Sent to the printer again."), "ok", 4)
-        self.refresh()
+        self.app.with_act(Act.REPRINT, lambda by: self._job_decision(
+            lambda: self.hardware.retry_job(job_id, by), _("Sent to the printer again."), "ok"))
 
     def discard_job(self, job_id: int) -> None:
+        self.app.with_act(Act.REPRINT, lambda by: self._job_decision(
+            lambda: self.hardware.discard_job(job_id, by), _("Print job discarded."), "info"))
+
+    def _job_decision(self, work, done_text: str, level: str) -> None:  # noqa: ANN001
         try:
-            self.services.printing.cancel(job_id)
-        except (ValueError, LookupError) as exc:
+            work()
+        except (ValueError, LookupError, DomainError) as exc:
             self.message(str(exc), "error")
             return
-        self.message(_("Print job discarded."), "info", 4)
+        self.message(done_text, level, 4)
         self.refresh()
 
     def preview_job(self, job_id: int) -> None:

@@ -1,27 +1,30 @@
-"""Lock screen: the PIN identifies the cashier. Wrong PINs shake the dots and, after
-the configured number of free attempts, the keypad waits (the service keeps the
-count in the database, so restarting does not reset it)."""
+"""Lock screen: the PIN identifies the cashier. The PIN is checked in a worker thread
+(scrypt is slow on purpose; the keypad says it is checking). Wrong PINs shake the
+dots and, after the configured number of free attempts, the keypad waits, the message
+counting down in full (the service keeps the count in the database, so restarting
+does not reset it)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from kivy.animation import Animation
-from kivy.clock import Clock
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from kiosk.core.errors import DomainError, PinThrottled
+from kiosk.core.errors import PinThrottled
 from kiosk.i18n import _, format_date
 from kiosk.ui.base import KioskScreen
+from kiosk.ui.pins import ThrottleWait, failure_text, shake
 from kiosk.ui.widgets import PinEntry
 
 
-class LockScreen(PinEntry, KioskScreen):
+class LockScreen(ThrottleWait, PinEntry, KioskScreen):
     pin = StringProperty("")
     error_text = StringProperty("")
     wait_s = NumericProperty(0)
     shake_x = NumericProperty(0)
     date_text = StringProperty("")
+    checking = BooleanProperty(False)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -34,63 +37,30 @@ class LockScreen(PinEntry, KioskScreen):
         self._start_countdown(self.services.users.wait_seconds())
 
     def pin_blocked(self) -> bool:
-        return bool(self.wait_s)  # throttled: the keypad waits
+        return bool(self.wait_s) or self.checking  # throttled, or a PIN is being checked
 
     def submit(self) -> None:
-        if not self.pin or self.wait_s:
+        if not self.pin or self.pin_blocked():
             return
         pin, self.pin = self.pin, ""
         users = self.services.users
-        try:
-            user = users.unlock(pin) if self.app._resume else users.authenticate(pin)
-        except PinThrottled as exc:
-            self.error_text = str(exc)
-            self._fail()
-            self._start_countdown(int(exc.params.get("seconds", 0)))
-            return
-        except DomainError as exc:
-            self.error_text = str(exc)
-            self._fail()
-            return
+        check = users.unlock if self.app._resume else users.authenticate
+        self.checking = True
+        self.error_text = ""
+        self.app.devices.run_in_thread(lambda: check(pin), self._accepted, self._refused)
+
+    def _accepted(self, user) -> None:  # noqa: ANN001
+        self.checking = False
         self.error_text = ""
         self.app.signed_in(user)
 
-    def _fail(self) -> None:
+    def _refused(self, exc: Exception) -> None:
+        self.checking = False
+        self.error_text = failure_text(exc)
         self.app.beep()
-        Animation.cancel_all(self, "shake_x")
-        anim = Animation(shake_x=18, duration=0.05)
-        for x in (-16, 12, -8, 4, 0):
-            anim += Animation(shake_x=x, duration=0.05)
-        anim.start(self)
-
-    def _start_countdown(self, seconds: int) -> None:
-        self.wait_s = max(0, seconds)
-        if self._countdown is not None:
-            self._countdown.cancel()
-            self._countdown = None
-        if self.wait_s:
-            self._countdown = Clock.schedule_interval(self._tick, 1)
-
-    def _tick(self, _dt: float) -> None:
-        self.wait_s = self.services.users.wait_seconds()
-        if self.wait_s:
-            self.error_text = _("Too many wrong PINs. Try again in {seconds} s.").format(seconds=self.wait_s)
-        else:
-            self.error_text = ""
-            self._countdown.cancel()
-            self._countdown = None
-
-    # physical keyboard (optional): digits, Enter and Backspace work too
-    def on_typed(self, text: str) -> None:
-        for ch in text:
-            if ch.isdigit():
-                self.press(ch)
-
-    def on_enter_key(self) -> None:
-        self.press("ok")
-
-    def on_backspace_key(self) -> None:
-        self.press("back")
+        shake(self)
+        if isinstance(exc, PinThrottled):
+            self._start_countdown(int(exc.params.get("seconds", 0)))
 
     def on_scan(self, event) -> None:  # noqa: ANN001
         self.error_text = _("Unlock with your PIN before scanning.")
@@ -98,5 +68,4 @@ class LockScreen(PinEntry, KioskScreen):
 
     def teardown(self) -> None:
         Animation.cancel_all(self)
-        if self._countdown is not None:
-            self._countdown.cancel()
+        self._stop_countdown()

@@ -16,13 +16,14 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, DictProperty, NumericProperty, ObjectProperty, StringProperty
 
 from kiosk.core.errors import DomainError
+from kiosk.core.permissions import Act
 from kiosk.core.product_fields import FIELD_LABELS, rate_text
 from kiosk.core.units import UOMS_FOR_MODE, SaleMode, Uom
 from kiosk.formatting import format_quantity
 from kiosk.i18n import _, decimal_mark, translate
+from kiosk.services.access import UserInfo
 from kiosk.services.inventory import describe_margin, problem_key
-from kiosk.ui.base import KioskPopup
-from kiosk.ui.forms import keypad_edit
+from kiosk.ui.forms import ChoicePopup, keypad_edit
 from kiosk.ui.staff import StaffScreen
 
 TEXT_FIELDS = ("name", "sku", "barcode", "brand")
@@ -169,8 +170,8 @@ class ProductEditorScreen(StaffScreen):
 
     def pick_category(self) -> None:
         self.close_input()
-        self.app.open_modal(CategoryPickerPopup(choices=self.choices.categories, current=self.category_id,
-                                                on_pick=self.set_category))
+        self.app.open_modal(category_picker(choices=self.choices.categories, current=self.category_id,
+                                            on_pick=self.set_category))
 
     def set_category(self, category_id: int) -> None:
         self.category_id = category_id
@@ -390,9 +391,12 @@ class ProductEditorScreen(StaffScreen):
     def save(self) -> None:
         self.close_input()
         self._tried = True
+        self.act(Act.EDIT_CATALOG, self._save)
+
+    def _save(self, by: UserInfo) -> None:
         try:
             saved = self.services.inventory.save_form(
-                self.texts, self.staff, category_id=self.category_id or None, image_path=self.image_path or None,
+                self.texts, by, category_id=self.category_id or None, image_path=self.image_path or None,
                 active=self.active, product_id=self.product_id or None)
         except DomainError as exc:
             self.check()
@@ -452,24 +456,7 @@ class ProductEditorScreen(StaffScreen):
         self._check_trigger.cancel()
 
 
-class CategoryPickerPopup(KioskPopup):
-    error_text = StringProperty("")
-
-    def __init__(self, choices, current: int, on_pick, **kwargs):  # noqa: ANN001
-        self._on_pick = on_pick
-        super().__init__(**kwargs)
-        from kiosk.ui.widgets import KButton
-
-        grid = self.ids.grid
-        none = KButton(text=_("No category"), role="accent" if not current else "plain")
-        none.bind(on_release=lambda b: self.pick(0))
-        grid.add_widget(none)
-        for cat in choices:
-            label = cat.name + ("  (" + _("services") + ")" if cat.kind == "services" else "")
-            btn = KButton(text=label, role="accent" if cat.id == current else "plain", font_size=self.app.k * 16)
-            btn.bind(on_release=lambda b, cid=cat.id: self.pick(cid))
-            grid.add_widget(btn)
-
-    def pick(self, category_id: int) -> None:
-        self.dismiss(animation=False)
-        self._on_pick(category_id)
+def category_picker(choices, current: int, on_pick) -> ChoicePopup:  # noqa: ANN001
+    options = [(0, _("No category"))] + [
+        (cat.id, cat.name + ("  (" + _("services") + ")" if cat.kind == "services" else "")) for cat in choices]
+    return ChoicePopup(title_text=_("Category"), options=options, current=current, on_pick=on_pick)

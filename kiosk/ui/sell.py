@@ -238,7 +238,8 @@ class SellScreen(SearchInput, KioskScreen):
         self._apply(lambda cart: self.app.selling.add(cart, product))
 
     def quick_restock(self, product_id: int) -> None:
-        """The "+" on a tile (managers and admins only; it is hidden for cashiers)."""
+        """The "+" on a tile (shown to roles holding adjust_stock; hidden for the others,
+        who restock from Inventario with an authorising PIN)."""
         if not self.app.can_manage:
             return
         self.app.ensure_staff()

@@ -1,28 +1,29 @@
-"""The staff area (catalog and stock), reached from "Inventory" on the selling
-screen's top bar. A manager or admin goes straight in; a cashier's tap asks for a
-manager's PIN (``UserService.authorize``) and the changes are recorded as that
-manager. Leaving the area (Back, lock, idle lock) ends the manager's access.
+"""The staff area (catalog, stock, users, audit log, hardware), reached from
+"Inventory" on the selling screen's top bar by anyone signed in. Each change is an
+act the services check (edit the catalog, adjust stock, import or export, manage
+users, see the audit log ...): when the signed-in user's role lacks it, the screen
+asks for the PIN of someone who holds it (``app.with_act``), good for that change
+once. Changes are recorded as the signed-in user, with who authorised them.
 
-Every screen of the area derives from ``StaffScreen``: it refuses to show without
-an authorised staff user, and passes scans to the popup in front when there is one.
+Every screen of the area derives from ``StaffScreen``: it refuses to show without a
+signed-in user, and passes scans to the popup in front when there is one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from kivy.animation import Animation
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import StringProperty
 
 from hardware.events import ScanEvent
 from kiosk.core.errors import DomainError
+from kiosk.core.permissions import Act
 from kiosk.i18n import _, ngettext
-from kiosk.services.users import Role, UserInfo
-from kiosk.ui.base import KioskPopup, KioskScreen
-from kiosk.ui.widgets import PinEntry
+from kiosk.services.access import UserInfo
+from kiosk.ui.base import KioskScreen
 
 STAFF_KV = ("forms.kv", "staff.kv", "product_list.kv", "product_editor.kv", "file_chooser.kv",
-            "stock_popups.kv", "stock_screens.kv", "categories.kv", "csv_screen.kv")
+            "stock_popups.kv", "stock_screens.kv", "categories.kv", "csv_screen.kv", "users.kv", "audit.kv")
 
 
 def staff_screens() -> list[KioskScreen]:
@@ -34,12 +35,14 @@ def staff_screens() -> list[KioskScreen]:
     from kiosk.ui.csv_screen import CsvScreen
     from kiosk.ui.product_editor import ProductEditorScreen
     from kiosk.ui.product_list import ProductListScreen
+    from kiosk.ui.audit import AuditScreen
     from kiosk.ui.stock_screens import CountScreen, DeliveryScreen, LedgerScreen, LowStockScreen
+    from kiosk.ui.users import UsersScreen
 
     return [StaffMenuScreen(name="staff"), ProductListScreen(name="products"),
             ProductEditorScreen(name="editor"), LedgerScreen(name="ledger"), DeliveryScreen(name="delivery"),
             CountScreen(name="count"), LowStockScreen(name="lowstock"), CategoriesScreen(name="categories"),
-            CsvScreen(name="csv")]
+            CsvScreen(name="csv"), UsersScreen(name="users"), AuditScreen(name="audit")]
 
 
 class StaffScreen(KioskScreen):
@@ -47,13 +50,19 @@ class StaffScreen(KioskScreen):
 
     @property
     def staff(self) -> UserInfo:
+        """The signed-in user (an act they lack goes through ``act``)."""
         user = self.app.staff
         if user is None:
-            raise RuntimeError("staff screens need an authorised user")
+            raise RuntimeError("staff screens need a signed-in user")
         return user
 
+    def act(self, act: Act, run: Callable[[UserInfo], None]) -> None:
+        """``run(actor)`` as the signed-in user, after an authorising PIN when their
+        role lacks ``act`` (see KioskApp.with_act)."""
+        self.app.with_act(act, run)
+
     def on_pre_enter(self, *_args) -> None:
-        if self.app.staff is None:  # never reachable without a manager or admin
+        if self.app.staff is None:  # never reachable without a signed-in user
             self.app.later(lambda: self.app.show("sell"))
             return
         self.entering()
@@ -99,36 +108,9 @@ class StaffMenuScreen(StaffScreen):
     def new_product(self) -> None:
         self.app.screen("editor").open_new()
 
+    def open_audit(self) -> None:
+        """Seeing the audit log is an act (view_audit): opening it is recorded."""
+        self.act(Act.VIEW_AUDIT, self.app.screen("audit").open_for)
+
     def scanned(self, code: str) -> None:
         self.app.screen("products").find_code(code)
-
-
-class ManagerPinPopup(PinEntry, KioskPopup):
-    """A cashier tapped "Inventory": a manager or admin types their PIN here."""
-
-    pin = StringProperty("")
-    error_text = StringProperty("")
-    shake_x = NumericProperty(0)
-
-    def __init__(self, on_ok: Callable[[UserInfo], None], **kwargs):
-        self._on_ok = on_ok
-        super().__init__(**kwargs)
-
-
-    def submit(self) -> None:
-        if not self.pin:
-            return
-        pin, self.pin = self.pin, ""
-        try:
-            user = self.app.services.users.authorize(pin, Role.MANAGER)
-        except DomainError as exc:  # wrong PIN, throttled, or not a manager
-            self.show_error(str(exc))
-            anim = Animation(shake_x=14, duration=0.05) + Animation(shake_x=-10, duration=0.05) + \
-                Animation(shake_x=0, duration=0.05)
-            anim.start(self)
-            return
-        self.dismiss(animation=False)
-        self._on_ok(user)
-
-    def on_scan(self, event: ScanEvent) -> None:
-        self.show_error(_("Type a manager's PIN first."))

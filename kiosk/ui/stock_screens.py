@@ -10,9 +10,11 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from kiosk.core.errors import DomainError
+from kiosk.core.permissions import Act
 from kiosk.core.product_fields import amount_text, quantity_text, uom_label
 from kiosk.formatting import format_quantity, to_local
 from kiosk.i18n import _, decimal_mark, format_datetime, format_money, ngettext
+from kiosk.services.access import UserInfo
 from kiosk.services.inventory import problem_key
 from kiosk.ui.forms import keypad_edit
 from kiosk.ui.staff import StaffScreen
@@ -101,12 +103,16 @@ class LedgerScreen(StaffScreen):
     def restock(self) -> None:
         from kiosk.ui.stock_popups import RestockPopup
 
-        self.app.open_modal(RestockPopup(product=self._product(), acting=self.staff, on_done=self._changed))
+        product = self._product()
+        self.act(Act.ADJUST_STOCK, lambda by: self.app.open_modal(
+            RestockPopup(product=product, acting=by, on_done=self._changed)))
 
     def adjust(self) -> None:
         from kiosk.ui.stock_popups import AdjustPopup
 
-        self.app.open_modal(AdjustPopup(product=self._product(), acting=self.staff, on_done=self._changed))
+        product = self._product()
+        self.act(Act.ADJUST_STOCK, lambda by: self.app.open_modal(
+            AdjustPopup(product=product, acting=by, on_done=self._changed)))
 
     def edit(self) -> None:
         self.app.screen("editor").open_product(self.product_id)
@@ -149,9 +155,9 @@ class LowStockScreen(StaffScreen):
         from kiosk.ui.stock_popups import RestockPopup
 
         item = self._items[product_id]
-        self.app.open_modal(RestockPopup(product=item.product, acting=self.staff, on_done=self._restocked,
-                                         quantity=typed_quantity(item.suggested, item.product.uom)
-                                         if item.suggested else ""))
+        self.act(Act.ADJUST_STOCK, lambda by: self.app.open_modal(RestockPopup(
+            product=item.product, acting=by, on_done=self._restocked,
+            quantity=typed_quantity(item.suggested, item.product.uom) if item.suggested else "")))
 
     def _restocked(self, change) -> None:  # noqa: ANN001
         self.reload()
@@ -351,9 +357,12 @@ class DeliveryScreen(SheetScreen):
             self.fail(exc)
 
     def receive(self) -> None:
+        self.act(Act.ADJUST_STOCK, self._receive)
+
+    def _receive(self, by: UserInfo) -> None:
         try:
             self.services.stock.set_delivery_reference(self.sheet, self.reference)
-            result = self.services.stock.receive(self.sheet, self.staff)
+            result = self.services.stock.receive(self.sheet, by)
         except DomainError as exc:
             self.fail(exc)
             return
@@ -467,15 +476,15 @@ class CountScreen(SheetScreen):
         from kiosk.ui.sell import ConfirmPopup
 
         if not self.changed:
-            self.apply()
+            self.act(Act.ADJUST_STOCK, self.apply)
             return
         self.app.open_modal(ConfirmPopup(
             text=_("Apply the differences to the stock (products: {count})?").format(count=self.changed),
-            confirm_text=_("Apply"), on_yes=self.apply))
+            confirm_text=_("Apply"), on_yes=lambda: self.act(Act.ADJUST_STOCK, self.apply)))
 
-    def apply(self) -> None:
+    def apply(self, by: UserInfo) -> None:
         try:
-            result = self.services.stock.apply_count(self.sheet, self.staff)
+            result = self.services.stock.apply_count(self.sheet, by)
         except DomainError as exc:
             self.fail(exc)
             return

@@ -41,7 +41,7 @@ class PinEntry:
     def press(self, key: str) -> None:
         if self.pin_blocked():
             return
-        if key.isdigit():
+        if key in "0123456789" and len(key) == 1:  # ASCII only: isdigit() takes full-width digits too
             if len(self.pin) < App.get_running_app().settings.security.pin_max_length:
                 self.pin += key
             self.error_text = ""
@@ -49,6 +49,17 @@ class PinEntry:
             self.pin = self.pin[:-1]
         elif key == "ok":
             self.submit()
+
+    # A physical keyboard (optional) on a PIN screen: digits, Enter and Backspace.
+    def on_typed(self, text: str) -> None:
+        for ch in text:
+            self.press(ch)
+
+    def on_enter_key(self) -> None:
+        self.press("ok")
+
+    def on_backspace_key(self) -> None:
+        self.press("back")
 
 
 class SearchInput:

@@ -20,7 +20,7 @@ import pytest
 
 from kiosk import i18n
 from kiosk.i18n import _
-from tests.conftest import make_settings
+from tests.conftest import ADMIN_PIN, make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "_artifacts" / "screenshots"
@@ -67,6 +67,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     state = tmp_path_factory.mktemp("demo-template")
     services = build(make_settings(state))
     load_demo(services.db, state, services.settings.currency.decimals)
+    # The first start's admin has replaced the default PIN (the forced change has its own tests).
+    admin = services.users.get(name="Administrador")
+    services.users.set_pin(admin.id, ADMIN_PIN)
     services.close()
     return state
 
@@ -172,10 +175,22 @@ class Driver:
         self.frames(3)
 
     def pin(self, digits: str) -> None:
-        keypad = self.ids("lock").keypad
+        """Type a PIN on the lock screen and wait until it has been checked (a worker
+        thread runs scrypt)."""
+        lock = self.screen("lock")
+        keypad = lock.ids.keypad
         for d in digits:
             self.tap(self.find_text(d, keypad), settle=0)
         self.tap(self.find_text(i18n._("Enter"), keypad))
+        self.until(lambda: not lock.checking, timeout=30, what="the PIN to be checked")
+        self.frames(2)
+
+    def pin_on(self, popup, digits: str) -> None:  # noqa: ANN001
+        """Type a PIN on a popup's keypad (authorisation, new PIN) and wait for the check."""
+        self.keypad(digits, popup.ids.keypad)
+        self.tap(self.find_text(i18n._("Enter"), popup.ids.keypad))
+        self.until(lambda: not popup.checking, timeout=30, what="the PIN to be checked")
+        self.frames(2)
 
     def keypad(self, keys: str, keypad) -> None:  # noqa: ANN001
         for k in keys:
@@ -284,8 +299,8 @@ def ui(make_ui) -> Driver:  # noqa: ANN001
 
 @pytest.fixture
 def seller(ui: Driver) -> Driver:
-    """Signed in with the default admin PIN, on the selling screen."""
-    ui.pin("000000")
+    """Signed in as the admin, on the selling screen."""
+    ui.pin(ADMIN_PIN)
     ui.until(lambda: ui.current == "sell", what="the selling screen")
     ui.frames(3)
     return ui
@@ -311,7 +326,7 @@ def sim_printer():  # noqa: ANN201
     sim.stop()
 
 
-def sign_in(ui: Driver, pin: str = "000000") -> Driver:
+def sign_in(ui: Driver, pin: str = ADMIN_PIN) -> Driver:
     ui.pin(pin)
     ui.until(lambda: ui.current == "sell", what="the selling screen")
     ui.frames(3)

@@ -82,3 +82,14 @@ def write_csvs(folder: Path) -> dict[str, Path]:
                    ";Sin código;1,00;unidad;\n"
                    "DET-LAV;Detergente líquido lavanda;3,20;kilo;\n", encoding="utf-8")
     return {"good": good, "bad": bad}
+
+
+def audit_rows(state_dir: Path) -> list[tuple]:
+    """(act, user, authorised by, subject) of every audit row, oldest first."""
+    db = sqlite3.connect(state_dir / "kiosk.db")
+    try:
+        return db.execute("SELECT a.act, u.name, m.name, a.subject FROM audit_log a "
+                          "LEFT JOIN users u ON u.id = a.user_id LEFT JOIN users m ON m.id = a.authorised_by "
+                          "ORDER BY a.id").fetchall()
+    finally:
+        db.close()

@@ -9,6 +9,7 @@ import sqlite3
 from kiosk.demo import demo_barcodes
 from kiosk.i18n import _
 from tests.invariants import check_invariants
+from tests.conftest import ADMIN_PIN
 
 CODES = demo_barcodes()
 
@@ -63,7 +64,7 @@ def test_out_of_stock_warns_by_default(seller) -> None:
 
 def test_out_of_stock_refused_when_configured(make_ui) -> None:
     ui = make_ui(sales={"out_of_stock": "refuse"})
-    ui.pin("000000")
+    ui.pin(ADMIN_PIN)
     app = ui.app
     line = app.selling.add(app.cart, app.services.catalog.by_sku("GUA-NIT"), 8).line
     sell = ui.screen("sell")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kiosk.demo import demo_barcodes
 from tests.ui.test_screenshots import shoot
+from tests.conftest import ADMIN_PIN
 
 CODES = demo_barcodes()
 
@@ -14,7 +15,7 @@ def test_a_sale_in_english(make_ui) -> None:  # noqa: ANN001
     checked: list = []
     shoot(ui, "en-lock", checked)
     assert ui.find_text("Night mode", ui.screen("lock"))
-    ui.pin("000000")
+    ui.pin(ADMIN_PIN)
     ui.until(lambda: ui.current == "sell", what="the selling screen")
     ui.burst(CODES["GUA-NIT"][0])
     ui.burst(CODES["ESP-DOB"][0])

@@ -1,8 +1,8 @@
 """The hardware on the real screens, against simulators: the printer-problem banner
 with its pending count and printing once when the printer is back, the Hardware
 screen (devices, test ticket, drawer test, last scan, interrupted jobs), the manual
-"Abrir cajón" with wrong, cashier and manager PINs, the receipt preview, and a bad
-check digit refused with two beeps."""
+"Abrir cajón" with wrong, cashier and manager PINs (a manager's PIN is good for one
+opening), the receipt preview, and a bad check digit refused with two beeps."""
 
 from __future__ import annotations
 
@@ -10,19 +10,12 @@ import sqlite3
 
 from kiosk.demo import demo_barcodes
 from kiosk.i18n import _
+from tests.conftest import CASHIER_PIN, MANAGER_PIN
 from tests.ui.conftest import FAST_SCALE, fast_printer, sign_in
+from tests.ui.staff_support import audit_rows
 
 CODES = demo_barcodes()
 MOCK_GPIO = {"pin_factory": "mock", "led_pin": 23, "buzzer_pin": 24, "button_pin": 25}
-
-
-def auth_events(ui) -> list[tuple[str, str | None, str]]:  # noqa: ANN001
-    db = sqlite3.connect(ui.state_dir / "kiosk.db")
-    try:
-        return db.execute("SELECT e.event, u.name, e.detail FROM auth_events e LEFT JOIN users u ON u.id = e.user_id "
-                          "ORDER BY e.id").fetchall()
-    finally:
-        db.close()
 
 
 def cash_sale(ui, sku: str = "PAN-MIC") -> None:  # noqa: ANN001
@@ -92,7 +85,7 @@ def test_hardware_screen_shows_devices_and_runs_its_actions(make_ui, sim_printer
     # Drawer test: kicked through the printer, recorded, the sensor reads it open.
     ui.tap(hw.ids.hw_kick_drawer)
     ui.until(lambda: not hw.busy, what="the drawer kick")
-    assert sim_printer.kicks and ("drawer_opened", "Administrador", "test") in auth_events(ui)
+    assert sim_printer.kicks and ("drawer_opened", "Administrador", None, "test") in audit_rows(ui.state_dir)
     ui.until(lambda: hw.drawer_text == "Cajón abierto", what="the drawer sensor")
 
     # A bad check digit scanned now is shown as such (and beeped twice).
@@ -130,45 +123,50 @@ def test_hardware_screen_shows_devices_and_runs_its_actions(make_ui, sim_printer
     ui.tap(hw.ids.hw_read_scale)
     assert "1,250 kg" in hw.ids.message.text
 
-    # A cashier does not reach the screen without a manager's PIN.
-    app.services.users.create_user("Caja", "cashier", "1111")
+    # A cashier sees the devices; the drawer test is the open_drawer act: a PIN is asked for.
+    app.services.users.create_user("Caja", "cashier", CASHIER_PIN)
     app.lock()
-    sign_in(ui, "1111")
-    assert not app.can_manage and app.staff is None
+    sign_in(ui, CASHIER_PIN)
+    assert not app.can_manage
+    kicks = len(sim_printer.kicks)
+    app.open_staff()
     app.show_hardware()
-    assert ui.current == "sell"
+    assert ui.current == "hardware"
+    ui.tap(hw.ids.hw_kick_drawer)
+    assert app.modal is not None and app.modal.act == "open_drawer"
+    assert len(sim_printer.kicks) == kicks
 
 
-def test_open_drawer_needs_a_manager_pin(make_ui, sim_printer) -> None:
+def test_open_drawer_needs_a_manager_pin_once(make_ui, sim_printer) -> None:
     ui = make_ui(printer=fast_printer(sim_printer.url))
     users = ui.app.services.users
-    users.create_user("Caja", "cashier", "1111")
-    users.create_user("Marta", "manager", "4321")
-    sign_in(ui, "1111")
+    users.create_user("Caja", "cashier", CASHIER_PIN)
+    users.create_user("Marta", "manager", MANAGER_PIN)
+    sign_in(ui, CASHIER_PIN)
     sell = ui.screen("sell")
     ui.tap(ui.find_text("Abrir cajón", sell))
     popup = ui.app.modal
-    assert popup is not None
+    assert popup is not None and popup.act_text == "Abrir el cajón sin venta"
+    refusal = "PIN no aceptado: «Abrir el cajón sin venta» requiere el PIN de un encargado o administrador."
 
-    ui.keypad("9999", popup.ids.keypad)
-    ui.tap(ui.find_text(_("Enter"), popup.ids.keypad))
-    ui.until(lambda: popup.error_text, what="the wrong PIN")
-    assert popup.error_text.startswith("PIN incorrecto") and not sim_printer.kicks
+    ui.pin_on(popup, "999999")
+    assert popup.error_text == refusal and not sim_printer.kicks
+    ui.pin_on(popup, CASHIER_PIN)  # the cashier's own PIN is not enough, and says no more than a wrong one
+    assert popup.error_text == refusal and not sim_printer.kicks
 
-    ui.keypad("1111", popup.ids.keypad)  # the cashier's own PIN is not enough
-    ui.tap(ui.find_text(_("Enter"), popup.ids.keypad))
-    ui.until(lambda: "encargado" in popup.error_text, what="the refusal")
-    assert not sim_printer.kicks
-
-    ui.keypad("4321", popup.ids.keypad)
-    ui.tap(ui.find_text(_("Enter"), popup.ids.keypad))
-    ui.until(lambda: ui.app.modal is None, what="the drawer opened")
-    assert sell.ids.message.text == "Cajón abierto (autorizó Marta)."
+    ui.pin_on(popup, MANAGER_PIN)
+    ui.until(lambda: ui.app.modal is None, what="the authorisation")
+    ui.until(lambda: sell.ids.message.text == "Cajón abierto (autorizó Marta).", what="the drawer opened")
     ui.until(lambda: sim_printer.kicks, what="the kick on the printer")
-    events = auth_events(ui)
-    assert ("pin_failed", None, "attempt 1") in events
-    assert ("drawer_denied", "Caja", "manual open needs a manager PIN") in events
-    assert events[-2:] == [("drawer_pin", "Marta", ""), ("drawer_opened", "Marta", "manual")]
+    rows = audit_rows(ui.state_dir)
+    assert [r[0] for r in rows].count("authorisation_refused") == 2
+    assert rows[-2:] == [("authorised", "Caja", "Marta", "open_drawer"), ("drawer_opened", "Caja", "Marta", "manual")]
+
+    # Once: the next opening asks again.
+    ui.tap(ui.find_text("Abrir cajón", sell))
+    assert ui.app.modal is not None and ui.app.modal.act == "open_drawer"
+    ui.tap(ui.app.modal.ids.pin_cancel)
+    assert len(sim_printer.kicks) == 1
 
 
 def test_receipt_preview_from_the_printed_bytes(make_ui, sim_printer) -> None:

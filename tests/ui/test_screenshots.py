@@ -14,12 +14,13 @@ import pytest
 from hardware.scale.reading import ScaleState
 from kiosk.demo import demo_barcodes
 from tests.ui.conftest import ARTIFACTS, README_IMAGES
+from tests.conftest import ADMIN_PIN
 
 CODES = demo_barcodes()
 README_SET = {
     "lock-800x480-day", "sell-800x480-day", "sell-1280x800-night", "calculator-800x480-day",
     "checkout-800x480-night", "done-800x480-day", "history-detail-1280x800-day", "sell-480x800-night",
-    "calculator-scale-800x480-day", "hardware-800x480-night",
+    "calculator-scale-800x480-day", "hardware-800x480-night", "users-800x480-day", "audit-800x480-night",
 }
 MIN_TARGET = 44  # px; "about 48" with the 2 px drawing inset on each side
 # Waits on device threads (simulated scale and printer): generous, because a shared
@@ -60,7 +61,7 @@ def test_screenshot_every_screen(make_ui, size, theme) -> None:  # noqa: ANN001
     ui.resize(*size)
     checked: list = []
     shoot(ui, "lock", checked)
-    ui.pin("000000")
+    ui.pin(ADMIN_PIN)
     ui.burst(CODES["PAN-MIC"][0])
     ui.burst(CODES["GUA-NIT"][0])
     ui.burst(CODES["DET-LAV"][0])
@@ -115,7 +116,7 @@ def test_screenshot_every_screen(make_ui, size, theme) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("theme", ["day", "night"])
 def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:  # noqa: ANN001
     """The weight panel (with the demo control), the banners from real device states,
-    the drawer PIN, the receipt preview and the Hardware screen."""
+    the drawer's authorising PIN, the receipt preview and the Hardware screen."""
     from tests.ui.conftest import FAST_SCALE, fast_printer
 
     ui = make_ui(printer=fast_printer(sim_printer.url), drawer={"sensor": "printer"}, scale=FAST_SCALE,
@@ -126,7 +127,7 @@ def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:
     checked: list = []
     app = ui.app
     sim = app.scale.simulator
-    ui.pin("000000")
+    ui.pin(ADMIN_PIN)
     sim.set_weight(85)
     ui.burst(CODES["POL-DET"][0])
     ui.until(lambda: app.modal is not None and app.modal.scale_panel.can_use,
@@ -157,7 +158,10 @@ def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:
     sim_printer.set_mode("online")
     ui.until(lambda: not app.banner_text, timeout=DEVICE_WAIT, what="the banners gone")
 
-    ui.tap(ui.find_text("Abrir cajón", ui.screen("sell")))
+    from kiosk.core.permissions import Act
+    from kiosk.ui.pins import AuthorisePopup
+
+    app.open_modal(AuthorisePopup(Act.OPEN_DRAWER, lambda actor: None))  # what a cashier's "Abrir cajón" asks
     ui.keypad("12", app.modal.ids.keypad)
     shoot(ui, "drawer-pin", checked)
     app.close_modal()

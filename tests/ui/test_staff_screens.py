@@ -8,14 +8,14 @@ import sqlite3
 
 from kiosk.demo import demo_barcodes, demo_ean13
 from kiosk.i18n import _
-from kiosk.services.users import Role
 from tests.invariants import check_invariants
 from tests.ui.staff_support import ledger_rows, make_stick, tap_in, type_on, write_csvs
+from tests.conftest import ADMIN_PIN
 
 CODES = demo_barcodes()
 
 
-def staff_ui(make_ui, tmp_path, pin: str = "000000"):  # noqa: ANN001, ANN201
+def staff_ui(make_ui, tmp_path, pin: str = ADMIN_PIN):  # noqa: ANN001, ANN201
     """Signed in, a "USB stick" folder with photos and CSV files offered by the chooser."""
     stick = tmp_path / "usb"
     make_stick(stick)
@@ -58,40 +58,6 @@ def entry_view(ui, browser, name: str):  # noqa: ANN001, ANN201
 
 def done_key(keyboard):  # noqa: ANN001, ANN201
     return keyboard.children[0].children[0]
-
-
-# --- who may enter --------------------------------------------------------------------------------
-
-def test_a_cashier_needs_a_manager_pin_and_sees_no_restock_button(make_ui, tmp_path) -> None:
-    ui = make_ui()
-    app = ui.app
-    app.services.users.create_user("Carla", Role.CASHIER, "4444")
-    app.services.users.create_user("Marta", Role.MANAGER, "5555")
-    ui.pin("4444")
-    ui.until(lambda: ui.current == "sell")
-    ui.search("concentrado")
-    plus = ui.tile("Detergente concentrado ecológico").ids.restock
-    assert plus.disabled and plus.opacity == 0  # hidden for cashiers (README)
-
-    ui.tap(ui.screen("sell").ids.topbar.ids.admin_entry)
-    popup = app.modal
-    assert popup is not None and ui.current == "sell"
-    ui.keypad("4444", popup.ids.keypad)
-    ui.tap(ui.find_text(_("Enter"), popup.ids.keypad))
-    assert popup.error_text == "Se necesita el PIN de un encargado." and ui.current == "sell"
-    ui.keypad("1234", popup.ids.keypad)
-    ui.tap(ui.find_text(_("Enter"), popup.ids.keypad))
-    assert "PIN incorrecto" in popup.error_text
-    ui.keypad("5555", popup.ids.keypad)
-    ui.tap(ui.find_text(_("Enter"), popup.ids.keypad))
-    assert ui.current == "staff" and app.modal is None
-    assert app.staff.name == "Marta" and app.user.name == "Carla"
-    assert app.low_count == 7 and ui.screen("staff").ids.menu_low.badge == "7"
-
-    ui.tap(ui.find_text(_("Back"), ui.screen("staff")))  # leaving ends the manager's access
-    assert ui.current == "sell" and app.staff is None
-    app.show("products")  # a screen of the area cannot be shown without one
-    ui.until(lambda: ui.current == "sell", what="the way back")
 
 
 # --- product editor: validation, scan to fill, photo, save ---------------------------------------

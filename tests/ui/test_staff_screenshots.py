@@ -11,6 +11,7 @@ from kiosk.services.users import Role
 from tests.ui.conftest import ARTIFACTS
 from tests.ui.staff_support import make_stick, tap_in, type_on, write_csvs
 from tests.ui.test_screenshots import MIN_TARGET, shoot
+from tests.conftest import ADMIN_PIN, CASHIER_PIN
 
 CODES = demo_barcodes()
 
@@ -23,23 +24,25 @@ def test_screenshot_every_staff_screen(make_ui, tmp_path, size, theme) -> None: 
     write_csvs(stick)
     ui = make_ui(inventory={"media_folders": [str(stick)], "media_globs": []})
     app = ui.app
-    app.services.users.create_user("Carla", Role.CASHIER, "4444")
+    app.services.users.create_user("Carla", Role.CASHIER, CASHIER_PIN)
     app.theme.apply(theme)
     ui.resize(*size)
     checked: list = []
 
-    # A cashier taps "Inventory": a manager's PIN is asked for.
-    ui.pin("4444")
+    # A cashier in "Inventory" adds a category: a manager's PIN is asked for (that one change).
+    ui.pin(CASHIER_PIN)
     sell = ui.screen("sell")
     ui.frames(3)
     ui.tap(sell.ids.topbar.ids.admin_entry)
+    app.show("categories")
+    ui.tap(ui.screen("categories").ids.new_category)
     ui.keypad("00", app.modal.ids.keypad)
     shoot(ui, "staff-manager-pin", checked)
     app.modal.dismiss(animation=False)
     app.lock()
 
     # An admin sees the "+" on the tiles and the low-stock badge.
-    ui.pin("000000")
+    ui.pin(ADMIN_PIN)
     ui.frames(3)
     ui.search("concentrado")
     shoot(ui, "staff-sell-plus", checked)
