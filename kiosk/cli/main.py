@@ -47,9 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    audit.set_origin(audit.cli_origin())  # audit rows written by this command say so
     try:
-        return int(args.func(args) or 0)
+        with audit.origin(audit.cli_origin()):  # audit rows written by this command say so
+            return int(args.func(args) or 0)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE

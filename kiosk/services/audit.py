@@ -18,7 +18,8 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -72,10 +73,16 @@ ACT_LABELS = {
 _origin = {"text": "kiosk"}
 
 
-def set_origin(text_: str) -> None:
-    """What wrote this process's rows: "kiosk" (the till's screen), "kiosk-admin
-    (sudo by pi)" ... (set once at start)."""
+@contextmanager
+def origin(text_: str) -> Iterator[None]:
+    """Rows written inside are marked as written by ``text_`` ("kiosk-admin (pi)");
+    outside, by "kiosk" (the till's screen)."""
+    before = _origin["text"]
     _origin["text"] = text_[:32]
+    try:
+        yield
+    finally:
+        _origin["text"] = before
 
 
 def cli_origin() -> str:
@@ -136,20 +143,25 @@ KEY_LABELS = {
     "active": N_("active"), "attempt": N_("attempt"), "pin_of": N_("PIN of"), "inactive": N_("deactivated"),
     "failures": N_("failures"), "products": N_("products"), "rows": N_("rows"), "created": N_("created"),
     "updated": N_("updated"), "stock_changes": N_("stock changes"), "error": N_("error"),
+    "unchanged": N_("unchanged"), "differences": N_("differences"), "sku": N_("SKU"), "expected": N_("expected"),
+    "counted": N_("counted"), "difference": N_("difference"), "kind": N_("kind"), "size_bytes": N_("bytes"),
+    "folder": N_("folder"), "schema": N_("schema"), "version": N_("version"), "release": N_("release"),
+    "sales": N_("sales"), "kept_aside": N_("previous kept as"),
 }
 MONEY_KEYS = {"price", "cost"}
 ORIGIN_LABELS = {"kiosk": N_("the till's screen"), "system": N_("the kiosk itself"),
                  "migrated": N_("the earlier security log")}
 
 
-def _show(value: Any, key: str = "") -> str:
+def describe(value: Any, key: str = "") -> str:
+    """A before/after value in words: "precio: $3,20, costo: $1,60", "activo: sí"."""
     from kiosk.i18n import format_money
 
     if isinstance(value, dict):
-        return ", ".join(f"{translate(KEY_LABELS[k]) if k in KEY_LABELS else k}: {_show(v, k)}"
+        return ", ".join(f"{translate(KEY_LABELS[k]) if k in KEY_LABELS else k}: {describe(v, k)}"
                          for k, v in value.items())
     if isinstance(value, list):
-        return "; ".join(_show(v) for v in value)
+        return "; ".join(describe(v) for v in value)
     if isinstance(value, bool):
         return translate(N_("yes")) if value else translate(N_("no"))
     if key in MONEY_KEYS and isinstance(value, int):
@@ -181,7 +193,7 @@ class AuditRow:
 
     def change(self, arrow: str = " -> ") -> str:
         """before -> after in one short line (the screen's and the CLI's)."""
-        b, a = _show(self.before), _show(self.after)
+        b, a = describe(self.before), describe(self.after)
         if b and a:
             return f"{b}{arrow}{a}"
         return a or b

@@ -8,7 +8,6 @@ given until it is left, so filtering asks for no further PIN.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from kivy.properties import ObjectProperty, StringProperty
@@ -17,7 +16,7 @@ from db.models import utcnow
 from kiosk.formatting import local_day_bounds, to_local
 from kiosk.i18n import _, format_datetime
 from kiosk.services.access import UserInfo
-from kiosk.services.audit import AuditFilter, AuditRow, act_text
+from kiosk.services.audit import AuditFilter, AuditRow, act_text, describe
 from kiosk.ui.base import KioskPopup
 from kiosk.ui.forms import ChoicePopup
 from kiosk.ui.staff import StaffScreen
@@ -149,6 +148,4 @@ class AuditRowPopup(KioskPopup):
 
 
 def _pretty(value) -> str:  # noqa: ANN001
-    if value is None:
-        return "-"
-    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+    return describe(value) or "-"

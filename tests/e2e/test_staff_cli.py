@@ -44,6 +44,8 @@ def test_users_add_list_role_rename_and_the_running_kiosk_sees_it(app, config_fi
     assert "Roberto" in out and "Beto " not in out
     acts = [(r.act, r.origin.split(" ")[0]) for r in app.audit.entries()]
     assert ("role_changed", "kiosk-admin") in acts and ("user_created", "kiosk-admin") in acts
+    app.users.authenticate(CASHIER_PIN)  # the kiosk's own rows are not marked as the command's
+    assert app.audit.entries()[0].origin == "kiosk"
 
 
 @pytest.mark.parametrize("argv, stdin, expected", [
