@@ -92,7 +92,9 @@ class Driver:
             self.frames(1)
             time.sleep(0.005)
 
-    def until(self, condition: Callable[[], bool], timeout: float = 5, what: str = "condition") -> None:
+    def until(self, condition: Callable[[], bool], timeout: float = 20, what: str = "condition") -> None:
+        # Generous: it returns as soon as the condition holds, and a loaded machine
+        # (two CPU hogs beside the suite, or a Pi) may take seconds to draw a frame.
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             self.frames(1)

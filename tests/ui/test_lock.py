@@ -70,7 +70,7 @@ def test_idle_auto_lock(make_ui) -> None:
     ui.pin("000000")
     assert ui.current == "sell"
     ui.burst(demo_barcodes()["ESP-DOB"][0])
-    ui.until(lambda: ui.current == "lock", timeout=4, what="the idle lock")
+    ui.until(lambda: ui.current == "lock", what="the idle lock")
     assert events(ui)[-1] == "auto_lock"
     ui.pin("000000")
     assert ui.current == "sell" and len(ui.app.cart) == 1

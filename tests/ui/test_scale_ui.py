@@ -24,7 +24,7 @@ def open_calculator(ui, sku: str):  # noqa: ANN001, ANN201
 
 
 def scale_shows(ui, panel, net: str, stable: bool = True) -> None:  # noqa: ANN001
-    ui.until(lambda: panel.net_text == net and panel.can_use == stable, timeout=5,
+    ui.until(lambda: panel.net_text == net and panel.can_use == stable,
              what=f"the panel showing {net}{' stable' if stable else ''}")
 
 
