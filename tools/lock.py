@@ -10,6 +10,7 @@ development) and aarch64 (the Raspberry Pi), Python 3.11.
     python3 tools/lock.py bootstrap       print the lock's entries for pip, setuptools and
                                           wheel (installed first, so that nothing unhashed
                                           is ever fetched to build a package)
+    .venv/bin/python tools/lock.py check  say what in pyproject.toml the lock does not cover
 
 The lock is resolved by uv (`uv pip compile --universal --generate-hashes`), one file for
 both machines; uv itself is pinned below and installed on first use next to the
@@ -116,6 +117,44 @@ def bootstrap_text(lock: Path = LOCK) -> str:
     return "".join(pins[n].text.rstrip(" \\") + "\n" for n in BOOTSTRAP)
 
 
+def problems(pyproject: Path = PYPROJECT, lock: Path = LOCK) -> list[str]:
+    """What keeps the lock from covering pyproject.toml: a dependency (runtime, any
+    extra, the build backend) it does not pin, or pins outside the range asked for, or
+    an entry without hashes. Needs ``packaging`` (in the lock: run it in the venv)."""
+    from packaging.requirements import Requirement
+
+    with pyproject.open("rb") as fh:
+        data = tomllib.load(fh)
+    project = data.get("project", {})
+    wanted = [(r, "[project] dependencies") for r in project.get("dependencies", [])]
+    for extra, reqs in project.get("optional-dependencies", {}).items():
+        wanted += [(r, f"[project.optional-dependencies] {extra}") for r in reqs]
+    wanted += [(r, "[build-system] requires") for r in data.get("build-system", {}).get("requires", [])]
+    try:
+        pins = read_lock(lock)
+    except FileNotFoundError:
+        return [f"{lock.name} is missing"]
+    except ValueError as exc:
+        return [str(exc)]
+    found = []
+    for text, where in wanted:
+        req = Requirement(text)
+        pin = pins.get(normalize(req.name))
+        if pin is None:
+            found.append(f"{lock.name} does not pin {req.name} ({where} in {pyproject.name}: {text!r})")
+        elif req.specifier and not req.specifier.contains(pin.version, prereleases=True):
+            found.append(f"{lock.name} pins {req.name}=={pin.version}, outside {str(req.specifier)!r} "
+                         f"({where} in {pyproject.name})")
+    found += [f"{lock.name} pins {pin.name}=={pin.version} without a hash" for pin in pins.values() if not pin.hashes]
+    found += [f"{lock.name} does not pin {name}, which is installed first" for name in BOOTSTRAP if name not in pins]
+    return found
+
+
+def advice() -> str:
+    return (f"run `{REFRESH}` (it resolves {LOCK.name} again from {PYPROJECT.name} and checks the files for "
+            f"x86_64 and aarch64), then commit {LOCK.name}")
+
+
 # --- refreshing -------------------------------------------------------------------------
 
 def uv() -> Path:
@@ -172,13 +211,20 @@ def verify(lock: Path = LOCK) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="tools/lock.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("action", nargs="?", choices=["compile", "verify", "bootstrap"], default="compile")
+    p.add_argument("action", nargs="?", choices=["compile", "verify", "bootstrap", "check"], default="compile")
     p.add_argument("--upgrade", action="store_true", help="take the newest versions pyproject.toml allows")
     p.add_argument("--no-verify", action="store_true", help="do not download the files for both platforms")
     args = p.parse_args(argv)
     if args.action == "bootstrap":
         sys.stdout.write(bootstrap_text())
         return 0
+    if args.action == "check":
+        found = problems()
+        for line in found:
+            print(line)
+        if found:
+            print(advice())
+        return 1 if found else 0
     if args.action == "compile":
         compile_lock(args.upgrade)
         if args.no_verify:

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.app_factory import Services, apply_locale, build
+from kiosk.appliance.ownership import give_database_to, give_to, owner_of
 from kiosk.config import Settings, load_settings
+from kiosk.services.maintenance import BACKUP_DIR
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -30,8 +32,33 @@ def settings(args: argparse.Namespace) -> Settings:
     return s
 
 
-def services(args: argparse.Namespace, **kwargs: Any) -> Services:
-    return build(settings(args), **kwargs)
+# Applications opened by this command, with the owner their files go back to.
+_opened: list[tuple[tuple[int, int] | None, Services]] = []
+
+
+def services(args: argparse.Namespace, *, create: bool = False, **kwargs: Any) -> Services:
+    """The application on the configured database. Only the commands that may create
+    the database (migrate, demo-data) pass ``create=True``; for any other a missing
+    database is an error naming the path (NoDatabase, exit 1) and nothing is created.
+
+    Under sudo, the database files (and a pre-migration backup) this command creates
+    are handed to the owner of the state directory when it ends (``hand_back``): a
+    root-owned -wal or -shm file would stop the kiosk service from writing."""
+    s = settings(args)
+    owner = owner_of(s.state_dir)
+    app = build(s, create=create, **kwargs)
+    _opened.append((owner, app))
+    return app
+
+
+def hand_back() -> None:
+    """Give what the opened applications created back to the state directory's owner."""
+    while _opened:
+        owner, app = _opened.pop()
+        give_database_to(owner, app.settings.database_path)
+        give_to(owner, app.settings.state_dir / BACKUP_DIR)
+        if app.migration and app.migration.backup:
+            give_to(owner, app.migration.backup)
 
 
 def _default(o: Any) -> Any:
