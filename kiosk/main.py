@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import pwd
 import re
 import sys
 from pathlib import Path
@@ -115,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     owner = owner_of(settings.state_dir)
     if owner is not None:
-        print(f"kiosk: {settings.state_dir} belongs to user {owner[0]}: run the kiosk as that user "
+        try:
+            user = pwd.getpwuid(owner[0]).pw_name
+        except KeyError:
+            user = str(owner[0])
+        print(f"kiosk: {settings.state_dir} belongs to user {user}: run the kiosk as that user "
               "(sudo systemctl start kiosk), not as root", file=sys.stderr)
         return EXIT_CONFIG
     configured = settings.paths.state_dir
