@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.app_factory import Services, apply_locale, build
-from kiosk.appliance.ownership import give_database_to, give_to, owner_of
+from kiosk.appliance.ownership import give_tree_to, owner_of
 from kiosk.config import Settings, load_settings
-from kiosk.services.maintenance import BACKUP_DIR
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -41,9 +40,10 @@ def services(args: argparse.Namespace, *, create: bool = False, **kwargs: Any) -
     the database (migrate, demo-data) pass ``create=True``; for any other a missing
     database is an error naming the path (NoDatabase, exit 1) and nothing is created.
 
-    Under sudo, the database files (and a pre-migration backup) this command creates
-    are handed to the owner of the state directory when it ends (``hand_back``): a
-    root-owned -wal or -shm file would stop the kiosk service from writing."""
+    Under sudo, whatever this command creates in the state directory (the database,
+    its -wal/-shm, a pre-migration backup, pictures) is handed to the directory's owner
+    when it ends (``hand_back``): root-owned files there would stop the kiosk service
+    from writing."""
     s = settings(args)
     owner = owner_of(s.state_dir)
     app = build(s, create=create, **kwargs)
@@ -55,10 +55,7 @@ def hand_back() -> None:
     """Give what the opened applications created back to the state directory's owner."""
     while _opened:
         owner, app = _opened.pop()
-        give_database_to(owner, app.settings.database_path)
-        give_to(owner, app.settings.state_dir / BACKUP_DIR)
-        if app.migration and app.migration.backup:
-            give_to(owner, app.migration.backup)
+        give_tree_to(owner, app.settings.state_dir)
 
 
 def _default(o: Any) -> Any:

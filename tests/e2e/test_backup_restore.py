@@ -402,3 +402,20 @@ def test_first_migration_under_sudo_leaves_nothing_owned_by_root(state_dir: Path
     assert (state_dir / "kiosk.db").is_file()
     owner = state_dir.stat().st_uid
     assert [p.name for p in state_dir.rglob("*") if p.stat().st_uid != owner] == []
+
+
+def test_demo_data_under_sudo_leaves_nothing_owned_by_root(state_dir: Path, config_file) -> None:
+    """demo-data creates the database and the product pictures: all of it goes to the
+    state directory's owner, or the service could not add a picture later."""
+    import pwd
+
+    if os.geteuid() != 0:
+        pytest.skip("only root can give the folder to another user")
+    nobody = pwd.getpwnam("nobody")
+    os.chown(state_dir, nobody.pw_uid, nobody.pw_gid)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-m", "kiosk.cli.main", "demo-data"], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert len(list((state_dir / "images").glob("*.png"))) > 50
+    assert [p.name for p in state_dir.rglob("*") if p.stat().st_uid != nobody.pw_uid] == []
