@@ -15,6 +15,7 @@ directory follows the same rule as every command (kiosk/config.py): the service 
 ``$STATE_DIRECTORY`` = /var/lib/kiosk from systemd. Started by root on a state
 directory that belongs to another user (the service's), it refuses: files it made
 there would be root's and the service could no longer write them.
+
 In demo mode the devices are simulators (hardware/demo.py): a network printer on
 127.0.0.1 whose jobs the receipt preview shows, a scale on a pseudo-terminal that
 the calculator's demo control moves, mock GPIO pins.
