@@ -17,6 +17,7 @@ from kiosk.core.receipt import ShopInfo
 from kiosk.services.catalog import CatalogService
 from kiosk.services.hardware import HardwareService
 from kiosk.services.inventory import InventoryService
+from kiosk.services.maintenance import NoDatabase
 from kiosk.services.product_csv import ProductCsv
 from kiosk.services.product_images import ProductImages
 from kiosk.services.printing import PrintQueue, Sender
@@ -81,8 +82,18 @@ def receipt_printer(settings: Settings) -> ReceiptPrinter:
     return ReceiptPrinter(p.url, timeout=p.timeout_s, status_query=p.status_query)
 
 
-def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | None = None) -> Services:
+def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | None = None,
+          create: bool = True) -> Services:
+    """The application on ``settings``' database, migrated to the newest schema.
+
+    ``create``: make the state directory and the database when they are missing (the
+    kiosk's own start-up, ``kiosk-admin migrate`` and ``demo-data``, tests). With
+    False a missing database raises NoDatabase (naming the path and why there) and
+    nothing is created: every other kiosk-admin command, so that one run against the
+    wrong folder cannot leave an empty second database behind."""
     apply_locale(settings)
+    if not create and not settings.database_path.is_file():
+        raise NoDatabase.at(settings)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_path)
     migration = migrate(db, backup_dir=state_path(settings, "backups")) if run_migrations else None

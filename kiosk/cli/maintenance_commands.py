@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kiosk.app_factory import Services, build
+from kiosk.app_factory import Services
 from kiosk.appliance import kivy_config, udev
 from kiosk.appliance.ownership import give_database_to, owner_of
 from kiosk.appliance.servicectl import BACKUP_UNIT, KIOSK_UNIT, ServiceControl, Systemctl
 from kiosk.appliance.templates import TemplateMissing
 from kiosk.appliance.upgrade import DEFAULT_PREFIX, RollbackFailed, Upgrader, UpgradeFailed
-from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, settings
+from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, services, settings
 from kiosk.config import Settings
-from kiosk.services.maintenance import MaintenanceService, RestorePlan
+from kiosk.services.maintenance import MaintenanceService, NoDatabase, RestorePlan
 
 # Replaced by tests: the systemctl wrapper and the program runner (journalctl, udevadm).
 SERVICE_CONTROL: Callable[[], ServiceControl] = Systemctl
@@ -161,16 +161,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     s = settings(args)
     st = _maintenance(s).status()
+    db = st["database_info"]
     if args.json:
         print_json(st)
     else:
-        db = st["database"]
         last = st["last_backup"]
         rows = [
             ("service", f"{st['service']} (backup timer: {st['backup_timer']})"),
             ("version", st["version"]),
             ("config", st["config"] or "built-in defaults"),
-            ("database", f"{db['path']}  {_mb(db['size_bytes'])}  integrity {db['integrity']}  "
+            ("state", f"{st['state_dir']}  ({s.state_dir_reason()})"),
+            ("database", f"{st['database']}  {_mb(db['size_bytes'])}  integrity {db['integrity']}  "
                          f"schema {db['schema']} (newest {db['schema_head']})"),
             ("last backup", f"{last['taken_at']} ({last['age_hours']} h ago, {last['kind']})  {last['path']}"
              if last else "none"),
@@ -188,8 +189,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         width = max(len(k) for k, _ in rows)
         for key, value in rows:
             print(f"{key.ljust(width)}  {value}")
-    db_ok = st["database"]["integrity"] in ("ok", "missing")
-    return EXIT_OK if db_ok else EXIT_FAIL
+    if db["integrity"] == "missing":  # everything else is still shown: it helps to find out why
+        print(f"error: {NoDatabase.at(s)}", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK if db["integrity"] == "ok" else EXIT_FAIL
 
 
 def _device_text(value: object) -> str:
@@ -203,22 +206,16 @@ def _device_text(value: object) -> str:
 # --- users --------------------------------------------------------------------------
 
 @contextmanager
-def _user_services(args: argparse.Namespace) -> Iterator[Services]:
-    """The application, and afterwards (under sudo) the database files it may have
-    created handed back to the kiosk user."""
-    s = settings(args)
-    s.state_dir.mkdir(parents=True, exist_ok=True)
-    owner = owner_of(s.state_dir)
-    app = build(s)
+def _app(args: argparse.Namespace) -> Iterator[Services]:
+    app = services(args)
     try:
         yield app
     finally:
         app.close()
-        give_database_to(owner, s.database_path)
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    with _user_services(args) as app:
+    with _app(args) as app:
         users = app.users.users(include_inactive=args.all)
     if args.json:
         print_json([{"id": u.id, "name": u.name, "role": u.role, "active": u.active} for u in users])
@@ -238,7 +235,7 @@ def _read_pin(args: argparse.Namespace) -> str:
 
 
 def cmd_set_pin(args: argparse.Namespace) -> int:
-    with _user_services(args) as app:
+    with _app(args) as app:
         user = app.users.get(user_id=int(args.user)) if args.user.isdigit() else app.users.get(name=args.user)
         app.users.set_pin(user.id, _read_pin(args))
     print(f"PIN changed for {user.name}")
@@ -322,6 +319,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
         return maintenance.backup(prefix="pre-upgrade", rotate=False, usb=False).path
 
     def run_migrations() -> str:
+        if not maintenance.db_path.is_file():  # never created here: the kiosk does at its start
+            return f"no database at {maintenance.db_path} yet; the kiosk creates it when it starts"
         db = Database(maintenance.db_path)
         try:
             result = migrate(db, backup_dir=None)
