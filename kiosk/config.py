@@ -210,6 +210,22 @@ class PrinterSettings(Section):
                              "\"CP850\", \"CP858\" or \"CP1252\"")
         return v
 
+    @model_validator(mode="after")
+    def _can_print_a_receipt(self) -> PrinterSettings:
+        """A sample receipt is rendered with these settings: a profile that cannot print
+        one (a customer display cannot print the sale's barcode) is refused here, not
+        at the first sale."""
+        from hardware.escpos_receipt import ReceiptLayout, check_layout
+
+        try:
+            check_layout(ReceiptLayout(columns=self.line_columns, codepage=self.codepage.upper(),
+                                       profile=self.profile, sale_code=self.sale_code, cut=self.cut))
+        except Exception as exc:  # noqa: BLE001 - whatever the first receipt would raise
+            raise ValueError(f"profile {self.profile!r} cannot print a receipt with sale_code = "
+                             f"{self.sale_code!r} ({exc}); choose the printer's own profile, or "
+                             'sale_code = "none"') from None
+        return self
+
     @property
     def line_columns(self) -> int:
         return self.columns or (32 if self.paper_width_mm == 58 else 48)

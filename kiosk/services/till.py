@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 class DatabaseBusy(DomainError):
     code = "database_busy"
     template = N_("The sale was NOT saved: another task (an import, a stock count or a backup) kept the "
-                  "database busy for {seconds} s. The cart is kept: press Confirm again in a moment.")
+                  "database busy. The cart is kept: press Confirm again in a moment.")
 
 
 class CashDrawer(Protocol):
@@ -110,7 +110,8 @@ class TillService:
 
     def _store(self, sale: PreparedSale, alongside: Callable[[Connection, int, int], int],
                on_wait: Callable[[int], None] | None) -> SaleResult:
-        deadline = time.monotonic() + self.save_timeout_s
+        started = time.monotonic()
+        deadline = started + self.save_timeout_s
         attempt = 0
         while True:
             attempt += 1
@@ -130,8 +131,9 @@ class TillService:
                 if not is_busy(exc):
                     raise
                 if time.monotonic() >= deadline:
-                    log.warning("sale not saved: database busy for %.0f s (%d attempts)", self.save_timeout_s, attempt)
-                    raise DatabaseBusy(seconds=round(self.save_timeout_s)) from exc
+                    log.warning("sale not saved: database busy for %.0f s (%d attempts)", time.monotonic() - started,
+                                attempt)
+                    raise DatabaseBusy(seconds=round(time.monotonic() - started)) from exc
                 log.info("database busy (attempt %d); trying the sale again", attempt)
                 if on_wait is not None:
                     on_wait(attempt)
