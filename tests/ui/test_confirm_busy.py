@@ -90,11 +90,6 @@ def test_lock_held_past_the_limit_keeps_the_cart_and_the_app(make_ui) -> None:
         assert strip.level == "error" and "La venta NO se guardó" in strip.text
         assert "El carrito se conserva" in strip.text
         ui.screenshot("checkout-not-saved")
-        ui.app.toggle_theme()
-        ui.resize(1280, 800)
-        ui.screenshot("checkout-not-saved")  # night, larger screen: the whole message still reads
-        ui.app.toggle_theme()
-        ui.resize(800, 480)
         assert ui.current == "checkout" and len(ui.app.cart) == 2
         assert co.ids.confirm.text == "Confirmar" and not co.ids.confirm.disabled
         assert _rows(ui, "SELECT COUNT(*) FROM sales") == [(0,)]
@@ -102,6 +97,12 @@ def test_lock_held_past_the_limit_keeps_the_cart_and_the_app(make_ui) -> None:
         blocker.execute("ROLLBACK")
         blocker.close()
     ui.wait(0.3)  # the app is alive: frames still run
+    ui.app.toggle_theme()  # (stores the preference: only once the database is free)
+    ui.resize(1280, 800)
+    assert "La venta NO se guardó" in co.ids.message.text
+    ui.screenshot("checkout-not-saved")  # night, larger screen: the whole message still reads
+    ui.app.toggle_theme()
+    ui.resize(800, 480)
     ui.confirm_sale()  # the same cart, once the database is free
     assert _rows(ui, "SELECT number FROM sales") == [(1,)]
     assert _rows(ui, "SELECT COUNT(*) FROM print_jobs") == [(1,)]
