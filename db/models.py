@@ -277,6 +277,9 @@ class PrintJob(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(200), default="")
     printed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The sale's drawer decision, stored with it (migration 0005_confirm): "" none |
+    # kick (inside the payload) | relay (GPIO, right after the sale) | opened | failed | missed
+    drawer: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
 
 class StockDraft(Base):

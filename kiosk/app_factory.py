@@ -111,7 +111,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     printer = receipt_printer(settings)
     printing = PrintQueue(db, sender or printer, receipt_layout(settings))
     hardware = HardwareService(settings, printing, users, printer=printer)
-    till = TillService(sales, receipts, printing, drawer=hardware)
+    till = TillService(sales, receipts, printing, drawer=hardware, save_timeout_s=settings.sales.save_timeout_s)
     inv = settings.inventory
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,

@@ -164,6 +164,9 @@ class SecuritySettings(Section):
 class SalesSettings(Section):
     # What to do when a sale would take stock below zero: allow it and warn, or refuse.
     out_of_stock: Literal["warn", "refuse"] = "warn"
+    # How long Confirmar waits ("Guardando...") for another writer (an import, a count,
+    # a backup) to free the database before it says the sale was not saved.
+    save_timeout_s: float = Field(15.0, ge=1, le=120)
 
 
 class PathsSettings(Section):
@@ -204,6 +207,45 @@ class PrinterSettings(Section):
 
         parse_printer_url(v)  # raises ValueError with the accepted forms
         return v
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, v: str) -> str:
+        from hardware.escpos_text import profile_names
+
+        names = profile_names()
+        if v not in names:
+            close = difflib.get_close_matches(v, names, n=3, cutoff=0.5)
+            hint = f"did you mean {' or '.join(repr(n) for n in close)}? " if close else ""
+            raise ValueError(f"python-escpos has no printer profile {v!r}; {hint}"
+                             f"use \"default\" or one of: {', '.join(names)}")
+        return v
+
+    @field_validator("codepage")
+    @classmethod
+    def _known_codepage(cls, v: str) -> str:
+        from hardware.escpos_text import known_codepages
+
+        if v.upper() not in known_codepages():
+            raise ValueError(f"python-escpos does not know the code page {v!r}; Spanish needs e.g. "
+                             "\"CP850\", \"CP858\" or \"CP1252\"")
+        return v
+
+    @model_validator(mode="after")
+    def _can_print_a_receipt(self) -> PrinterSettings:
+        """A sample receipt is rendered with these settings: a profile that cannot print
+        one (a customer display cannot print the sale's barcode) is refused here, not
+        at the first sale."""
+        from hardware.escpos_receipt import ReceiptLayout, check_layout
+
+        try:
+            check_layout(ReceiptLayout(columns=self.line_columns, codepage=self.codepage.upper(),
+                                       profile=self.profile, sale_code=self.sale_code, cut=self.cut))
+        except Exception as exc:  # noqa: BLE001 - whatever the first receipt would raise
+            raise ValueError(f"profile {self.profile!r} cannot print a receipt with sale_code = "
+                             f"{self.sale_code!r} ({exc}); choose the printer's own profile, or "
+                             'sale_code = "none"') from None
+        return self
 
     @property
     def line_columns(self) -> int:

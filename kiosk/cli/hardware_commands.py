@@ -218,9 +218,9 @@ def cmd_printer_queue(args: argparse.Namespace) -> int:
     if args.json:
         print_json([j.__dict__ for j in jobs])
     else:
-        print_table(["id", "created", "kind", "sale", "status", "tries", "bytes", "last error"],
+        print_table(["id", "created", "kind", "sale", "status", "tries", "bytes", "drawer", "last error"],
                     [(j.id, f"{j.created_at:%Y-%m-%d %H:%M:%S}", j.kind, j.sale_id or "", j.status, j.attempts,
-                      j.size, j.last_error[:50]) for j in jobs], right=(0, 5, 6))
+                      j.size, j.drawer, j.last_error[:50]) for j in jobs], right=(0, 5, 6))
     return EXIT_OK
 
 

@@ -169,6 +169,12 @@ class HardwareService:
         d = self.settings.drawer
         return d.mode == "printer" and d.open_on_cash
 
+    @property
+    def relay_on_cash(self) -> bool:
+        """Cash sales pulse a GPIO relay (stored as the sale's drawer decision)."""
+        d = self.settings.drawer
+        return d.mode == "gpio" and d.open_on_cash
+
     def open_for_sale(self, sale_id: int) -> bool:
         """A cash sale with a GPIO drawer: pulse the relay. Never raises: the sale is
         done whatever the drawer does (the problem shows on the Hardware screen)."""

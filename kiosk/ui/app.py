@@ -155,8 +155,13 @@ class KioskApp(App):
     def _tick(self, _dt: float) -> None:
         self.clock_text = format_time(datetime.now())
         idle = self.settings.security.idle_lock_s
-        if self.user is not None and idle and time.monotonic() - self._last_activity >= idle:
+        if self.user is not None and idle and time.monotonic() - self._last_activity >= idle and not self.saving:
             self.lock(event="auto_lock")
+
+    @property
+    def saving(self) -> bool:
+        """A sale is being stored (Confirmar's worker): no idle lock meanwhile."""
+        return self.sm.current == "checkout" and self.sm.current_screen.busy
 
     # --- screens ---------------------------------------------------------------------------
     def screen(self, name: str):  # noqa: ANN201
@@ -256,7 +261,7 @@ class KioskApp(App):
         self.show(target)
 
     def lock(self, event: str = "lock") -> None:
-        if self.user is None:
+        if self.user is None or self.saving:  # a sale being saved finishes first (it takes moments)
             return
         current = self.sm.current
         self._resume = (self.user.id, current if current in ("sell", "checkout", "history", "hardware") else "sell")

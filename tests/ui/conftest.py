@@ -173,6 +173,12 @@ class Driver:
         self.tap(self.find_text(_("Done"), sell.ids.keyboard))
         self.frames(3)
 
+    def confirm_sale(self, timeout: float = 30) -> None:
+        """Tap Confirmar and wait until the sale is stored: it is saved in a worker
+        thread and the confirmation screen follows through the Clock."""
+        self.tap(self.screen("checkout").ids.confirm)
+        self.until(lambda: self.current == "done", timeout=timeout, what="the sale stored (the done screen)")
+
     def pin(self, digits: str) -> None:
         keypad = self.ids("lock").keypad
         for d in digits:

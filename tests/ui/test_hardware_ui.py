@@ -31,7 +31,7 @@ def cash_sale(ui, sku: str = "PAN-MIC") -> None:  # noqa: ANN001
     ui.tap(ui.screen("sell").ids.charge)
     co = ui.screen("checkout")
     ui.tap(ui.find_text(_("Exact"), co.ids.notes))
-    ui.tap(co.ids.confirm)
+    ui.confirm_sale()
     assert ui.current == "done"
 
 

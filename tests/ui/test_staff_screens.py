@@ -499,7 +499,7 @@ def test_a_sale_that_reaches_the_level_marks_the_tile_and_counts_in_the_badge(ma
     ui.tap(ui.screen("sell").ids.charge)
     checkout = ui.screen("checkout")
     ui.tap(ui.find_text(_("Exact"), checkout.ids.notes))
-    ui.tap(checkout.ids.confirm)
+    ui.confirm_sale()
     ui.tap(ui.screen("done").ids.new_sale)
     ui.frames(3)
     assert ui.tile("Paño de microfibra").low and badge.badge == "8"
