@@ -376,3 +376,26 @@ def build_xml(document: FiscalDocument, *, validate: bool = True) -> BuiltXml:
     if validate:
         f.validate_document(document)
     return _Builder(document).build()
+
+
+# --- reading a document back ------------------------------------------------------
+
+NS_READ = {"cbc": NS_CBC, "cac": NS_CAC, "ext": NS_EXT, "sts": NS_STS}
+
+
+def read_hash_fields(root: etree._Element, key: str) -> f.HashFields:
+    """The CUDE/CUFE fields as a document's XML holds them (to recompute its key)."""
+    def text(path: str) -> str:
+        return (root.findtext(path, namespaces=NS_READ) or "").strip()
+
+    def tax(code: str) -> str:
+        amounts = root.xpath("cac:TaxTotal[cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID=$c]/cbc:TaxAmount"
+                             "/text()", namespaces=NS_READ, c=code)
+        return f.format_decimal_amount(sum((Decimal(a) for a in amounts), Decimal(0)))
+
+    return f.HashFields(number=text("cbc:ID"), issue_date=text("cbc:IssueDate"), issue_time=text("cbc:IssueTime"),
+                        subtotal=text("cac:LegalMonetaryTotal/cbc:LineExtensionAmount"), iva=tax("01"),
+                        inc=tax("04"), ica=tax("03"), total=text("cac:LegalMonetaryTotal/cbc:PayableAmount"),
+                        seller_nit=text("cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID"),
+                        buyer_id=text("cac:AccountingCustomerParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID"),
+                        key=key, environment=text("cbc:ProfileExecutionID"))
