@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
@@ -542,8 +542,13 @@ def document_key(document: FiscalDocument) -> str:
     return hash_fields(document).hash()
 
 
+def software_security_input(software_id: str, pin: str, number: str) -> str:
+    """What the SoftwareSecurityCode hashes: software id + PIN + document number."""
+    return software_id + pin + number
+
+
 def software_security_code(software_id: str, pin: str, number: str) -> str:
-    return sha384_hex(software_id + pin + number)
+    return sha384_hex(software_security_input(software_id, pin, number))
 
 
 def qr_url(key: str, environment: Environment | str) -> str:
@@ -700,7 +705,6 @@ class FiscalPrintBlock:
     key_label: str  # "CUDE" or "CUFE"
     key: str
     qr: str
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 TITLES = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,8 +46,10 @@ def default_schema_dirs() -> list[Path]:
     return [INSTALLED_DIR, *(folder / "shared" / "reference" / "ubl-2.1-xsd" for folder in SOURCE_ROOT.parents)]
 
 
-def find_schema_dir(configured: Path | str | None = None, env: Mapping[str, str] | None = None) -> Path:
-    """The folder holding ``maindoc/`` and ``common/``; SchemaUnavailable if none."""
+def find_schema_dir(configured: Path | str | None = None, env: Mapping[str, str] | None = None,
+                    defaults: Sequence[Path] | None = None) -> Path:
+    """The folder holding ``maindoc/`` and ``common/``; SchemaUnavailable if none.
+    ``defaults``: where to look when nothing is named (``default_schema_dirs()``)."""
     env = os.environ if env is None else env
     explicit = env.get(ENV_VAR) or (str(configured) if configured else "")
     if explicit:
@@ -55,10 +57,25 @@ def find_schema_dir(configured: Path | str | None = None, env: Mapping[str, str]
         if _holds_schemas(path):
             return path
         raise SchemaUnavailable(where=str(path))
-    for path in default_schema_dirs():
+    candidates = default_schema_dirs() if defaults is None else list(defaults)
+    for path in candidates:
         if _holds_schemas(path):
             return path
-    raise SchemaUnavailable(where=", ".join(str(p) for p in default_schema_dirs()[:2]))
+    raise SchemaUnavailable(where=", ".join(str(p) for p in candidates[:2]))
+
+
+def installed_validator(configured: Path | str | None = None, env: Mapping[str, str] | None = None,
+                        defaults: Sequence[Path] | None = None) -> UblValidator | None:
+    """The validator when the schemas are installed, None when they are not (a till
+    without them still signs and sends: DIAN validates anyway). A folder named by
+    ``$KIOSK_UBL_XSD_DIR`` or the setting must hold them: that is never skipped."""
+    env = os.environ if env is None else env
+    try:
+        return UblValidator(find_schema_dir(configured, env, defaults))
+    except SchemaUnavailable:
+        if env.get(ENV_VAR) or configured:
+            raise
+        return None
 
 
 @lru_cache(maxsize=16)

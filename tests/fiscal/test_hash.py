@@ -1,6 +1,7 @@
 """CUFE/CUDE: DIAN's published examples reproduce exactly, through the pure function
 and through ``kiosk-admin dian hash`` (text and JSON)."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -86,8 +87,9 @@ def test_cli_hash_refuses_a_time_without_the_bogota_offset():
 
 
 def test_software_security_code_qr_and_file_names():
+    assert f.software_security_input("56f2ae4e", "12345", "SETP990000002") == "56f2ae4e12345SETP990000002"
     assert f.software_security_code("56f2ae4e", "12345", "SETP990000002") == \
-        f.sha384_hex("56f2ae4e12345SETP990000002")
+        hashlib.sha384(b"56f2ae4e12345SETP990000002").hexdigest()
     assert f.qr_url(CUFE, "1") == f"https://catalogo-vpfe.dian.gov.co/document/searchqr?documentkey={CUFE}"
     assert f.qr_url(CUFE, f.Environment.TESTING).startswith("https://catalogo-vpfe-hab.dian.gov.co/")
     names = f.file_names(f.DocumentKind.POS, "900373076", "000", 2026, 42)

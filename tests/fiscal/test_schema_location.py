@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.config import ConfigError, load_settings
 from kiosk.fiscal.errors import SchemaUnavailable
-from kiosk.fiscal.schemas import ENV_VAR, UblValidator, find_schema_dir
+from kiosk.fiscal.schemas import ENV_VAR, UblValidator, find_schema_dir, installed_validator
 
 
 def test_default_is_found_beside_the_source_tree():
@@ -46,3 +46,13 @@ def test_dian_settings_are_validated(tmp_path):
     assert "[dian] environment" in str(err.value)
     with pytest.raises(ConfigError, match=r"\[dian\] url"):
         load_settings(env={"HOME": str(tmp_path)}, overrides={"dian": {"url": "ftp://x"}})
+
+
+def test_without_installed_schemas_validation_is_left_out_unless_a_folder_is_named(tmp_path):
+    assert installed_validator(env={}) is not None
+    nowhere = [tmp_path / "a", tmp_path / "b"]  # a till where the schemas were not installed
+    assert installed_validator(env={}, defaults=nowhere) is None
+    with pytest.raises(SchemaUnavailable):
+        installed_validator(tmp_path / "named", env={}, defaults=nowhere)
+    with pytest.raises(SchemaUnavailable):
+        installed_validator(env={ENV_VAR: str(tmp_path)}, defaults=nowhere)
