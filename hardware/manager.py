@@ -29,7 +29,7 @@ from hardware.gpio import Beeper, Gpio, PushButton, StatusLed
 from hardware.print_worker import JobQueue, PrintWorker
 from hardware.printer import ReceiptPrinter
 from hardware.registry import DeviceState, Registry, write_snapshot
-from hardware.scan_check import ScanVerdict, verdict
+from hardware.scan_check import ScanVerdict
 from hardware.scanner_evdev import EvdevScanner
 from hardware.scanner_serial import SerialScanner
 from kiosk.i18n import N_, _, ngettext, translate
@@ -257,8 +257,11 @@ class HardwareManager:
     def _scan_handler(self, name: str) -> ScanHandler:
         return lambda event: self._scan(event, name)
 
-    def _scan(self, event: ScanEvent, device: str, forward: bool = True) -> ScanVerdict:
-        v = verdict(event.code, event.symbology)
+    def _scan(self, event: ScanEvent, device: str, forward: bool = True) -> ScanEvent:
+        """Judge the check digit (the one time a scan is judged: the verdict travels on
+        with the event), beep, tell the registry and listeners, forward the event."""
+        event = event.judged()
+        v = ScanVerdict(event.barcode)
         self.last_scan = (event, v)
         info = {"last_code": event.code, "symbology": v.symbology.value, "check": v.check}
         self.registry.update(device, last_event=_("{code} ({symbology}, check digit {check})").format(
@@ -271,7 +274,7 @@ class HardwareManager:
                 log.exception("scan listener")
         if forward and self.on_scan is not None:
             self.on_scan(event)
-        return v
+        return event
 
     def _scan_error(self, device: str, message: str) -> None:
         """A refused read (garbage, partial, too long): two beeps, listeners hear it."""
@@ -283,9 +286,9 @@ class HardwareManager:
             except Exception:  # noqa: BLE001
                 log.exception("scan listener")
 
-    def note_scan(self, event: ScanEvent, device: str | None = None) -> ScanVerdict:
+    def note_scan(self, event: ScanEvent, device: str | None = None) -> ScanEvent:
         """A scan the UI read itself (keyboard wedge): registry, beeps, listeners -
-        without calling ``on_scan`` again."""
+        without calling ``on_scan`` again. Returns the event with its verdict."""
         name = device or (self.wedge_names[0] if self.wedge_names else "wedge")
         if self.registry.get(name) is None:
             self.registry.add(name, "scanner", connected=True, info={"type": "wedge"})

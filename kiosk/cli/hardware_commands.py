@@ -159,7 +159,7 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
     if parsed.scheme == "none":
         print("error: no printer: give --url or set [printer] url", file=sys.stderr)
         return EXIT_USAGE
-    from kiosk.app_factory import receipt_layout
+    from hardware.escpos_receipt import receipt_layout
 
     width = args.width or s.printer.paper_width_mm
     layout = replace(receipt_layout(s), drawer_pin=None, profile=args.profile or s.printer.profile,

@@ -6,6 +6,7 @@ the services; the screens (one module each) turn touches into service calls."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +19,11 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from hardware.events import ScanEvent
 from kiosk import sdnotify
 from kiosk.app_factory import Services
+from kiosk.core.cart import Cart, CartView
+from kiosk.core.scanning import ScanEvent
 from kiosk.i18n import _, format_time
-from kiosk.services.preferences import PreferenceService
-from kiosk.services.selling import SellingService
 from kiosk.services.users import Role, UserInfo
 from kiosk.ui.hardware_link import HardwareLink
 from kiosk.ui.images import TextureCache
@@ -68,8 +68,6 @@ class KioskApp(App):
     def __init__(self, services: Services, *, ready_file: Path | None = None, **kwargs):
         self.services = services
         self.settings = services.settings
-        self.prefs = PreferenceService(services.db)
-        self.selling = SellingService(services.catalog, services.settings.sales.out_of_stock)
         self.images = TextureCache(services.state_dir)
         self.user: UserInfo | None = None
         self.ready_file = ready_file
@@ -82,7 +80,7 @@ class KioskApp(App):
         self.wedge: KeyboardWedge | None = None
         self.devices = HardwareLink(self)
         super().__init__(**kwargs)
-        self.theme = Theme(self.prefs.theme(services.settings.ui.theme))
+        self.theme = Theme(services.preferences.theme(services.settings.ui.theme))
         self.title = services.settings.shop.name
 
     # --- building ---------------------------------------------------------------------
@@ -105,6 +103,7 @@ class KioskApp(App):
         self.wedge = KeyboardWedge(Window, self.scans, on_typed=self._typed, on_enter=self._enter,
                                    on_backspace=self._backspace)
         self.devices.start()
+        self._undo_cart = self.services.counter.subscribe(self._cart_changed)
         Window.bind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
                     on_flip=self._flipped)
         self._on_size(Window, Window.size)
@@ -241,10 +240,19 @@ class KioskApp(App):
 
     # --- users ---------------------------------------------------------------------------------
     @property
-    def cart(self):  # noqa: ANN201
+    def cart(self) -> Cart:
+        """The signed-in cashier's cart (read it; the counter service changes it)."""
         if self.user is None:
             raise RuntimeError("no user is signed in")
-        return self.selling.cart_for(self.user.id)
+        return self.services.counter.cart(self.user.id)
+
+    def _cart_changed(self, view: CartView) -> None:
+        """The counter's "cart changed", from whichever thread made the change."""
+        if threading.current_thread() is not threading.main_thread():
+            Clock.schedule_once(lambda dt: self._cart_changed(view))
+            return
+        if self.user is not None and view.user_id == self.user.id and self.sm.has_screen("sell"):
+            self.sm.get_screen("sell").show_cart(view)
 
     def signed_in(self, user: UserInfo) -> None:
         """After a right PIN: the same cashier goes back where they were, with their
@@ -254,6 +262,7 @@ class KioskApp(App):
         self.can_manage = user.can(Role.MANAGER)
         self.refresh_low_count()
         self.note_activity()
+        self.services.counter.open(user.id)  # kept across a lock, or restored after a restart
         target = "sell"
         if self._resume is not None and self._resume[0] == user.id:
             target = self._resume[1]
@@ -265,7 +274,10 @@ class KioskApp(App):
             return
         current = self.sm.current
         self._resume = (self.user.id, current if current in ("sell", "checkout", "history", "hardware") else "sell")
-        self.services.users.record(self.user, event)
+        user = self.user
+        # Recorded off the main thread: a busy database must not keep the till unlocked.
+        self.devices.run_in_thread(lambda: self.services.users.record(user, event), lambda _result: None,
+                                   lambda exc: log.warning("%s of %s not recorded: %s", event, user.name, exc))
         self.user = None
         self.user_name = ""
         self.staff = None
@@ -312,9 +324,13 @@ class KioskApp(App):
 
     # --- theme ------------------------------------------------------------------------------------
     def toggle_theme(self) -> None:
+        """Day/night: shown at once, remembered in the background (a database held by
+        another writer must neither freeze nor stop the till)."""
         name = "day" if self.theme.name == "night" else "night"
         self.theme.apply(name)
-        self.prefs.set_theme(name)
+        self.devices.run_in_thread(lambda: self.services.preferences.set_theme(name), lambda _result: None,
+                                   lambda exc: self.notify(_("The day/night choice could not be saved; it "
+                                                             "applies until the kiosk restarts."), "warn"))
 
     # --- banners (for other parts of the kiosk: printer, scale, ...) ------------------------------
     def set_banner(self, key: str, text: str, level: str = "warn") -> None:
@@ -339,7 +355,7 @@ class KioskApp(App):
         itself: the hardware layer hears of them here (registry, beeps)."""
         self.note_activity()
         if event.source == "wedge":
-            self.devices.note_wedge_scan(event)
+            event = self.devices.note_wedge_scan(event)
         self.sm.current_screen.on_scan(event)
 
     def _typed(self, text: str) -> None:
@@ -391,6 +407,8 @@ class KioskApp(App):
         if self.scans is not None:
             self.scans.cancel()
         self.devices.stop()
+        if getattr(self, "_undo_cart", None) is not None:
+            self._undo_cart()
         Window.unbind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
                       on_flip=self._flipped)
         if getattr(self, "sm", None) is not None:
