@@ -303,7 +303,7 @@ def cmd_scanner_listen(args: argparse.Namespace) -> int:
     def refused(name: str, message: str) -> None:
         show({"device": name, "error": message}, f"refused: {message}  [{name}]")
 
-    scanners = build_scanners(s.scanner, handler_for, registry, on_error=refused)
+    scanners = build_scanners(s.scanner, handler_for, registry, on_error=refused, usb_id=s.devices.scanner)
     for scanner in scanners:
         scanner.start()
     wedge = not scanners  # a keyboard wedge types into this terminal

@@ -128,7 +128,7 @@ class CatalogService:
         if not code or len(code) > 48 or any(c.isspace() for c in code):
             return False
         info = classify(code)
-        if info.check_ok is not None:  # all digits, of a retail length: a scan, right or misread
+        if info.check_ok:  # a retail code with its right check digit
             return True
         with self.db.read() as s:
             return s.scalar(select(Barcode.id).where(Barcode.code.in_(lookup_keys(code, info))).limit(1)) is not None

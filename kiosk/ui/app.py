@@ -100,8 +100,11 @@ class KioskApp(App):
             self.sm.add_widget(screen)
         self.sm.current = "lock"
         self.scans = ScanDispatcher(self.route_scan)
+        wedge = next((d for d in self.settings.scanner.devices if d.kind == "wedge"), None)
         self.wedge = KeyboardWedge(Window, self.scans, on_typed=self._typed, on_enter=self._enter,
-                                   on_backspace=self._backspace)
+                                   on_backspace=self._backspace, on_retract=self._retract,
+                                   recognizes=self._recognizes, prefix=wedge.prefix if wedge else "",
+                                   suffix=wedge.suffix_text if wedge else "")
         self.devices.start()
         self._undo_cart = self.services.counter.subscribe(self._cart_changed)
         Window.bind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
@@ -360,7 +363,28 @@ class KioskApp(App):
 
     def _typed(self, text: str) -> None:
         self.note_activity()
-        self.sm.current_screen.on_typed(text)
+        self._typed_into = self.sm.current_screen
+        self._typed_into.on_typed(text)
+
+    def _retract(self, text: str) -> None:
+        """Typing that turned out to be a slow scan: taken back from where it went."""
+        screen = getattr(self, "_typed_into", None) or self.sm.current_screen
+        screen.on_untyped(text)
+
+    def _recognizes(self, text: str) -> bool:
+        """Typed input ended by Enter that is a code the shop knows, or a valid retail
+        code, is a scan wherever it was typed (not on the PIN screen: PINs are digits)."""
+        if self.sm.current == "lock":
+            return False
+        from kiosk.core.scanning import read_code
+
+        wedge = self.wedge
+        code = read_code(text, prefix=wedge.prefix, suffix=wedge.suffix).code if wedge else text
+        try:
+            return self.services.catalog.is_code(code)
+        except Exception:  # noqa: BLE001 - cannot tell: treat it as typing
+            log.exception("checking whether %r is a code", text)
+            return False
 
     def _enter(self) -> None:
         self.sm.current_screen.on_enter_key()

@@ -285,6 +285,12 @@ class CheckoutScreen(KioskScreen):
     def on_backspace_key(self) -> None:
         self.press("back")
 
+    def on_untyped(self, text: str) -> None:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if digits and self.entry.endswith(digits) and not self.busy:
+            self.entry = self.entry[:-len(digits)]
+            self.update()
+
     def on_enter_key(self) -> None:
         self.confirm()
 

@@ -274,6 +274,9 @@ class SellScreen(SearchInput, KioskScreen):
         if self.app.modal is None:
             self.backspace()
 
+    def on_untyped(self, text: str) -> None:
+        self.untype(text)
+
     # --- scanning --------------------------------------------------------------------------------
     def on_scan(self, event: ScanEvent) -> None:
         modal = self.app.modal
