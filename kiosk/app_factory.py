@@ -21,6 +21,7 @@ from kiosk.services.counter import CounterService
 from kiosk.services.hardware import HardwareService
 from kiosk.services.inventory import InventoryService
 from kiosk.services.maintenance import NoDatabase
+from kiosk.services.product_clone import ProductClone
 from kiosk.services.product_csv import ProductCsv
 from kiosk.services.preferences import PreferenceService
 from kiosk.services.product_images import ProductImages
@@ -49,6 +50,7 @@ class Services:
     product_images: ProductImages
     product_csv: ProductCsv
     counter: CounterService
+    product_clone: ProductClone
     carts: CartStore
     preferences: PreferenceService
     migration: MigrationResult | None = None
@@ -126,4 +128,4 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
-                    product_images, product_csv, counter, carts, PreferenceService(db), migration, hardware)
+                    product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db), migration, hardware)

@@ -176,7 +176,7 @@ class KioskApp(App):
         so they add nothing to start-up (the lock screen shows sooner)."""
         if self.sm.has_screen("staff"):
             return
-        from kiosk.ui.staff import STAFF_KV, staff_screens
+        from kiosk.ui.staff_screens import STAFF_KV, staff_screens
 
         for name in STAFF_KV:
             load_kv(name)
