@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kivy.animation import Animation
 from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
@@ -48,6 +49,31 @@ def load_kv(name: str) -> None:
 def layout_scale(width: int, height: int) -> float:
     """1.0 at 800x480; grows with the short side up to 1.5 (1920x1080)."""
     return max(1.0, min(1.5, min(width, height) / 480))
+
+
+class LastLine(ExceptionHandler):
+    """Kivy's last line of defence: an exception that reached the main loop (a bug, a
+    database error on the main thread) is logged and shown, and the till keeps
+    running with the cart as it was, instead of closing in front of the cashier."""
+
+    def __init__(self, app: KioskApp):
+        super().__init__()
+        self.app = app
+        self.count = 0
+
+    def handle_exception(self, exception: BaseException) -> int:
+        if isinstance(exception, (KeyboardInterrupt, SystemExit)):
+            return ExceptionManager.RAISE
+        self.count += 1
+        log.error("unexpected error on the main thread; the kiosk keeps running",
+                  exc_info=(type(exception), exception, exception.__traceback__))
+        try:
+            self.app.notify(_("Something went wrong ({error}); nothing was lost and the kiosk keeps running. "
+                              "If it happens again, call the technician.").format(error=type(exception).__name__),
+                            "error", 12)
+        except Exception:  # noqa: BLE001 - showing it must not fail in turn
+            log.exception("could not show the error")
+        return ExceptionManager.PASS
 
 
 class KioskApp(App):
@@ -99,6 +125,8 @@ class KioskApp(App):
                        DoneScreen(name="done"), HistoryScreen(name="history"), HardwareScreen(name="hardware")):
             self.sm.add_widget(screen)
         self.sm.current = "lock"
+        self.last_line = LastLine(self)
+        ExceptionManager.add_handler(self.last_line)
         self.scans = ScanDispatcher(self.route_scan)
         wedge = next((d for d in self.settings.scanner.devices if d.kind == "wedge"), None)
         self.wedge = KeyboardWedge(Window, self.scans, on_typed=self._typed, on_enter=self._enter,
@@ -431,6 +459,8 @@ class KioskApp(App):
         if self.scans is not None:
             self.scans.cancel()
         self.devices.stop()
+        if getattr(self, "last_line", None) is not None and self.last_line in ExceptionManager.handlers:
+            ExceptionManager.remove_handler(self.last_line)
         if getattr(self, "_undo_cart", None) is not None:
             self._undo_cart()
         Window.unbind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,

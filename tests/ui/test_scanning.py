@@ -203,3 +203,59 @@ def test_fifty_wedge_scans_right_after_screen_changes_on_a_loaded_machine(seller
             hog.kill()
             hog.wait()
     assert sum(ln.quantity for ln in app.cart.lines) == 50
+
+
+# --- the till never dies on a main-thread error -------------------------------------------
+
+def run_main_loop(ui: Driver, seconds: float) -> None:
+    """Kivy's own main loop (EventLoop.mainloop, where its ExceptionManager sits) for a while."""
+    from kivy.base import EventLoop
+    from kivy.clock import Clock
+
+    def stop(_dt: float) -> None:
+        EventLoop.quit = True
+
+    Clock.schedule_once(stop, seconds)
+    status = EventLoop.status  # the test harness drives frames itself and never "started" the loop
+    EventLoop.status = "started"
+    try:
+        EventLoop.mainloop()
+    finally:
+        EventLoop.quit = False
+        EventLoop.status = status
+
+
+def test_day_night_while_another_writer_holds_the_database_keeps_the_till_running(seller) -> None:
+    """Noche/Día stores a preference: with the database locked by another task it raised
+    "database is locked" on the main thread and the kiosk closed."""
+    ui = seller
+    app = ui.app
+    blocker = app.services.db.raw_connection()
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        ui.tap(ui.find_text("Noche", ui.screen("sell")))
+        assert app.theme.name == "night"  # shown at once
+        ui.burst(SPONGE)  # and the till goes on selling meanwhile
+        ui.until(lambda: len(app.cart) == 1, what="a scan while the database is held")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    ui.until(lambda: app.services.preferences.theme() == "night", what="the theme stored once the database is free")
+
+
+def test_an_unexpected_error_on_the_main_thread_is_shown_and_the_till_goes_on(seller) -> None:
+    from kivy.clock import Clock
+
+    ui = seller
+    ui.burst(SPONGE)
+    ui.until(lambda: len(ui.app.cart) == 1, what="the first scan")
+
+    def broken(_dt: float) -> None:
+        raise RuntimeError("a bug")
+
+    Clock.schedule_once(broken, 0)
+    run_main_loop(ui, 1.0)  # without the handler Kivy stops the app and re-raises
+    assert ui.app.last_line.count == 1
+    assert "RuntimeError" in ui.screen("sell").ids.message.text
+    ui.burst(SPONGE)
+    ui.until(lambda: ui.app.cart.lines[0].quantity == 2, what="a scan after the error")
