@@ -310,3 +310,45 @@ class StockDraftLine(Base):
         Index("ux_stock_draft_lines_product", "draft_id", "product_id", unique=True),
         CheckConstraint("quantity >= 0", name="quantity"),
     )
+
+
+class StoredCart(Base):
+    """A cashier's cart as it is being rung up, stored line by line as it changes (by
+    kiosk/services/cart_store.py), so a crash, a restart or a power cut loses no line
+    and unlocking returns to it. The sale that takes it deletes it in the sale's own
+    transaction. ``status`` leaves room for parked carts."""
+
+    __tablename__ = "carts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    till_id: Mapped[int] = document_till()
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    lines: Mapped[list[StoredCartLine]] = relationship(
+        back_populates="cart", cascade="all, delete-orphan", order_by="StoredCartLine.line_no")
+    __table_args__ = (CheckConstraint("status IN ('open','parked')", name="status"),)
+
+
+class StoredCartLine(Base):
+    """One cart line as the cashier last left it. ``unit_price``/``tax_rate_bp`` are
+    what the line was rung up at: a restored cart whose product changed meanwhile is
+    re-priced, with a notice."""
+
+    __tablename__ = "cart_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"))
+    line_no: Mapped[int] = mapped_column(Integer)  # the line's id in the cart (its order)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)  # base sub-units
+    entry: Mapped[str] = mapped_column(String(12))
+    fixed_total: Mapped[int | None] = mapped_column(Integer)  # by-amount and price-label lines
+    tare: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unit_price: Mapped[int] = mapped_column(Integer)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    cart: Mapped[StoredCart] = relationship(back_populates="lines")
+    __table_args__ = (
+        Index("ux_cart_lines_line", "cart_id", "line_no", unique=True),
+        CheckConstraint("quantity > 0", name="quantity"),
+    )

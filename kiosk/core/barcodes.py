@@ -101,9 +101,10 @@ def normalize(raw: str) -> str:
     return classify(raw).key
 
 
-def lookup_keys(raw: str) -> list[str]:
-    """Keys to try for a scanned code, best first (an 8-digit code may be EAN-8 or UPC-E)."""
-    info = classify(raw)
+def lookup_keys(raw: str, info: BarcodeInfo | None = None) -> list[str]:
+    """Keys to try for a scanned code, best first (an 8-digit code may be EAN-8 or UPC-E).
+    ``info``: the code's classification when the caller has it already."""
+    info = info if info is not None else classify(raw)
     keys = [info.key]
     code = raw.strip()
     if len(code) == 8 and code.isdigit() and code[0] in "01":

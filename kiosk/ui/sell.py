@@ -16,10 +16,10 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
-from hardware.events import ScanEvent
-from kiosk.core.cart import CartLine, LineEntry
+from kiosk.core.cart import CartLine, CartView, LineEntry
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError
+from kiosk.core.scanning import ScanEvent
 from kiosk.core.units import SaleMode, Uom
 from kiosk.formatting import format_quantity, format_unit_price
 from kiosk.i18n import N_, _, format_money
@@ -235,7 +235,7 @@ class SellScreen(SearchInput, KioskScreen):
         if product is None:
             self.message(_("That product is no longer in the catalog."), "error")
             return
-        self._apply(lambda cart: self.app.selling.add(cart, product))
+        self._apply(lambda counter, user_id: counter.add(user_id, product))
 
     def quick_restock(self, product_id: int) -> None:
         """The "+" on a tile (managers and admins only; it is hidden for cashiers)."""
@@ -274,6 +274,9 @@ class SellScreen(SearchInput, KioskScreen):
         if self.app.modal is None:
             self.backspace()
 
+    def on_untyped(self, text: str) -> None:
+        self.untype(text)
+
     # --- scanning --------------------------------------------------------------------------------
     def on_scan(self, event: ScanEvent) -> None:
         modal = self.app.modal
@@ -281,14 +284,18 @@ class SellScreen(SearchInput, KioskScreen):
             modal.on_scan(event)
             return
         # A code the scanner side judged bad (wrong check digit) has had its two beeps.
-        beeped = self.app.devices.refused_by_scanner(event)
-        self._apply(lambda cart: self.app.selling.scan(cart, event.code), beep=not beeped)
+        beeped = event.info is not None and event.info.check_ok is False
+        self._apply(lambda counter, user_id: counter.scan(user_id, event), beep=not beeped)
 
     # --- cart ------------------------------------------------------------------------------------
     def _apply(self, change, *, beep: bool = True) -> Outcome | None:  # noqa: ANN001
-        """Run a cart change through the selling service and show its outcome."""
+        """Run a cart change through the counter service and show its outcome (the
+        cart itself is redrawn by ``show_cart``, which the counter calls after every
+        change)."""
+        if self.app.user is None:
+            return None
         try:
-            outcome = change(self.app.cart)
+            outcome = change(self.services.counter, self.app.user.id)
         except DomainError as exc:
             self.message(str(exc), "error", beep=beep)
             return None
@@ -299,21 +306,28 @@ class SellScreen(SearchInput, KioskScreen):
         return outcome
 
     def show_outcome(self, outcome: Outcome) -> None:
-        """The cart after a change (here or in the calculator): the line selected, a
-        stock warning or "Added"."""
-        if outcome.line is not None:
-            self.selected_line = outcome.line.id
-        self.refresh_cart()
+        """After a change (here or in the calculator): a stock warning or "Added"."""
         if outcome.warning:
             self.message(outcome.warning, "warn")
         elif outcome.line is not None:
             self.message(_("Added: {name}").format(name=outcome.line.product.name), "ok", 3)
 
+    def show_cart(self, view: CartView) -> None:
+        """The counter's "cart changed" (main thread): the lines, totals, the line the
+        change was about selected, and what changed by itself (re-priced lines)."""
+        if view.touched is not None:
+            self.selected_line = view.touched
+        self._draw(view)
+        if view.notices:
+            self.message("; ".join(view.notices), "warn", 12)
+
     def refresh_cart(self) -> None:
         if self.app.user is None:
             return
-        cart = self.app.cart
-        lines = cart.lines
+        self._draw(self.services.counter.view(self.app.user.id))
+
+    def _draw(self, view: CartView) -> None:
+        lines = view.lines
         if self.selected_line and not any(ln.id == self.selected_line for ln in lines):
             self.selected_line = lines[-1].id if lines else 0
         self.ids.cart.data = [{
@@ -321,9 +335,9 @@ class SellScreen(SearchInput, KioskScreen):
             "total_text": format_money(ln.total), "selected": ln.id == self.selected_line,
         } for ln in lines]
         self.line_count = len(lines)
-        self.subtotal_text = format_money(cart.subtotal)
-        self.tax_text = format_money(cart.tax)
-        self.total_text = format_money(cart.total)
+        self.subtotal_text = format_money(view.subtotal)
+        self.tax_text = format_money(view.tax)
+        self.total_text = format_money(view.total)
         selected = next((ln for ln in lines if ln.id == self.selected_line), None)
         self.selected_bulk = bool(selected and selected.product.bulk)
         self.selected_qty = format_quantity(selected.quantity, selected.product.uom) if selected else ""
@@ -343,15 +357,17 @@ class SellScreen(SearchInput, KioskScreen):
 
     def step_line(self, step: int) -> None:
         if self.selected_line:
-            self._apply(lambda cart: self.app.selling.increment(cart, self.selected_line, step))
+            line_id = self.selected_line
+            self._apply(lambda counter, user_id: counter.increment(user_id, line_id, step))
 
     def remove_line(self) -> None:
         if self.selected_line:
-            name = self.app.cart.line(self.selected_line).product.name
-            self.app.cart.remove(self.selected_line)
-            self.selected_line = 0
-            self.refresh_cart()
-            self.message(_("Removed: {name}").format(name=name), "info", 3)
+            line_id = self.selected_line
+            name = self.app.cart.line(line_id).product.name
+            if self._apply(lambda counter, user_id: counter.remove(user_id, line_id)) is not None:
+                self.selected_line = 0
+                self.refresh_cart()
+                self.message(_("Removed: {name}").format(name=name), "info", 3)
 
     def edit_line(self) -> None:
         if not self.selected_line:
@@ -368,10 +384,9 @@ class SellScreen(SearchInput, KioskScreen):
                                              confirm_text=_("Empty cart"), on_yes=self.clear_cart))
 
     def clear_cart(self) -> None:
-        self.app.cart.clear()
-        self.selected_line = 0
-        self.refresh_cart()
-        self.message(_("Cart emptied."), "info", 3)
+        if self._apply(lambda counter, user_id: counter.clear(user_id)) is not None:
+            self.selected_line = 0
+            self.message(_("Cart emptied."), "info", 3)
 
     def open_calculator(self, product: ProductRef, line: CartLine | None = None) -> None:
         from kiosk.ui.calculator import PriceCalculator
@@ -410,12 +425,11 @@ class QuantityPopup(KioskPopup):
         sell = self.app.screen("sell")
         try:
             quantity = int(self.entry or "0")
-            outcome = self.app.selling.set_quantity(self.app.cart, self.line.id, quantity)
+            outcome = sell.services.counter.set_quantity(self.app.user.id, self.line.id, quantity)
         except DomainError as exc:
             self.show_error(str(exc))
             return
         self.dismiss(animation=False)
-        sell.refresh_cart()
         if outcome.warning:
             sell.message(outcome.warning, "warn")
 

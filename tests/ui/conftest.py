@@ -85,6 +85,10 @@ class Driver:
 
         for _ in range(n):
             EventLoop.idle()
+            if self.x_events:
+                self.window.mainloop()  # what Kivy's own loop does after each frame: read SDL's events
+
+    x_events = False  # read the display's real key events too (tests typing with xdotool)
 
     def wait(self, seconds: float) -> None:
         end = time.monotonic() + seconds
