@@ -307,3 +307,38 @@ class StockDraftLine(Base):
         Index("ux_stock_draft_lines_product", "draft_id", "product_id", unique=True),
         CheckConstraint("quantity >= 0", name="quantity"),
     )
+
+
+class ImportJob(Base):
+    """A validated CSV import being written to the catalog in short transactions (so
+    the till can sell in between). The validated rows wait in a staging file under
+    the state directory; each transaction applies the next rows and advances
+    ``phase``/``position`` in the same commit, so an import cut short by a crash or a
+    power cut is finished from where it stopped, exactly once (kiosk.services.product_csv)."""
+
+    __tablename__ = "import_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    till_id: Mapped[int] = document_till()
+    kind: Mapped[str] = mapped_column(String(16), default="products")
+    source: Mapped[str] = mapped_column(String(255))  # the file's name, for the report
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    staging: Mapped[str] = mapped_column(String(255))  # the staging file, relative to the state directory
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    stock_changes: Mapped[int] = mapped_column(Integer, default=0)
+    new_categories: Mapped[str] = mapped_column(Text, default="")  # one name a line
+    phase: Mapped[str] = mapped_column(String(12), default="categories")
+    position: Mapped[int] = mapped_column(Integer, default=0)  # last staged row applied in this phase
+    steps: Mapped[int] = mapped_column(Integer, default=0)  # write transactions so far
+    status: Mapped[str] = mapped_column(String(12), default="applying", index=True)
+    error: Mapped[str] = mapped_column(String(255), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("phase IN ('categories','barcodes','rows','done')", name="phase"),
+        CheckConstraint("status IN ('applying','done','failed')", name="status"),
+    )

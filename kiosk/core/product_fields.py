@@ -105,7 +105,12 @@ def parse_unit(text: str, key: str = "unit") -> Uom:
                                   'gramo or libra)'), value=text.strip()) from None
 
 
+_PLAIN_NUMBER = re.compile(r"^\d{1,15}(?:[.,]\d{1,9})?$")
+
+
 def _number(text: str, key: str) -> Decimal:
+    if _PLAIN_NUMBER.match(text):  # the common case, as parse_decimal would read it ("4,50", "12.5", "7")
+        return Decimal(text.replace(",", "."))
     try:
         value = parse_decimal(text)
     except (ValueError, InvalidOperation):
@@ -126,6 +131,8 @@ def parse_amount(text: str, decimals: int, key: str = "price") -> int:
     value = _number(cleaned, key)
     if value < 0:
         raise field_error(key, N_("cannot be negative"))
+    if value > Decimal(MAX_AMOUNT_MINOR).scaleb(-decimals):  # before quantize, which 27 digits overflow
+        raise field_error(key, N_("is too large"))
     if value != value.quantize(Decimal(1).scaleb(-decimals)):
         raise field_error(key, N_("at most {decimals} decimals"), decimals=decimals)
     minor = int(value.scaleb(decimals))
@@ -140,6 +147,8 @@ def parse_quantity(text: str, uom: Uom, key: str = "stock", *, allow_negative: b
     value = _number(text, key)
     if value < 0 and not allow_negative:
         raise field_error(key, N_("cannot be negative"))
+    if abs(value) > MAX_QUANTITY_BASE:  # every unit holds at least one base unit; 27 digits overflow rounding
+        raise field_error(key, N_("is too large"))
     if BASE_OF[uom] is BaseUnit.COUNT and value != value.to_integral_value():
         raise field_error(key, N_("must be a whole number"))
     base = to_base(value, uom)
