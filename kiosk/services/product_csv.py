@@ -766,6 +766,7 @@ class ProductCsv:
 
     def _apply(self, job_id: int, staging: _Staging, progress: Progress, *, resumed: bool = False) -> ImportReport:
         """Write a job's staged rows in short transactions until it is done."""
+        progress.lock_in()  # a job is finished once started (a cancel before this is still honoured)
         conn = self.db.raw_connection()
         try:
             job = self._job(conn, job_id)

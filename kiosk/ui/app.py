@@ -117,7 +117,23 @@ class KioskApp(App):
             Animation(pulse=1.0, duration=0.6, t="in_out_sine")
         self._pulse.repeat = True
         self._pulse.start(self)
+        self.later(self._finish_interrupted_imports, 1.0)
         return self.sm
+
+    def _finish_interrupted_imports(self) -> None:
+        """A CSV import cut short by a crash or a power cut is finished in a worker
+        thread (kiosk.services.product_csv); staff see a message when it is done."""
+        from kiosk.ui.progress import BackgroundTask
+
+        def finished(reports) -> None:  # noqa: ANN001
+            if reports:
+                self.catalog_changed()
+                self.notify(" ".join(r.summary() for r in reports), "ok", 10)
+
+        csv = self.services.product_csv
+        self._import_task = BackgroundTask(lambda p: csv.resume(p) if csv.unfinished() else [], on_done=finished,
+                                           on_error=lambda exc: self.notify(str(exc), "error", 10),
+                                           name="import-resume").start()
 
     def _every(self, seconds: float, fn) -> None:  # noqa: ANN001
         self._events.append(Clock.schedule_interval(fn, seconds))
@@ -375,6 +391,9 @@ class KioskApp(App):
         if getattr(self, "_torn_down", False):
             return
         self._torn_down = True
+        if getattr(self, "_import_task", None) is not None:
+            self._import_task.abandon()
+            self._import_task.join(10)
         self.close_modal()
         for event in self._events:
             event.cancel()
