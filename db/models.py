@@ -3,6 +3,8 @@ integer base sub-units (ml, g, counts). Times are stored in UTC."""
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -56,6 +58,24 @@ def new_uuid() -> str:
 SQL_NEW_UUID = ("(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
                 "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
                 "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))")
+
+
+def new_time_uuid() -> str:
+    """A time-ordered UUID (version 7: milliseconds since 1970, then random bits), for
+    rows written in bulk (a count, a delivery, an import): consecutive rows land on
+    the same pages of the uuid index instead of one random page each, which is most
+    of what writing thousands of ledger rows costs."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms << 80) | (0x7 << 76) | (((rand >> 62) & 0xFFF) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return str(uuid.UUID(int=value))
+
+
+# The same in SQL (every row of one statement shares the millisecond).
+_SQL_MS = "printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
+SQL_TIME_UUID = (f"(substr({_SQL_MS}, 1, 8) || '-' || substr({_SQL_MS}, 9, 4) || '-7' || "
+                 "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+                 "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))")
 
 
 def document_uuid() -> Mapped[str]:

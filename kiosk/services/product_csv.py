@@ -58,7 +58,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from db.engine import BUSY_TIMEOUT_MS, Database
-from db.models import SQL_NEW_UUID, utcnow
+from db.models import SQL_TIME_UUID, utcnow
 from kiosk.appliance.ownership import give_to, owner_of
 from kiosk.core.barcodes import normalize
 from kiosk.core.errors import DomainError, DuplicateBarcode, InvalidProduct, ServiceHasNoStock
@@ -109,10 +109,6 @@ MAX_PROBLEMS = 500  # listed in a report; any more are counted
 BATCH = 1000  # rows checked against the catalog per query
 STAGING_DIR = "imports"
 SQL_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DateTime format
-_MS = "printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
-SQL_TIME_UUID = (f"(substr({_MS}, 1, 8) || '-' || substr({_MS}, 9, 4) || '-7' || "
-                 "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
-                 "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))")
 _DIGITS = re.compile(r"^\s*-?\d+\s*$")
 _FRACTION = re.compile(r"^\d+\s*$")
 
@@ -836,9 +832,10 @@ class ProductCsv:
                 phase, position = next_phase, next_position
                 done = {"categories": 0, "barcodes": position, "rows": rows + position}.get(phase, 2 * rows + 1)
                 progress.advance(min(done, 2 * rows), None)
-                if phase != "done":
-                    pacer.pause()
+                if phase != "done":  # the lock is free: fold the WAL back meanwhile (no lock needed)
+                    t0 = time.perf_counter()
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    pacer.pause(already=time.perf_counter() - t0)
             # The end is durable before it is reported (this commit syncs the WAL, and
             # with it every step before).
             conn.execute("PRAGMA synchronous=FULL")

@@ -27,7 +27,7 @@ from decimal import ROUND_CEILING, Decimal
 from sqlalchemy import func, select
 
 from db.engine import Database
-from db.models import Product, Sale, StockMovement, User, new_uuid, utcnow
+from db.models import Product, Sale, StockMovement, User, new_time_uuid, utcnow
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import (
     InvalidProduct,
@@ -406,7 +406,7 @@ class StockService:
             if unit_cost is not None and unit_cost < 0:
                 raise field_error("cost", N_("cannot be negative"))
         stamp = utcnow().strftime(SQL_TIME)
-        rows = [(new_uuid(), pid, quantity, reason, detail, reference, unit_cost, by.id, stamp)
+        rows = [(new_time_uuid(), pid, quantity, reason, detail, reference, unit_cost, by.id, stamp)
                 for pid, quantity, unit_cost in moves]
         costs = [(unit_cost, stamp, pid) for pid, _q, unit_cost in moves if unit_cost is not None and reason == "restock"]
         with self.db.write() as s:
