@@ -309,6 +309,11 @@ class StockDraft(Base):
     kind: Mapped[str] = mapped_column(String(8), unique=True)  # count | delivery
     reference: Mapped[str] = mapped_column(String(64), default="")  # delivery note number
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Being applied (in short transactions, kiosk.services.stock): by whom and with
+    # which time on its ledger rows. A draft being applied is not edited any more; one
+    # interrupted by a crash is finished at the next start.
+    applying_by: Mapped[int | None] = mapped_column(Integer)
+    applying_at: Mapped[datetime | None] = mapped_column(DateTime)
     lines: Mapped[list[StockDraftLine]] = relationship(
         back_populates="draft", cascade="all, delete-orphan", order_by="StockDraftLine.id")
     __table_args__ = (CheckConstraint("kind IN ('count','delivery')", name="kind"),)

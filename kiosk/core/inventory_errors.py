@@ -111,3 +111,8 @@ class ImportFailed(DomainError):
 class ImportBusy(DomainError):
     code = "import_busy"
     template = N_("Another import is being written right now: wait for it to finish.")
+
+
+class SheetBeingApplied(DomainError):
+    code = "sheet_being_applied"
+    template = N_("The previous count or delivery is still being written to the stock: wait a moment.")

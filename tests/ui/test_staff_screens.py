@@ -357,6 +357,7 @@ def test_stock_count_scan_count_review_apply(make_ui, tmp_path) -> None:
         ("Esponja doble uso", "-147"), ("Guantes de nitrilo talla L", "+2")]
     ui.tap(count.ids.apply_count)
     ui.tap(app.modal.ids.confirm_yes)
+    ui.until(lambda: not count.applying, timeout=30, what="the count written in the background")
     assert count.ids.message.text.startswith("Conteo C") and "Corregidos: 2" in count.ids.message.text
     assert not count.reviewing and len(count.sheet) == 0
 
@@ -400,6 +401,7 @@ def test_delivery_adjustment_and_the_ledger(make_ui, tmp_path) -> None:
     assert dl.reference == "F-1001" and dl.lines_count == 2
     assert dl.total_text == f"Costo total ${total // 100},{total % 100:02d}"
     ui.tap(dl.ids.receive)
+    ui.until(lambda: not dl.applying, timeout=30, what="the delivery written in the background")
     assert dl.ids.message.text.startswith("Entrega recibida. Productos: 2")
     assert ledger_rows(ui.state_dir, "GUA-NIT")[-1] == ("restock", "", 24, 105, "Administrador", "F-1001")
     assert ledger_rows(ui.state_dir, "CLO-GEL")[-1][:3] == ("restock", "", 6000)

@@ -1,4 +1,6 @@
-"""import_jobs: a CSV import applied in short transactions, resumable after a crash
+"""long writers: import_jobs (a CSV import applied in short transactions, resumable
+after a crash) and stock_drafts.applying_by/applying_at (a count or delivery applied
+the same way)
 
 Revision ID: 0005_long_writers
 Revises: 0004
@@ -46,8 +48,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("uuid", name=op.f("uq_import_jobs_uuid")),
     )
     op.create_index(op.f("ix_import_jobs_status"), "import_jobs", ["status"], unique=False)
+    op.add_column("stock_drafts", sa.Column("applying_by", sa.Integer(), nullable=True))
+    op.add_column("stock_drafts", sa.Column("applying_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("stock_drafts") as batch:
+        batch.drop_column("applying_at")
+        batch.drop_column("applying_by")
     op.drop_index(op.f("ix_import_jobs_status"), table_name="import_jobs")
     op.drop_table("import_jobs")
