@@ -258,9 +258,10 @@ class _Staging:
     a clean-up or a resume elsewhere leaves it alone (the kernel drops the lock when
     the process dies, which is how an interrupted import is recognised)."""
 
-    def __init__(self, path: Path, lock_fd: int):
+    def __init__(self, path: Path, lock_fd: int, owner: tuple[int, int] | None = None):
         self.path = path
         self._lock_fd = lock_fd
+        self.owner = owner  # the kiosk user, when kiosk-admin runs as root
         self.keep = False  # True: an import job owns the file, do not delete it on close
 
     @staticmethod
@@ -276,6 +277,7 @@ class _Staging:
         staging = cls.acquire(path)
         if staging is None:  # cannot happen for a fresh name
             raise ImportBusy()
+        staging.owner = owner
         give_to(owner, cls.lock_path(path))
         return staging
 
@@ -294,6 +296,7 @@ class _Staging:
         conn = sqlite3.connect(self.path, isolation_level=None)
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
+        give_to(self.owner, self.path)
         return conn
 
     def make_durable(self) -> None:

@@ -6,7 +6,6 @@ exactly once."""
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from db import backup as dbbackup
 from kiosk.app_factory import Services
 from kiosk.bench.catalog_gen import populate
 from tests.invariants import check_invariants
+from tests.power_cut import kill_when
 
 
 def test_a_backup_never_keeps_a_sale_waiting(app: Services, tmp_path: Path) -> None:
@@ -118,25 +118,20 @@ def test_a_count_killed_while_it_is_written_is_finished_exactly_once(app: Servic
     root = Path(__file__).resolve().parents[2]
     child = subprocess.Popen([sys.executable, "-c", COUNT_WORKER, str(state_dir)], stdout=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": str(root)})
-    try:
-        assert child.stdout.readline().strip() == "ready"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            conn = sqlite3.connect(app.db.path, timeout=30)
-            try:
-                applying = conn.execute("SELECT COUNT(*) FROM stock_drafts WHERE applying_by IS NOT NULL").fetchone()[0]
-                written = conn.execute("SELECT COUNT(*) FROM stock_movements WHERE reason = 'count'").fetchone()[0]
-            finally:
-                conn.close()
-            if applying and written:
-                break
-            assert child.poll() is None, "the count was applied before it could be interrupted"
-            time.sleep(0.005)
-        child.send_signal(signal.SIGKILL)
-        child.wait(30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    assert child.stdout.readline().strip() == "ready"
+    seen = {"written": 0}
+
+    def cut_half_way() -> bool:
+        conn = sqlite3.connect(app.db.path, timeout=30)
+        try:
+            applying = conn.execute("SELECT COUNT(*) FROM stock_drafts WHERE applying_by IS NOT NULL").fetchone()[0]
+            seen["written"] = conn.execute("SELECT COUNT(*) FROM stock_movements WHERE reason = 'count'").fetchone()[0]
+        finally:
+            conn.close()
+        return bool(applying and seen["written"])
+
+    kill_when(child, cut_half_way, "the count was being written")
+    written = seen["written"]
     assert 0 < written < 4000  # really cut half-way
     assert app.stock.in_progress() == {} and app.stock.resume_count() is None  # not editable any more
     results = app.stock.finish_interrupted()

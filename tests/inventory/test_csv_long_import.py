@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from kiosk.services.users import UserInfo
 from tests.inventory.helpers import movement_count
 from tests.inventory.test_product_csv import HEADER, catalog_dump, write
 from tests.invariants import check_invariants
+from tests.power_cut import kill_when
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = ROOT / "tests" / "inventory" / "import_worker.py"
@@ -256,19 +256,12 @@ def test_an_import_killed_half_way_is_finished_exactly_once(app: Services, admin
     path = tmp_path / "grande.csv"
     write_csv(path, 4000)
     child = start_import(app.state_dir, path, hold_s="0.002")  # many short steps
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            state = job_state(app.db.path)
-            if state is not None and state[1] == "rows" and state[2] > 0:
-                break
-            assert child.poll() is None, "the import ended before it could be interrupted"
-            time.sleep(0.005)
-        child.send_signal(signal.SIGKILL)
-        child.wait(30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+
+    def cut_half_way() -> bool:
+        state = job_state(app.db.path)
+        return state is not None and state[1] == "rows" and state[2] > 0
+
+    kill_when(child, cut_half_way, "the import was writing rows")
     status, phase, position = job_state(app.db.path)
     assert status == "applying" and 0 < position  # really cut half-way
     assert 0 < app.catalog.count(include_inactive=True) < 4000

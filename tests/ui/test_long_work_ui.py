@@ -24,22 +24,23 @@ def product_count(state_dir) -> int:  # noqa: ANN001
         db.close()
 
 
-def open_csv_screen(ui):  # noqa: ANN001, ANN201
+def pick_on_csv_screen(make_ui, tmp_path, name: str, rows: int):  # noqa: ANN001, ANN201
+    """Signed in, on the CSV screen, a generated file of ``rows`` rows tapped.
+    Returns the driver, the screen and the product count before."""
+    ui = staff_ui(make_ui, tmp_path)
+    write_csv(ui.stick / name, rows)
+    before = product_count(ui.state_dir)
     open_staff(ui)
     ui.tap(ui.screen("staff").ids.menu_csv)
     csv = ui.screen("csv")
     ui.until(lambda: csv.ids.browser.ids.entries.data, what="the stick")
-    return csv
+    ui.tap(entry_view(ui, csv.ids.browser, name))
+    return ui, csv, before
 
 
 @pytest.mark.slow
 def test_a_big_csv_is_checked_in_the_background_and_can_be_cancelled(make_ui, tmp_path) -> None:
-    ui = staff_ui(make_ui, tmp_path)
-    write_csv(ui.stick / "grande.csv", 20_000)
-    before = product_count(ui.state_dir)
-    csv = open_csv_screen(ui)
-    csv.ids.browser.open_folder(str(ui.stick))  # the listing again, with the new file
-    ui.tap(entry_view(ui, csv.ids.browser, "grande.csv"))
+    ui, csv, before = pick_on_csv_screen(make_ui, tmp_path, "grande.csv", 20_000)
 
     # The tap returned at once: the check runs in a worker, the screen shows its progress.
     assert csv.busy and csv.ids.progress.opacity == 1
@@ -59,12 +60,7 @@ def test_a_big_csv_is_checked_in_the_background_and_can_be_cancelled(make_ui, tm
 
 @pytest.mark.slow
 def test_a_csv_import_writes_in_the_background_and_cannot_be_cancelled_while_writing(make_ui, tmp_path) -> None:
-    ui = staff_ui(make_ui, tmp_path)
-    write_csv(ui.stick / "medio.csv", 6000)
-    before = product_count(ui.state_dir)
-    csv = open_csv_screen(ui)
-    csv.ids.browser.open_folder(str(ui.stick))
-    ui.tap(entry_view(ui, csv.ids.browser, "medio.csv"))
+    ui, csv, before = pick_on_csv_screen(make_ui, tmp_path, "medio.csv", 6000)
     ui.until(lambda: not csv.busy, timeout=120, what="the check")
     assert csv.can_import and "6000 filas: 6000 nuevos" in csv.summary_text
 
