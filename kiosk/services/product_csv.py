@@ -311,9 +311,11 @@ class _Staging:
 
     def close(self) -> None:
         if not self.keep:
-            for p in (self.path, self.path.with_name(self.path.name + "-journal")):
-                p.unlink(missing_ok=True)
-            self.lock_path(self.path).unlink(missing_ok=True)
+            for p in (self.path, self.path.with_name(self.path.name + "-journal"), self.lock_path(self.path)):
+                try:
+                    p.unlink(missing_ok=True)
+                except OSError as exc:  # the import itself is done; the next resume() retries
+                    log.warning("could not delete %s: %s", p, exc)
         os.close(self._lock_fd)
 
     def __enter__(self) -> _Staging:
