@@ -779,11 +779,10 @@ class ProductCsv:
             conn.execute("CREATE TEMP TABLE cat_map(key TEXT PRIMARY KEY, id INTEGER)")
             conn.execute("CREATE TEMP TABLE new_ids(line INTEGER PRIMARY KEY, id INTEGER)")
             pacer = Pacer(self.hold_s, self.pause_s)
-            # Each step's commit need not reach the disk by itself: a step lost to a
-            # power cut is redone from the job row, which it commits with. So: no fsync
-            # per step, and the WAL folded back into the database between steps, by
-            # this connection and outside the lock (not by a sale's commit).
-            conn.execute("PRAGMA synchronous=NORMAL")
+            # The WAL is folded back into the database between steps, by this
+            # connection and outside the lock, not by a sale's commit. Each step's commit
+            # syncs its own frames (synchronous=FULL): with NORMAL the next sale's commit
+            # would pay to sync the import's frames too, holding the lock meanwhile.
             conn.execute("PRAGMA wal_autocheckpoint=0")
             rows = job["rows"]
             progress.stage(STAGE_APPLY, 2 * rows + 1)
@@ -841,12 +840,6 @@ class ProductCsv:
                     t0 = time.perf_counter()
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                     pacer.pause(already=time.perf_counter() - t0)
-            # The end is durable before it is reported (this commit syncs the WAL, and
-            # with it every step before).
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("UPDATE import_jobs SET finished_at = ? WHERE id = ?", (utcnow().strftime(SQL_TIME), job_id))
-            conn.execute("COMMIT")
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             job = self._job(conn, job_id)
         finally:
