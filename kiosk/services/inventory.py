@@ -161,6 +161,9 @@ def draft_problems(d: ProductDraft, tax_rates_bp: Collection[int] | None = None,
         code = code.strip()
         if not code or len(code) > 32:
             out.append(field_error("barcode", N_("{code}: at most {count} characters"), code=code, count=32))
+        elif not (code.isascii() and code.isprintable()):
+            out.append(field_error("barcode", N_("{code}: a barcode holds only digits, unaccented letters and "
+                                                 "symbols (no \u201c²\u201d or accents)"), code=code))
         elif classify(code).check_ok is False:
             out.append(InvalidBarcode(code=code, reason=translate(N_("wrong check digit")), key="barcode"))
     if d.image_path:

@@ -147,7 +147,31 @@ class KioskApp(App):
             Animation(pulse=1.0, duration=0.6, t="in_out_sine")
         self._pulse.repeat = True
         self._pulse.start(self)
+        self.later(self._finish_interrupted_work, 1.0)
         return self.sm
+
+    def _finish_interrupted_work(self) -> None:
+        """A CSV import, a count or a delivery cut short by a crash or a power cut is
+        finished in a worker thread (kiosk.services.product_csv, stock); staff see a
+        message when an import is done."""
+        from kiosk.ui.progress import BackgroundTask
+
+        def finished(result) -> None:  # noqa: ANN001
+            reports, sheets = result
+            if reports or sheets:
+                self.catalog_changed()
+            if reports:
+                self.notify(" ".join(r.summary() for r in reports), "ok", 10)
+
+        csv, stock = self.services.product_csv, self.services.stock
+
+        def work(progress):  # noqa: ANN001, ANN202
+            sheets = stock.finish_interrupted() if stock.drafts.applying() else []
+            return (csv.resume(progress) if csv.unfinished() else []), sheets
+
+        self._import_task = BackgroundTask(work, on_done=finished,
+                                           on_error=lambda exc: self.notify(str(exc), "error", 10),
+                                           name="finish-interrupted").start()
 
     def _every(self, seconds: float, fn) -> None:  # noqa: ANN001
         self._events.append(Clock.schedule_interval(fn, seconds))
@@ -448,6 +472,9 @@ class KioskApp(App):
         if getattr(self, "_torn_down", False):
             return
         self._torn_down = True
+        if getattr(self, "_import_task", None) is not None:
+            self._import_task.abandon()
+            self._import_task.join(10)
         self.close_modal()
         for event in self._events:
             event.cancel()

@@ -28,6 +28,10 @@ from kiosk.ui.base import KioskPopup, KioskScreen
 from kiosk.ui.widgets import SearchInput
 
 PAGE = 120  # products fetched per page while scrolling the grid
+# Categories shown as chips; any more are one tap away under "More…" (a recycled list).
+# Building a chip per category made signing in take 27 s with 10,000 categories.
+MAX_CHIPS = 24
+MORE = "more"
 
 MODE_TAGS = {
     SaleMode.VOLUME: N_("LIQUID"),
@@ -144,6 +148,8 @@ class SellScreen(SearchInput, KioskScreen):
         self._offset = 0
         self._more = False
         self._colors: dict[int | None, str] = {}
+        self._names: dict[int, str] = {}
+        self._categories: list = []
         self._search_trigger = Clock.create_trigger(lambda dt: self.reload_catalog(), 0)
         self._chips_built = False
 
@@ -152,31 +158,57 @@ class SellScreen(SearchInput, KioskScreen):
         if not self._chips_built or self.stale:
             self.stale = False
             self.build_chips()
-            if self.category_id and str(self.category_id) not in [c.value for c in self.ids.chips.children]:
+            if self.category_id and self.category_id not in self._names:
                 self.category_id = 0
-            for chip in self.ids.chips.children:
-                chip.state = "down" if chip.value == str(self.category_id) else "normal"
+            self._sync_chips()
             self.reload_catalog()
         self.refresh_cart()
 
     def build_chips(self) -> None:
+        """"All", "More…" when there are more than MAX_CHIPS categories, and the first
+        MAX_CHIPS in menu order (however many there are, the bar holds MAX_CHIPS + 2)."""
         from kiosk.ui.widgets import KToggle
 
         box = self.ids.chips
         box.clear_widgets()
         cats = self.services.catalog.categories()
+        self._categories = cats
         self._colors = {c.id: c.color for c in cats}
+        self._names = {c.id: c.name for c in cats}
         group = f"chips-{id(self)}"
         every = KToggle(text=_("All"), value="0", group=group, off_role="plain", state="down",
                         size_hint_x=None)
         box.add_widget(every)
-        for c in cats:
+        if len(cats) > MAX_CHIPS:  # next to "All", so it is on screen without scrolling the bar
+            box.add_widget(KToggle(text=self._more_text(), value=MORE, group=group, off_role="plain",
+                                   size_hint_x=None))
+        for c in cats[:MAX_CHIPS]:
             box.add_widget(KToggle(text=c.name, value=str(c.id), group=group, off_role="plain",
                                    size_hint_x=None))
         for chip in box.children:
             chip.bind(on_release=self._chip_pressed)
             self._size_chip(chip)
         self._chips_built = True
+
+    def _more_text(self) -> str:
+        shown = {c.id for c in self._categories[:MAX_CHIPS]}
+        if self.category_id and self.category_id not in shown and self.category_id in self._names:
+            return _("More: {name}").format(name=self._names[self.category_id])
+        return _("More\u2026 ({count})").format(count=len(self._categories) - MAX_CHIPS)
+
+    def _sync_chips(self) -> None:
+        """The chip of the chosen category is down ("More…" for one beyond the bar)."""
+        values = {chip.value for chip in self.ids.chips.children}
+        chosen = str(self.category_id)
+        if chosen not in values and MORE in values:
+            chosen = MORE
+        for chip in self.ids.chips.children:
+            chip.state = "down" if chip.value == chosen else "normal"
+            if chip.value == MORE:
+                text = self._more_text()
+                if chip.text != text:
+                    chip.text = text
+                    self._size_chip(chip)
 
     def _size_chip(self, chip) -> None:  # noqa: ANN001
         from kivy.core.text import Label as CoreLabel
@@ -186,7 +218,16 @@ class SellScreen(SearchInput, KioskScreen):
         chip.width = max(label.texture.size[0] + 36 * self.app.k, 72 * self.app.k)
 
     def _chip_pressed(self, chip) -> None:  # noqa: ANN001
-        self.category_id = int(chip.value)
+        if chip.value == MORE:
+            self._sync_chips()  # stays as it was until a category is picked
+            self.app.open_modal(CategoryFilterPopup(self._categories[MAX_CHIPS:], self.category_id,
+                                                    on_pick=self.pick_category))
+            return
+        self.pick_category(int(chip.value))
+
+    def pick_category(self, category_id: int) -> None:
+        self.category_id = category_id
+        self._sync_chips()
         self.reload_catalog()
 
     # --- catalog ---------------------------------------------------------------------------------
@@ -432,6 +473,39 @@ class QuantityPopup(KioskPopup):
         self.dismiss(animation=False)
         if outcome.warning:
             sell.message(outcome.warning, "warn")
+
+
+class CategoryRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
+    """A category in the "More…" list: colour, name, how many products."""
+
+    key = NumericProperty(0)
+    name = StringProperty("")
+    count_text = StringProperty("")
+    swatch = StringProperty("#607D8B")
+    selected = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        from kivy.app import App
+
+        modal = App.get_running_app().modal
+        if isinstance(modal, CategoryFilterPopup):
+            modal.pick(self.key)
+
+
+class CategoryFilterPopup(KioskPopup):
+    """Every category the chip bar has no room for, as a recycled list (only the
+    rows on screen are widgets, so 10,000 categories open as fast as ten)."""
+
+    def __init__(self, categories, current: int, on_pick, **kwargs):  # noqa: ANN001
+        self._on_pick = on_pick
+        super().__init__(**kwargs)
+        self.ids.category_list.data = [
+            {"key": c.id, "name": c.name, "count_text": str(c.product_count), "swatch": c.color or "#607D8B",
+             "selected": c.id == current} for c in categories]
+
+    def pick(self, category_id: int) -> None:
+        self.dismiss(animation=False)
+        self._on_pick(category_id)
 
 
 class ConfirmPopup(KioskPopup):

@@ -7,13 +7,14 @@ from __future__ import annotations
 from kiosk.ui.base import KioskScreen
 
 STAFF_KV = ("forms.kv", "staff.kv", "product_list.kv", "product_editor.kv", "file_chooser.kv",
-            "stock_popups.kv", "stock_screens.kv", "categories.kv", "csv_screen.kv")
+            "stock_popups.kv", "stock_screens.kv", "categories.kv", "progress.kv", "csv_screen.kv")
 
 
 def staff_screens() -> list[KioskScreen]:
     # Widget classes the kv rules name must be imported (registered) first.
     import kiosk.ui.file_chooser
     import kiosk.ui.forms
+    import kiosk.ui.progress
     import kiosk.ui.stock_popups  # noqa: F401
     from kiosk.ui.categories import CategoriesScreen
     from kiosk.ui.csv_screen import CsvScreen
