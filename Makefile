@@ -1,17 +1,20 @@
 # One command to set up and test, one to set up and run the demo kiosk.
 #   make test   - system packages (when root), virtualenv, project, whole test suite
 #   make run    - same setup, then the kiosk on the demo shop in a window
+#   make lock   - refresh requirements.lock from pyproject.toml (on purpose, then commit it)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # Debian packages the suite needs: a virtual X server and Mesa for the Kivy UI tests,
-# socat for serial/pty checks, systemd-analyze and shellcheck for the appliance files.
+# socat for serial/pty checks, systemd-analyze and shellcheck for the appliance files,
+# xmlsec1 to verify DIAN signatures with a verifier independent of our own code,
+# xdotool and setxkbmap to type real key events (scanner tests under US/ES/LATAM layouts).
 APT_PACKAGES := python3-venv xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 \
-                socat shellcheck systemd sqlite3
+                socat shellcheck systemd sqlite3 xmlsec1 xdotool x11-xkb-utils
 
-.PHONY: test run setup system-packages screenshots bench clean
+.PHONY: test run setup system-packages screenshots bench clean lock lock-upgrade
 
 # One worker per core (pytest-xdist); a file's tests stay together on one worker, and
 # each worker's UI tests get their own Xvfb display.
@@ -36,11 +39,30 @@ system-packages:
 	  for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo "note: Debian package $$p is not installed (run as root to install)"; done; \
 	fi
 
-$(STAMP): pyproject.toml
+# Exactly what requirements.lock pins, checked by hash, in a virtual environment made
+# afresh whenever the lock or pyproject.toml changes (so nothing left over from an older
+# lock survives): first pip and the build backend, so that evdev (published as source
+# only) and the kiosk itself build without fetching anything unhashed; then every
+# package; then the kiosk, editable, offline and without dependencies. `pip check`
+# catches a pyproject.toml dependency the lock does not have.
+$(STAMP): pyproject.toml requirements.lock tools/lock.py
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(PYTHON) tools/lock.py bootstrap > $(VENV)/bootstrap.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r $(VENV)/bootstrap.lock
+	$(BIN)/python -m pip install -q --require-hashes --no-build-isolation -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation --no-index -e .
+	$(BIN)/python -m pip check || { echo "requirements.lock does not match pyproject.toml: run 'make lock' and commit requirements.lock" >&2; exit 1; }
 	touch $(STAMP)
+
+# Re-resolve requirements.lock for Linux x86_64 and aarch64, Python 3.11, keeping the
+# versions already locked where pyproject.toml still allows them; then download every
+# file for both machines to check the hashes. lock-upgrade takes the newest versions.
+lock:
+	$(PYTHON) tools/lock.py
+
+lock-upgrade:
+	$(PYTHON) tools/lock.py --upgrade
 
 # Re-takes every screen (800x480 ... 1920x1080, day and night) into tests/_artifacts/screenshots/
 # and refreshes the README's pictures in kiosk/ui/screenshots/.

@@ -31,6 +31,19 @@ PRAGMAS = (
 )
 
 
+def is_busy(exc: BaseException) -> bool:
+    """True when ``exc`` (sqlite3's or SQLAlchemy's wrapper of it) says another
+    connection held the lock for longer than the busy timeout: nothing was written
+    and the same transaction can be tried again."""
+    orig = getattr(exc, "orig", exc)
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(orig) or "busy" in str(orig)
+
+
 def apply_pragmas(conn: sqlite3.Connection) -> None:
     for pragma in PRAGMAS:
         conn.execute(pragma)

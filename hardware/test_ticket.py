@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from escpos.printer import Dummy
-
 from hardware.escpos_receipt import ReceiptLayout, _wrap, print_barcode
+from hardware.escpos_text import for_printer
 from kiosk.core.barcodes import gtin_check_digit
 from kiosk.i18n import _, format_datetime
 
@@ -26,25 +25,25 @@ def render_test_ticket(shop_name: str, layout: ReceiptLayout = ReceiptLayout(), 
                        paper_width_mm: int | None = None, now: datetime | None = None) -> bytes:
     now = now or datetime.now()
     w = layout.columns
-    p = Dummy(profile=layout.profile)
-    p.hw("INIT")
-    p.charcode(layout.codepage)
+    printer_text = for_printer(layout.profile, layout.codepage)
+    c = printer_text.clean
+    p = printer_text.job()
     p.set(align="center", bold=True, double_height=True, double_width=True)
-    p.text("\n".join(_wrap(shop_name, max(1, w // 2))) + "\n")
+    p.text("\n".join(_wrap(c(shop_name), max(1, w // 2))) + "\n")
     p.set(align="center", normal_textsize=True, bold=True)
     p.text(_("Printer test") + "\n")
     p.set(align="center", normal_textsize=True)
-    p.text(format_datetime(now) + "\n\n")
+    p.text(c(format_datetime(now)) + "\n\n")
     p.set(align="left", normal_textsize=True)
     lines = [_("Connection: {url}").format(url=connection)] if connection else []
     width = f"{paper_width_mm} mm, " if paper_width_mm else ""
     lines.append(_("Profile: {profile}, {width}{columns} columns").format(
         profile=layout.profile, width=width, columns=w))
-    lines.append(_("Code page: {codepage}").format(codepage=layout.codepage))
+    lines.append(_("Code page: {codepage}").format(codepage=printer_text.codepage or "ASCII"))
     for line in lines:
-        p.text("\n".join(_wrap(line, w)) + "\n")
+        p.text("\n".join(_wrap(c(line), w)) + "\n")
     p.text(ruler(w) + "\n\n")
-    p.text("\n".join(_wrap(SPANISH_SAMPLE, w)) + "\n\n")
+    p.text("\n".join(_wrap(c(SPANISH_SAMPLE), w)) + "\n\n")
     p.set(align="left", bold=True)
     p.text(_("Bold text") + "\n")
     p.set(align="left", normal_textsize=True, double_height=True, double_width=True)
@@ -54,7 +53,7 @@ def render_test_ticket(shop_name: str, layout: ReceiptLayout = ReceiptLayout(), 
     print_barcode(p, TEST_EAN, "EAN13")
     p.text("\n")
     p.qr(f"{shop_name} {now:%Y-%m-%d %H:%M}", native=True, size=6)
-    p.text("\n" + "\n".join(_wrap(_("If you can read the accents above, the code page is right."), w)) + "\n")
+    p.text("\n" + "\n".join(_wrap(c(_("If you can read the accents above, the code page is right.")), w)) + "\n")
     if layout.cut:
         p.cut()
     else:

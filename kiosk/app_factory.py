@@ -9,17 +9,23 @@ from pathlib import Path
 
 from db.engine import Database
 from db.migrate import MigrationResult, migrate
-from hardware.escpos_receipt import ReceiptLayout
+from hardware.escpos_receipt import receipt_layout
 from hardware.printer import ReceiptPrinter
 from kiosk import formatting, i18n
 from kiosk.config import Settings
+from kiosk.core.drawer import DrawerPolicy
 from kiosk.core.receipt import ShopInfo
 from kiosk.services.access import Access
 from kiosk.services.audit import AuditService
+from kiosk.services.cart_store import CartStore
 from kiosk.services.catalog import CatalogService
+from kiosk.services.counter import CounterService
 from kiosk.services.hardware import HardwareService
 from kiosk.services.inventory import InventoryService
+from kiosk.services.maintenance import NoDatabase
+from kiosk.services.product_clone import ProductClone
 from kiosk.services.product_csv import ProductCsv
+from kiosk.services.preferences import PreferenceService
 from kiosk.services.product_images import ProductImages
 from kiosk.services.printing import PrintQueue, Sender
 from kiosk.services.receipts import ReceiptService
@@ -45,6 +51,10 @@ class Services:
     stock: StockService
     product_images: ProductImages
     product_csv: ProductCsv
+    counter: CounterService
+    product_clone: ProductClone
+    carts: CartStore
+    preferences: PreferenceService
     migration: MigrationResult | None = None
     hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
     access: Access | None = None  # the permission check (roles -> acts, [permissions])
@@ -57,6 +67,7 @@ class Services:
     def close(self) -> None:
         if self.hardware is not None:
             self.hardware.stop()
+        self.carts.stop()
         self.db.dispose()
 
 
@@ -72,21 +83,23 @@ def state_path(settings: Settings, *parts: str) -> Path:
     return path
 
 
-def receipt_layout(settings: Settings) -> ReceiptLayout:
-    p, d = settings.printer, settings.drawer
-    kick = d.mode == "printer" and d.open_on_cash
-    return ReceiptLayout(columns=p.line_columns, codepage=p.codepage.upper(), profile=p.profile,
-                         sale_code=p.sale_code, cut=p.cut, drawer_pin=d.printer_pin if kick else None,
-                         drawer_on_ms=d.pulse_ms, drawer_off_ms=d.pulse_off_ms)
-
-
 def receipt_printer(settings: Settings) -> ReceiptPrinter:
     p = settings.printer
     return ReceiptPrinter(p.url, timeout=p.timeout_s, status_query=p.status_query)
 
 
-def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | None = None) -> Services:
+def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | None = None,
+          create: bool = True) -> Services:
+    """The application on ``settings``' database, migrated to the newest schema.
+
+    ``create``: make the state directory and the database when they are missing (the
+    kiosk's own start-up, ``kiosk-admin migrate`` and ``demo-data``, tests). With
+    False a missing database raises NoDatabase (naming the path and why there) and
+    nothing is created: every other kiosk-admin command, so that one run against the
+    wrong folder cannot leave an empty second database behind."""
     apply_locale(settings)
+    if not create and not settings.database_path.is_file():
+        raise NoDatabase.at(settings)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_path)
     migration = migrate(db, backup_dir=state_path(settings, "backups")) if run_migrations else None
@@ -110,7 +123,10 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     printer = receipt_printer(settings)
     printing = PrintQueue(db, sender or printer, receipt_layout(settings))
     hardware = HardwareService(settings, printing, users, printer=printer)
-    till = TillService(sales, receipts, printing, drawer=hardware)
+    till = TillService(sales, receipts, printing, drawer=hardware, save_timeout_s=settings.sales.save_timeout_s,
+                       drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash))
+    carts = CartStore(db)
+    counter = CounterService(catalog, till, carts, out_of_stock=settings.sales.out_of_stock)
     inv = settings.inventory
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
@@ -122,7 +138,8 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
-                    product_images, product_csv, migration, hardware, access=access, audit=audit)
+                    product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
+                    migration, hardware, access=access, audit=audit)
 
 
 def record_upgrade(audit: AuditService, migration: MigrationResult, release: str = "") -> None:

@@ -3,7 +3,11 @@
 Which file: ``--config PATH``, else ``$KIOSK_CONFIG``, else ``/etc/kiosk/kiosk.toml``
 if it exists, else the built-in defaults. Where mutable state lives (database,
 images, print queue, reports, backups): ``$STATE_DIRECTORY`` (set by systemd), else
-``[paths] state_dir``, else ``$XDG_DATA_HOME/kiosk`` (``~/.local/share/kiosk``).
+``[paths] state_dir``, else — when a configuration file is in use — the appliance's
+``/var/lib/kiosk``. Only without any configuration file (development, the demo) is it
+the user's own ``$XDG_DATA_HOME/kiosk`` (``~/.local/share/kiosk``): so the service,
+``sudo kiosk-admin`` (which drops ``$STATE_DIRECTORY``) and the nightly backup all
+work on one database.
 
 A bad value stops start-up with a message naming the key and the expected form;
 an unknown key (usually a typo) is an error too, with the closest known key.
@@ -27,12 +31,22 @@ from hardware.scale.config import BarcodeSettings, ScaleSettings
 from hardware.settings import DrawerSettings, GpioSettings, ScannerSettings
 from kiosk.appliance.settings import BackupSettings, DevicesSettings
 from kiosk.config_base import Section
+from kiosk.fiscal.settings import DianSettings
 from kiosk.services.inventory_settings import InventorySettings
 from kiosk.services.quick_buttons import CalculatorSettings
 from kiosk.services.staff_settings import PermissionsSettings
 from kiosk.i18n import N_, MoneyFormat, translate
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
+SYSTEM_STATE_DIR = Path("/var/lib/kiosk")
+
+# Where the state directory came from (Settings.state_dir_origin), for messages.
+STATE_ORIGINS = {
+    "environment": N_("from $STATE_DIRECTORY"),
+    "config": N_("[paths] state_dir in {source}"),
+    "system": N_("the appliance's folder: {source} sets no [paths] state_dir"),
+    "user": N_("the user's own folder: no configuration file is in use"),
+}
 
 
 class ShopSettings(Section):
@@ -153,10 +167,21 @@ class SecuritySettings(Section):
 class SalesSettings(Section):
     # What to do when a sale would take stock below zero: allow it and warn, or refuse.
     out_of_stock: Literal["warn", "refuse"] = "warn"
+    # How long Confirmar waits ("Guardando...") for another writer (an import, a count,
+    # a backup) to free the database before it says the sale was not saved.
+    save_timeout_s: float = Field(15.0, ge=1, le=120)
 
 
 class PathsSettings(Section):
-    state_dir: Path | None = None
+    state_dir: Path | None = Field(None, description='an absolute path such as "/var/lib/kiosk"')
+
+    @field_validator("state_dir")
+    @classmethod
+    def _absolute(cls, v: Path | None) -> Path | None:
+        # A relative path would name another folder for every working directory.
+        if v is not None and not v.is_absolute():
+            raise ValueError(N_('expected an absolute path such as "/var/lib/kiosk"'))
+        return v
 
 
 class PrinterSettings(Section):
@@ -185,6 +210,45 @@ class PrinterSettings(Section):
 
         parse_printer_url(v)  # raises ValueError with the accepted forms
         return v
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, v: str) -> str:
+        from hardware.escpos_text import profile_names
+
+        names = profile_names()
+        if v not in names:
+            close = difflib.get_close_matches(v, names, n=3, cutoff=0.5)
+            hint = f"did you mean {' or '.join(repr(n) for n in close)}? " if close else ""
+            raise ValueError(f"python-escpos has no printer profile {v!r}; {hint}"
+                             f"use \"default\" or one of: {', '.join(names)}")
+        return v
+
+    @field_validator("codepage")
+    @classmethod
+    def _known_codepage(cls, v: str) -> str:
+        from hardware.escpos_text import known_codepages
+
+        if v.upper() not in known_codepages():
+            raise ValueError(f"python-escpos does not know the code page {v!r}; Spanish needs e.g. "
+                             "\"CP850\", \"CP858\" or \"CP1252\"")
+        return v
+
+    @model_validator(mode="after")
+    def _can_print_a_receipt(self) -> PrinterSettings:
+        """A sample receipt is rendered with these settings: a profile that cannot print
+        one (a customer display cannot print the sale's barcode) is refused here, not
+        at the first sale."""
+        from hardware.escpos_receipt import ReceiptLayout, check_layout
+
+        try:
+            check_layout(ReceiptLayout(columns=self.line_columns, codepage=self.codepage.upper(),
+                                       profile=self.profile, sale_code=self.sale_code, cut=self.cut))
+        except Exception as exc:  # noqa: BLE001 - whatever the first receipt would raise
+            raise ValueError(f"profile {self.profile!r} cannot print a receipt with sale_code = "
+                             f"{self.sale_code!r} ({exc}); choose the printer's own profile, or "
+                             'sale_code = "none"') from None
+        return self
 
     @property
     def line_columns(self) -> int:
@@ -218,14 +282,25 @@ class Settings(Section):
     scale: ScaleSettings = ScaleSettings()
     barcodes: BarcodeSettings = BarcodeSettings()
     calculator: CalculatorSettings = CalculatorSettings()
+    dian: DianSettings = DianSettings()
 
-    # Not read from the file: where it came from and the resolved state directory.
+    # Not read from the file: where it came from, the resolved state directory and which
+    # rule chose it (a key of STATE_ORIGINS).
     source: Path | None = Field(None, exclude=True)
     state_dir: Path = Field(Path("."), exclude=True)
+    state_dir_origin: str = Field("user", exclude=True)
 
     @property
     def database_path(self) -> Path:
         return self.state_dir / "kiosk.db"
+
+    def state_dir_reason(self, language: str | None = None) -> str:
+        return state_dir_reason(self.state_dir_origin, self.source, language)
+
+
+def state_dir_reason(origin: str, source: object, language: str | None = None) -> str:
+    """Why this state directory, in words: "[paths] state_dir in /etc/kiosk/kiosk.toml"."""
+    return translate(STATE_ORIGINS[origin], language).format(source=source)
 
 
 # --- errors -----------------------------------------------------------------------
@@ -299,8 +374,8 @@ def _format_errors(exc: ValidationError, language: str | None) -> list[tuple[str
         ctx = dict(err.get("ctx") or {})
         parent_loc = loc[:-1]
         key, _, description = _describe(Settings, loc)
-        if etype == "value_error":
-            text = str(ctx.get("error", err["msg"]))
+        if etype == "value_error":  # a validator's own text: translated when it was written with N_()
+            text = translate(str(ctx.get("error", err["msg"])), language)
         elif etype == "extra_forbidden":
             _, parent, _ = _describe(Settings, parent_loc) if parent_loc else ("", Settings, None)
             text = translate(_EXPECT[etype], language)
@@ -350,14 +425,18 @@ def default_state_dir(env: Mapping[str, str]) -> Path:
     return Path(base) / "kiosk"
 
 
-def resolve_state_dir(settings_dir: Path | None, env: Mapping[str, str] | None = None) -> Path:
+def resolve_state_dir(settings_dir: Path | None, env: Mapping[str, str] | None = None, *,
+                      config_file: bool) -> tuple[Path, str]:
+    """The state directory (absolute) and the key of STATE_ORIGINS that chose it."""
     env = os.environ if env is None else env
     if env.get("STATE_DIRECTORY"):
         # systemd may pass several directories separated by ":"; ours is the first.
-        return Path(env["STATE_DIRECTORY"].split(":")[0])
+        return Path(env["STATE_DIRECTORY"].split(":")[0]).absolute(), "environment"
     if settings_dir is not None:
-        return settings_dir
-    return default_state_dir(env)
+        return settings_dir, "config"
+    if config_file:
+        return SYSTEM_STATE_DIR, "system"
+    return default_state_dir(env).absolute(), "user"
 
 
 def parse_settings(data: Mapping[str, Any], source: str = "<defaults>", language: str | None = None) -> Settings:
@@ -390,5 +469,5 @@ def load_settings(cli_path: str | os.PathLike | None = None, env: Mapping[str, s
         merged.update(values)
         data[section] = merged
     settings = parse_settings(data, source, language)
-    state_dir = resolve_state_dir(settings.paths.state_dir, env)
-    return settings.model_copy(update={"source": path, "state_dir": state_dir})
+    state_dir, origin = resolve_state_dir(settings.paths.state_dir, env, config_file=path is not None)
+    return settings.model_copy(update={"source": path, "state_dir": state_dir, "state_dir_origin": origin})

@@ -7,6 +7,15 @@ Start-up: read and validate the configuration (a bad value stops here with the
 message on stderr and exit code 2), configure Kivy through its environment and
 Config *before* importing it, build the services (which migrates the database),
 load the demo shop when asked and the catalog is empty, and open the lock screen.
+
+The kiosk is the appliance's own start-up, so — unlike kiosk-admin, whose commands
+refuse a missing database — it creates its state directory and database when they
+are missing (first start of the service, ``--demo``, development). Its state
+directory follows the same rule as every command (kiosk/config.py): the service gets
+``$STATE_DIRECTORY`` = /var/lib/kiosk from systemd. Started by root on a state
+directory that belongs to another user (the service's), it refuses: files it made
+there would be root's and the service could no longer write them.
+
 In demo mode the devices are simulators (hardware/demo.py): a network printer on
 127.0.0.1 whose jobs the receipt preview shows, a scale on a pseudo-terminal that
 the calculator's demo control moves, mock GPIO pins.
@@ -17,11 +26,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import pwd
 import re
 import sys
 from pathlib import Path
 
 from kiosk import __version__
+from kiosk.appliance.ownership import owner_of
 from kiosk.config import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
@@ -104,6 +115,20 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc.message(), file=sys.stderr)
         return EXIT_CONFIG
+    owner = owner_of(settings.state_dir)
+    if owner is not None:
+        try:
+            user = pwd.getpwuid(owner[0]).pw_name
+        except KeyError:
+            user = str(owner[0])
+        print(f"kiosk: {settings.state_dir} belongs to user {user}: run the kiosk as that user "
+              "(sudo systemctl start kiosk), not as root", file=sys.stderr)
+        return EXIT_CONFIG
+    configured = settings.paths.state_dir
+    from_systemd = settings.state_dir_origin == "environment" and not (args.state or args.demo)
+    if from_systemd and configured is not None and configured != settings.state_dir:
+        log.warning("[paths] state_dir %s is not used: the state directory is %s ($STATE_DIRECTORY); "
+                    "kiosk-admin run by hand would use %s", configured, settings.state_dir, configured)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     configure_kivy(settings)
 

@@ -9,6 +9,9 @@
 # nothing. An upgrade (this tree differs from the installed release) is done by the
 # new release's `kiosk-admin upgrade`: back up, migrate, restart, and roll back to the
 # previous release and database if the kiosk does not come up.
+#
+# The release gets exactly the packages requirements.lock pins, each checked by hash
+# (pip --require-hashes); nothing unpinned or unhashed is fetched, not even to build.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,6 +21,7 @@ PYTHON="python3"
 PIP_ARGS=""
 ADMIN_PYTHON=""
 START=1
+KIOSK_ONLY=0
 
 HW_GROUPS="dialout lp input video render gpio"
 APT_PACKAGES="python3 python3-venv python3-pip python3-dev build-essential sqlite3 \
@@ -26,12 +30,15 @@ libsdl2-2.0-0 libsdl2-image-2.0-0 libsdl2-mixer-2.0-0 libsdl2-ttf-2.0-0 fonts-de
 
 usage() {
     cat <<EOF
-usage: $0 [--root DIR] [--user NAME] [--python PY] [--pip-args ARGS] [--admin-python PY] [--no-start]
+usage: $0 [--root DIR] [--user NAME] [--python PY] [--pip-args ARGS] [--kiosk-only] [--admin-python PY] [--no-start]
 
-  --root DIR          install into a staging root: files only, system changes are printed
+  --root DIR          install into a staging root: files only, system changes are printed;
+                      the staged kiosk.toml points state_dir at DIR/var/lib/kiosk
   --user NAME         the system user the kiosk runs as (default: kiosk)
   --python PY         interpreter for the virtual environment (default: python3)
-  --pip-args ARGS     extra arguments for pip (e.g. "--no-deps" in tests)
+  --pip-args ARGS     extra arguments for every pip call (e.g. "--no-index --find-links DIR"
+                      to install from a folder of the locked files, offline)
+  --kiosk-only        install the kiosk without the packages of requirements.lock (tests)
   --admin-python PY   run kiosk-admin from the source tree with this interpreter
                       (staging: the release has no dependencies installed)
   --no-start          install and enable, but do not start the service
@@ -44,16 +51,22 @@ while [[ $# -gt 0 ]]; do
         --user) KIOSK_USER=$2; shift 2 ;;
         --python) PYTHON=$2; shift 2 ;;
         --pip-args) PIP_ARGS=$2; shift 2 ;;
+        --kiosk-only) KIOSK_ONLY=1; shift ;;
         --admin-python) ADMIN_PYTHON=$2; shift 2 ;;
         --no-start) START=0; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "install.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
 done
+if [[ -n "$ROOT" ]]; then
+    mkdir -p "$ROOT"
+    ROOT=$(cd "$ROOT" && pwd)  # absolute: the staged kiosk.toml names paths under it
+fi
 
 PREFIX="$ROOT/opt/kiosk"
 ETC="$ROOT/etc/kiosk"
 STATE="$ROOT/var/lib/kiosk"
+LOCKFILE="$SRC/requirements.lock"
 UNIT_DIR="$ROOT/etc/systemd/system"
 UDEV_DIR="$ROOT/etc/udev/rules.d"
 UNITS="kiosk.service kiosk-backup.service kiosk-backup.timer"
@@ -125,11 +138,13 @@ put() {
     own "$owner" "$dest"
 }
 
+# kiosk-admin as a technician's sudo runs it: no $STATE_DIRECTORY, no $KIOSK_CONFIG.
 admin() {
     if [[ -n "$ADMIN_PYTHON" ]]; then
-        KIOSK_SHARE_DIR="$SRC/systemd" PYTHONPATH="$SRC" "$ADMIN_PYTHON" -m kiosk.cli.main "$@"
+        env -u STATE_DIRECTORY -u KIOSK_CONFIG KIOSK_SHARE_DIR="$SRC/systemd" PYTHONPATH="$SRC" \
+            "$ADMIN_PYTHON" -m kiosk.cli.main "$@"
     else
-        KIOSK_SHARE_DIR="$SRC/systemd" "$RELEASE/bin/kiosk-admin" "$@"
+        env -u STATE_DIRECTORY -u KIOSK_CONFIG KIOSK_SHARE_DIR="$SRC/systemd" "$RELEASE/bin/kiosk-admin" "$@"
     fi
 }
 
@@ -184,25 +199,47 @@ ensure_dir "$UDEV_DIR" 0755 root:root
 
 # --- 4. the release: a virtual environment with this source tree ---------------------
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$SRC/pyproject.toml" | head -n1)
-SOURCE_HASH=$(cd "$SRC" && find pyproject.toml README.md kiosk hardware db -type f \
+SOURCE_HASH=$(cd "$SRC" && find pyproject.toml requirements.lock README.md kiosk hardware db -type f \
     ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum \
     | sha256sum | cut -c1-12)
 RELEASE_ID="$VERSION-$SOURCE_HASH"
 RELEASE="$PREFIX/releases/$RELEASE_ID"
-if [[ -f "$RELEASE/.complete" ]]; then
+COMPLETE="$RELEASE_ID"
+[[ $KIOSK_ONLY -eq 0 ]] || COMPLETE="$RELEASE_ID kiosk-only"
+
+rpip() {
+    "$RELEASE/bin/python" -m pip --quiet --disable-pip-version-check --no-input "$@"
+}
+pip_install() {
+    # shellcheck disable=SC2086  # PIP_ARGS holds several arguments
+    rpip install "$@" $PIP_ARGS
+}
+
+if [[ -f "$RELEASE/.complete" && "$(cat "$RELEASE/.complete")" == "$COMPLETE" ]]; then
     say "release $RELEASE_ID already built"
 else
     say "building release $RELEASE_ID"
+    [[ -f "$LOCKFILE" ]] || die "$LOCKFILE is missing (make lock creates it)"
     rm -rf "$RELEASE"
     "$PYTHON" -m venv "$RELEASE"
+    # pip and the build backend first, from the lock: the packages published only as
+    # source (evdev) and the kiosk are then built with them, without build isolation,
+    # which would fetch its own unhashed setuptools.
+    "$PYTHON" "$SRC/tools/lock.py" bootstrap > "$WORK/bootstrap.lock"
+    pip_install --require-hashes --no-deps -r "$WORK/bootstrap.lock"
+    if [[ $KIOSK_ONLY -eq 0 ]]; then
+        pip_install --require-hashes --no-build-isolation -r "$LOCKFILE"
+    fi
     # Build from a copy: pip writes build/ and *.egg-info next to the sources.
     mkdir -p "$WORK/src"
     (cd "$SRC" && tar --exclude=__pycache__ -cf - pyproject.toml README.md kiosk hardware db) \
         | tar -C "$WORK/src" -xf -
-    # shellcheck disable=SC2086  # PIP_ARGS holds several arguments
-    "$RELEASE/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-        $PIP_ARGS "$WORK/src"
-    echo "$RELEASE_ID" > "$RELEASE/.complete"
+    pip_install --no-deps --no-build-isolation --no-index "$WORK/src"
+    if [[ $KIOSK_ONLY -eq 0 ]]; then
+        rpip check || die "the release's packages do not fit together (requirements.lock out of date? make lock)"
+    fi
+    cp "$LOCKFILE" "$RELEASE/requirements.lock"
+    echo "$COMPLETE" > "$RELEASE/.complete"
     CHANGED=1
 fi
 
@@ -214,10 +251,14 @@ done
 put "$SRC/systemd/uninstall.sh" "$PREFIX/share/uninstall.sh" 0755 root:root
 put "$SRC/README.md" "$PREFIX/share/README.md" 0644 root:root
 
+# The configuration names the state directory, so that kiosk-admin run with sudo (which
+# drops the service's $STATE_DIRECTORY) works on the service's database.
 if [[ -e "$ETC/kiosk.toml" ]]; then
     say "keeping the existing $ETC/kiosk.toml"
 else
-    put "$SRC/systemd/kiosk.toml" "$ETC/kiosk.toml" 0640 "root:$GROUP"
+    sed "s|^state_dir = .*|state_dir = \"$STATE\"|" "$SRC/systemd/kiosk.toml" > "$WORK/kiosk.toml"
+    grep -qx "state_dir = \"$STATE\"" "$WORK/kiosk.toml" || die "systemd/kiosk.toml has no state_dir line"
+    put "$WORK/kiosk.toml" "$ETC/kiosk.toml" 0640 "root:$GROUP"
 fi
 
 for unit in $UNITS; do
@@ -232,10 +273,16 @@ if [[ "$(readlink "$ROOT/usr/local/bin/kiosk-admin" || true)" != /opt/kiosk/venv
     CHANGED=1
 fi
 
-admin --config "$ETC/kiosk.toml" config check >/dev/null 2>"$WORK/check.err" || {
+admin --config "$ETC/kiosk.toml" config check --json >"$WORK/check.json" 2>"$WORK/check.err" || {
     # exit 1 only means a device is not plugged in yet; 2 is a broken configuration
     [[ $? -eq 1 ]] || { cat "$WORK/check.err" >&2; die "fix $ETC/kiosk.toml and run the installer again"; }
 }
+USED_STATE=$("$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["state_dir"])' <"$WORK/check.json")
+if [[ "$USED_STATE" != "$STATE" ]]; then
+    say "warning: $ETC/kiosk.toml sets [paths] state_dir = \"$USED_STATE\", but the kiosk service keeps"
+    say "warning: its data in $STATE: kiosk-admin would work on another database. Remove the line"
+    say "warning: or set it to \"$STATE\"."
+fi
 admin --config "$ETC/kiosk.toml" udev-rules --user "$KIOSK_USER" --output "$WORK/70-kiosk.rules"
 put "$WORK/70-kiosk.rules" "$UDEV_DIR/70-kiosk.rules" 0644 root:root
 admin --config "$ETC/kiosk.toml" kivy-config --output "$WORK/kivy-config.ini"

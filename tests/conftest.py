@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import i18n
+from kiosk import formatting, i18n
 from kiosk.app_factory import Services, build
 from kiosk.config import Settings, load_settings
 from kiosk.demo import load_demo
@@ -30,12 +30,25 @@ def make_settings(state_dir: Path, **overrides: dict) -> Settings:
                          overrides=sections)
 
 
+def _reset_process_state() -> None:
+    """What the application keeps process-wide: language, Babel locale, money format,
+    the shop's time zone and gpiozero's default pin factory."""
+    from gpiozero import Device
+
+    i18n.configure(language="es", locale="es", money=i18n.MoneyFormat())
+    formatting.set_timezone("")
+    if Device.pin_factory is not None:
+        Device.pin_factory.close()
+        Device.pin_factory = None
+
+
 @pytest.fixture(autouse=True)
-def _spanish_by_default() -> Iterator[None]:
-    """Every test starts in Spanish with default formats and leaves it that way."""
-    i18n.configure(language="es", locale="es", money=i18n.MoneyFormat())
+def _fresh_process_state() -> Iterator[None]:
+    """Every test starts in Spanish with default formats, the system time zone and no
+    GPIO factory, and leaves things that way, so tests pass in any order."""
+    _reset_process_state()
     yield
-    i18n.configure(language="es", locale="es", money=i18n.MoneyFormat())
+    _reset_process_state()
 
 
 @pytest.fixture

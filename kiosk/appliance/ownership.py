@@ -31,3 +31,18 @@ def give_to(owner: tuple[int, int] | None, *paths: Path) -> None:
 def give_database_to(owner: tuple[int, int] | None, db: Path) -> None:
     """The database and the WAL files SQLite keeps beside it while it is open."""
     give_to(owner, db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
+
+
+def give_tree_to(owner: tuple[int, int] | None, root: Path) -> None:
+    """Everything under ``root`` that root owns (what a command run with sudo created:
+    the database and its -wal/-shm, a pre-migration backup, demo pictures ...)."""
+    if owner is None or not root.is_dir():
+        return
+    for folder, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = os.path.join(folder, name)
+            try:
+                if os.lstat(path).st_uid == 0:
+                    os.lchown(path, *owner)
+            except FileNotFoundError:  # gone meanwhile (SQLite's -shm at close)
+                pass

@@ -1,5 +1,6 @@
 """Sales-engine figures: barcode look-up, search-as-you-type, checkout through the
-service versus a raw sqlite3 transaction writing the same rows, and memory."""
+service versus a raw sqlite3 transaction writing the same rows (the sale and its
+receipt's print job, one transaction), the whole Confirmar path, and memory."""
 
 from __future__ import annotations
 
@@ -83,8 +84,9 @@ def search(ctx: BenchContext) -> dict[str, Any]:
     return {"search_p95_ms": round(percentile(samples, 95), 3), "search_p50_ms": round(percentile(samples, 50), 3)}
 
 
-def _raw_checkout(conn, products: list, user_id: int) -> None:  # noqa: ANN001
-    """The same rows as SalesService.checkout, hand-written with sqlite3."""
+def _raw_checkout(conn, products: list, user_id: int, payload: bytes) -> None:  # noqa: ANN001
+    """The same rows as the till's sale transaction (SalesService.store with the
+    receipt's print job), hand-written with sqlite3."""
     now = "2026-11-21 10:00:00"
     conn.execute("BEGIN IMMEDIATE")
     ids = [p.id for p in products]
@@ -108,30 +110,53 @@ def _raw_checkout(conn, products: list, user_id: int) -> None:  # noqa: ANN001
         "INSERT INTO stock_movements(uuid, product_id, quantity, reason, detail, reference, sale_id, user_id,"
         " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
         [(str(uuid.uuid4()), p.id, -1000, "sale", "", f"V{number:06d}", sale_id, user_id, now) for p in products])
+    conn.execute("INSERT INTO print_jobs(created_at, kind, sale_id, payload, status, attempts, last_error, drawer)"
+                 " VALUES (?,?,?,?,?,?,?,?)", (now, "receipt", sale_id, payload, "pending", 0, "", ""))
     conn.execute("COMMIT")
 
 
 @probe("checkout")
 def checkout(ctx: BenchContext) -> dict[str, Any]:
+    """checkout_*: the sale's transaction (prepare + store with the receipt's job, its
+    bytes rendered beforehand as the till does) against raw sqlite3 writing the same
+    rows and bytes. confirm_p50_ms: TillService.complete_sale as Confirmar runs it
+    (working the sale out, rendering the receipt, the transaction)."""
     app = build_app(ctx)
     user = app.users.users()[0]
     rng = random.Random(2)
     # Bulk products sold by 1 L / 1 kg portions so every line is a real 10-line sale.
     pool = [p for p in app.catalog.browse(limit=2000) if p.sale_mode.value in ("volume", "weight")]
+
+    def cart_of(products: list) -> Cart:
+        cart = Cart()
+        for p in products:
+            cart.add(p, 1000)
+        return cart
+
+    first = cart_of(rng.sample(pool, 10))
+    prepared = app.sales.prepare(first, [Tender(PaymentMethod.CARD, first.total)], user.id)
+    payload = app.printing.render(prepared.receipt(app.receipts.shop, 1, user.name))
+
+    def with_job(conn, sale_id: int, number: int) -> int:  # noqa: ANN001
+        return app.printing.insert_job(conn, payload, "receipt", sale_id)
+
     raw = app.db.raw_connection()
-    service_ms, raw_ms = [], []
+    service_ms, raw_ms, confirm_ms = [], [], []
     sales = int(ctx.options.get("sales", 1000))
     for i in range(sales):
         chosen = rng.sample(pool, 10)
         if i % 2 == 0:
-            cart = Cart()
-            for p in chosen:
-                cart.add(p, 1000)
+            cart = cart_of(chosen)
             tenders = [Tender(PaymentMethod.CARD, cart.total)]
-            service_ms.append(timed_ms(lambda: app.sales.checkout(cart, tenders, user.id)))
+            service_ms.append(timed_ms(lambda: app.sales.store(app.sales.prepare(cart, tenders, user.id), with_job)))
         else:
-            raw_ms.append(timed_ms(lambda: _raw_checkout(raw, chosen, user.id)))
+            raw_ms.append(timed_ms(lambda: _raw_checkout(raw, chosen, user.id, payload)))
     raw.close()
+    for _ in range(max(20, sales // 5)):
+        cart = cart_of(rng.sample(pool, 10))
+        tenders = [Tender(PaymentMethod.CARD, cart.total)]
+        confirm_ms.append(timed_ms(lambda: app.till.complete_sale(cart, tenders, user)))
     s50, r50 = median(service_ms), median(raw_ms)
     return {"checkout_p50_ms": round(s50, 3), "checkout_raw_p50_ms": round(r50, 3),
-            "checkout_ratio": round(s50 / r50, 3), "sales_written": sales, "rss_mb": round(rss_mb(), 1)}
+            "checkout_ratio": round(s50 / r50, 3), "confirm_p50_ms": round(median(confirm_ms), 3),
+            "sales_written": sales, "rss_mb": round(rss_mb(), 1)}

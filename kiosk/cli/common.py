@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.app_factory import Services, apply_locale, build
+from kiosk.appliance.ownership import give_tree_to, owner_of
 from kiosk.config import Settings, load_settings
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -30,8 +31,31 @@ def settings(args: argparse.Namespace) -> Settings:
     return s
 
 
-def services(args: argparse.Namespace, **kwargs: Any) -> Services:
-    return build(settings(args), **kwargs)
+# Applications opened by this command, with the owner their files go back to.
+_opened: list[tuple[tuple[int, int] | None, Services]] = []
+
+
+def services(args: argparse.Namespace, *, create: bool = False, **kwargs: Any) -> Services:
+    """The application on the configured database. Only the commands that may create
+    the database (migrate, demo-data) pass ``create=True``; for any other a missing
+    database is an error naming the path (NoDatabase, exit 1) and nothing is created.
+
+    Under sudo, whatever this command creates in the state directory (the database,
+    its -wal/-shm, a pre-migration backup, pictures) is handed to the directory's owner
+    when it ends (``hand_back``): root-owned files there would stop the kiosk service
+    from writing."""
+    s = settings(args)
+    owner = owner_of(s.state_dir)
+    app = build(s, create=create, **kwargs)
+    _opened.append((owner, app))
+    return app
+
+
+def hand_back() -> None:
+    """Give what the opened applications created back to the state directory's owner."""
+    while _opened:
+        owner, app = _opened.pop()
+        give_tree_to(owner, app.settings.state_dir)
 
 
 def _default(o: Any) -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.app_factory import build
+from hardware.escpos_receipt import check_layout
+from hardware.escpos_receipt import receipt_layout
 from kiosk.appliance.devices import missing_nodes
-from kiosk.appliance.ownership import give_database_to, give_to, owner_of
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, print_json, services, settings
 from kiosk.demo import load_demo
 
@@ -27,16 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    s = settings(args)
-    s.state_dir.mkdir(parents=True, exist_ok=True)
-    owner = owner_of(s.state_dir)  # under sudo: what we create goes to the kiosk user
-    app = build(s)
+    app = services(args, create=True)  # one of the commands that may create the database
     app.close()
-    give_database_to(owner, s.database_path)
-    give_to(owner, s.state_dir / "backups")
     m = app.migration
-    if m and m.backup:
-        give_to(owner, m.backup.parent, m.backup)
     if m and m.before != m.after:
         print(f"database {app.settings.database_path}: {m.before or 'new'} -> {m.after}")
         if m.backup:
@@ -47,7 +40,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    app = services(args)
+    app = services(args, create=True)
     added = load_demo(app.db, app.state_dir, app.settings.currency.decimals)
     if args.json:
         print_json({"added": added, "database": str(app.settings.database_path)})
@@ -62,13 +55,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_config_check(args: argparse.Namespace) -> int:
     s = settings(args)  # raises ConfigError (exit 2) with every problem listed
     missing = missing_nodes(s)  # valid, but a device it names is not there (exit 1)
+    # A sample receipt rendered with the printer settings: what would fail on the first
+    # sale fails here (exit 1); a code page the profile lacks is replaced, and said so.
+    report, render_error = None, ""
+    try:
+        report = check_layout(receipt_layout(s))
+    except Exception as exc:  # noqa: BLE001 - whatever a receipt would raise
+        render_error = f"receipts cannot be printed with profile {s.printer.profile!r}: {exc!r}"
+    ok = not missing and not render_error
+    printer = {"profile": s.printer.profile, "codepage_wanted": s.printer.codepage.upper(),
+               "codepage": report.codepage if report else None, "missing_letters": report.missing if report else None,
+               "note": report.note if report else "", "error": render_error}
     if args.json:
-        print_json({"ok": not missing, "valid": True, "source": str(s.source) if s.source else None,
-                    "state_dir": str(s.state_dir),
+        print_json({"ok": ok, "valid": True, "source": str(s.source) if s.source else None,
+                    "state_dir": str(s.state_dir), "state_dir_origin": s.state_dir_origin,
+                    "database": str(s.database_path), "printer": printer,
                     "missing_devices": [{"setting": n.key, "node": n.node, "message": n.problem()}
                                         for n in missing]})
     else:
-        print(f"configuration OK ({s.source or 'built-in defaults'}); state directory {s.state_dir}")
+        print(f"configuration OK ({s.source or 'built-in defaults'}); state directory {s.state_dir} "
+              f"({s.state_dir_reason()})")
+        if render_error:
+            print(f"  [printer] profile: {render_error}")
+        elif report is not None and report.note:
+            print(f"  [printer] codepage: {report.note}")
         for n in missing:
             print(f"  {n.key}: {n.problem()}")
-    return EXIT_FAIL if missing else EXIT_OK
+    return EXIT_OK if ok else EXIT_FAIL

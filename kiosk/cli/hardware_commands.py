@@ -160,7 +160,7 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
     if parsed.scheme == "none":
         print("error: no printer: give --url or set [printer] url", file=sys.stderr)
         return EXIT_USAGE
-    from kiosk.app_factory import receipt_layout
+    from hardware.escpos_receipt import receipt_layout
 
     width = args.width or s.printer.paper_width_mm
     layout = replace(receipt_layout(s), drawer_pin=None, profile=args.profile or s.printer.profile,
@@ -219,9 +219,9 @@ def cmd_printer_queue(args: argparse.Namespace) -> int:
     if args.json:
         print_json([j.__dict__ for j in jobs])
     else:
-        print_table(["id", "created", "kind", "sale", "status", "tries", "bytes", "last error"],
+        print_table(["id", "created", "kind", "sale", "status", "tries", "bytes", "drawer", "last error"],
                     [(j.id, f"{j.created_at:%Y-%m-%d %H:%M:%S}", j.kind, j.sale_id or "", j.status, j.attempts,
-                      j.size, j.last_error[:50]) for j in jobs], right=(0, 5, 6))
+                      j.size, j.drawer, j.last_error[:50]) for j in jobs], right=(0, 5, 6))
     return EXIT_OK
 
 
@@ -304,7 +304,7 @@ def cmd_scanner_listen(args: argparse.Namespace) -> int:
     def refused(name: str, message: str) -> None:
         show({"device": name, "error": message}, f"refused: {message}  [{name}]")
 
-    scanners = build_scanners(s.scanner, handler_for, registry, on_error=refused)
+    scanners = build_scanners(s.scanner, handler_for, registry, on_error=refused, usb_id=s.devices.scanner)
     for scanner in scanners:
         scanner.start()
     wedge = not scanners  # a keyboard wedge types into this terminal

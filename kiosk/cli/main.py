@@ -9,7 +9,7 @@ import logging
 import sys
 
 from kiosk import __version__
-from kiosk.cli.common import EXIT_FAIL, EXIT_USAGE, CommandError
+from kiosk.cli.common import EXIT_FAIL, EXIT_USAGE, CommandError, hand_back
 from kiosk.config import ConfigError
 from kiosk.core.errors import DomainError
 from kiosk.services import audit
@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "kiosk.cli.staff_commands",
     "kiosk.cli.hardware_commands",
     "kiosk.cli.scale_commands",
+    "kiosk.cli.dian_commands",
 ]
 
 
@@ -58,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
+    finally:
+        hand_back()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from kiosk.appliance.templates import TemplateMissing
 from kiosk.appliance.upgrade import DEFAULT_PREFIX, RollbackFailed, Upgrader, UpgradeFailed
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, settings
 from kiosk.config import Settings
-from kiosk.services.maintenance import MaintenanceService, RestorePlan
+from kiosk.services.maintenance import MaintenanceService, NoDatabase, RestorePlan
 
 # Replaced by tests: the systemctl wrapper and the program runner (journalctl, udevadm).
 SERVICE_CONTROL: Callable[[], ServiceControl] = Systemctl
@@ -148,16 +148,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     s = settings(args)
     st = _maintenance(s).status()
+    db = st["database_info"]
     if args.json:
         print_json(st)
     else:
-        db = st["database"]
         last = st["last_backup"]
         rows = [
             ("service", f"{st['service']} (backup timer: {st['backup_timer']})"),
             ("version", st["version"]),
             ("config", st["config"] or "built-in defaults"),
-            ("database", f"{db['path']}  {_mb(db['size_bytes'])}  integrity {db['integrity']}  "
+            ("state", f"{st['state_dir']}  ({s.state_dir_reason()})"),
+            ("database", f"{st['database']}  {_mb(db['size_bytes'])}  integrity {db['integrity']}  "
                          f"schema {db['schema']} (newest {db['schema_head']})"),
             ("last backup", f"{last['taken_at']} ({last['age_hours']} h ago, {last['kind']})  {last['path']}"
              if last else "none"),
@@ -177,8 +178,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         width = max(len(k) for k, _ in rows)
         for key, value in rows:
             print(f"{key.ljust(width)}  {value}")
-    db_ok = st["database"]["integrity"] in ("ok", "missing")
-    return EXIT_OK if db_ok else EXIT_FAIL
+    if db["integrity"] == "missing":  # everything else is still shown: it helps to find out why
+        print(f"error: {NoDatabase.at(s)}", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK if db["integrity"] == "ok" else EXIT_FAIL
 
 
 def _device_text(value: object) -> str:
@@ -270,6 +273,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
         from kiosk.services.access import Access
         from kiosk.services.audit import AuditService
 
+        if not maintenance.db_path.is_file():  # never created here: the kiosk does at its start
+            return f"no database at {maintenance.db_path} yet; the kiosk creates it when it starts"
         db = Database(maintenance.db_path)
         try:
             result = migrate(db, backup_dir=None)

@@ -15,13 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-from kiosk.app_factory import Services, build
-from kiosk.appliance.ownership import give_database_to, give_to, owner_of
-from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, settings
+from kiosk.app_factory import Services
+from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, services, settings
 from kiosk.core.permissions import Act, Role, act_label
 from kiosk.formatting import local_day_bounds, to_local
 from kiosk.services.audit import AuditFilter
-from kiosk.services.users import LOOKUP_KEY_FILE, UserInfo
+from kiosk.services.users import UserInfo
 
 ROLES = [r.value for r in Role]
 
@@ -94,18 +93,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @contextmanager
 def _app(args: argparse.Namespace) -> Iterator[Services]:
-    """The application, and afterwards (under sudo) the files it may have created
-    (database, WAL, PIN look-up key) handed back to the kiosk user."""
-    s = settings(args)
-    s.state_dir.mkdir(parents=True, exist_ok=True)
-    owner = owner_of(s.state_dir)
-    app = build(s)
+    """The application on the existing database (these commands never create one:
+    a missing database is NoDatabase, naming the path). Under sudo, the files it may
+    have created (WAL, PIN look-up key) go back to the kiosk user when the command
+    ends (kiosk.cli.common.hand_back)."""
+    app = services(args)
     try:
         yield app
     finally:
         app.close()
-        give_database_to(owner, s.database_path)
-        give_to(owner, s.state_dir / LOOKUP_KEY_FILE)
 
 
 def _user(app: Services, name: str) -> UserInfo:

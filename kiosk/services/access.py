@@ -183,12 +183,27 @@ class Access:
         with db.read() as s:
             return self.check(s, by, act)
 
-    def check_role(self, name: str, role: str, active: bool, act: Act) -> None:
-        """The check for hot paths that read the user row themselves (checkout)."""
+    def check_role(self, name: str, role: str, active: bool, act: Act, *, by: UserInfo | None = None,
+                   authoriser: Callable[[int], tuple[str, str, bool] | None] | None = None) -> Grant | None:
+        """The check for hot paths that read the user row themselves (checkout, in plain
+        SQL): the row's user is active and their role holds ``act``, or ``by`` (that
+        user, as signed in) brings an unused grant for it whose authoriser, read now
+        through ``authoriser(id) -> (name, role, active)``, still holds it. A grant
+        returned is reserved: the caller spends it once its transaction has committed
+        and releases it if the transaction fails (a retry may use it again)."""
+        act = Act(act)
         if not active:
             raise UserInactive(name=name)
-        if not self.permissions.allows(role, act):
-            raise ActNotPermitted(act=act_label(act), name=name, roles=self.roles_text(act))
+        if self.permissions.allows(role, act):
+            return None
+        grant = by.grant if by is not None else None
+        if grant is not None and authoriser is not None and grant.act is act and grant.for_user == by.id \
+                and grant.reserve():
+            row = authoriser(grant.authoriser.id)
+            if row is not None and row[2] and self.permissions.allows(row[1], act):
+                return grant
+            grant.release()
+        raise ActNotPermitted(act=act_label(act), name=name, roles=self.roles_text(act))
 
 
 def _spend_on_commit(s: Session, grant: Grant) -> None:

@@ -28,9 +28,9 @@ from kiosk import __version__
 from kiosk.appliance.devices import expected_nodes
 from kiosk.appliance.ownership import give_to, owner_of
 from kiosk.appliance.servicectl import KIOSK_UNIT, ServiceControl, Systemctl, is_running, processes_using
-from kiosk.config import Settings
+from kiosk.config import Settings, state_dir_reason
 from kiosk.core.errors import DomainError
-from kiosk.i18n import N_
+from kiosk.i18n import N_, translate
 from kiosk.services.audit import note_in_file
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,20 @@ class MaintenanceError(DomainError):
 
 
 class NoDatabase(MaintenanceError):
+    """The database is not where the settings say; says where it looked and why there."""
     code = "no_database"
-    template = N_("There is no database at {path} yet.")
+    template = N_("There is no database at {path} (state directory: {origin}). Nothing was created: "
+                  "`kiosk-admin migrate` creates a new database there, `kiosk-admin restore FILE` "
+                  "puts a backup there.")
+
+    @classmethod
+    def at(cls, settings: Settings) -> NoDatabase:
+        return cls(path=str(settings.database_path), origin=settings.state_dir_origin,
+                   source=str(settings.source))
+
+    def message(self, language: str | None = None) -> str:
+        origin = state_dir_reason(self.params["origin"], self.params["source"], language)
+        return translate(self.template, language).format(path=self.params["path"], origin=origin)
 
 
 class BackupFailed(MaintenanceError):
@@ -298,7 +310,7 @@ class MaintenanceService:
         """Back up the live database (the kiosk keeps selling). With ``to`` the copy
         goes there and nothing is rotated or copied to the stick."""
         if not self.db_path.is_file():
-            raise NoDatabase(path=str(self.db_path))
+            raise NoDatabase.at(self.settings)
         directory = Path(to) if to is not None else self.backup_dir
         owner = owner_of(self.settings.state_dir) if to is None else None
         with self._locked(directory):
@@ -451,9 +463,11 @@ class MaintenanceService:
 
     # --- status ---------------------------------------------------------------------
     def status(self) -> dict:
+        """Everything a technician checks first. ``database`` is the absolute path of the
+        database this configuration uses (whether or not it exists); ``database_info``
+        what was found there (``integrity`` "missing" when there is none)."""
         s = self.settings
-        database: dict = {"path": str(self.db_path), "size_bytes": 0, "integrity": "missing",
-                          "schema": None, "schema_head": _head()}
+        database: dict = {"size_bytes": 0, "integrity": "missing", "schema": None, "schema_head": _head()}
         pending = None
         if self.db_path.is_file():
             database["size_bytes"] = self._db_bytes()
@@ -476,7 +490,9 @@ class MaintenanceService:
             "version": __version__,
             "config": str(s.source) if s.source else None,
             "state_dir": str(s.state_dir),
-            "database": database,
+            "state_dir_origin": s.state_dir_origin,
+            "database": str(self.db_path.absolute()),
+            "database_info": database,
             "last_backup": last_info,
             "backups": len(self.backups()),
             "print_queue_pending": pending,

@@ -15,6 +15,12 @@ receipt would also kick the drawer a second time.
 
 A receipt that could not go out at the first attempt loses its drawer kick when it
 is finally printed: the sale happened long ago and the drawer must not pop open then.
+
+A sale's receipt is written by ``insert_job`` inside the sale's own transaction (see
+TillService.complete_sale), with the drawer decision in ``drawer``: either the sale
+and its ticket exist, or neither. A GPIO relay is pulsed once, right after the sale
+is stored (``drawer_outcome`` records it); a relay request the kiosk did not get to
+before it stopped becomes ``missed`` at the next start and is never performed late.
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 
 from db.engine import Database
 from db.models import PrintJob, utcnow
+from db.raw_sql import insert_sql, stamp
 from hardware.escpos_receipt import ReceiptLayout, render_receipt, strip_drawer_kick
 from hardware.printer_conn import NoPrinter, PrinterError
 from kiosk.core.receipt import Receipt
@@ -36,6 +43,10 @@ from kiosk.core.receipt import Receipt
 log = logging.getLogger(__name__)
 
 Sender = Callable[[bytes], object]
+
+DRAWER_STATES = ("", "kick", "relay", "opened", "failed", "missed")
+_INSERT_JOB = insert_sql(PrintJob.__table__, "created_at kind sale_id payload status attempts last_error drawer",
+                         returning="id")
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class JobInfo:
     last_error: str
     created_at: datetime
     size: int
+    drawer: str = ""  # DRAWER_STATES
 
 
 @dataclass(frozen=True)
@@ -91,12 +103,39 @@ class PrintQueue:
             s.add(job)
             s.flush()
             job_id = job.id
+        self.notify(job_id)
+        return job_id
+
+    @staticmethod
+    def insert_job(conn: Connection, payload: bytes, kind: str, sale_id: int | None, *, drawer: str = "") -> int:
+        """Store a job inside the caller's transaction (the sale's); call ``notify``
+        once it is committed."""
+        if drawer not in DRAWER_STATES:
+            raise ValueError(f"drawer must be one of {DRAWER_STATES}")
+        return conn.exec_driver_sql(_INSERT_JOB, {
+            "created_at": stamp(utcnow()), "kind": kind, "sale_id": sale_id, "payload": payload,
+            "status": "pending", "attempts": 0, "last_error": "", "drawer": drawer}).scalar_one()
+
+    def notify(self, job_id: int) -> None:
+        """A job was committed: wake the listeners (the print worker). Never raises."""
         for callback in list(self._listeners):
             try:
                 callback(job_id)
             except Exception:  # noqa: BLE001 - a listener must never lose the job
                 log.exception("print queue listener failed")
-        return job_id
+
+    def drawer_outcome(self, job_id: int, opened: bool) -> None:
+        """Record what the relay did for a sale's ``relay`` request."""
+        with self.db.write() as s:
+            s.execute(update(PrintJob).where(PrintJob.id == job_id, PrintJob.drawer == "relay")
+                      .values(drawer="opened" if opened else "failed"))
+
+    def drawer_state(self, job_id: int) -> str:
+        with self.db.read() as s:
+            state = s.scalar(select(PrintJob.drawer).where(PrintJob.id == job_id))
+        if state is None:
+            raise JobNotFound(f"no print job {job_id}")
+        return state
 
     def enqueue_receipt(self, receipt: Receipt, sale_id: int | None = None, *, open_drawer: bool = False) -> int:
         return self.enqueue(self.render(receipt, open_drawer=open_drawer),
@@ -113,12 +152,17 @@ class PrintQueue:
             return {status: n for status, n in rows}
 
     def recover_interrupted(self) -> int:
-        """At start-up: jobs left ``sending`` by a crash become ``interrupted``."""
+        """At start-up: jobs left ``sending`` by a crash become ``interrupted``, and a
+        drawer relay the kiosk stopped before pulsing becomes ``missed`` (never late)."""
         with self.db.write() as s:
             result = s.execute(update(PrintJob).where(PrintJob.status == "sending")
                                .values(status="interrupted", attempts=PrintJob.attempts + 1,
                                        last_error="the kiosk stopped while this job was being sent"))
             n = result.rowcount or 0
+            missed = s.execute(update(PrintJob).where(PrintJob.drawer == "relay").values(drawer="missed")).rowcount
+        if missed:
+            log.warning("%d cash sale(s) stored just before the kiosk stopped: the drawer relay was not pulsed "
+                        "for them (see kiosk-admin printer queue); open the drawer by hand if needed", missed)
         if n:
             log.warning("%d print job(s) were interrupted by a restart; staff must reprint or discard them", n)
         return n
@@ -135,8 +179,7 @@ class PrintQueue:
     def retry(self, job_id: int) -> None:
         """Send an interrupted or cancelled job again (goes to the back of the line's order by id)."""
         self._set_status(job_id, "pending", ("interrupted", "cancelled"))
-        for callback in list(self._listeners):
-            callback(job_id)
+        self.notify(job_id)
 
     def cancel(self, job_id: int) -> None:
         self._set_status(job_id, "cancelled", ("pending", "interrupted"))
@@ -147,7 +190,7 @@ class PrintQueue:
             stmt = stmt.where(PrintJob.status == status)
         with self.db.read() as s:
             return [JobInfo(j.id, j.kind, j.sale_id, j.status, j.attempts, j.last_error, j.created_at,
-                            len(j.payload)) for j in s.scalars(stmt)]
+                            len(j.payload), j.drawer) for j in s.scalars(stmt)]
 
     def payload(self, job_id: int) -> bytes:
         with self.db.read() as s:

@@ -13,23 +13,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, Table, func, select
-from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import selectinload
 
 from db.engine import Database
-from db.models import Product, Sale, SaleLine, SalePayment, SaleTax, StockMovement, new_uuid, utcnow
+from db.models import PrintJob, Sale, SaleLine, SalePayment, SaleTax, StockMovement, new_uuid, utcnow
+from db.raw_sql import insert_sql, stamp
 from kiosk.core import tax as taxes
-from kiosk.core.cart import Cart, LineEntry
-from kiosk.core.errors import OutOfStock, ProductInactive, SaleNotFound
+from kiosk.core.cart import Cart, CartLine, LineEntry
+from kiosk.core.errors import DomainError, OutOfStock, ProductInactive, SaleNotFound
 from kiosk.core.payments import Payment, PaymentMethod, Tender, settle
 from kiosk.core.permissions import Act
-from kiosk.core.receipt import ReceiptLine, sale_reference
+from kiosk.core.receipt import Receipt, ReceiptLine, ShopInfo, sale_reference
 from kiosk.core.tax import TaxLine
 from kiosk.core.units import SaleMode, Uom, tracks_stock
 from kiosk.formatting import format_quantity, local_day_bounds, to_local
 from kiosk.i18n import N_, translate
-from kiosk.services.access import Access
+from kiosk.services.access import Access, UserInfo
+
+
+class PriceChangedMeanwhile(DomainError):
+    code = "price_changed_meanwhile"
+    template = N_("The price of {name} changed just now: nothing was stored. Check the cart and charge again.")
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class SaleResult:
     change: int
     payments: tuple[Payment, ...]
     warnings: tuple[str, ...] = ()
+    print_job: int | None = None  # the receipt's job, stored in the sale's transaction
 
     @property
     def reference(self) -> str:
@@ -77,33 +83,59 @@ class SaleDetail:
 
 
 # Checkout is the till's hot path: its statements are plain SQL text run with
-# exec_driver_sql, because compiling Core statements per sale cost about as much as
-# SQLite's own work. Column names are checked against the models when this loads.
-def _insert(table: Table, columns: str, *, computed: dict[str, str] | None = None, returning: str = "") -> str:
-    """INSERT text with a named parameter per column in ``columns`` (space-separated)
-    and SQL expressions for the ``computed`` ones."""
-    values = dict(computed or {}) | {c: ":" + c for c in columns.split()}
-    missing = [c for c in values if c not in table.c]
-    if missing:
-        raise LookupError(f"{table.name} has no column {missing}")
-    return (f"INSERT INTO {table.name} ({', '.join(values)}) VALUES ({', '.join(values.values())})"
-            + (f" RETURNING {returning}" if returning else ""))
-
-
+# exec_driver_sql (db/raw_sql.py), checked against the models when this loads.
 _SELLER = "SELECT name, role, active FROM users WHERE id = ?"
-_CURRENT_PRODUCTS = "SELECT id, name, active, stock, sale_mode, uom FROM products WHERE id IN ({marks})"
+_CURRENT_PRODUCTS = ("SELECT id, name, active, stock, sale_mode, uom, price, tax_rate_bp FROM products "
+                     "WHERE id IN ({marks})")
 # The next number is read inside the INSERT, under the write lock BEGIN IMMEDIATE took.
-_INSERT_SALE = _insert(Sale.__table__, "uuid created_at user_id status subtotal tax_total total change_total currency",
-                       computed={"number": "(SELECT COALESCE(MAX(number), 0) + 1 FROM sales)"},
-                       returning="id, number")
-_INSERT_LINE = _insert(SaleLine.__table__, "sale_id position product_id sku name sale_mode uom unit_price "
-                                           "tax_rate_bp quantity line_total tax_amount entry tare")
-_INSERT_TAX = _insert(SaleTax.__table__, "sale_id rate_bp gross tax")
-_INSERT_PAYMENT = _insert(SalePayment.__table__, "sale_id method amount tendered change reference")
-_INSERT_MOVEMENT = _insert(StockMovement.__table__, "uuid product_id quantity reason detail reference sale_id "
-                                                    "unit_cost user_id created_at")
-# Times as the ORM stores them (naive UTC text), so history queries compare like with like.
-_STAMP = DateTime().dialect_impl(sqlite_dialect()).bind_processor(sqlite_dialect())
+_INSERT_SALE = insert_sql(Sale.__table__, "uuid created_at user_id status subtotal tax_total total change_total "
+                                          "currency",
+                          computed={"number": "(SELECT COALESCE(MAX(number), 0) + 1 FROM sales)"},
+                          returning="id, number")
+_INSERT_LINE = insert_sql(SaleLine.__table__, "sale_id position product_id sku name sale_mode uom unit_price "
+                                              "tax_rate_bp quantity line_total tax_amount entry tare")
+_INSERT_TAX = insert_sql(SaleTax.__table__, "sale_id rate_bp gross tax")
+_INSERT_PAYMENT = insert_sql(SalePayment.__table__, "sale_id method amount tendered change reference")
+_INSERT_MOVEMENT = insert_sql(StockMovement.__table__, "uuid product_id quantity reason detail reference sale_id "
+                                                       "unit_cost user_id created_at")
+
+# Called inside the sale's transaction, after its rows, with (connection, sale id,
+# sale number): writes what must exist if and only if the sale does (its receipt's
+# print job) and returns that row's id.
+Alongside = Callable[[Connection, int, int], "int | None"]
+
+
+@dataclass(frozen=True)
+class PreparedSale:
+    """A paid cart worked out before anything is written: totals, payments, taxes,
+    the time and the UUID the sale will have. Storing it twice is impossible (the
+    UUID is unique), so a failed attempt can be retried safely."""
+
+    uuid: str
+    user_id: int
+    created_at: datetime  # naive UTC
+    lines: tuple[CartLine, ...]
+    line_totals: tuple[int, ...]
+    line_tax: tuple[int, ...]
+    total: int
+    tax_total: int
+    change: int
+    payments: tuple[Payment, ...]
+    taxes: tuple[TaxLine, ...]
+    needed: tuple[tuple[int, int], ...]  # (product id, base units) per product
+
+    @property
+    def cash(self) -> bool:
+        return any(p.method is PaymentMethod.CASH for p in self.payments)
+
+    def receipt(self, shop: ShopInfo, number: int, cashier: str) -> Receipt:
+        """The receipt this sale will print: the same as one built from the stored sale."""
+        lines = tuple(ReceiptLine(name=ln.product.name, sku=ln.product.sku, quantity=ln.quantity,
+                                  uom=ln.product.uom, unit_price=ln.product.price, total=total,
+                                  tax_rate_bp=ln.product.tax_rate_bp, entry=ln.entry, tare=ln.tare or 0)
+                      for ln, total in zip(self.lines, self.line_totals))
+        return Receipt(shop=shop, number=number, issued_at=to_local(self.created_at), cashier=cashier,
+                       lines=lines, taxes=self.taxes, total=self.total, payments=self.payments)
 
 
 class SalesService:
@@ -119,67 +151,114 @@ class SalesService:
         """Store the cart as a sale. Raises a DomainError, writing nothing, when the
         cart is empty, the payments do not cover the total, a product was deactivated
         meanwhile, or (with ``out_of_stock = "refuse"``) stock would go below zero."""
+        return self.store(self.prepare(cart, tenders, user_id))
+
+    def prepare(self, cart: Cart, tenders: Sequence[Tender], user_id: int) -> PreparedSale:
+        """Everything about the sale that needs no database (raises a DomainError for
+        an empty cart or payments that do not cover the total)."""
         cart.require_items()
         lines = cart.lines
-        line_totals = [ln.total for ln in lines]
+        line_totals = tuple(ln.total for ln in lines)
         total = sum(line_totals)
-        payments = settle(total, tenders)
+        payments = tuple(settle(total, tenders))
         rated = [(ln.product.tax_rate_bp, t) for ln, t in zip(lines, line_totals)]
-        breakdown = taxes.breakdown(rated)
-        line_tax = taxes.line_taxes(rated)
-        tax_total = sum(t.tax for t in breakdown)
-        change = sum(p.change for p in payments)
+        breakdown = tuple(sorted(taxes.breakdown(rated), key=lambda t: t.rate_bp))
         needed: dict[int, int] = defaultdict(int)
         for ln in lines:
             needed[ln.product.id] += ln.quantity
-        warnings: list[str] = []
-        now = self.clock()
+        return PreparedSale(
+            uuid=new_uuid(), user_id=user_id, created_at=self.clock(), lines=lines, line_totals=line_totals,
+            line_tax=tuple(taxes.line_taxes(rated)), total=total, tax_total=sum(t.tax for t in breakdown),
+            change=sum(p.change for p in payments), payments=payments, taxes=breakdown,
+            needed=tuple(needed.items()))
 
-        # Core statements built once (below), no ORM session: checkout is the till's hot path.
-        stamp = _STAMP(now)
-        with self.db.write_connection() as conn:
-            seller = conn.exec_driver_sql(_SELLER, (user_id,)).one_or_none()  # the ``sell`` act, as of now
-            self.access.check_role(*(seller or (str(user_id), "", False)), Act.SELL)
-            ids = tuple(needed)
-            current = {r.id: r for r in conn.exec_driver_sql(
-                _CURRENT_PRODUCTS.format(marks=", ".join("?" * len(ids))), ids)}
-            for pid, quantity in needed.items():
-                row = current.get(pid)
-                if row is None or not row.active:
-                    name = row.name if row else next(ln.product.name for ln in lines if ln.product.id == pid)
-                    raise ProductInactive(name=name)
-                if tracks_stock(SaleMode(row.sale_mode)) and row.stock < quantity:
-                    available = format_quantity(max(row.stock, 0), Uom(row.uom))
-                    if self.out_of_stock == "refuse":
-                        raise OutOfStock(name=row.name, available=available)
-                    warnings.append(translate(N_("Stock of {name} is now below zero ({available} were left)."))
-                                    .format(name=row.name, available=available))
-            sale_id, number = conn.exec_driver_sql(_INSERT_SALE, {
-                "uuid": new_uuid(), "created_at": stamp, "user_id": user_id, "status": "completed",
-                "subtotal": total - tax_total, "tax_total": tax_total, "total": total, "change_total": change,
-                "currency": self.currency}).one()
-            conn.exec_driver_sql(_INSERT_LINE, [
-                {"sale_id": sale_id, "position": i, "product_id": ln.product.id, "sku": ln.product.sku,
-                 "name": ln.product.name, "sale_mode": ln.product.sale_mode.value, "uom": ln.product.uom.value,
-                 "unit_price": ln.product.price, "tax_rate_bp": ln.product.tax_rate_bp,
-                 "quantity": ln.quantity, "line_total": line_totals[i], "tax_amount": line_tax[i],
-                 "entry": ln.entry.value, "tare": ln.tare}
-                for i, ln in enumerate(lines)])
-            conn.exec_driver_sql(_INSERT_TAX, [
-                {"sale_id": sale_id, "rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in breakdown])
-            conn.exec_driver_sql(_INSERT_PAYMENT, [
-                {"sale_id": sale_id, "method": p.method.value, "amount": p.amount, "tendered": p.tendered,
-                 "change": p.change, "reference": p.reference} for p in payments])
-            reference = sale_reference(number)
-            movements = [
-                {"uuid": new_uuid(), "product_id": pid, "quantity": -quantity, "reason": "sale", "detail": "",
-                 "reference": reference, "sale_id": sale_id, "unit_cost": None, "user_id": user_id,
-                 "created_at": stamp}
-                for pid, quantity in needed.items()
-                if tracks_stock(SaleMode(current[pid].sale_mode))]
-            if movements:
-                conn.exec_driver_sql(_INSERT_MOVEMENT, movements)
-        return SaleResult(sale_id, number, total, change, tuple(payments), tuple(warnings))
+    def store(self, sale: PreparedSale, alongside: Alongside | None = None, *,
+              by: UserInfo | None = None) -> SaleResult:
+        """Write the sale, and what ``alongside`` writes, in one BEGIN IMMEDIATE
+        transaction, which starts with the ``sell`` act checked for the seller as the
+        database has them now (``by``, the seller as signed in, may carry a one-time
+        authorisation for it: spent when this transaction commits, given back when it
+        fails). Raises a DomainError (nothing written) for a seller who may not sell,
+        a product deactivated meanwhile or, with ``out_of_stock = "refuse"``, stock
+        that would go below zero; sqlalchemy's OperationalError when another writer
+        held the lock too long (``db.engine.is_busy``); IntegrityError if this sale was
+        stored already."""
+        lines, line_totals, line_tax, user_id = sale.lines, sale.line_totals, sale.line_tax, sale.user_id
+        needed = dict(sale.needed)
+        warnings: list[str] = []
+        created = stamp(sale.created_at)
+        by = by if by is not None and by.id == user_id else None
+        grant = None
+        try:
+            with self.db.write_connection() as conn:
+                seller = conn.exec_driver_sql(_SELLER, (user_id,)).one_or_none()  # the ``sell`` act, as of now
+                grant = self.access.check_role(*(seller or (str(user_id), "", False)), Act.SELL, by=by,
+                                               authoriser=lambda uid: conn.exec_driver_sql(_SELLER, (uid,))
+                                               .one_or_none())
+                ids = tuple(needed)
+                current = {r.id: r for r in conn.exec_driver_sql(
+                    _CURRENT_PRODUCTS.format(marks=", ".join("?" * len(ids))), ids)}
+                for pid, quantity in needed.items():
+                    row = current.get(pid)
+                    if row is None or not row.active:
+                        name = row.name if row else next(ln.product.name for ln in lines if ln.product.id == pid)
+                        raise ProductInactive(name=name)
+                    if any(ln.product.id == pid
+                           and (ln.product.price, ln.product.tax_rate_bp) != (row.price, row.tax_rate_bp)
+                           for ln in lines):
+                        raise PriceChangedMeanwhile(name=row.name)
+                    if tracks_stock(SaleMode(row.sale_mode)) and row.stock < quantity:
+                        available = format_quantity(max(row.stock, 0), Uom(row.uom))
+                        if self.out_of_stock == "refuse":
+                            raise OutOfStock(name=row.name, available=available)
+                        warnings.append(translate(N_("Stock of {name} is now below zero ({available} were left)."))
+                                        .format(name=row.name, available=available))
+                sale_id, number = conn.exec_driver_sql(_INSERT_SALE, {
+                    "uuid": sale.uuid, "created_at": created, "user_id": user_id, "status": "completed",
+                    "subtotal": sale.total - sale.tax_total, "tax_total": sale.tax_total, "total": sale.total,
+                    "change_total": sale.change, "currency": self.currency}).one()
+                conn.exec_driver_sql(_INSERT_LINE, [
+                    {"sale_id": sale_id, "position": i, "product_id": ln.product.id, "sku": ln.product.sku,
+                     "name": ln.product.name, "sale_mode": ln.product.sale_mode.value, "uom": ln.product.uom.value,
+                     "unit_price": ln.product.price, "tax_rate_bp": ln.product.tax_rate_bp,
+                     "quantity": ln.quantity, "line_total": line_totals[i], "tax_amount": line_tax[i],
+                     "entry": ln.entry.value, "tare": ln.tare}
+                    for i, ln in enumerate(lines)])
+                conn.exec_driver_sql(_INSERT_TAX, [
+                    {"sale_id": sale_id, "rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in sale.taxes])
+                conn.exec_driver_sql(_INSERT_PAYMENT, [
+                    {"sale_id": sale_id, "method": p.method.value, "amount": p.amount, "tendered": p.tendered,
+                     "change": p.change, "reference": p.reference} for p in sale.payments])
+                reference = sale_reference(number)
+                movements = [
+                    {"uuid": new_uuid(), "product_id": pid, "quantity": -quantity, "reason": "sale", "detail": "",
+                     "reference": reference, "sale_id": sale_id, "unit_cost": None, "user_id": user_id,
+                     "created_at": created}
+                    for pid, quantity in needed.items()
+                    if tracks_stock(SaleMode(current[pid].sale_mode))]
+                if movements:
+                    conn.exec_driver_sql(_INSERT_MOVEMENT, movements)
+                job_id = alongside(conn, sale_id, number) if alongside is not None else None
+        except BaseException:
+            if grant is not None:
+                grant.release()
+            raise
+        if grant is not None:
+            grant.spend()
+        return SaleResult(sale_id, number, sale.total, sale.change, sale.payments, tuple(warnings), job_id)
+
+    def stored(self, sale_uuid: str) -> SaleResult | None:
+        """The sale with this UUID if it was stored (a retry after an error whose
+        outcome was unknown asks this before writing again)."""
+        with self.db.read() as s:
+            sale = s.scalars(select(Sale).options(selectinload(Sale.payments))
+                             .where(Sale.uuid == sale_uuid)).first()
+            if sale is None:
+                return None
+            job_id = s.scalar(select(PrintJob.id).where(PrintJob.sale_id == sale.id, PrintJob.kind == "receipt")
+                              .order_by(PrintJob.id).limit(1))
+            return SaleResult(sale.id, sale.number, sale.total, sale.change_total,
+                              tuple(_payment(p) for p in sale.payments), (), job_id)
 
     # --- history ------------------------------------------------------------------
     def history(self, start: datetime | None = None, end: datetime | None = None,

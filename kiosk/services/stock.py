@@ -19,15 +19,17 @@ that has not sold recently is brought to twice its level.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from db.engine import Database
-from db.models import Product, Sale, StockMovement, User, utcnow
+from db.models import Product, Sale, StockMovement, User, new_time_uuid, utcnow
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import (
     InvalidProduct,
@@ -51,7 +53,8 @@ from kiosk.formatting import format_quantity, to_local
 from kiosk.i18n import N_, translate
 from kiosk.services.catalog import CatalogService, product_select, to_ref
 from kiosk.services.inventory import ADJUSTMENT_REASONS
-from kiosk.services.stock_drafts import StockDrafts, forget, kind_of
+from kiosk.services.pacing import HOLD_S, Pacer
+from kiosk.services.stock_drafts import SQL_TIME, StockDrafts, kind_of
 from kiosk.core.permissions import Act
 from kiosk.services import audit
 from kiosk.services.access import Access, Authority, UserInfo
@@ -71,6 +74,8 @@ DETAIL_LABELS = {
     "count": N_("Stock count"),
 }
 MAX_REFERENCE = 64
+_INSERT_MOVEMENT = ("INSERT INTO stock_movements(uuid, product_id, quantity, reason, detail, reference, unit_cost,"
+                    " user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 Quantity = int | str  # base sub-units, or text typed in the product's unit of measure
 Amount = int | str  # minor units, or text typed in major units
 
@@ -283,6 +288,7 @@ class StockService:
         self.decimals = decimals
         self.clock = clock
         self.drafts = StockDrafts(db)
+        self.hold_s = HOLD_S  # lock held per transaction when a sheet is written (kiosk.services.pacing)
 
     def _base(self, product: ProductRef, quantity: Quantity, *, signed: bool = False) -> int:
         if isinstance(quantity, str):
@@ -394,25 +400,134 @@ class StockService:
         return self._saved(sheet, sheet.set(product_id, self._base(product, quantity), self._cost(unit_cost)))
 
     def receive(self, sheet: DeliverySheet, by: UserInfo) -> SheetResult:
-        """Store a whole delivery as restock movements in one transaction."""
+        """Store a whole delivery as restock movements (all or none, see _apply_sheet).
+        The ``adjust_stock`` act; a cost the delivery changes is audited."""
         self.access.precheck(by, Act.ADJUST_STOCK)
         if not len(sheet):
             raise EmptyDelivery()
         reference = _check_reference(sheet.reference)
-        changes = []
-        with self.db.write() as s:
+        lines = [(ln.product.id, ln.quantity, None, ln.unit_cost) for ln in sheet.lines]
+
+        def audit_costs(s: Session, who: Authority) -> None:
+            """One row for every cost the delivery changes (a 3,000-line delivery is one
+            statement, not 3,000, in the transaction that commits it)."""
+            costs = {ln.product.id: ln.unit_cost for ln in sheet.lines if ln.unit_cost is not None}
+            if not costs:
+                return
+            changed = [(sku, name, cost, costs[pid]) for pid, sku, name, cost in s.execute(
+                select(Product.id, Product.sku, Product.name, Product.cost).where(Product.id.in_(costs))
+                .order_by(Product.sku)) if cost != costs[pid]]
+            if not changed:
+                return
+            subject = (f"{changed[0][0]} {changed[0][1]}" if len(changed) == 1
+                       else translate(N_("Delivery {reference}: {count} costs")).format(
+                           reference=reference or "-", count=len(changed)))
+            if len(changed) == 1:
+                before, after = {"cost": changed[0][2]}, {"cost": changed[0][3]}
+            else:
+                before = {"products": [{"sku": sku, "cost": old} for sku, _n, old, _new in changed]}
+                after = {"products": [{"sku": sku, "cost": new} for sku, _n, _old, new in changed]}
+            audit.record(s, "price_changed", subject, before=before, after=after, by=who)
+
+        changes = self._apply_sheet("delivery", lines, reference, by, sheet.started_at, audit_costs)
+        return SheetResult(changes, 0, reference, sheet.cost_total)
+
+    # --- writing a sheet ---------------------------------------------------------------
+    def _apply_sheet(self, kind: str, lines: list[tuple[int, int, int | None, int | None]], reference: str,
+                     by: UserInfo, started_at: datetime | None,
+                     audit_rows: Callable[[Session, Authority], None]) -> tuple[StockChange, ...]:
+        """Every line of a delivery or count as ledger rows, out of the till's way.
+
+        The lines are checked first (a read), then stored as the sheet's draft and the
+        draft marked as being applied: from then on it is written in short paced
+        transactions (kiosk.services.pacing), each inserting the ledger rows of the
+        next lines (one multi-row INSERT; the ledger trigger moves each stock) and
+        deleting those lines from the draft, the last one deleting the draft. So the
+        sheet is all or nothing for the user (a crash half-way is finished from the
+        remaining lines by ``finish_interrupted``) and never applied twice, and a
+        5,000-line count never holds the write lock for more than ~100 ms at a time.
+
+        The ``adjust_stock`` act is checked, and ``audit_rows`` written, in the
+        transaction that marks the draft as being applied: the one from which the
+        sheet will be written (a one-time authorisation is spent when it commits)."""
+        ids = [pid for pid, *_rest in lines]
+        with self.db.read() as s:
+            found = {r.id: r for r in s.execute(select(Product.id, Product.name, Product.uom, Product.sale_mode)
+                                                .where(Product.id.in_(ids)))}
+        for pid, quantity, expected, unit_cost in lines:
+            product = found.get(pid)
+            if product is None:
+                raise NotFound(what=translate(N_("product {id}")).format(id=pid))
+            moved = quantity if expected is None else quantity - expected
+            if kind == "delivery" and moved == 0:
+                raise InvalidQuantity(quantity=moved)
+            if abs(moved) > MAX_QUANTITY_BASE:
+                raise QuantityOutOfRange(quantity=format_quantity(abs(moved), product.uom))
+            if moved and not tracks_stock(SaleMode(product.sale_mode)):
+                raise ServiceHasNoStock(name=product.name)
+            if unit_cost is not None and unit_cost < 0:
+                raise field_error("cost", N_("cannot be negative"))
+
+        def authorise(s: Session) -> int:
             who = self.access.check(s, by, Act.ADJUST_STOCK)
-            for line in sheet.lines:
-                product = s.get(Product, line.product.id)
-                if product is None:
-                    raise NotFound(what=line.product.name)
-                cost_before = product.cost
-                change = _add_movement(s, product, line.quantity, "restock", reference=reference,
-                                       unit_cost=line.unit_cost, user_id=who.user_id)
-                _audit_movement(s, who, product, change, cost_before, "", reference)
-                changes.append(change)
-            forget(s, "delivery")
-        return SheetResult(tuple(changes), 0, reference, sheet.cost_total)
+            audit_rows(s, who)
+            return who.user_id
+
+        self.drafts.mark_applying(kind, lines, reference, authorise, self.clock(), started_at, hold_s=self.hold_s)
+        return self._write_draft(kind)
+
+    def _write_draft(self, kind: str) -> tuple[StockChange, ...]:
+        pacer = Pacer(hold_s=self.hold_s)
+        changes: list[StockChange] = []
+        while True:
+            t0 = time.perf_counter()
+            with self.db.write() as s:
+                conn = s.connection()
+                draft = conn.exec_driver_sql("SELECT id, reference, applying_by, applying_at FROM stock_drafts"
+                                             " WHERE kind = ? AND applying_by IS NOT NULL", (kind,)).first()
+                if draft is None:  # finished (here or by another process)
+                    break
+                rows = conn.exec_driver_sql("SELECT id, product_id, quantity, expected, unit_cost FROM"
+                                            " stock_draft_lines WHERE draft_id = ? ORDER BY id LIMIT ?",
+                                            (draft.id, pacer.size)).all()
+                if not rows:
+                    conn.exec_driver_sql("DELETE FROM stock_drafts WHERE id = ?", (draft.id,))
+                    break
+                changes.extend(self._write_lines(conn, kind, draft, rows))
+                conn.exec_driver_sql("DELETE FROM stock_draft_lines WHERE draft_id = ? AND id <= ?",
+                                     (draft.id, rows[-1].id))
+            pacer.held(len(rows), time.perf_counter() - t0)
+            pacer.pause()
+        return tuple(changes)
+
+    @staticmethod
+    def _write_lines(conn, kind: str, draft, rows) -> list[StockChange]:  # noqa: ANN001
+        reason, detail = ("restock", "") if kind == "delivery" else ("count", "count")
+        stamp = draft.applying_at if isinstance(draft.applying_at, str) else draft.applying_at.strftime(SQL_TIME)
+        moves = [(r.product_id, r.quantity if r.expected is None else r.quantity - r.expected, r.unit_cost)
+                 for r in rows]
+        moves = [m for m in moves if m[1]]
+        if not moves:
+            return []
+        conn.exec_driver_sql(_INSERT_MOVEMENT, [(new_time_uuid(), pid, quantity, reason, detail, draft.reference,
+                                                 cost, draft.applying_by, stamp) for pid, quantity, cost in moves])
+        costs = [(cost, stamp, pid) for pid, _q, cost in moves if cost is not None and reason == "restock"]
+        if costs:  # the latest purchase price becomes the product's cost
+            conn.exec_driver_sql("UPDATE products SET cost = ?, updated_at = ? WHERE id = ?", costs)
+        ids = [pid for pid, _q, _c in moves]
+        marks = ",".join("?" * len(ids))
+        now = {r.id: r for r in conn.exec_driver_sql(
+            f"SELECT id, sku, name, uom, low_stock, stock FROM products WHERE id IN ({marks})", tuple(ids))}
+        return [StockChange(pid, now[pid].sku, now[pid].name, Uom(now[pid].uom), quantity, now[pid].stock,
+                            now[pid].low_stock, reason) for pid, quantity, _c in moves]
+
+    def finish_interrupted(self) -> list[SheetResult]:
+        """Finish counts and deliveries whose writing a crash or power cut interrupted."""
+        results = []
+        for kind in self.drafts.applying():
+            changes = self._write_draft(kind)
+            results.append(SheetResult(changes, 0, ""))
+        return results
 
     # --- stock counts --------------------------------------------------------------
     def start_count(self) -> CountSheet:
@@ -463,22 +578,17 @@ class StockService:
         if not len(sheet):
             raise NothingCounted()
         reference = self.count_reference(sheet)
+        lines = [(ln.product.id, ln.counted, ln.expected, None) for ln in sheet.lines]
         diffs = sheet.differences()
-        changes = []
-        with self.db.write() as s:
-            who = self.access.check(s, by, Act.ADJUST_STOCK)
-            for line in diffs:
-                product = s.get(Product, line.product.id)
-                if product is None:
-                    raise NotFound(what=line.product.name)
-                changes.append(_add_movement(s, product, line.difference, "count", detail="count",
-                                             reference=reference, user_id=who.user_id))
+
+        def audit_count(s: Session, who: Authority) -> None:
             audit.record(s, "stock_counted", reference, by=who, after={
                 "products": len(sheet), "unchanged": len(sheet) - len(diffs),
                 "differences": [{"sku": ln.product.sku, "expected": ln.expected, "counted": ln.counted,
                                  "difference": ln.difference} for ln in diffs]})
-            forget(s, "count")
-        return SheetResult(tuple(changes), len(sheet) - len(diffs), reference)
+
+        changes = self._apply_sheet("count", lines, reference, by, sheet.started_at, audit_count)
+        return SheetResult(changes, len(sheet) - len(changes), reference)
 
     # --- the ledger ----------------------------------------------------------------
     def ledger(self, product_id: int, *, limit: int = 200, offset: int = 0) -> LedgerPage:

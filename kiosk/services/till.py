@@ -1,49 +1,151 @@
 """The till: from a paid cart to a printed ticket. The touch UI and the end-to-end
 tests call this; it composes sales, receipts and printing. (What a scan or a tap does
-to the cart is kiosk/services/selling.py.)"""
+to the cart is kiosk/services/selling.py.)
+
+A sale never half-happens. ``complete_sale`` works the sale out and renders its
+receipt *before* writing anything (a printer profile that cannot print fails here,
+with nothing stored), then writes the sale, its lines, payments, stock movements and
+the receipt's print job with the drawer decision in **one** transaction. After the
+commit only things that cannot lose the sale remain: waking the print worker (the
+job is already stored, so a failure there is retried from it) and, with a GPIO
+drawer, pulsing the relay once.
+
+Another writer holding the database (an import, a stock count, a backup) is waited
+for: each attempt waits SQLite's busy timeout, and attempts go on until
+``save_timeout_s`` has passed; then DatabaseBusy says the sale was NOT saved. An
+attempt whose outcome is unknown is checked by the sale's UUID before the next one,
+and the UUID is unique, so a retry can never store a sale twice.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
+from sqlalchemy import Connection
+
+from db.engine import is_busy
 from kiosk.core.cart import Cart
-from kiosk.core.payments import PaymentMethod, Tender
+from kiosk.core.drawer import DrawerPolicy
+from kiosk.core.errors import DomainError
+from kiosk.core.payments import Tender
 from kiosk.core.permissions import Act
+from kiosk.i18n import N_
 from kiosk.services.printing import PrintQueue
 from kiosk.services.receipts import ReceiptService
-from kiosk.services.sales import SaleResult, SalesService
+from kiosk.services.sales import PreparedSale, SaleResult, SalesService
 from kiosk.services.users import UserInfo
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseBusy(DomainError):
+    code = "database_busy"
+    template = N_("The sale was NOT saved: another task (an import, a stock count or a backup) kept the "
+                  "database busy. The cart is kept: press Confirm again in a moment.")
 
 
 class CashDrawer(Protocol):
-    """What the till needs from the drawer (kiosk.services.hardware.HardwareService)."""
+    """What the till needs from a relay-driven drawer (kiosk.services.hardware.HardwareService)."""
 
-    @property
-    def kick_with_receipt(self) -> bool: ...  # the kick travels inside the cash receipt
-    def open_for_sale(self, sale_id: int) -> bool: ...  # otherwise (GPIO relay); never raises
+    def open_for_sale(self, sale_id: int) -> bool: ...  # pulse the relay; never raises
 
 
 class TillService:
     def __init__(self, sales: SalesService, receipts: ReceiptService, printing: PrintQueue,
-                 drawer: CashDrawer | None = None):
+                 drawer: CashDrawer | None = None, *, save_timeout_s: float = 15.0,
+                 drawer_policy: DrawerPolicy | None = None):
         self.sales = sales
         self.receipts = receipts
         self.printing = printing
         self.drawer = drawer
+        self.save_timeout_s = save_timeout_s
+        self.drawer_policy = drawer_policy or DrawerPolicy()
 
-    def complete_sale(self, cart: Cart, tenders: Sequence[Tender], user: UserInfo) -> SaleResult:
-        """Store the sale, queue its receipt (kicking the drawer for cash), empty the
-        cart. Printing itself happens when the queue is flushed (a worker thread)."""
-        result = self.sales.checkout(cart, tenders, user.id)
+    def drawer_plan(self, sale: PreparedSale) -> str:
+        """The drawer decision stored with the sale: "" | "kick" | "relay"."""
+        return self.drawer_policy.plan(sale.cash)
+
+    def complete_sale(self, cart: Cart, tenders: Sequence[Tender], user: UserInfo, *,
+                      on_wait: Callable[[int], None] | None = None,
+                      also: Callable[[Connection], None] | None = None) -> SaleResult:
+        """Store the sale with its receipt's print job, open the drawer for cash, empty
+        the cart. Raises a DomainError (DatabaseBusy when another writer kept the
+        database locked past ``save_timeout_s``) or any other exception with nothing
+        stored and the cart untouched. ``on_wait(attempt)`` is called (in this thread)
+        before each retry. ``also(conn)`` runs in the sale's transaction (the counter
+        deletes the stored cart there). Printing itself happens in the print worker.
+
+        The ``sell`` act: refused here at once when ``user``'s role lacks it and no
+        authorisation came along, then checked for real at the start of the sale's
+        transaction (``SalesService.store``), where a one-time authorisation ``user``
+        carries is spent when the sale commits (given back for a retry otherwise)."""
+        self.sales.access.precheck(user, Act.SELL)
+        sale = self.sales.prepare(cart, tenders, user.id)
+        drawer = self.drawer_plan(sale)
+        kick = drawer == "kick"
+        # Rendered before the transaction (a bad printer profile fails here, with
+        # nothing written), for the number the sale will most likely get; rendered
+        # again under the lock in the rare case another writer took that number.
+        guess = self.sales.last_number() + 1
+        receipt = sale.receipt(self.receipts.shop, guess, user.name)
+        payload = self.printing.render(receipt, open_drawer=kick)
+
+        def with_receipt(conn: Connection, sale_id: int, number: int) -> int:
+            data = payload if number == guess else self.printing.render(replace(receipt, number=number),
+                                                                         open_drawer=kick)
+            job = self.printing.insert_job(conn, data, "receipt", sale_id, drawer=drawer)
+            if also is not None:
+                also(conn)
+            return job
+
+        result = self._store(sale, with_receipt, on_wait, user)
+        # Committed: from here on nothing may raise, or a cashier would ring it again.
         cart.clear()
-        receipt = self.receipts.receipt(sale_id=result.sale_id)
-        cash = any(p.method is PaymentMethod.CASH for p in result.payments)
-        in_receipt = cash and (self.drawer is None or self.drawer.kick_with_receipt)
-        self.printing.enqueue_receipt(receipt, result.sale_id, open_drawer=in_receipt)
-        if cash and not in_receipt and self.drawer is not None:
-            self.drawer.open_for_sale(result.sale_id)
+        try:
+            if result.print_job is not None:
+                self.printing.notify(result.print_job)
+            if drawer == "relay" and self.drawer is not None and result.print_job is not None:
+                opened = self.drawer.open_for_sale(result.sale_id)
+                self.printing.drawer_outcome(result.print_job, opened)
+        except Exception:  # noqa: BLE001 - the sale and its job are stored; the worker prints it
+            log.exception("sale %s stored; a step after it failed (its receipt job is kept)", result.reference)
         return result
+
+    def _store(self, sale: PreparedSale, alongside: Callable[[Connection, int, int], int],
+               on_wait: Callable[[int], None] | None, user: UserInfo) -> SaleResult:
+        started = time.monotonic()
+        deadline = started + self.save_timeout_s
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.sales.store(sale, alongside, by=user)
+            except DomainError:
+                raise
+            except Exception as exc:
+                try:
+                    stored = self.sales.stored(sale.uuid)
+                except Exception:  # noqa: BLE001 - cannot tell: report the original error
+                    log.exception("could not check whether sale %s was stored", sale.uuid)
+                    raise exc from None
+                if stored is not None:
+                    log.warning("sale %s was stored although its transaction reported %r", stored.reference, exc)
+                    if user.grant is not None and user.grant.act is Act.SELL:
+                        user.grant.spend()  # the sale it authorised is stored
+                    return stored
+                if not is_busy(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    log.warning("sale not saved: database busy for %.0f s (%d attempts)", time.monotonic() - started,
+                                attempt)
+                    raise DatabaseBusy(seconds=round(time.monotonic() - started)) from exc
+                log.info("database busy (attempt %d); trying the sale again", attempt)
+                if on_wait is not None:
+                    on_wait(attempt)
 
     def reprint(self, sale_id: int, by: UserInfo) -> int:
         """Queue a copy marked "COPIA" (the ``reprint`` act); returns the job id."""

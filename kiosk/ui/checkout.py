@@ -1,24 +1,36 @@
 """Checkout: cash (keypad, exact-amount and note buttons, change shown as you type),
 card, QR (a code with the amount and the sale reference) or a split across methods.
 "Confirm" stays disabled until the payments cover the total (the core's settle()
-decides), and a second tap can never store a second sale."""
+decides), and a second tap can never store a second sale.
+
+Confirm runs the till's ``complete_sale`` in a worker thread: the screen keeps
+drawing while the sale is stored, the button says "Saving…", and a database held by
+another writer is waited for (the strip says so). Whatever happens - the database
+stays busy, a product was deactivated, an unexpected error - the cart stays as it
+was, a message says the sale was not saved and the kiosk keeps running."""
 
 from __future__ import annotations
 
 import io
-from decimal import Decimal, InvalidOperation
+import logging
+from decimal import InvalidOperation
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 
-from hardware.events import ScanEvent
 from kiosk.core.errors import DomainError, InsufficientTender
-from kiosk.core.money import to_minor
+from kiosk.core.money import from_minor, to_minor
 from kiosk.core.payments import PaymentMethod, Tender, method_label, settle
+from kiosk.core.permissions import Act
 from kiosk.core.receipt import sale_reference
+from kiosk.core.scanning import ScanEvent
+from kiosk.services.counter import PricesChanged
 from kiosk.i18n import _, decimal_mark, format_money, parse_decimal
+from kiosk.services.access import UserInfo
 from kiosk.ui.base import KioskScreen
 
 MAX_DIGITS = 10
+log = logging.getLogger(__name__)
 
 
 def qr_payload(shop: str, reference: str, amount: str, currency: str) -> str:
@@ -79,6 +91,8 @@ class CheckoutScreen(KioskScreen):
 
     # --- entry -------------------------------------------------------------------------------
     def press(self, key: str) -> None:
+        if self.busy:  # the sale is being saved with the payment as it was
+            return
         sep = decimal_mark()
         if key.isdigit():
             if len(self.entry) < MAX_DIGITS and not (sep in self.entry and len(self.entry.split(sep)[1]) >= self.decimals):
@@ -93,11 +107,13 @@ class CheckoutScreen(KioskScreen):
         self.update()
 
     def set_amount(self, minor: int) -> None:
+        if self.busy:  # the sale is being saved with the payment as it was
+            return
         self.entry = self._plain(minor)
         self.update()
 
     def _plain(self, minor: int) -> str:
-        value = Decimal(minor).scaleb(-self.decimals)
+        value = from_minor(minor, self.decimals)
         return f"{value:f}".replace(".", decimal_mark())
 
     def typed_amount(self) -> int:
@@ -109,6 +125,8 @@ class CheckoutScreen(KioskScreen):
             return 0
 
     def set_method(self, method: str) -> None:
+        if self.busy:  # the sale is being saved with the payment as it was
+            return
         self.method = method
         self.entry = ""
         if method == "qr":
@@ -121,7 +139,7 @@ class CheckoutScreen(KioskScreen):
         from kiosk.ui.images import texture_from_png
 
         settings = self.services.settings
-        amount = f"{Decimal(self.remaining()).scaleb(-self.decimals):f}"
+        amount = f"{from_minor(self.remaining(), self.decimals):f}"
         img = qrcode.make(qr_payload(settings.shop.name, self.reference, amount, settings.currency.code),
                           box_size=8, border=2)
         buf = io.BytesIO()
@@ -139,6 +157,8 @@ class CheckoutScreen(KioskScreen):
         return max(0, self.total - sum(t.amount for t in self.tenders))
 
     def add_tender(self, method: str) -> None:
+        if self.busy:  # the sale is being saved with the payment as it was
+            return
         amount = self.typed_amount() or self.remaining()
         if amount <= 0:
             self.message(_("Nothing is left to pay."), "warn")
@@ -148,6 +168,8 @@ class CheckoutScreen(KioskScreen):
         self.update()
 
     def remove_tender(self, index: int) -> None:
+        if self.busy:  # the sale is being saved with the payment as it was
+            return
         tenders = list(self.tenders)
         if 0 <= index < len(tenders):
             tenders.pop(index)
@@ -208,22 +230,57 @@ class CheckoutScreen(KioskScreen):
 
     # --- confirming --------------------------------------------------------------------------------------
     def confirm(self) -> None:
+        """Confirmar: the ``sell`` act (a role without it is asked for an authorising
+        PIN first; the worker carries that authorisation to the sale's transaction)."""
         if self.busy or not self.can_confirm:
+            return
+        self.app.with_act(Act.SELL, self._confirm)
+
+    def _confirm(self, user: UserInfo) -> None:
+        if self.busy or not self.can_confirm:  # changed while an authorising PIN was typed
+            if user.grant is not None:
+                user.grant.revoke()
             return
         self.busy = True
         self.can_confirm = False
         app = self.app
+        tenders = self.current_tenders()
         sold = [ln.product.id for ln in app.cart.lines]
+        counter = self.services.counter
+
+        def waiting(attempt: int) -> None:  # worker thread: the database is held by another writer
+            Clock.schedule_once(lambda dt: self.message(
+                _("Saving… the database is busy with another task; trying again."), "warn", 30, beep=False))
+
+        app.devices.run_in_thread(lambda: counter.checkout(user, tenders, on_wait=waiting),
+                                  lambda result: self._saved(result, sold), self._not_saved)
+
+    def _saved(self, result, sold: list[int]) -> None:  # noqa: ANN001
+        """Main thread: the sale and its receipt job are stored."""
+        app = self.app
+        self.busy = False
         try:
-            result = self.services.till.complete_sale(app.cart, self.current_tenders(), app.user)
-        except DomainError as exc:
-            self.busy = False
-            self.message(str(exc), "error", 10)
-            self.update()
-            return
-        app.screen("sell").selected_line = 0
-        app.stock_moved(sold)
+            app.screen("sell").selected_line = 0
+            app.stock_moved(sold)
+        except Exception:  # noqa: BLE001 - the sale is stored: show it as done whatever the tiles do
+            log.exception("refreshing the selling screen after sale %s", result.reference)
         app.show_done(result)
+
+    def _not_saved(self, exc: Exception) -> None:
+        """Main thread: nothing was stored; the cart is as it was."""
+        self.busy = False
+        if isinstance(exc, PricesChanged):  # the cart was re-priced: charge the new total
+            self.total = self.app.cart.total
+            self.total_text = format_money(self.total)
+            if self.method == "qr":
+                self._make_qr()
+        if isinstance(exc, DomainError):
+            text = str(exc)
+        else:
+            text = _("The sale was NOT saved because of an unexpected error ({error}). The cart is kept: "
+                     "try again; if it happens again, call the technician.").format(error=type(exc).__name__)
+        self.message(text, "error", 30)
+        self.update()
 
     def back(self) -> None:
         if not self.busy:
@@ -238,6 +295,12 @@ class CheckoutScreen(KioskScreen):
 
     def on_backspace_key(self) -> None:
         self.press("back")
+
+    def on_untyped(self, text: str) -> None:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if digits and self.entry.endswith(digits) and not self.busy:
+            self.entry = self.entry[:-len(digits)]
+            self.update()
 
     def on_enter_key(self) -> None:
         self.confirm()

@@ -11,7 +11,7 @@ from datetime import datetime
 from kivy.animation import Animation
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from kiosk.core.errors import PinThrottled
+from kiosk.core.errors import DomainError, PinThrottled
 from kiosk.i18n import _, format_date
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.pins import ThrottleWait, failure_text, shake
@@ -47,7 +47,13 @@ class LockScreen(ThrottleWait, PinEntry, KioskScreen):
         check = users.unlock if self.app._resume else users.authenticate
         self.checking = True
         self.error_text = ""
-        self.app.devices.run_in_thread(lambda: check(pin), self._accepted, self._refused)
+        app = self.app
+
+        def work():  # noqa: ANN202
+            app.wait_recorded()  # a lock being recorded goes in the log before this sign-in
+            return check(pin)
+
+        app.devices.run_in_thread(work, self._accepted, self._refused)
 
     def _accepted(self, user) -> None:  # noqa: ANN001
         self.checking = False
@@ -55,10 +61,13 @@ class LockScreen(ThrottleWait, PinEntry, KioskScreen):
         self.app.signed_in(user)
 
     def _refused(self, exc: Exception) -> None:
+        """A wrong PIN, a wait, or (never closing the till) an error such as another
+        task holding the database: the message says which."""
         self.checking = False
         self.error_text = failure_text(exc)
         self.app.beep()
-        shake(self)
+        if isinstance(exc, DomainError):
+            shake(self)
         if isinstance(exc, PinThrottled):
             self._start_countdown(int(exc.params.get("seconds", 0)))
 

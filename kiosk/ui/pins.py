@@ -30,9 +30,12 @@ from kiosk.ui.widgets import PinEntry
 
 
 def failure_text(exc: Exception) -> str:
+    """What a PIN prompt says when the check did not let the PIN through: the domain's
+    message, or for anything else (another task held the database ...) to try again."""
     if isinstance(exc, DomainError):
         return str(exc)
-    return _("The PIN could not be checked: {error}").format(error=exc)
+    return _("The PIN could not be checked just now (the database may be busy with another "
+             "task). Type it again in a moment.")
 
 
 def shake(widget) -> None:  # noqa: ANN001

@@ -28,9 +28,55 @@ def test_file_resolution_order(tmp_path, monkeypatch):
 
 
 def test_state_directory_rule(tmp_path):
-    assert resolve_state_dir(Path("/cfg"), {"STATE_DIRECTORY": "/var/lib/kiosk:/other"}) == Path("/var/lib/kiosk")
-    assert resolve_state_dir(Path("/cfg"), {}) == Path("/cfg")
-    assert resolve_state_dir(None, {"XDG_DATA_HOME": "/x"}) == Path("/x/kiosk")
+    env = {"STATE_DIRECTORY": "/var/lib/kiosk:/other", "HOME": "/home/ana"}
+    assert resolve_state_dir(Path("/cfg"), env, config_file=True) == (Path("/var/lib/kiosk"), "environment")
+    assert resolve_state_dir(None, env, config_file=False) == (Path("/var/lib/kiosk"), "environment")
+    assert resolve_state_dir(Path("/cfg"), {"HOME": "/home/ana"}, config_file=True) == (Path("/cfg"), "config")
+    # a configuration file without state_dir means the appliance's folder, never the user's
+    assert resolve_state_dir(None, {"HOME": "/root"}, config_file=True) == (Path("/var/lib/kiosk"), "system")
+    assert resolve_state_dir(None, {"XDG_DATA_HOME": "/x"}, config_file=False) == (Path("/x/kiosk"), "user")
+    assert resolve_state_dir(None, {"HOME": "/home/ana"}, config_file=False) == \
+        (Path("/home/ana/.local/share/kiosk"), "user")
+
+
+@pytest.mark.parametrize("how", ["given", "KIOSK_CONFIG", "default path"])
+def test_any_configuration_file_means_the_appliance_state_directory(tmp_path, monkeypatch, how):
+    """sudo drops $STATE_DIRECTORY and sets HOME=/root: with a configuration file in use,
+    however it was found, the state directory is still /var/lib/kiosk."""
+    from kiosk import config
+
+    cfg = write(tmp_path, '[shop]\nname = "Jabones Luz"\n')
+    monkeypatch.setattr(config, "DEFAULT_CONFIG_PATH", cfg)
+    env = {"HOME": str(tmp_path)}
+    if how == "KIOSK_CONFIG":
+        env["KIOSK_CONFIG"] = str(cfg)
+    s = load_settings(cfg if how == "given" else None, env=env)
+    assert s.shop.name == "Jabones Luz" and s.source == cfg
+    assert s.state_dir == Path("/var/lib/kiosk") and s.database_path == Path("/var/lib/kiosk/kiosk.db")
+    assert s.state_dir_reason("en") == f"the appliance's folder: {cfg} sets no [paths] state_dir"
+    cfg.write_text(f'[paths]\nstate_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    s = load_settings(cfg if how == "given" else None, env=env)
+    assert s.state_dir == tmp_path / "data" and s.state_dir_origin == "config"
+    s = load_settings(cfg if how == "given" else None, env={**env, "STATE_DIRECTORY": "/run/state"})
+    assert s.state_dir == Path("/run/state") and s.state_dir_origin == "environment"
+
+
+def test_without_any_configuration_file_the_state_is_the_users(tmp_path, monkeypatch):
+    from kiosk import config
+
+    monkeypatch.setattr(config, "DEFAULT_CONFIG_PATH", tmp_path / "absent.toml")
+    s = load_settings(env={"HOME": str(tmp_path)})
+    assert s.source is None and s.state_dir == tmp_path / ".local" / "share" / "kiosk"
+    assert s.state_dir_reason("es") == "la carpeta propia del usuario: no se usa ningún archivo de configuración"
+
+
+def test_a_relative_state_dir_is_refused(tmp_path):
+    """A relative path would be another folder for every working directory (sudo from ~)."""
+    p = write(tmp_path, '[paths]\nstate_dir = "kiosk-data"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(p, env={"HOME": str(tmp_path)})
+    assert err.value.problems == [("[paths] state_dir",
+                                   'se espera una ruta absoluta como "/var/lib/kiosk" (se leyó \'kiosk-data\')')]
 
 
 def test_cop_with_zero_decimals(tmp_path):

@@ -1,5 +1,6 @@
-"""Child process for test_power_cut: sells random carts as fast as it can, printing
-each committed sale number, until it is killed."""
+"""Child process for test_power_cut: sells random carts through the till (sale,
+receipt job and drawer decision) as fast as it can, printing each committed sale
+number, until it is killed."""
 
 import random
 import sys
@@ -24,7 +25,7 @@ def main(state_dir: str, seed: int) -> None:
             cart.add(p, rng.randint(1, 2000) if p.bulk else rng.randint(1, 3))
         method = rng.choice([PaymentMethod.CASH, PaymentMethod.CARD])
         tender = cart.total + (rng.randint(0, 500) if method is PaymentMethod.CASH else 0)
-        result = app.sales.checkout(cart, [Tender(method, tender)], user.id)
+        result = app.till.complete_sale(cart, [Tender(method, tender)], user)
         print(result.number, flush=True)
 
 

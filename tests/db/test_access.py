@@ -128,8 +128,18 @@ def test_acts_the_config_takes_from_cashiers_are_refused_too(settings, base_stat
         cashier = app.users.create_user("Carla", Role.CASHIER, CASHIER_PIN)
         cart = Cart()
         cart.add(app.catalog.by_sku("ESP-DOB"))
+        sold = app.sales.last_number()
         with pytest.raises(ActNotPermitted):
             app.sales.checkout(cart, [Tender(PaymentMethod.CASH, 100)], cashier.id)
+        with pytest.raises(ActNotPermitted):
+            app.till.complete_sale(cart, [Tender(PaymentMethod.CASH, 100)], cashier)
+        # The counter (the till's Confirmar) refuses before freezing the cart: it stays usable.
+        app.counter.add(cashier.id, app.catalog.by_sku("ESP-DOB"))
+        with pytest.raises(ActNotPermitted):
+            app.counter.checkout(cashier, [Tender(PaymentMethod.CASH, 100)])
+        assert len(app.counter.cart(cashier.id)) == 1
+        app.counter.add(cashier.id, app.catalog.by_sku("ESP-DOB"))  # not "sale in progress"
+        assert len(cart) == 1 and app.sales.last_number() == sold
         sale = app.sales.checkout(cart, [Tender(PaymentMethod.CASH, 100)], admin.id)
         with pytest.raises(ActNotPermitted):
             app.till.reprint(sale.sale_id, cashier)

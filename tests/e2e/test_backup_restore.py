@@ -328,9 +328,9 @@ def test_backup_cli_json_and_status(demo_app, config_file, fake_service, capsys)
     st = json.loads(capsys.readouterr().out)
     assert st["service"] == "active" and st["backup_timer"] == "active"
     assert st["version"]
-    assert st["database"]["path"] == str(app.db.path)
-    assert st["database"]["integrity"] == "ok" and st["database"]["size_bytes"] > 0
-    assert st["database"]["schema"] == st["database"]["schema_head"]
+    assert st["database"] == str(app.db.path) and Path(st["database"]).is_absolute()
+    assert st["database_info"]["integrity"] == "ok" and st["database_info"]["size_bytes"] > 0
+    assert st["database_info"]["schema"] == st["database_info"]["schema_head"]
     assert st["last_backup"]["path"] == out["path"] and st["last_backup"]["kind"] == "kiosk"
     assert st["print_queue_pending"] == 1
     assert st["devices"] == {"scale": {"state": "connected", "port": "/dev/kiosk-scale"}}
@@ -345,7 +345,10 @@ def test_backup_cli_json_and_status(demo_app, config_file, fake_service, capsys)
 
 def test_backup_of_a_missing_database_says_so(tmp_path: Path, state_dir: Path, config_file, capsys) -> None:
     assert main(["backup"]) == 1
-    assert f"Todavía no hay base de datos en {state_dir / 'kiosk.db'}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"No hay base de datos en {state_dir / 'kiosk.db'} (carpeta de datos: de $STATE_DIRECTORY)" in err
+    assert "kiosk-admin migrate" in err and "kiosk-admin restore" in err
+    assert list(state_dir.iterdir()) == []  # not even a backups folder
 
 
 def test_files_made_under_sudo_belong_to_the_kiosk_user(demo_app, config_file) -> None:
@@ -399,3 +402,20 @@ def test_first_migration_under_sudo_leaves_nothing_owned_by_root(state_dir: Path
     assert (state_dir / "kiosk.db").is_file()
     owner = state_dir.stat().st_uid
     assert [p.name for p in state_dir.rglob("*") if p.stat().st_uid != owner] == []
+
+
+def test_demo_data_under_sudo_leaves_nothing_owned_by_root(state_dir: Path, config_file) -> None:
+    """demo-data creates the database and the product pictures: all of it goes to the
+    state directory's owner, or the service could not add a picture later."""
+    import pwd
+
+    if os.geteuid() != 0:
+        pytest.skip("only root can give the folder to another user")
+    nobody = pwd.getpwnam("nobody")
+    os.chown(state_dir, nobody.pw_uid, nobody.pw_gid)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-m", "kiosk.cli.main", "demo-data"], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert len(list((state_dir / "images").glob("*.png"))) > 50
+    assert [p.name for p in state_dir.rglob("*") if p.stat().st_uid != nobody.pw_uid] == []

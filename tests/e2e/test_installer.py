@@ -1,12 +1,15 @@
 """systemd/install.sh into a staging root: every file in place with the intended mode
-and owner, a real virtual environment with the kiosk programs, units that pass
-systemd-analyze verify where they were installed, a second run that changes nothing;
-then uninstall.sh keeping (or with --purge, removing) the shop's data."""
+and owner, a real virtual environment with the kiosk programs (pip and the build
+backend from requirements.lock, by hash), units that pass systemd-analyze verify where
+they were installed, a second run that changes nothing; kiosk-admin run as sudo runs
+it (a clean environment) finds the service's database; then uninstall.sh keeping (or
+with --purge, removing) the shop's data."""
 
 from __future__ import annotations
 
 import configparser
 import grp
+import json
 import os
 import pwd
 import shutil
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.core.errors import DomainError
 from tests.e2e.appliance_helpers import SYSTEM_UNITS, UNITS, snapshot, tool
 
 SRC = Path(__file__).resolve().parents[2]
@@ -33,10 +37,10 @@ def run(script: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def install(root: Path) -> subprocess.CompletedProcess:
-    # --no-deps: the staged release gets the kiosk itself (its programs), not the whole
-    # dependency tree; kiosk-admin runs from the source tree with this interpreter.
-    return run(INSTALL, "--root", str(root), "--user", USER, "--pip-args", "--no-deps",
-               "--admin-python", sys.executable)
+    # --kiosk-only: the staged release gets pip, the build backend and the kiosk itself
+    # (its programs), not the whole locked tree; kiosk-admin runs from the source tree
+    # with this interpreter.
+    return run(INSTALL, "--root", str(root), "--user", USER, "--kiosk-only", "--admin-python", sys.executable)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +98,11 @@ def test_every_file_in_place_with_mode_and_owner(staged) -> None:
             assert grp.getgrgid(st.st_gid).gr_name == want_group, rel
     for f in ["kiosk.toml", "kiosk.service"]:
         assert (root / "opt/kiosk/share" / f).read_bytes() == (SRC / "systemd" / f).read_bytes()
-    assert (root / "etc/kiosk/kiosk.toml").read_bytes() == (SRC / "systemd/kiosk.toml").read_bytes()
+    # the template, with state_dir naming where the installer put the state directory
+    template = (SRC / "systemd/kiosk.toml").read_text(encoding="utf-8")
+    assert 'state_dir = "/var/lib/kiosk"\n' in template
+    assert (root / "etc/kiosk/kiosk.toml").read_text(encoding="utf-8") == \
+        template.replace('state_dir = "/var/lib/kiosk"', f'state_dir = "{root}/var/lib/kiosk"')
 
 
 def test_release_is_a_virtual_environment_with_the_kiosk_programs(staged) -> None:
@@ -109,6 +117,14 @@ def test_release_is_a_virtual_environment_with_the_kiosk_programs(staged) -> Non
     # the kiosk itself is installed in it (its own copy, not the source tree)
     found = list(release.glob("lib/python3*/site-packages/kiosk/services/maintenance.py"))
     assert found, "the kiosk package is not in the release"
+    # pip and the build backend are the locked ones (installed by hash before the kiosk)
+    assert (release / "requirements.lock").read_bytes() == (SRC / "requirements.lock").read_bytes()
+    locked = _locked_versions()
+    have = subprocess.run([str(release / "bin/python"), "-c",
+                           "from importlib.metadata import version as v; "
+                           "print(v('pip'), v('setuptools'), v('wheel'))"],
+                          capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    assert have == [locked["pip"], locked["setuptools"], locked["wheel"]]
     assert os.readlink(root / "usr/local/bin/kiosk-admin") == "/opt/kiosk/venv/bin/kiosk-admin"
 
 
@@ -157,6 +173,8 @@ def copy_of(staged, tmp_path: Path) -> Path:
     """A copy of the staged installation (its release already built: reruns are quick)."""
     root = tmp_path / "root"
     shutil.copytree(staged[0], root, symlinks=True)
+    config = root / "etc/kiosk/kiosk.toml"  # its state_dir names the copy's state directory
+    config.write_text(config.read_text(encoding="utf-8").replace(f'"{staged[0]}/', f'"{root}/'), encoding="utf-8")
     return root
 
 
@@ -174,7 +192,7 @@ def test_a_broken_configuration_stops_the_installer(staged, tmp_path: Path) -> N
     root = copy_of(staged, tmp_path)
     rules = (root / "etc/udev/rules.d/70-kiosk.rules").read_bytes()
     (root / "etc/kiosk/kiosk.toml").write_text('[devices]\nscael = "0403:6001"\n')
-    out = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--user", USER, "--pip-args", "--no-deps",
+    out = subprocess.run(["bash", str(INSTALL), "--root", str(root), "--user", USER, "--kiosk-only",
                           "--admin-python", sys.executable], capture_output=True, text=True, timeout=600)
     assert out.returncode == 1
     assert "scael" in out.stderr and "scale" in out.stderr and "fix" in out.stderr
@@ -195,6 +213,105 @@ def test_uninstall_keeps_the_shops_data_unless_purged(staged, tmp_path: Path) ->
     assert (root / "etc/kiosk/kiosk.toml").is_file()
     out = run(UNINSTALL, "--root", str(root), "--purge")
     assert not (root / "var/lib/kiosk").exists() and not (root / "etc/kiosk").exists()
+
+
+def _locked_versions() -> dict[str, str]:
+    versions = {}
+    for line in (SRC / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if "==" in line and not line[0].isspace() and not line.startswith("#"):
+            name, _, rest = line.partition("==")
+            versions[name] = rest.split()[0].rstrip(";")
+    return versions
+
+
+# --- kiosk-admin with sudo on the installed box -----------------------------------------
+
+ADMIN = Path(sys.executable).parent / "kiosk-admin"  # this source tree's, as the release has it
+
+
+def sudo_admin(home: Path, config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """`sudo kiosk-admin ...`: a clean environment (env -i) with only what sudo sets;
+    no $STATE_DIRECTORY, no $KIOSK_CONFIG. HOME is an empty folder standing in for
+    /root, to see whether anything is created there."""
+    return subprocess.run(["env", "-i", f"HOME={home}", "PATH=/usr/local/bin:/usr/bin:/bin", "LOGNAME=root",
+                           "USER=root", "SHELL=/bin/bash", "SUDO_USER=tecnico", str(ADMIN),
+                           "--config", str(config), *args],
+                          input=stdin, capture_output=True, text=True, timeout=120, cwd=home)
+
+
+def files_under(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
+
+
+def test_sudo_kiosk_admin_works_on_the_service_database(staged, tmp_path: Path) -> None:
+    """The till and every command share one database: set-pin changes the PIN the till
+    asks for; a command on a missing database names the path and creates nothing."""
+    from kiosk.app_factory import build
+    from kiosk.config import load_settings
+
+    root = copy_of(staged, tmp_path)
+    config, state, home = root / "etc/kiosk/kiosk.toml", root / "var/lib/kiosk", tmp_path / "root-home"
+    home.mkdir()
+    db = state / "kiosk.db"
+    before = files_under(state)
+
+    # nothing yet: every command that needs the database says where it looked, creates nothing
+    out = sudo_admin(home, config, "status", "--json")
+    assert out.returncode == 1, out.stdout + out.stderr
+    st = json.loads(out.stdout)
+    assert st["database"] == str(db) and st["database_info"]["integrity"] == "missing"
+    assert st["state_dir_origin"] == "config"
+    assert f"No hay base de datos en {db} (carpeta de datos: [paths] state_dir en {config})" in out.stderr
+    for args, stdin in [(("set-pin", "Administrador", "--pin-stdin"), "4321\n"), (("users",), ""),
+                        (("backup",), ""), (("sales", "list"), ""), (("products", "export", str(home / "p.csv")), "")]:
+        out = sudo_admin(home, config, *args, stdin=stdin)
+        assert out.returncode == 1 and f"No hay base de datos en {db}" in out.stderr, (args, out.stderr)
+        assert "kiosk-admin migrate" in out.stderr
+    assert files_under(state) == before and files_under(home) == []
+
+    # the installer's first start (migrate), then the technician changes the PIN
+    out = sudo_admin(home, config, "migrate")
+    assert out.returncode == 0 and f"database {db}: new ->" in out.stdout, out.stdout + out.stderr
+    out = sudo_admin(home, config, "set-pin", "Administrador", "--pin-stdin", stdin="4321\n")
+    assert out.returncode == 0 and "PIN changed for Administrador" in out.stdout, out.stderr
+    out = sudo_admin(home, config, "status", "--json")
+    st = json.loads(out.stdout)
+    assert out.returncode == 0 and st["database"] == str(db) and st["database_info"]["integrity"] == "ok"
+    assert files_under(home) == []  # no second database in root's home
+
+    # the till, as systemd starts it, opens the same database: the new PIN, not 000000
+    till = build(load_settings(env={"KIOSK_CONFIG": str(config), "STATE_DIRECTORY": str(state)}))
+    try:
+        assert till.settings.database_path == db
+        assert till.users.authenticate("4321").name == "Administrador"
+        with pytest.raises(DomainError):
+            till.users.authenticate("000000")
+    finally:
+        till.close()
+
+
+def test_a_configuration_without_state_dir_still_means_var_lib_kiosk(staged, tmp_path: Path) -> None:
+    """An installation from before the installer wrote state_dir: the line is missing."""
+    root = copy_of(staged, tmp_path)
+    config, home = root / "etc/kiosk/kiosk.toml", tmp_path / "root-home"
+    home.mkdir()
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace(f'state_dir = "{root}/var/lib/kiosk"', ""), encoding="utf-8")
+    existed = Path("/var/lib/kiosk").exists()
+    out = sudo_admin(home, config, "status", "--json")
+    st = json.loads(out.stdout)
+    assert st["database"] == "/var/lib/kiosk/kiosk.db" and st["state_dir_origin"] == "system"
+    if not Path("/var/lib/kiosk/kiosk.db").exists():
+        assert out.returncode == 1 and "No hay base de datos en /var/lib/kiosk/kiosk.db" in out.stderr
+    assert files_under(home) == [] and Path("/var/lib/kiosk").exists() == existed
+
+
+def test_a_state_dir_other_than_the_services_is_warned_about(staged, tmp_path: Path) -> None:
+    root = copy_of(staged, tmp_path)
+    (root / "etc/kiosk/kiosk.toml").write_text('[paths]\nstate_dir = "/srv/kiosk"\n', encoding="utf-8")
+    out = install(root)
+    assert 'sets [paths] state_dir = "/srv/kiosk", but the kiosk service keeps' in out.stdout
+    assert f"its data in {root}/var/lib/kiosk" in out.stdout
 
 
 def test_installer_refuses_unknown_options() -> None:

@@ -183,3 +183,15 @@ def test_upgrade_command(app, prefix: Path, config_file, fake_service, capsys) -
     assert "backed up to" in out and f"migrated: {head} -> {head}" in out and "kiosk.service is running" in out
     assert current_release(prefix).name == "0.2.0-cccc"
     assert list((app.state_dir / "backups").glob("pre-upgrade-*.db"))
+
+
+def test_upgrade_without_a_database_leaves_its_creation_to_the_kiosk(state_dir: Path, prefix: Path, config_file,
+                                                                     fake_service, capsys) -> None:
+    """Not one of the commands that create a database: the new kiosk makes it at its start."""
+    fake_service.states["kiosk.service"] = "active"
+    assert main(["upgrade", "--release", str(prefix / "releases" / "0.2.0-cccc"), "--prefix", str(prefix),
+                 "--timeout", "5", "--settle", "0"]) == 0
+    out = capsys.readouterr().out
+    assert f"no database at {state_dir / 'kiosk.db'} yet; the kiosk creates it when it starts" in out
+    assert current_release(prefix).name == "0.2.0-cccc"
+    assert list(state_dir.iterdir()) == []

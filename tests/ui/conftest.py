@@ -88,6 +88,10 @@ class Driver:
 
         for _ in range(n):
             EventLoop.idle()
+            if self.x_events:
+                self.window.mainloop()  # what Kivy's own loop does after each frame: read SDL's events
+
+    x_events = False  # read the display's real key events too (tests typing with xdotool)
 
     def wait(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -95,7 +99,9 @@ class Driver:
             self.frames(1)
             time.sleep(0.005)
 
-    def until(self, condition: Callable[[], bool], timeout: float = 5, what: str = "condition") -> None:
+    def until(self, condition: Callable[[], bool], timeout: float = 20, what: str = "condition") -> None:
+        # Generous: it returns as soon as the condition holds, and a loaded machine
+        # (two CPU hogs beside the suite, or a Pi) may take seconds to draw a frame.
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             self.frames(1)
@@ -173,6 +179,12 @@ class Driver:
             self.tap(key, settle=0)
         self.tap(self.find_text(_("Done"), sell.ids.keyboard))
         self.frames(3)
+
+    def confirm_sale(self, timeout: float = 30) -> None:
+        """Tap Confirmar and wait until the sale is stored: it is saved in a worker
+        thread and the confirmation screen follows through the Clock."""
+        self.tap(self.screen("checkout").ids.confirm)
+        self.until(lambda: self.current == "done", timeout=timeout, what="the sale stored (the done screen)")
 
     def pin(self, digits: str) -> None:
         """Type a PIN on the lock screen and wait until it has been checked (a worker

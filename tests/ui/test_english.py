@@ -32,7 +32,7 @@ def test_a_sale_in_english(make_ui) -> None:  # noqa: ANN001
     ui.tap(ui.find_text("$10.00", co.ids.notes))
     assert co.entry == "10.00"
     shoot(ui, "en-checkout", checked)
-    ui.tap(co.ids.confirm)
+    ui.confirm_sale()
     done = ui.screen("done")
     assert done.title_text == "Sale #1 completed"
     change = 1000 - total

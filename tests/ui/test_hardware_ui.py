@@ -24,7 +24,7 @@ def cash_sale(ui, sku: str = "PAN-MIC") -> None:  # noqa: ANN001
     ui.tap(ui.screen("sell").ids.charge)
     co = ui.screen("checkout")
     ui.tap(ui.find_text(_("Exact"), co.ids.notes))
-    ui.tap(co.ids.confirm)
+    ui.confirm_sale()
     assert ui.current == "done"
 
 
@@ -41,7 +41,7 @@ def test_printer_offline_banner_then_printed_once(make_ui, sim_printer) -> None:
     assert not sim_printer.jobs
 
     sim_printer.set_mode("online")
-    ui.until(lambda: sim_printer.jobs and app.banner_text == "", timeout=8, what="the ticket printed, banner gone")
+    ui.until(lambda: sim_printer.jobs and app.banner_text == "", what="the ticket printed, banner gone")
     ui.wait(0.8)  # a few more retry/poll rounds: nothing is printed a second time
     assert len(sim_printer.jobs) == 1 and b"V000001" in sim_printer.jobs[0]
     assert not sim_printer.kicks  # printed late: the drawer does not pop open now
@@ -49,9 +49,9 @@ def test_printer_offline_banner_then_printed_once(make_ui, sim_printer) -> None:
     sim_printer.set_mode("offline")  # switched off: the connection is refused
     cash_sale(ui, "ESP-DOB")
     ui.until(lambda: app.banner_text.startswith("Impresora desconectada") and "1 ticket pendiente" in app.banner_text,
-             timeout=8, what="the offline banner")
+             what="the offline banner")
     sim_printer.set_mode("online")
-    ui.until(lambda: len(sim_printer.jobs) == 2 and app.banner_text == "", timeout=8, what="printed once more")
+    ui.until(lambda: len(sim_printer.jobs) == 2 and app.banner_text == "", what="printed once more")
     assert b"V000002" in sim_printer.jobs[1]
 
 

@@ -82,8 +82,8 @@ def test_idle_auto_lock(make_ui) -> None:
     assert ui.current == "sell"
     ui.burst(demo_barcodes()["ESP-DOB"][0])
     ui.app._last_activity -= 61  # a minute without a touch (a loaded machine must not decide when)
-    ui.until(lambda: ui.current == "lock", timeout=15, what="the idle lock")
-    assert events(ui)[-1] == "auto_lock"
+    ui.until(lambda: ui.current == "lock", what="the idle lock")
+    ui.until(lambda: events(ui)[-1:] == ["auto_lock"], what="the automatic lock in the audit log")
     ui.pin(ADMIN_PIN)
     assert ui.current == "sell" and len(ui.app.cart) == 1
 

@@ -9,7 +9,9 @@ import sys
 import threading
 import time
 
-from hardware.events import ScanEvent
+import pytest
+
+from kiosk.core.scanning import ScanEvent
 from kiosk.demo import demo_barcodes
 from kiosk.main import main
 
@@ -90,4 +92,24 @@ def test_banner_api_and_theme_switch(seller) -> None:
     assert app.banner_text == ""
     ui.tap(ui.find_text("Noche", ui.screen("sell")))
     assert app.theme.name == "night"
-    assert app.prefs.theme() == "night"  # remembered for this device
+    # Remembered for this device (stored off the main thread).
+    ui.until(lambda: app.services.preferences.theme() == "night", what="the theme stored")
+
+
+def test_root_does_not_start_the_kiosk_on_the_services_state_directory(tmp_path) -> None:
+    """`sudo kiosk` on an installed box: files it made in /var/lib/kiosk would be root's
+    and the service (user kiosk) could no longer write them."""
+    import os
+    import pwd
+
+    if os.geteuid() != 0:
+        pytest.skip("only root can give the folder to another user")
+    state = tmp_path / "state"
+    state.mkdir()
+    nobody = pwd.getpwnam("nobody")
+    os.chown(state, nobody.pw_uid, nobody.pw_gid)
+    out = subprocess.run([sys.executable, "-m", "kiosk.main", "--state", str(state)], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "KIOSK_CONFIG": ""})
+    assert out.returncode == 2
+    assert f"{state} belongs to user nobody: run the kiosk as that user" in out.stderr
+    assert list(state.iterdir()) == []

@@ -24,7 +24,7 @@ def open_calculator(ui, sku: str):  # noqa: ANN001, ANN201
 
 
 def scale_shows(ui, panel, net: str, stable: bool = True) -> None:  # noqa: ANN001
-    ui.until(lambda: panel.net_text == net and panel.can_use == stable, timeout=5,
+    ui.until(lambda: panel.net_text == net and panel.can_use == stable,
              what=f"the panel showing {net}{' stable' if stable else ''}")
 
 
@@ -120,7 +120,7 @@ def test_weigh_tare_amount_and_quantity_in_one_sale(make_ui) -> None:
     ui.tap(sell.ids.charge)
     co = ui.screen("checkout")
     ui.tap(ui.find_text(_("Exact"), co.ids.notes))
-    ui.tap(co.ids.confirm)
+    ui.confirm_sale()
     assert ui.current == "done"
     db = sqlite3.connect(ui.state_dir / "kiosk.db")
     rows = db.execute("SELECT sku, quantity, entry, tare, line_total FROM sale_lines ORDER BY position").fetchall()
@@ -180,7 +180,7 @@ def test_without_a_scale_the_weight_is_typed_and_marked(seller) -> None:
     ui.tap(sell.ids.charge)
     co = ui.screen("checkout")
     ui.tap(ui.find_text(_("Exact"), co.ids.notes))
-    ui.tap(co.ids.confirm)
+    ui.confirm_sale()
     db = sqlite3.connect(ui.state_dir / "kiosk.db")
     assert db.execute("SELECT entry, quantity FROM sale_lines").fetchall() == [("manual", 750)]
     db.close()

@@ -76,7 +76,7 @@ def test_full_cash_sale(seller) -> None:
     assert not co.ids.confirm.disabled
     assert co.change_text == "$5,20"
     assert "Cambio  $5,20" in ui.visible_texts(co)
-    ui.tap(co.ids.confirm)
+    ui.confirm_sale()
     assert ui.current == "done"
     done = ui.screen("done")
     assert done.title_text == "Venta #1 completada"

@@ -5,8 +5,8 @@ PIN" flag and the time of the last sign-in
 The old authentication events keep their UUID, till and time; they are chained in
 their original order. Triggers refuse UPDATE and DELETE on the audit log.
 
-Revision ID: 0005_staff_audit
-Revises: 0004
+Revision ID: 0008_staff_audit
+Revises: 0007_long_writers
 Create Date: 2026-12-10 09:00:00
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from alembic import op
 
 from kiosk.core.audit_chain import GENESIS, row_hash, time_text
 
-revision = "0005_staff_audit"
-down_revision = "0004"
+revision = "0008_staff_audit"
+down_revision = "0007_long_writers"
 branch_labels = None
 depends_on = None
 
