@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -39,8 +37,8 @@ from sqlalchemy import insert, select, text
 from db.engine import Database
 from db.models import SQL_NEW_UUID, Barcode, Category, Product, utcnow
 from kiosk.core.barcodes import normalize
-from kiosk.core.errors import DomainError, DuplicateBarcode, InvalidProduct, NotFound, ServiceHasNoStock
-from kiosk.core.inventory_errors import CategoryKindMismatch, CsvTooLarge, FileUnreadable
+from kiosk.core.errors import DomainError, DuplicateBarcode, InvalidProduct, ServiceHasNoStock
+from kiosk.core.inventory_errors import CategoryKindMismatch
 from kiosk.core.product_fields import (
     COLUMNS,
     amount_text,
@@ -57,6 +55,7 @@ from kiosk.core.text import fold
 from kiosk.core.units import UOMS_FOR_MODE, SaleMode, Uom, mode_for_uom, tracks_stock
 from kiosk.i18n import N_, translate
 from kiosk.services import media_files
+from kiosk.services.csv_files import RowProblem, data_rows, read_csv_text, sniff_delimiter, write_csv_file
 from kiosk.services.inventory import (
     EDIT_ROLE,
     InventoryService,
@@ -76,19 +75,6 @@ MAX_REFERENCE = 64
 _sale_mode = lru_cache(maxsize=64)(parse_sale_mode)
 _unit = lru_cache(maxsize=64)(parse_unit)
 _fold = lru_cache(maxsize=1024)(fold)
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    line: int  # line number in the file (1 = header)
-    column: str  # CSV column, "" for the whole row or file
-    reason: str
-
-    def text(self) -> str:
-        if self.column:
-            return translate(N_("line {line}, column {column}: {reason}")).format(
-                line=self.line, column=self.column, reason=self.reason)
-        return translate(N_("line {line}: {reason}")).format(line=self.line, reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -169,23 +155,6 @@ def _stage(conn, name: str, columns: tuple[str, ...], rows: list[tuple]) -> None
     conn.exec_driver_sql(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", rows)
 
 
-# --- reading the file ----------------------------------------------------------------
-
-def decode(data: bytes) -> str:
-    """UTF-8 (BOM or not); Windows-1252 for spreadsheets that save "ANSI" CSV."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def sniff_delimiter(text_: str) -> str:
-    """Semicolon when the header has more semicolons than commas (Spanish-locale
-    spreadsheets), else comma."""
-    first = next((ln for ln in text_.splitlines() if ln.strip()), "")
-    return ";" if first.count(";") > first.count(",") else ","
-
-
 class ProductCsv:
     def __init__(self, db: Database, inventory: InventoryService, *, decimals: int = 2,
                  max_bytes: int = 50 * 2**20, mount_globs: tuple[str, ...] = (), folders: tuple[str, ...] = ()):
@@ -207,20 +176,7 @@ class ProductCsv:
     def import_file(self, path: Path | str, by: UserInfo, *, dry_run: bool = False) -> ImportReport:
         """Validate every row, then import all of them or none (see the module docstring)."""
         path = Path(path)
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            raise NotFound(what=str(path)) from None
-        except OSError as exc:
-            raise FileUnreadable(name=path.name, reason=exc.strerror or str(exc)) from None
-        if size > self.max_bytes:
-            raise CsvTooLarge(name=path.name, size_mb=media_files.mb_text(size),
-                              max_mb=media_files.mb_text(self.max_bytes))
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise FileUnreadable(name=path.name, reason=exc.strerror or str(exc)) from None
-        return self.import_text(decode(data), by, dry_run=dry_run, source=path.name)
+        return self.import_text(read_csv_text(path, self.max_bytes), by, dry_run=dry_run, source=path.name)
 
     def import_text(self, content: str, by: UserInfo, *, dry_run: bool = False, source: str = "") -> ImportReport:
         UserService.require(by, EDIT_ROLE)
@@ -418,26 +374,7 @@ class ProductCsv:
         problems: list[RowProblem] = []
         rows: list[_Row] = []
         sku_lines: dict[str, int] = {}
-        width = max(columns.values()) + 1
-        last_line = reader.line_num
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                problems.append(RowProblem(last_line + 1, "", str(exc)))
-                break
-            line = last_line + 1
-            last_line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            extra = cells[width:]
-            if len(cells) < width or any(c.strip() for c in extra):
-                problems.append(RowProblem(line, "", translate(N_("has {count} fields, the header has {expected}"))
-                                           .format(count=len(cells), expected=width)))
-                continue
-            values = {col: cells[i] for col, i in columns.items()}
+        for line, values in data_rows(reader, columns, problems):
             sku = values["sku"].strip()
             if sku in sku_lines:
                 problems.append(RowProblem(line, "sku", translate(N_("SKU {sku} is repeated (also on line {line})"))
@@ -629,17 +566,5 @@ class ProductCsv:
         half-written file under the final name."""
         path = Path(path)
         rows = self.export_rows(include_inactive=include_inactive)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".csv")
-        except OSError as exc:
-            raise FileUnreadable(name=str(path.parent), reason=exc.strerror or str(exc)) from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-                csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise FileUnreadable(name=path.name, reason=exc.strerror or str(exc)) from None
+        write_csv_file(path, rows, delimiter)
         return ExportResult(path, len(rows) - 1)
