@@ -21,7 +21,9 @@ from escpos.printer import Dummy
 from hardware.escpos_text import CodepageReport, codepage_report, for_printer
 from hardware.printer import kick_command
 from kiosk.core.cart import LineEntry
+from kiosk.core.fiscal import FiscalPrintBlock
 from kiosk.core.payments import method_label
+from kiosk.core.product_fields import uom_label
 from kiosk.core.receipt import Receipt
 from kiosk.formatting import format_quantity, format_rate, format_unit_price
 from kiosk.i18n import _, format_datetime, format_money
@@ -91,6 +93,9 @@ def receipt_text_lines(receipt: Receipt, width: int, clean: Callable[[str], str]
     out.append(rule)
     for line in receipt.lines:
         out += _wrap(clean(line.name), width)
+        if receipt.fiscal is not None:  # a fiscal document names code, category, unit and tax of each item
+            facts = [line.sku, line.category, uom_label(line.uom), receipt.tax_names.get(line.tax_rate_bp, "")]
+            out += ["  " + text for text in _wrap(clean(" · ".join(x for x in facts if x)), width - 2)]
         detail = f"  {format_quantity(line.quantity, line.uom)}"
         if line.entry is LineEntry.AMOUNT:
             detail += f" ({format_unit_price(line.unit_price, line.uom)})"
@@ -104,7 +109,11 @@ def receipt_text_lines(receipt: Receipt, width: int, clean: Callable[[str], str]
     out.append(rule)
     out += _two_columns(clean(_("Subtotal")), clean(format_money(receipt.subtotal)), width)
     for t in receipt.taxes:
-        if t.rate_bp:
+        named = receipt.tax_names.get(t.rate_bp)
+        if named:  # a fiscal document lists every tax, excluded and exempt goods too
+            label = _("{tax} (base {base})").format(tax=named, base=format_money(t.net))
+            out += _two_columns(clean(label), clean(format_money(t.tax)), width)
+        elif t.rate_bp:
             label = _("Tax {rate} (base {base})").format(rate=format_rate(t.rate_bp), base=format_money(t.net))
             out += _two_columns(clean(label), clean(format_money(t.tax)), width)
     return out
@@ -116,6 +125,54 @@ def print_barcode(p: Dummy, code: str, kind: str) -> None:
     For CODE128 the "{B" prefix selects code set B."""
     with contextlib.redirect_stdout(io.StringIO()):
         p.barcode(code, kind, height=64, width=2, pos="BELOW", function_type="B")
+
+
+DOTS_PER_MM = 8  # 203 dpi thermal heads, 58 and 80 mm alike
+FISCAL_QR_MIN_MM = 20  # DIAN: the printed QR is at least 2 cm wide
+FISCAL_QR_EC = "M"
+
+
+def qr_modules(data: str, ec: str = FISCAL_QR_EC) -> int:
+    """Modules across the QR symbol the data needs (the printer's encoder picks the
+    same smallest version)."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
+
+    level = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}[ec]
+    qr = qrcode.QRCode(error_correction=level, border=0)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return qr.modules_count
+
+
+def qr_module_size(data: str, min_mm: float = FISCAL_QR_MIN_MM, ec: str = FISCAL_QR_EC) -> int:
+    """The ``GS ( k`` module size (dots, 1-16) that prints ``data`` at least ``min_mm`` wide."""
+    modules = qr_modules(data, ec)
+    return max(3, min(16, -(-int(min_mm * DOTS_PER_MM) // modules)))
+
+
+def render_fiscal_block(p: Dummy, block: FiscalPrintBlock, width: int) -> None:
+    """DIAN's part of an electronic POS document or invoice: title, legal lines, the
+    CUDE/CUFE in full and its QR code (native ``GS ( k``, at least 2 cm)."""
+    from escpos.constants import QR_ECLEVEL_M
+
+    p.set(align="center", bold=True)
+    for line in _wrap(block.title, width):
+        p.text(line + "\n")
+    p.set(align="left", normal_textsize=True)
+    for text in block.lines:
+        for line in _wrap(text, width):
+            p.text(line + "\n")
+    if not block.key:  # the software PIN (or an invoice range's technical key) is not configured yet
+        return
+    p.text(f"{block.key_label}:\n")
+    key = block.key
+    while key:
+        p.text(key[:width] + "\n")
+        key = key[width:]
+    p.set(align="center")
+    p.qr(block.qr, ec=QR_ECLEVEL_M, size=qr_module_size(block.qr), native=True)
+    p.set(align="left")
 
 
 KICK_HEAD = 16  # the kick is written right after ESC @ and ESC t n
@@ -173,6 +230,9 @@ def render_receipt(receipt: Receipt, layout: ReceiptLayout = ReceiptLayout()) ->
         for line in _two_columns(c(_("Change")), c(format_money(receipt.change)), w):
             p.text(line + "\n")
         p.set(align="left", normal_textsize=True)
+    if receipt.fiscal is not None:
+        p.text("-" * w + "\n")
+        render_fiscal_block(p, receipt.fiscal, w)
     p.text("\n")
     p.set(align="center")
     if layout.sale_code == "code128":
