@@ -17,8 +17,12 @@ class TranslatedParamsError(DomainError):
     def message(self, language: str | None = None) -> str:
         params = self._render_params()
         for key in self.translated_params:
-            params[key] = translate(str(params[key]), language).format(**params)
+            params[key] = self.part(key, language)
         return translate(self.template, language).format(**params)
+
+    def part(self, key: str, language: str | None = None) -> str:
+        """One translated parameter on its own (a form's field error without the field)."""
+        return translate(str(self.params[key]), language).format(**self._render_params())
 
 
 # --- customers -----------------------------------------------------------------------
