@@ -15,9 +15,12 @@ from kiosk import formatting, i18n
 from kiosk.config import Settings
 from kiosk.core.receipt import ShopInfo
 from kiosk.services.catalog import CatalogService
+from kiosk.services.customers import CustomerService
+from kiosk.services.fiscal_documents import FiscalDocuments
 from kiosk.services.hardware import HardwareService
 from kiosk.services.inventory import InventoryService
 from kiosk.services.maintenance import NoDatabase
+from kiosk.services.numbering import NumberingService
 from kiosk.services.product_csv import ProductCsv
 from kiosk.services.product_images import ProductImages
 from kiosk.services.printing import PrintQueue, Sender
@@ -44,6 +47,9 @@ class Services:
     stock: StockService
     product_images: ProductImages
     product_csv: ProductCsv
+    customers: CustomerService
+    numbering: NumberingService
+    fiscal: FiscalDocuments  # fiscal.on: the Colombian fiscal profile ([fiscal] country = "CO")
     migration: MigrationResult | None = None
     hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
 
@@ -106,13 +112,18 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                         lockout_base_s=sec.lockout_base_s, lockout_max_s=sec.lockout_max_s)
     if run_migrations:
         users.ensure_default_admin()
+    inv = settings.inventory
+    fs = settings.fiscal
+    customers = CustomerService(db, max_csv_bytes=inv.csv_max_bytes)
+    numbering = NumberingService(db, warn_remaining=fs.numbering_warn_remaining, warn_days=fs.numbering_warn_days)
+    fiscal = FiscalDocuments(db, fs, numbering, customers, decimals=settings.currency.decimals)
     shop = ShopInfo(**settings.shop.model_dump())
-    receipts = ReceiptService(sales, shop)
+    receipts = ReceiptService(sales, shop, fiscal if fs.on else None)
     printer = receipt_printer(settings)
     printing = PrintQueue(db, sender or printer, receipt_layout(settings))
     hardware = HardwareService(settings, printing, users, printer=printer)
-    till = TillService(sales, receipts, printing, drawer=hardware, save_timeout_s=settings.sales.save_timeout_s)
-    inv = settings.inventory
+    till = TillService(sales, receipts, printing, drawer=hardware, save_timeout_s=settings.sales.save_timeout_s,
+                       fiscal=fiscal)
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
                                  decimals=settings.currency.decimals)
@@ -123,4 +134,4 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
-                    product_images, product_csv, migration, hardware)
+                    product_images, product_csv, customers, numbering, fiscal, migration, hardware)
