@@ -26,6 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     sh.set_defaults(func=cmd_show)
 
 
+KIND_TEXT = {"pos": "POS document", "contingency": "POS document (contingency)", "invoice": "electronic invoice",
+             "adjustment_note": "nota de ajuste", "credit_note": "credit note"}
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     app = services(args)
     first = args.start or args.date or date.today()
@@ -51,6 +55,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     app = services(args)
     d = app.sales.detail(number=args.number)
+    documents = app.fiscal.for_sale(d.summary.id)
+    original = documents[0].summary() if documents and not documents[0].is_credit_note else None
     if args.json:
         print_json({
             "number": d.number, "time": d.summary.created_at, "cashier": d.summary.cashier,
@@ -62,6 +68,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             "payments": [{"method": p.method, "amount_minor": p.amount, "tendered_minor": p.tendered,
                           "change_minor": p.change, "reference": p.reference} for p in d.payments],
             "taxes": [{"rate_bp": t.rate_bp, "gross_minor": t.gross, "tax_minor": t.tax} for t in d.taxes],
+            # the fiscal document (fiscal profile): kind, prefix, number, customer (None: consumidor final)
+            "document": original,
+            "credit_notes": [doc.summary() for doc in documents if doc.is_credit_note],
         })
     else:
         s = d.summary
@@ -77,5 +86,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             change = f", change {format_money(p.change)}" if p.change else ""
             print(f"  {method_label(p.method)}: {format_money(p.amount)} "
                   f"(tendered {format_money(p.tendered)}{change}){ref}")
+        for doc in documents:
+            buyer = doc.buyer.name + ("" if doc.buyer.is_consumidor_final else f" ({doc.buyer.identification})")
+            print(f"{KIND_TEXT[doc.summary()['kind']]} {doc.document_number}  {buyer}  {format_money(doc.total)}")
     app.close()
     return EXIT_OK
