@@ -359,8 +359,8 @@ def _fold_customer_name(_mapper, _connection, customer: Customer) -> None:  # no
 
 class NumberingResolution(Base):
     """A range of numbers DIAN authorised for one till and one kind of document.
-    Never changed once written (a trigger): a wrong one is deactivated and a right
-    one added; one that numbered documents cannot be deleted (foreign key)."""
+    Never changed or deleted once written (triggers): a wrong one is deactivated and
+    the right one added."""
 
     __tablename__ = "numbering_resolutions"
     id: Mapped[int] = mapped_column(primary_key=True)

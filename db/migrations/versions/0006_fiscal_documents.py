@@ -24,6 +24,9 @@ TRIGGERS = [
         ON numbering_resolutions BEGIN
         SELECT RAISE(ABORT, 'a numbering resolution is never changed: deactivate it and add the right one');
     END""",
+    """CREATE TRIGGER numbering_resolutions_no_delete BEFORE DELETE ON numbering_resolutions BEGIN
+        SELECT RAISE(ABORT, 'numbering resolutions are never deleted: deactivate it');
+    END""",
     """CREATE TRIGGER fiscal_documents_no_update BEFORE UPDATE ON fiscal_documents BEGIN
         SELECT RAISE(ABORT, 'fiscal documents are never changed: a credit note corrects them');
     END""",
@@ -173,7 +176,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("numbering_resolutions_fixed", "fiscal_documents_no_update", "fiscal_documents_no_delete",
+    for name in ("numbering_resolutions_fixed", "numbering_resolutions_no_delete", "fiscal_documents_no_update", "fiscal_documents_no_delete",
                  "fiscal_document_lines_no_update", "fiscal_document_lines_no_delete"):
         op.execute(f"DROP TRIGGER {name}")
     op.drop_table("fiscal_document_lines")
