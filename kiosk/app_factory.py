@@ -19,6 +19,7 @@ from kiosk.services.customers import CustomerService
 from kiosk.services.fiscal_documents import FiscalDocuments
 from kiosk.services.hardware import HardwareService
 from kiosk.services.inventory import InventoryService
+from kiosk.services.invoice_pdf import InvoicePdf
 from kiosk.services.maintenance import NoDatabase
 from kiosk.services.numbering import NumberingService
 from kiosk.services.product_csv import ProductCsv
@@ -50,6 +51,7 @@ class Services:
     customers: CustomerService
     numbering: NumberingService
     fiscal: FiscalDocuments  # fiscal.on: the Colombian fiscal profile ([fiscal] country = "CO")
+    invoice_pdf: InvoicePdf
     migration: MigrationResult | None = None
     hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
 
@@ -134,4 +136,5 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
-                    product_images, product_csv, customers, numbering, fiscal, migration, hardware)
+                    product_images, product_csv, customers, numbering, fiscal,
+                    InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper), migration, hardware)

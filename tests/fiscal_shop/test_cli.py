@@ -130,6 +130,14 @@ def test_numbering_add_list_show_status_and_the_sale_document(tmp_path, cfg):
         "860069804", "2", "Transportes Andinos S.A.")
     r = run(tmp_path, cfg, "sales", "show", "2")
     assert "electronic invoice FE11  Transportes Andinos S.A. (860069804-2)" in r.stdout
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    r = run(tmp_path, cfg, "sales", "pdf", "2", "--to", str(stick), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["files"] == [str(tmp_path / "invoices" / "FE11.pdf")]
+    assert (stick / "FE11.pdf").read_bytes().startswith(b"%PDF-")
+    r = run(tmp_path, cfg, "sales", "pdf", "9")
+    assert r.returncode == 1 and "no existe" in r.stderr
 
 
 def test_a_bad_fiscal_profile_stops_with_the_key_named(tmp_path):
