@@ -22,7 +22,7 @@ from kiosk.ui.base import KioskPopup, KioskScreen
 from kiosk.ui.widgets import PinEntry
 
 STAFF_KV = ("forms.kv", "staff.kv", "product_list.kv", "product_editor.kv", "file_chooser.kv",
-            "stock_popups.kv", "stock_screens.kv", "categories.kv", "csv_screen.kv")
+            "stock_popups.kv", "stock_screens.kv", "categories.kv", "csv_screen.kv", "customers.kv")
 
 
 def staff_screens() -> list[KioskScreen]:
@@ -32,6 +32,7 @@ def staff_screens() -> list[KioskScreen]:
     import kiosk.ui.stock_popups  # noqa: F401
     from kiosk.ui.categories import CategoriesScreen
     from kiosk.ui.csv_screen import CsvScreen
+    from kiosk.ui.customers import CustomersScreen
     from kiosk.ui.product_editor import ProductEditorScreen
     from kiosk.ui.product_list import ProductListScreen
     from kiosk.ui.stock_screens import CountScreen, DeliveryScreen, LedgerScreen, LowStockScreen
@@ -39,7 +40,7 @@ def staff_screens() -> list[KioskScreen]:
     return [StaffMenuScreen(name="staff"), ProductListScreen(name="products"),
             ProductEditorScreen(name="editor"), LedgerScreen(name="ledger"), DeliveryScreen(name="delivery"),
             CountScreen(name="count"), LowStockScreen(name="lowstock"), CategoriesScreen(name="categories"),
-            CsvScreen(name="csv")]
+            CsvScreen(name="csv"), CustomersScreen(name="customers")]
 
 
 class StaffScreen(KioskScreen):
@@ -60,6 +61,16 @@ class StaffScreen(KioskScreen):
 
     def entering(self) -> None:
         pass
+
+    def numbering_warnings(self) -> None:
+        """Managers are told on the staff screens when DIAN numbering is missing or
+        running out (fiscal profile)."""
+        if not self.services.fiscal.on:
+            return
+        warnings = self.services.numbering.warnings()
+        if warnings:
+            worst = "error" if any(w.level == "error" for w in warnings) else "warn"
+            self.message("  ".join(w.text for w in warnings), worst, 20)
 
     def back(self) -> None:
         self.app.show(self.back_to)
@@ -88,6 +99,10 @@ class StaffMenuScreen(StaffScreen):
 
     def entering(self) -> None:
         self.app.refresh_low_count()
+        customers = self.ids.menu_customers
+        if not self.services.fiscal.on and customers.parent is not None:  # customers are for fiscal documents
+            customers.parent.remove_widget(customers)
+        self.numbering_warnings()
         open_sheets = self.services.stock.in_progress()
         self.count_note, self.delivery_note = (
             ngettext("in progress: {count} product", "in progress: {count} products", n).format(count=n) if n else ""

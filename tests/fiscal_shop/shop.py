@@ -36,12 +36,16 @@ FISCAL = {
 }
 
 
+def fiscal_overrides(**fiscal: object) -> dict[str, dict]:
+    """The configuration sections of the serviteca (for make_settings / make_ui)."""
+    return {"currency": {"code": "COP", "decimals": 0, "symbol": "$"},
+            "locale": {"formats": "es_CO", "timezone": "America/Bogota"},
+            "tax": {"rates": [0, 5, 8, 19], "default_rate": 19},
+            "shop": {"name": "Serviteca Andina", "tax_id": "900373076-4"}, "fiscal": {**FISCAL, **fiscal}}
+
+
 def fiscal_settings(state_dir: Path, **fiscal: object) -> Settings:
-    return make_settings(state_dir, currency={"code": "COP", "decimals": 0, "symbol": "$"},
-                         locale={"formats": "es_CO", "timezone": "America/Bogota"},
-                         tax={"rates": [0, 5, 8, 19], "default_rate": 19},
-                         shop={"name": "Serviteca Andina", "tax_id": "900373076-4"},
-                         fiscal={**FISCAL, **fiscal})
+    return make_settings(state_dir, **fiscal_overrides(**fiscal))
 
 
 # sku, name, category, mode, uom, price per uom (pesos), tax %, barcode
