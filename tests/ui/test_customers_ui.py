@@ -138,6 +138,17 @@ def test_attach_a_company_by_nit_issue_an_invoice_and_return_a_line(make_ui, ser
     assert "Factura electrónica de venta" in printed and "No. FE11" in printed and "860069804-2" in printed
     # the next sale starts with the final consumer again
     assert checkout.customer_id == 0 and not checkout.invoice
+    done = ui.screen("done")
+    assert _("Electronic invoice {number}").format(number="FE11") in done.payments_text
+    ui.screenshot("done-invoice")
+    ui.tap(ui.find_text(_("View receipt")))
+    ui.until(lambda: app.modal is not None, what="the receipt preview")
+    ui.wait(0.3)
+    ui.screenshot("receipt-invoice")
+    ui.resize(1280, 800)
+    ui.wait(0.3)
+    ui.screenshot("receipt-invoice")
+    app.modal.dismiss(animation=False)
 
     # A line returned against the invoice (what issue 14's return will call).
     wax = doc.lines[0]
