@@ -118,7 +118,8 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     fs = settings.fiscal
     customers = CustomerService(db, max_csv_bytes=inv.csv_max_bytes)
     numbering = NumberingService(db, warn_remaining=fs.numbering_warn_remaining, warn_days=fs.numbering_warn_days)
-    fiscal = FiscalDocuments(db, fs, numbering, customers, decimals=settings.currency.decimals)
+    fiscal = FiscalDocuments(db, fs, numbering, customers, decimals=settings.currency.decimals,
+                             environment=str(settings.dian.environment))
     shop = ShopInfo(**settings.shop.model_dump())
     receipts = ReceiptService(sales, shop, fiscal if fs.on else None)
     printer = receipt_printer(settings)

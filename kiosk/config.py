@@ -31,6 +31,7 @@ from hardware.scale.config import BarcodeSettings, ScaleSettings
 from hardware.settings import DrawerSettings, GpioSettings, ScannerSettings
 from kiosk.appliance.settings import BackupSettings, DevicesSettings
 from kiosk.config_base import Section
+from kiosk.fiscal.settings import DianSettings
 from kiosk.services.fiscal_settings import FiscalSettings
 from kiosk.services.inventory_settings import InventorySettings
 from kiosk.services.quick_buttons import CalculatorSettings
@@ -279,6 +280,7 @@ class Settings(Section):
     scale: ScaleSettings = ScaleSettings()
     barcodes: BarcodeSettings = BarcodeSettings()
     calculator: CalculatorSettings = CalculatorSettings()
+    dian: DianSettings = DianSettings()
     fiscal: FiscalSettings = FiscalSettings()
 
     # Not read from the file: where it came from, the resolved state directory and which

@@ -16,7 +16,7 @@ from typing import Any
 
 PROBE_MODULES = ["kiosk.bench.engine", "kiosk.bench.inventory", "kiosk.bench.ui", "kiosk.bench.hardware_probe",
                  "kiosk.bench.scale_probe",
-                 "kiosk.bench.ui_scale"]
+                 "kiosk.bench.ui_scale", "kiosk.bench.fiscal_probe", "kiosk.bench.fiscal_shop_probe"]
 
 
 @dataclass

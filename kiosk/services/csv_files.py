@@ -6,6 +6,7 @@ so that a pulled USB stick never leaves half of it under the final name."""
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -44,6 +45,41 @@ def sniff_delimiter(text_: str) -> str:
     spreadsheets), else comma."""
     first = next((ln for ln in text_.splitlines() if ln.strip()), "")
     return ";" if first.count(";") > first.count(",") else ","
+
+
+def open_csv(content: str, known: Sequence[str], required: Sequence[str]) -> tuple[object, dict[str, int],
+                                                                                 list[RowProblem]]:
+    """A CSV text's reader (past the header), the columns it has (name -> index) and
+    the header's problems: an empty or broken file, an unknown or repeated column, a
+    required one missing."""
+    content = content.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=sniff_delimiter(content))
+    try:
+        header = next(reader, None)
+        while header is not None and not any(c.strip() for c in header):
+            header = next(reader, None)
+    except csv.Error as exc:
+        return reader, {}, [RowProblem(1, "", str(exc))]
+    if header is None:
+        return reader, {}, [RowProblem(1, "", translate(N_("the file is empty")))]
+    line = reader.line_num
+    columns: dict[str, int] = {}
+    problems = []
+    for i, raw in enumerate(header):
+        name = raw.strip().lstrip("\ufeff").lower()
+        if not name and i == len(header) - 1:
+            continue  # a trailing delimiter
+        if name not in known:
+            problems.append(RowProblem(line, raw.strip(), translate(N_("unknown column (expected: {columns})"))
+                                       .format(columns=", ".join(known))))
+        elif name in columns:
+            problems.append(RowProblem(line, name, translate(N_("the column appears twice"))))
+        else:
+            columns[name] = i
+    for name in required:
+        if name not in columns:
+            problems.append(RowProblem(line, name, translate(N_("required column is missing"))))
+    return reader, columns, problems
 
 
 def read_csv_text(path: Path | str, max_bytes: int, too_large: type[DomainError] = CsvTooLarge) -> str:

@@ -20,8 +20,6 @@ if any is wrong nothing is imported and each problem is listed by line and colum
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -53,7 +51,7 @@ from kiosk.core.fiscal_shop_errors import (
 )
 from kiosk.core.text import fold
 from kiosk.i18n import N_, translate
-from kiosk.services.csv_files import RowProblem, data_rows, read_csv_text, sniff_delimiter, write_csv_file
+from kiosk.services.csv_files import RowProblem, data_rows, open_csv, read_csv_text, write_csv_file
 from kiosk.services.users import Role, UserInfo, UserService
 
 MANAGE_ROLE = Role.MANAGER  # the Clientes screen, edits, imports: a manager or admin
@@ -260,18 +258,8 @@ class CustomerService:
                     source: str = "") -> CustomerImportReport:
         """Check every row, then import all of them in one transaction, or none."""
         UserService.require(by, MANAGE_ROLE)
-        content = content.lstrip("\ufeff")
-        reader = csv.reader(io.StringIO(content, newline=""), delimiter=sniff_delimiter(content))
+        reader, columns, problems = open_csv(content, COLUMNS, REQUIRED_COLUMNS)
         report = CustomerImportReport(source=source, dry_run=dry_run)
-        try:
-            header = next(reader, None)
-            while header is not None and not any(c.strip() for c in header):
-                header = next(reader, None)
-        except csv.Error as exc:
-            return replace(report, problems=(RowProblem(1, "", str(exc)),))
-        if header is None:
-            return replace(report, problems=(RowProblem(1, "", translate(N_("the file is empty"))),))
-        columns, problems = self._header(header, reader.line_num)
         if problems:
             return replace(report, problems=tuple(problems))
         with (self.db.read() if dry_run else self.db.write()) as s:
@@ -307,26 +295,6 @@ class CustomerService:
                             setattr(existing, k, v)
             return replace(report, rows=len(rows), created=created, updated=updated,
                            unchanged=len(rows) - created - updated, applied=not dry_run)
-
-    @staticmethod
-    def _header(header: list[str], line: int) -> tuple[dict[str, int], list[RowProblem]]:
-        columns: dict[str, int] = {}
-        problems = []
-        for i, raw in enumerate(header):
-            name = raw.strip().lstrip("\ufeff").lower()
-            if not name and i == len(header) - 1:
-                continue
-            if name not in COLUMNS:
-                problems.append(RowProblem(line, raw.strip(), translate(N_("unknown column (expected: {columns})"))
-                                           .format(columns=", ".join(COLUMNS))))
-            elif name in columns:
-                problems.append(RowProblem(line, name, translate(N_("the column appears twice"))))
-            else:
-                columns[name] = i
-        for name in REQUIRED_COLUMNS:
-            if name not in columns:
-                problems.append(RowProblem(line, name, translate(N_("required column is missing"))))
-        return columns, problems
 
     @staticmethod
     def _row(values: dict[str, str], line: int, problems: list[RowProblem]) -> CustomerDraft | None:

@@ -55,7 +55,7 @@ from kiosk.core.text import fold
 from kiosk.core.units import UOMS_FOR_MODE, SaleMode, Uom, mode_for_uom, tracks_stock
 from kiosk.i18n import N_, translate
 from kiosk.services import media_files
-from kiosk.services.csv_files import RowProblem, data_rows, read_csv_text, sniff_delimiter, write_csv_file
+from kiosk.services.csv_files import RowProblem, data_rows, open_csv, read_csv_text, write_csv_file
 from kiosk.services.inventory import (
     EDIT_ROLE,
     InventoryService,
@@ -180,18 +180,8 @@ class ProductCsv:
 
     def import_text(self, content: str, by: UserInfo, *, dry_run: bool = False, source: str = "") -> ImportReport:
         UserService.require(by, EDIT_ROLE)
-        content = content.lstrip("\ufeff")
-        reader = csv.reader(io.StringIO(content, newline=""), delimiter=sniff_delimiter(content))
+        reader, columns, problems = open_csv(content, COLUMNS, REQUIRED)
         report = ImportReport(source=source, dry_run=dry_run)
-        try:
-            header = next(reader, None)
-            while header is not None and not any(c.strip() for c in header):
-                header = next(reader, None)
-        except csv.Error as exc:
-            return replace(report, problems=(RowProblem(1, "", str(exc)),))
-        if header is None:
-            return replace(report, problems=(RowProblem(1, "", translate(N_("the file is empty"))),))
-        columns, problems = self._header(header, reader.line_num)
         if problems:
             return replace(report, problems=tuple(problems))
         if dry_run:
@@ -199,25 +189,6 @@ class ProductCsv:
                 return self._run(s, reader, columns, by, report)
         with self.db.write() as s:
             return self._run(s, reader, columns, by, report)
-
-    def _header(self, header: list[str], line: int) -> tuple[dict[str, int], list[RowProblem]]:
-        columns: dict[str, int] = {}
-        problems = []
-        for i, raw in enumerate(header):
-            name = raw.strip().lstrip("\ufeff").lower()
-            if not name and i == len(header) - 1:
-                continue  # a trailing delimiter
-            if name not in COLUMNS:
-                problems.append(RowProblem(line, raw.strip(), translate(N_("unknown column (expected: {columns})"))
-                                           .format(columns=", ".join(COLUMNS))))
-            elif name in columns:
-                problems.append(RowProblem(line, name, translate(N_("the column appears twice"))))
-            else:
-                columns[name] = i
-        for name in REQUIRED:
-            if name not in columns:
-                problems.append(RowProblem(line, name, translate(N_("required column is missing"))))
-        return columns, problems
 
     # --- the snapshot the rows are checked against ----------------------------------
     def _snapshot(self, s) -> tuple[dict[str, _Stored], dict[str, int], dict[str, tuple], set[int]]:  # noqa: ANN001

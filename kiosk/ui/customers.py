@@ -66,7 +66,24 @@ def row_of(c: CustomerInfo, owner: str) -> dict:
             "value_text": "" if c.active else _("inactive"), "tone": "muted", "dim": not c.active}
 
 
-class CustomersScreen(StaffScreen):
+class SearchBox:
+    """What the customers screen and the checkout's picker share: a search text typed
+    on the on-screen keyboard; the class's ``reload()`` shows what it finds."""
+
+    def type_text(self, text: str) -> None:
+        self.search_text = (self.search_text + text)[:40]
+        self.reload()
+
+    def backspace(self) -> None:
+        self.search_text = self.search_text[:-1]
+        self.reload()
+
+    def clear_search(self) -> None:
+        self.search_text = ""
+        self.reload()
+
+
+class CustomersScreen(SearchBox, StaffScreen):
     search_text = StringProperty("")
     searching = BooleanProperty(False)
     show_inactive = BooleanProperty(False)
@@ -90,18 +107,6 @@ class CustomersScreen(StaffScreen):
     # search box
     def start_search(self) -> None:
         self.searching = True
-
-    def type_text(self, text: str) -> None:
-        self.search_text = (self.search_text + text)[:40]
-        self.reload()
-
-    def backspace(self) -> None:
-        self.search_text = self.search_text[:-1]
-        self.reload()
-
-    def clear_search(self) -> None:
-        self.search_text = ""
-        self.reload()
 
     def close_search(self) -> None:
         self.searching = False
@@ -291,7 +296,7 @@ class CustomerFormPopup(KioskPopup):
         self._on_saved(saved, text)
 
 
-class CustomerPickerPopup(KioskPopup):
+class CustomerPickerPopup(SearchBox, KioskPopup):
     """The checkout's *Cliente*: type or scan the id (or a name), tap the customer;
     *Nuevo cliente* creates one on the spot; *Consumidor final* clears it."""
 
@@ -312,19 +317,6 @@ class CustomerPickerPopup(KioskPopup):
         self.count_text = "" if not self.search_text else (
             count_text(len(found)) if found else
             _("Nobody with that id or name: create the customer."))
-
-    def type_text(self, text: str) -> None:
-        self.error_text = ""
-        self.search_text = (self.search_text + text)[:40]
-        self.reload()
-
-    def backspace(self) -> None:
-        self.search_text = self.search_text[:-1]
-        self.reload()
-
-    def clear_search(self) -> None:
-        self.search_text = ""
-        self.reload()
 
     def on_scan(self, event: ScanEvent) -> None:
         self.search_text = event.code[:40]
