@@ -303,3 +303,19 @@ def test_documents_survive_dates_at_the_end_of_validity(co_app, boss, cashier, s
     co_app.numbering.add(ResolutionDraft(NumberingKind.POS, "18764000000077", today - timedelta(days=700), "CJ5",
                                          1, 10, today - timedelta(days=700), today), boss)
     assert co_app.fiscal.sale_document(sell(co_app, cashier, [("CAFE", 1)]).sale_id).document_number == "CJ51"
+
+
+def test_the_qr_size_comes_from_its_version_alone():
+    """qr_modules works out only the QR version (the whole symbol was built on every
+    fiscal receipt): the same module count as the full symbol, for every length."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    from hardware.escpos_receipt import qr_modules
+
+    for length in (1, 40, 120, 170, 171, 300, 600):
+        data = f.qr_url("a" * 96, f.Environment.TESTING)[:length].ljust(length, "x")
+        full = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+        full.add_data(data)
+        full.make(fit=True)
+        assert qr_modules(data) == full.modules_count, length
