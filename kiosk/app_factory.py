@@ -9,12 +9,15 @@ from pathlib import Path
 
 from db.engine import Database
 from db.migrate import MigrationResult, migrate
-from hardware.escpos_receipt import ReceiptLayout
+from hardware.escpos_receipt import receipt_layout
 from hardware.printer import ReceiptPrinter
 from kiosk import formatting, i18n
 from kiosk.config import Settings
+from kiosk.core.drawer import DrawerPolicy
 from kiosk.core.receipt import ShopInfo
+from kiosk.services.cart_store import CartStore
 from kiosk.services.catalog import CatalogService
+from kiosk.services.counter import CounterService
 from kiosk.services.customers import CustomerService
 from kiosk.services.fiscal_documents import FiscalDocuments
 from kiosk.services.hardware import HardwareService
@@ -22,7 +25,9 @@ from kiosk.services.inventory import InventoryService
 from kiosk.services.invoice_pdf import InvoicePdf
 from kiosk.services.maintenance import NoDatabase
 from kiosk.services.numbering import NumberingService
+from kiosk.services.product_clone import ProductClone
 from kiosk.services.product_csv import ProductCsv
+from kiosk.services.preferences import PreferenceService
 from kiosk.services.product_images import ProductImages
 from kiosk.services.printing import PrintQueue, Sender
 from kiosk.services.receipts import ReceiptService
@@ -48,6 +53,10 @@ class Services:
     stock: StockService
     product_images: ProductImages
     product_csv: ProductCsv
+    counter: CounterService
+    product_clone: ProductClone
+    carts: CartStore
+    preferences: PreferenceService
     customers: CustomerService
     numbering: NumberingService
     fiscal: FiscalDocuments  # fiscal.on: the Colombian fiscal profile ([fiscal] country = "CO")
@@ -62,6 +71,7 @@ class Services:
     def close(self) -> None:
         if self.hardware is not None:
             self.hardware.stop()
+        self.carts.stop()
         self.db.dispose()
 
 
@@ -75,14 +85,6 @@ def state_path(settings: Settings, *parts: str) -> Path:
     path = settings.state_dir.joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def receipt_layout(settings: Settings) -> ReceiptLayout:
-    p, d = settings.printer, settings.drawer
-    kick = d.mode == "printer" and d.open_on_cash
-    return ReceiptLayout(columns=p.line_columns, codepage=p.codepage.upper(), profile=p.profile,
-                         sale_code=p.sale_code, cut=p.cut, drawer_pin=d.printer_pin if kick else None,
-                         drawer_on_ms=d.pulse_ms, drawer_off_ms=d.pulse_off_ms)
 
 
 def receipt_printer(settings: Settings) -> ReceiptPrinter:
@@ -126,7 +128,9 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     printing = PrintQueue(db, sender or printer, receipt_layout(settings))
     hardware = HardwareService(settings, printing, users, printer=printer)
     till = TillService(sales, receipts, printing, drawer=hardware, save_timeout_s=settings.sales.save_timeout_s,
-                       fiscal=fiscal)
+                       drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash), fiscal=fiscal)
+    carts = CartStore(db)
+    counter = CounterService(catalog, till, carts, out_of_stock=settings.sales.out_of_stock)
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
                                  decimals=settings.currency.decimals)
@@ -137,5 +141,6 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
-                    product_images, product_csv, customers, numbering, fiscal,
-                    InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper), migration, hardware)
+                    product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
+                    customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
+                    migration, hardware)

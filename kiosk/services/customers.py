@@ -51,7 +51,7 @@ from kiosk.core.fiscal_shop_errors import (
 )
 from kiosk.core.text import fold
 from kiosk.i18n import N_, translate
-from kiosk.services.csv_files import RowProblem, data_rows, open_csv, read_csv_text, write_csv_file
+from kiosk.services.csv_source import CsvRows, RowProblem, data_rows, first_row, header_columns, inspect, write_csv_file
 from kiosk.services.users import Role, UserInfo, UserService
 
 MANAGE_ROLE = Role.MANAGER  # the Clientes screen, edits, imports: a manager or admin
@@ -251,22 +251,32 @@ class CustomerService:
 
     # --- CSV ---------------------------------------------------------------------
     def import_file(self, path: Path | str, by: UserInfo, *, dry_run: bool = False) -> CustomerImportReport:
-        path = Path(path)
-        return self.import_text(read_csv_text(path, self.max_csv_bytes), by, dry_run=dry_run, source=path.name)
-
-    def import_text(self, content: str, by: UserInfo, *, dry_run: bool = False,
-                    source: str = "") -> CustomerImportReport:
-        """Check every row, then import all of them in one transaction, or none."""
+        """Check every row, then import all of them in one transaction, or none. The
+        file is read as csv_source reads the catalog (a regular file, size limit,
+        UTF-8 or Windows-1252, comma or semicolon, formula escapes taken off)."""
         UserService.require(by, MANAGE_ROLE)
-        reader, columns, problems = open_csv(content, COLUMNS, REQUIRED_COLUMNS)
-        report = CustomerImportReport(source=source, dry_run=dry_run)
-        if problems:
-            return replace(report, problems=tuple(problems))
+        source = inspect(path, self.max_csv_bytes)
+        report = CustomerImportReport(source=source.name, dry_run=dry_run)
+        with CsvRows(source) as reader:
+            rows_ = iter(reader)
+            header, broken = first_row(rows_)
+            if header is None:
+                return replace(report, problems=(broken,))
+            columns, problems = header_columns(header, reader.line_num, COLUMNS, REQUIRED_COLUMNS)
+            if problems:
+                return replace(report, problems=tuple(problems))
+            return self._import_rows(data_rows(reader, rows_, columns, problems, len(header)), reader.finish, problems, report,
+                                     dry_run)
+
+    def _import_rows(self, data, finish, problems: list[RowProblem], report: CustomerImportReport,  # noqa: ANN001
+                     dry_run: bool) -> CustomerImportReport:
+        """``data``: the checked rows; ``finish()`` raises CsvChanged when the file
+        changed while it was read (before anything is written)."""
         with (self.db.read() if dry_run else self.db.write()) as s:
             stored = {(c.id_type, c.id_number): c for c in s.scalars(select(Customer))}
             rows: list[tuple[int, CustomerDraft, Customer | None]] = []
             seen: dict[tuple[str, str], int] = {}
-            for line, values in data_rows(reader, columns, problems):
+            for line, values in data:
                 draft = self._row(values, line, problems)
                 if draft is None:
                     continue
@@ -278,6 +288,7 @@ class CustomerService:
                     continue
                 seen[key] = line
                 rows.append((line, draft, stored.get(key)))
+            finish()
             problems.sort(key=lambda p: (p.line, COLUMNS.index(p.column) if p.column in COLUMNS else -1))
             if problems:
                 return replace(report, rows=len(rows), problems=tuple(problems))
@@ -338,6 +349,4 @@ class CustomerService:
 
     def export_file(self, path: Path | str, *, include_inactive: bool = False, delimiter: str = ",") -> int:
         """Write the customers to ``path``; returns how many."""
-        rows = self.export_rows(include_inactive=include_inactive)
-        write_csv_file(path, rows, delimiter)
-        return len(rows) - 1
+        return write_csv_file(path, self.export_rows(include_inactive=include_inactive), delimiter)

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, StringProperty
 
-from hardware.events import ScanEvent
 from kiosk.core.customers import (
     FIELD_LABELS,
     RESPONSIBILITIES,
@@ -27,6 +26,7 @@ from kiosk.core.customers import (
 from kiosk.core.errors import DomainError
 from kiosk.core.fiscal import DocumentKind, IdType
 from kiosk.core.fiscal_shop_errors import CustomerFieldInvalid
+from kiosk.core.scanning import ScanEvent
 from kiosk.i18n import N_, _, ngettext, translate
 from kiosk.ui.base import KioskPopup
 from kiosk.ui.staff import StaffScreen

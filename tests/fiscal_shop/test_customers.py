@@ -162,12 +162,14 @@ def test_csv_import_is_all_or_nothing_with_a_report_per_row(co_app, manager, tmp
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
 
 
-def test_csv_repeated_rows_and_missing_columns_are_reported(co_app, manager):
-    report = co_app.customers.import_text("id_type,name\n13,Ana\n", manager)
+def test_csv_repeated_rows_and_missing_columns_are_reported(co_app, manager, tmp_path):
+    path = tmp_path / "clientes.csv"
+    path.write_text("id_type,name\n13,Ana\n", encoding="utf-8")
+    report = co_app.customers.import_file(path, manager)
     assert [(p.column, p.reason) for p in report.problems] == [("id_number", "required column is missing")] or \
         [p.column for p in report.problems] == ["id_number"]
-    twice = "id_type,id_number,name\n13,52123456,Ana\n13,52.123.456,Ana G\n"
-    report = co_app.customers.import_text(twice, manager)
+    path.write_text("id_type,id_number,name\n13,52123456,Ana\n13,52.123.456,Ana G\n", encoding="utf-8")
+    report = co_app.customers.import_file(path, manager)
     assert [(p.line, p.column) for p in report.problems] == [(3, "id_number")]
 
 

@@ -4,8 +4,8 @@ fiscal documents (POS documents, invoices, credit notes) with their lines
 Resolutions, documents and their lines are never changed or deleted (triggers); a
 resolution may only be switched off. A document's number is unique in its resolution.
 
-Revision ID: 0006_fiscal
-Revises: 0005_confirm
+Revision ID: 0009_fiscal_documents
+Revises: 0007_long_writers
 Create Date: 2026-12-02 04:00:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_fiscal"
-down_revision = "0005_confirm"
+revision = "0009_fiscal_documents"
+down_revision = "0007_long_writers"
 branch_labels = None
 depends_on = None
 
