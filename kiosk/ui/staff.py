@@ -74,12 +74,15 @@ class StaffMenuScreen(StaffScreen):
 
     count_note = StringProperty("")
     delivery_note = StringProperty("")
+    _customers_removed = False
 
     def entering(self) -> None:
         self.app.refresh_low_count()
-        customers = self.ids.menu_customers
-        if not self.services.fiscal.on and customers.parent is not None:  # customers are for fiscal documents
+        if not self.services.fiscal.on and not self._customers_removed:  # customers are for fiscal documents
+            # once: ids hold weak references, and a removed button is soon collected
+            customers = self.ids.menu_customers
             customers.parent.remove_widget(customers)
+            self._customers_removed = True
         self.numbering_warnings()
         open_sheets = self.services.stock.in_progress()
         self.count_note, self.delivery_note = (

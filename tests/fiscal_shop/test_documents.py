@@ -94,6 +94,35 @@ def test_an_invoice_to_a_company_keeps_the_buyer_as_it_was(co_app, boss, cashier
     assert (pos.kind, pos.buyer.name, pos.document_number) == (f.DocumentKind.POS, "Renamed S.A.S.", "CJ11")
 
 
+def test_the_counter_hands_the_customer_and_factura_to_the_sale(co_app, boss, cashier, ranges):
+    """The selling flow (counter service): what stops the invoice is refused with the
+    stored cart kept; the invoice, the sale and the cart's deletion share one commit."""
+    fleet = fleet_customer(co_app, boss)
+    counter = co_app.counter
+    counter.add(cashier.id, co_app.catalog.by_sku("CERA"), 2)
+    total = counter.cart(cashier.id).total
+    pay = [Tender(PaymentMethod.CASH, total)]
+
+    def stored_carts() -> int:
+        assert co_app.carts.flush(30)  # the cart is stored by the store's writer thread
+        conn = co_app.db.raw_connection()
+        try:
+            return conn.execute("SELECT COUNT(*) FROM cart_lines").fetchone()[0]
+        finally:
+            conn.close()
+
+    assert stored_carts() == 1
+    with pytest.raises(InvoiceNeedsCustomer):
+        counter.checkout(cashier, pay, fiscal=FiscalRequest(invoice=True))
+    assert (counts(co_app), stored_carts(), counter.cart(cashier.id).total) == ((0, 0), 1, total)
+    result = counter.checkout(cashier, pay, fiscal=FiscalRequest(fleet.id, invoice=True))
+    doc = co_app.fiscal.sale_document(result.sale_id)
+    assert (doc.kind, doc.document_number, doc.buyer.customer_id, doc.total) == (
+        f.DocumentKind.INVOICE, "FE11", fleet.id, total)
+    assert (stored_carts(), counter.cart(cashier.id).is_empty) == (0, True)
+    assert "Factura electrónica de venta No. FE11" in printed(co_app, result.sale_id)
+
+
 def test_a_deactivated_customer_is_refused_before_payment(co_app, boss, cashier, ranges):
     fleet = fleet_customer(co_app, boss)
     co_app.customers.set_active(fleet.id, False, boss)
