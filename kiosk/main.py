@@ -31,7 +31,7 @@ import re
 import sys
 from pathlib import Path
 
-from kiosk import __version__
+from kiosk import __version__, journal_logging
 from kiosk.appliance.ownership import owner_of
 from kiosk.config import ConfigError, Settings, load_settings
 
@@ -106,8 +106,7 @@ def configure_kivy(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    journal_logging.configure(logging.DEBUG if args.verbose else logging.INFO)
     if not args.verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
