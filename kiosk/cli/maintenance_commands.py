@@ -192,6 +192,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         rows = [
             ("service", f"{st['service']} (backup timer: {st['backup_timer']})"),
             ("version", st["version"]),
+            ("release", st["release"] + (f"  (on trial since {st['release_on_trial']['since']}, back to "
+                                         f"{st['release_on_trial']['previous']} unless it stays up "
+                                         f"{st['release_on_trial']['healthy_minutes']:g} min)"
+                                         if st["release_on_trial"] else "")),
+            ("restarts", "-" if st["restarts"] is None else str(st["restarts"])),
+            ("last crash", _failure_text(st["last_failure"], st["failures"])),
+            ("clock", {True: "synchronised", False: "NOT synchronised (no NTP yet: times may be wrong)",
+                       None: "unknown"}[st["clock_synchronized"]]),
+            ("power", _throttle_text(st["throttled"])),
+            ("usb copy", _usb_text(st["last_usb_copy"])),
             ("config", st["config"] or "built-in defaults"),
             ("state", f"{st['state_dir']}  ({s.state_dir_reason()})"),
             ("database", f"{st['database']}  {_mb(db['size_bytes'])}  integrity {db['integrity']}  "
@@ -216,6 +226,28 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"error: {NoDatabase.at(s)}", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK if db["integrity"] == "ok" else EXIT_FAIL
+
+
+def _failure_text(failure: dict | None, count: int) -> str:
+    if not failure:
+        return "none recorded"
+    return f"{failure['at']}: {failure['reason']} ({count} in all)"
+
+
+def _throttle_text(throttled: dict | None) -> str:
+    if throttled is None:
+        return "not a Raspberry Pi (no vcgencmd)"
+    if throttled.get("ok"):
+        return f"ok ({throttled['value']})"
+    if throttled.get("error"):
+        return f"unknown: {throttled['error']}"
+    return f"{throttled['value']}: " + ", ".join(throttled["flags"]) + " (check the power supply)"
+
+
+def _usb_text(record: dict | None) -> str:
+    if not record:
+        return "none yet"
+    return f"{record['at']}: {record['message']}"
 
 
 def _device_text(value: object) -> str:
