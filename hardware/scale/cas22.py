@@ -19,8 +19,8 @@ import re
 
 from hardware.scale.framing import LineFramer, framed
 from hardware.scale.protocol import DecoderOptions, ScaleProtocol, SerialSettings
-from hardware.scale.reading import Event, Noise, ScaleReading, ScaleState, parse_unit, to_grams
-from kiosk.i18n import N_
+from hardware.scale.reading import Event, Noise, ScaleReading, ScaleState, to_grams
+from hardware.scale.stgs import read_header
 
 NAME = "cas22"
 SERIAL = SerialSettings(9600, 8, "N", 1)
@@ -42,12 +42,9 @@ def parse_frame(frame: bytes, options: DecoderOptions = DecoderOptions()) -> Eve
     if head not in ("ST", "US", "OL") or mode not in ("GS", "NT"):
         return Noise(len(frame) + 2)
     net = mode == "NT"
-    unit = parse_unit(unit_text) if unit_text else None
-    if unit is None and unit_text:
-        return ScaleReading.failed(N_("the scale sends its weight in {unit}, which the kiosk does not accept "
-                                      "(set it to g, kg or lb)"), unit=unit_text)
-    if head == "OL":
-        return ScaleReading.without_weight(ScaleState.OVER_CAPACITY, unit, net_mode=net)
+    unit, early = read_header(head, net, unit_text)  # the same header words as "ST,GS" indicators
+    if early is not None:
+        return early
     m = _DATA.match(data)
     if m is None or unit is None:
         return Noise(len(frame) + 2)

@@ -389,18 +389,26 @@ class Adam(Device):
         return [line + CR + LF for line in out]
 
 
-class Cas22(Device):
-    """CAS indicator streaming its 22-byte frames (ignores the host)."""
+class Streaming(Device):
+    """An indicator that streams its frames and ignores the host."""
 
     streams = True
 
     def receive(self, data: bytes) -> list[bytes]:
         return []
 
+    def status(self) -> tuple[str, str]:
+        """The "ST,GS" header words: stable / unstable / overload, gross / net."""
+        m = self.model
+        return "OL" if m.over else ("US" if m.motion else "ST"), "NT" if m.tare_g else "GS"
+
+
+class Cas22(Streaming):
+    """CAS indicator streaming its 22-byte frames."""
+
     def stream(self) -> bytes | None:
         m = self.model
-        head = "OL" if m.over else ("US" if m.motion else "ST")
-        mode = "NT" if m.tare_g else "GS"
+        head, mode = self.status()
         lamp = 0x80 | (cas22.LAMP_STABLE if not m.motion else 0) | (cas22.LAMP_GROSS if not m.tare_g else 0) | \
             (cas22.LAMP_TARE if m.tare_g else 0) | (cas22.LAMP_ZERO if m.gross_g == 0 else 0)
         value = _in_unit(m.net_g, self.unit, 3 if self.unit is not WeightUnit.G else 0)
@@ -408,19 +416,13 @@ class Cas22(Device):
         return cas22.frame_for(data, head=head, mode=mode, unit=self.unit.value, lamp=lamp)
 
 
-class StGs(Device):
+class StGs(Streaming):
     """A generic indicator streaming "ST,GS,+  1.234kg" lines (option ``stgs_unit``
     sends another unit, e.g. "oz", as some are set up)."""
 
-    streams = True
-
-    def receive(self, data: bytes) -> list[bytes]:
-        return []
-
     def stream(self) -> bytes | None:
         m = self.model
-        head = "OL" if m.over else ("US" if m.motion else "ST")
-        mode = "NT" if m.tare_g else "GS"
+        head, mode = self.status()
         unit = str(self.options.get("stgs_unit") or self.unit.value)
         if m.over:
             return f"{head},{mode},+        {unit}".encode() + CR + LF
@@ -429,13 +431,8 @@ class StGs(Device):
         return f"{head},{mode},{sign}{value:>8}{unit}".encode() + CR + LF
 
 
-class ToledoCont(Device):
+class ToledoCont(Streaming):
     """Mettler-Toledo continuous output, with the checksum unless ``checksum=False``."""
-
-    streams = True
-
-    def receive(self, data: bytes) -> list[bytes]:
-        return []
 
     def stream(self) -> bytes | None:
         m = self.model

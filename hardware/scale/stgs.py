@@ -17,7 +17,7 @@ import re
 
 from hardware.scale.framing import LineFramer, framed
 from hardware.scale.protocol import DecoderOptions, ScaleProtocol, SerialSettings
-from hardware.scale.reading import Event, Noise, ScaleReading, ScaleState, parse_unit, to_grams
+from hardware.scale.reading import Event, Noise, ScaleReading, ScaleState, WeightUnit, parse_unit, to_grams
 from kiosk.i18n import N_
 
 NAME = "stgs"
@@ -38,17 +38,26 @@ def parse_line(line: bytes, options: DecoderOptions = DecoderOptions()) -> Event
     if mode == "TR":
         return None  # the tare, printed on its own line by some indicators
     net = mode == "NT"
-    unit = parse_unit(unit_text) if unit_text else None
-    if unit_text and unit is None:
-        return ScaleReading.failed(N_("the scale sends its weight in {unit}, which the kiosk does not accept "
-                                      "(set it to g, kg or lb)"), unit=unit_text)
-    if head == "OL":
-        return ScaleReading.without_weight(ScaleState.OVER_CAPACITY, unit, net_mode=net)
+    unit, early = read_header(head, net, unit_text)
+    if early is not None:
+        return early
     if number is None or unit is None:
         return Noise(len(line) + 2)
     grams = to_grams(number.rstrip(".") or "0", unit) * (-1 if sign == "-" else 1)
     state = ScaleState.STABLE if head == "ST" else ScaleState.MOTION
     return ScaleReading.weighed(grams, unit, state, net_mode=net)
+
+
+def read_header(head: str, net: bool, unit_text: str | None) -> tuple[WeightUnit | None, Event | None]:
+    """The unit of an "ST,GS"-style frame, and the reading when the header alone says
+    it all: a unit the kiosk cannot sell in (an error naming it) or an overload."""
+    unit = parse_unit(unit_text) if unit_text else None
+    if unit_text and unit is None:
+        return None, ScaleReading.failed(N_("the scale sends its weight in {unit}, which the kiosk does not "
+                                            "accept (set it to g, kg or lb)"), unit=unit_text)
+    if head == "OL":
+        return unit, ScaleReading.without_weight(ScaleState.OVER_CAPACITY, unit, net_mode=net)
+    return unit, None
 
 
 # The decoder: printable lines (CR LF), each read by parse_line().
