@@ -15,6 +15,7 @@ import contextlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from escpos.printer import Dummy
 
@@ -38,6 +39,16 @@ class ReceiptLayout:
     drawer_pin: int | None = None  # 2 or 5: kick the drawer at the start of the job
     drawer_on_ms: int = 100  # kick pulse ([drawer] pulse_ms, pulse_off_ms)
     drawer_off_ms: int = 100
+
+
+def receipt_layout(settings: Any) -> ReceiptLayout:
+    """The layout ``[printer]`` and ``[drawer]`` ask for. The kick pin is set whenever
+    the drawer hangs on the printer; a job carries the kick only when the sale's
+    drawer decision (kiosk.core.drawer) says so (PrintQueue.render)."""
+    p, d = settings.printer, settings.drawer
+    return ReceiptLayout(columns=p.line_columns, codepage=p.codepage.upper(), profile=p.profile,
+                         sale_code=p.sale_code, cut=p.cut, drawer_pin=d.printer_pin if d.mode == "printer" else None,
+                         drawer_on_ms=d.pulse_ms, drawer_off_ms=d.pulse_off_ms)
 
 
 def _two_columns(left: str, right: str, width: int) -> list[str]:

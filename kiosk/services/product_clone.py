@@ -106,3 +106,18 @@ def clone_draft(inventory: InventoryService, product_id: int) -> ProductDraft:
     and stock (a new product starts with none of them)."""
     source = inventory.product_draft(product_id)
     return replace(source, sku="", barcodes=[], active=True)
+
+
+class ProductClone:
+    """The smart clone as the product editor uses it (built in kiosk/app_factory.py)."""
+
+    def __init__(self, db: Database, inventory: InventoryService):
+        self.db = db
+        self.inventory = inventory
+
+    def suggest_similar(self, draft_or_text: ProductDraft | str, limit: int = 6, category_id: int | None = None,
+                        brand: str | None = None) -> list[Suggestion]:
+        return suggest_similar(self.db, draft_or_text, limit, category_id=category_id, brand=brand)
+
+    def clone_draft(self, product_id: int) -> ProductDraft:
+        return clone_draft(self.inventory, product_id)

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import io
 import logging
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 
-from hardware.events import ScanEvent
 from kiosk.core.errors import DomainError, InsufficientTender
-from kiosk.core.money import to_minor
+from kiosk.core.money import from_minor, to_minor
 from kiosk.core.payments import PaymentMethod, Tender, method_label, settle
 from kiosk.core.receipt import sale_reference
+from kiosk.core.scanning import ScanEvent
+from kiosk.services.counter import PricesChanged
 from kiosk.i18n import _, decimal_mark, format_money, parse_decimal
 from kiosk.ui.base import KioskScreen
 
@@ -110,7 +111,7 @@ class CheckoutScreen(KioskScreen):
         self.update()
 
     def _plain(self, minor: int) -> str:
-        value = Decimal(minor).scaleb(-self.decimals)
+        value = from_minor(minor, self.decimals)
         return f"{value:f}".replace(".", decimal_mark())
 
     def typed_amount(self) -> int:
@@ -136,7 +137,7 @@ class CheckoutScreen(KioskScreen):
         from kiosk.ui.images import texture_from_png
 
         settings = self.services.settings
-        amount = f"{Decimal(self.remaining()).scaleb(-self.decimals):f}"
+        amount = f"{from_minor(self.remaining(), self.decimals):f}"
         img = qrcode.make(qr_payload(settings.shop.name, self.reference, amount, settings.currency.code),
                           box_size=8, border=2)
         buf = io.BytesIO()
@@ -232,15 +233,15 @@ class CheckoutScreen(KioskScreen):
         self.busy = True
         self.can_confirm = False
         app = self.app
-        cart, tenders, user = app.cart, self.current_tenders(), app.user
-        sold = [ln.product.id for ln in cart.lines]
-        till = self.services.till
+        tenders, user = self.current_tenders(), app.user
+        sold = [ln.product.id for ln in app.cart.lines]
+        counter = self.services.counter
 
         def waiting(attempt: int) -> None:  # worker thread: the database is held by another writer
             Clock.schedule_once(lambda dt: self.message(
                 _("Saving… the database is busy with another task; trying again."), "warn", 30, beep=False))
 
-        app.devices.run_in_thread(lambda: till.complete_sale(cart, tenders, user, on_wait=waiting),
+        app.devices.run_in_thread(lambda: counter.checkout(user, tenders, on_wait=waiting),
                                   lambda result: self._saved(result, sold), self._not_saved)
 
     def _saved(self, result, sold: list[int]) -> None:  # noqa: ANN001
@@ -257,6 +258,11 @@ class CheckoutScreen(KioskScreen):
     def _not_saved(self, exc: Exception) -> None:
         """Main thread: nothing was stored; the cart is as it was."""
         self.busy = False
+        if isinstance(exc, PricesChanged):  # the cart was re-priced: charge the new total
+            self.total = self.app.cart.total
+            self.total_text = format_money(self.total)
+            if self.method == "qr":
+                self._make_qr()
         if isinstance(exc, DomainError):
             text = str(exc)
         else:
@@ -278,6 +284,12 @@ class CheckoutScreen(KioskScreen):
 
     def on_backspace_key(self) -> None:
         self.press("back")
+
+    def on_untyped(self, text: str) -> None:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if digits and self.entry.endswith(digits) and not self.busy:
+            self.entry = self.entry[:-len(digits)]
+            self.update()
 
     def on_enter_key(self) -> None:
         self.confirm()

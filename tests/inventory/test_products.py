@@ -166,11 +166,11 @@ def test_deactivate_instead_of_delete(app: Services, manager: UserInfo, shop: di
 def test_smart_clone_suggests_and_copies_all_but_identity(app: Services, manager: UserInfo, shop: dict) -> None:
     goods = app.inventory.category_id("Limpieza")
     typed = draft(name="detergente liquido", brand="BRILLO", category_id=goods)
-    suggestions = app.inventory.suggest_similar(typed, limit=3)
+    suggestions = app.product_clone.suggest_similar(typed, limit=3)
     assert [s.product.sku for s in suggestions][:2] == ["DET", "POL"]
     assert set(suggestions[0].reasons) == {"misma marca", "misma categoría", "nombre parecido"}
-    assert app.inventory.suggest_similar("xyz qqq") == []
-    clone = app.inventory.clone_draft(shop["DET"])
+    assert app.product_clone.suggest_similar("xyz qqq") == []
+    clone = app.product_clone.clone_draft(shop["DET"])
     assert (clone.sku, clone.barcodes) == ("", [])
     assert (clone.name, clone.brand, clone.price, clone.cost, clone.uom, clone.low_stock, clone.category_id) == (
         "Detergente líquido lavanda", "Brillo", 320, 160, Uom.L, 20_000, goods)
