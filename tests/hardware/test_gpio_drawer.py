@@ -247,7 +247,7 @@ def test_the_factory_in_use_is_on_the_hardware_registry(hw_settings, mock_pins) 
     manager = HardwareManager(settings, gpio_factory=mock_pins, scale_factory=None).start()
     try:
         state = manager.registry.get("gpio")
-        assert state.info["pin_factory"] == "mock" and state.last_event == "pin factory: mock"
+        assert state.info["pin_factory"] == "mock" and state.last_event == "controlador de pines: mock"
         assert state.ok and manager.registry.get("led").info["pin_factory"] == "mock"
     finally:
         manager.stop()
