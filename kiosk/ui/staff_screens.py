@@ -8,7 +8,7 @@ from kiosk.ui.base import KioskScreen
 
 STAFF_KV = ("forms.kv", "staff.kv", "product_list.kv", "product_editor.kv", "file_chooser.kv",
             "stock_popups.kv", "stock_screens.kv", "categories.kv", "progress.kv", "csv_screen.kv", "users.kv",
-            "audit.kv")
+            "audit.kv", "customers.kv")
 
 
 def staff_screens() -> list[KioskScreen]:
@@ -20,6 +20,7 @@ def staff_screens() -> list[KioskScreen]:
     from kiosk.ui.audit import AuditScreen
     from kiosk.ui.categories import CategoriesScreen
     from kiosk.ui.csv_screen import CsvScreen
+    from kiosk.ui.customers import CustomersScreen
     from kiosk.ui.product_editor import ProductEditorScreen
     from kiosk.ui.product_list import ProductListScreen
     from kiosk.ui.stock_screens import CountScreen, DeliveryScreen, LedgerScreen, LowStockScreen
@@ -30,4 +31,4 @@ def staff_screens() -> list[KioskScreen]:
     return [StaffMenuScreen(name="staff"), ProductListScreen(name="products"),
             ProductEditorScreen(name="editor"), LedgerScreen(name="ledger"), DeliveryScreen(name="delivery"),
             CountScreen(name="count"), LowStockScreen(name="lowstock"), CategoriesScreen(name="categories"),
-            CsvScreen(name="csv"), UsersScreen(name="users"), AuditScreen(name="audit")]
+            CsvScreen(name="csv"), UsersScreen(name="users"), AuditScreen(name="audit"), CustomersScreen(name="customers")]
