@@ -291,7 +291,7 @@ def test_sudo_kiosk_admin_works_on_the_service_database(staged, tmp_path: Path) 
     assert st["database"] == str(db) and st["database_info"]["integrity"] == "missing"
     assert st["state_dir_origin"] == "config"
     assert f"No hay base de datos en {db} (carpeta de datos: [paths] state_dir en {config})" in out.stderr
-    for args, stdin in [(("set-pin", "Administrador", "--pin-stdin"), "4321\n"), (("users",), ""),
+    for args, stdin in [(("set-pin", "Administrador", "--pin-stdin"), "482916\n"), (("users",), ""),
                         (("backup",), ""), (("sales", "list"), ""), (("products", "export", str(home / "p.csv")), "")]:
         out = sudo_admin(home, config, *args, stdin=stdin)
         assert out.returncode == 1 and f"No hay base de datos en {db}" in out.stderr, (args, out.stderr)
@@ -301,7 +301,7 @@ def test_sudo_kiosk_admin_works_on_the_service_database(staged, tmp_path: Path) 
     # the installer's first start (migrate), then the technician changes the PIN
     out = sudo_admin(home, config, "migrate")
     assert out.returncode == 0 and f"database {db}: new ->" in out.stdout, out.stdout + out.stderr
-    out = sudo_admin(home, config, "set-pin", "Administrador", "--pin-stdin", stdin="4321\n")
+    out = sudo_admin(home, config, "set-pin", "Administrador", "--pin-stdin", stdin="482916\n")
     assert out.returncode == 0 and "PIN changed for Administrador" in out.stdout, out.stderr
     out = sudo_admin(home, config, "status", "--json")
     st = json.loads(out.stdout)
@@ -312,7 +312,7 @@ def test_sudo_kiosk_admin_works_on_the_service_database(staged, tmp_path: Path) 
     till = build(load_settings(env={"KIOSK_CONFIG": str(config), "STATE_DIRECTORY": str(state)}))
     try:
         assert till.settings.database_path == db
-        assert till.users.authenticate("4321").name == "Administrador"
+        assert till.users.authenticate("482916").name == "Administrador"
         with pytest.raises(DomainError):
             till.users.authenticate("000000")
     finally:

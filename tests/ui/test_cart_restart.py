@@ -64,13 +64,27 @@ def wait_for(condition, what: str, timeout: float = 60) -> None:  # noqa: ANN001
     pytest.fail(f"timed out waiting for {what}")
 
 
-def sign_in(display: str) -> None:
-    """The demo's cashier Carla (the demo admin's 000000 must be replaced first)."""
+def sign_ins(db: Path) -> int:
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        return conn.execute("SELECT count(*) FROM audit_log WHERE act = 'sign_in'").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def sign_in(display: str, db: Path) -> None:
+    """The demo's cashier Carla (the demo admin's 000000 must be replaced first). The
+    PIN is checked in a worker (scrypt): scans wait, as a cashier does, until the till
+    has let her in (her sign-in is in the audit log)."""
     from kiosk.demo import DEMO_STAFF
 
     pin = next(p for name, _role, p in DEMO_STAFF if name == "Carla")
+    before = sign_ins(db)
     xdotool(display, "type", "--delay", "150", pin)  # a person's pace: not a scan
     xdotool(display, "key", "Return")
+    wait_for(lambda: sign_ins(db) > before, "the cashier signed in")
 
 
 def scan(display: str, code: str) -> None:
@@ -86,7 +100,7 @@ def test_sigkill_mid_cart_and_restart_brings_the_cart_back(display, tmp_path) ->
     proc = start_kiosk(display, tmp_path, ready)
     try:
         focus(display, proc.pid)
-        sign_in(display)
+        sign_in(display, db)
         for sku in ("ESP-DOB", "GUA-NIT", "ESP-DOB"):
             time.sleep(0.5)
             scan(display, codes[sku][0])
@@ -100,7 +114,7 @@ def test_sigkill_mid_cart_and_restart_brings_the_cart_back(display, tmp_path) ->
     proc = start_kiosk(display, tmp_path, ready)
     try:
         focus(display, proc.pid)
-        sign_in(display)
+        sign_in(display, db)
         time.sleep(1.0)
         scan(display, codes["GUA-NIT"][0])
         # The restored cart took the scan: the same cart, its lines kept, one more glove.
