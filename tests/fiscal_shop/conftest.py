@@ -26,12 +26,12 @@ def boss(co_app: Services) -> UserInfo:
 
 @pytest.fixture
 def cashier(co_app: Services) -> UserInfo:
-    return co_app.users.create_user("Camila", Role.CASHIER, "3333")
+    return co_app.users.create_user("Camila", Role.CASHIER, "730518")
 
 
 @pytest.fixture
 def manager(co_app: Services) -> UserInfo:
-    return co_app.users.create_user("Mateo", Role.MANAGER, "2222")
+    return co_app.users.create_user("Mateo", Role.MANAGER, "264913")
 
 
 @pytest.fixture

@@ -265,7 +265,7 @@ def test_the_printed_pos_document_carries_what_dian_lists(co_app, cashier, range
     decoded = decode(co_app.printing.payload(co_app.printing.last_job_id(result.sale_id)))
     assert [q.data for q in decoded.qr_codes] == [f.qr_url(key, f.Environment.TESTING)]
     # a reprint is the same document, marked as a copy
-    copy = decode(co_app.printing.payload(co_app.till.reprint(result.sale_id)))
+    copy = decode(co_app.printing.payload(co_app.till.reprint(result.sale_id, cashier)))
     assert "No. CJ11" in copy.text and key[:48] in copy.text
 
 

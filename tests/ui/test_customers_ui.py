@@ -13,6 +13,7 @@ from kiosk.app_factory import build
 from kiosk.core import fiscal as f
 from kiosk.i18n import _
 from kiosk.services.fiscal_documents import CreditLine
+from tests.conftest import ADMIN_PIN
 from tests.fiscal_shop.shop import add_resolutions, fiscal_overrides, fiscal_settings, load_serviteca
 from tests.ui.staff_support import type_on
 from tests.ui.test_screenshots import shoot
@@ -29,6 +30,8 @@ def serviteca_template(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN20
 
     app.customers.add(CustomerDraft(f.IdType.CEDULA, "52123456", "Ana María Gómez", email="ana@correo.example"),
                       boss)
+    # the first start's admin has replaced the default PIN (the forced change has its own tests)
+    app.users.set_pin(boss.id, ADMIN_PIN)
     app.close()
     return state
 
@@ -49,7 +52,7 @@ def test_customers_screen_and_picker_screenshots(make_ui, serviteca_template, si
     app.theme.apply(theme)
     ui.resize(*size)
     checked: list = []
-    ui.pin("000000")
+    ui.pin(ADMIN_PIN)
     ui.until(lambda: ui.current == "sell", what="the selling screen")
     open_customers(ui)
     shoot(ui, "customers", checked)
@@ -82,7 +85,7 @@ def test_attach_a_company_by_nit_issue_an_invoice_and_return_a_line(make_ui, ser
     ui = make_ui(template=serviteca_template, **fiscal_overrides())
     app = ui.app
     services = app.services
-    ui.pin("000000")
+    ui.pin(ADMIN_PIN)
     ui.until(lambda: ui.current == "sell", what="the selling screen")
 
     # Clientes: a wrong check digit is refused with the right one shown; then saved.
