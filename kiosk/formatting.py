@@ -8,11 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from kiosk.core.units import BASE_OF, SYMBOL, BaseUnit, Uom, from_base
+from kiosk.core.units import BASE_OF, SUB_UNIT, SYMBOL, BaseUnit, Uom, from_base
 from kiosk.i18n import format_decimal, format_money
-
-# A bulk quantity below one litre/kilo of a metric product is shown in ml/g.
-_SMALLER = {Uom.L: Uom.ML, Uom.KG: Uom.G}
 
 _zone: tzinfo | None = None
 
@@ -24,6 +21,15 @@ def set_timezone(name: str) -> None:
 
 def local_zone() -> tzinfo:
     return _zone or datetime.now().astimezone().tzinfo or UTC
+
+
+def local_now() -> datetime:
+    """Now in the shop's zone (aware): the screens' clock and dates, "today"."""
+    return datetime.now(local_zone())
+
+
+def local_today() -> date:
+    return local_now().date()
 
 
 def to_local(utc_naive: datetime) -> datetime:
@@ -40,7 +46,8 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def display_uom(quantity_base: int, uom: Uom) -> Uom:
-    smaller = _SMALLER.get(uom)
+    """A bulk quantity below one litre/kilo of a metric product is shown in ml/g."""
+    smaller = SUB_UNIT.get(uom)
     if smaller is not None and quantity_base < 1000:
         return smaller
     return uom
@@ -77,11 +84,23 @@ def keep_units_together(text: str) -> str:
     return _UNIT_AFTER_NUMBER.sub("\\1\u00a0\\2", text)
 
 
+def date_order() -> str:
+    """The order a person of the configured locale writes a date in: "dmy" (es, es_CO),
+    "mdy" (en_US) or "ymd", from the locale's short date pattern."""
+    from babel.dates import get_date_format
+
+    from kiosk.i18n import babel_locale
+
+    pattern = get_date_format("short", locale=babel_locale()).pattern.lower()
+    positions = {part: pattern.find(part) for part in "dmy"}
+    return "".join(sorted(positions, key=lambda part: positions[part]))
+
+
 def format_rate(rate_bp: int) -> str:
     return format_decimal(Decimal(rate_bp) / 100, max_decimals=2) + " %"
 
 
 __all__ = [
     "format_money", "format_quantity", "format_unit_price", "format_rate", "to_local",
-    "local_day_bounds", "set_timezone",
+    "local_day_bounds", "local_now", "local_today", "set_timezone", "date_order",
 ]
