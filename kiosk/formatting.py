@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from kiosk.core.units import BASE_OF, SUB_UNIT, SYMBOL, BaseUnit, Uom, from_base
-from kiosk.i18n import format_decimal, format_money
+from kiosk.i18n import decimal_mark, format_decimal, format_money
 
 _zone: tzinfo | None = None
 
@@ -96,11 +96,22 @@ def date_order() -> str:
     return "".join(sorted(positions, key=lambda part: positions[part]))
 
 
+def keypad_text(value: Decimal | int, max_decimals: int = 3) -> str:
+    """A number as a person types it on a keypad, which ``parse_decimal`` reads back the
+    same: the locale's decimal mark, no thousands grouping, no trailing zeros
+    (2000 -> "2000", never "2.000", which reads back as 2; 1.5 -> "1,5")."""
+    step = Decimal(1).scaleb(-max_decimals)
+    text = f"{Decimal(value).quantize(step, rounding=ROUND_HALF_UP):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", decimal_mark())
+
+
 def format_rate(rate_bp: int) -> str:
     return format_decimal(Decimal(rate_bp) / 100, max_decimals=2) + " %"
 
 
 __all__ = [
     "format_money", "format_quantity", "format_unit_price", "format_rate", "to_local",
-    "local_day_bounds", "local_now", "local_today", "set_timezone", "date_order",
+    "local_day_bounds", "local_now", "local_today", "set_timezone", "date_order", "keypad_text",
 ]

@@ -3,9 +3,9 @@ notes handed over (one tap per note, and they add up), and the reference of a ca
 QR payment.
 
 The rules, as a cashier expects them:
-- a note button adds its value to what is there ($10 then $5 is $15); after typing,
-  the typed amount is the first part of the sum;
-- typing after a note starts a new amount (the notes were a guess; the keypad corrects it);
+- a note button adds its value to the notes before it ($10 then $5 is $15);
+- typing after a note starts a new amount, and a note after typing starts a new sum of
+  notes: the two ways of entering never mix, so what is shown is always what was meant;
 - *Exacto* puts exactly what is due, replacing anything;
 - ⌫ takes back the last note, or the last typed character; *C* clears everything.
 
@@ -78,14 +78,13 @@ class AmountEntry:
         return "." not in typed or len(typed.split(".")[1]) < self.decimals
 
     def add_note(self, minor: int) -> AmountEntry:
-        """A note button: its value is added to what is entered. A sum that would grow
-        past MAX_AMOUNT_DIGITS is left as it was."""
+        """A note button: its value is added to the notes entered (after typing, it
+        starts a new sum). A sum that would grow past MAX_AMOUNT_DIGITS is left as it was."""
         if minor <= 0:
             raise ValueError("a note is worth more than nothing")
-        if len(str(self.amount + minor)) > MAX_AMOUNT_DIGITS:
+        if len(str(sum(self.notes) + minor)) > MAX_AMOUNT_DIGITS:
             return self
-        first = (self.typed_amount,) if self.typed_amount else ()
-        return replace(self, typed="", notes=self.notes + first + (minor,))
+        return replace(self, typed="", notes=self.notes + (minor,))
 
     def exact(self, minor: int) -> AmountEntry:
         """*Exacto*: exactly ``minor``, whatever was entered before."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 from pathlib import Path
 
 from kivy.animation import Animation
@@ -21,6 +20,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from hardware.events import ScanEvent
 from kiosk import sdnotify
 from kiosk.app_factory import Services
+from kiosk.formatting import local_now
 from kiosk.i18n import _, format_time
 from kiosk.services.preferences import PreferenceService
 from kiosk.services.selling import SellingService
@@ -153,7 +153,7 @@ class KioskApp(App):
         return False
 
     def _tick(self, _dt: float) -> None:
-        self.clock_text = format_time(datetime.now())
+        self.clock_text = format_time(local_now())  # the shop's zone ([locale] timezone), like every date shown
         idle = self.settings.security.idle_lock_s
         if self.user is not None and idle and time.monotonic() - self._last_activity >= idle and not self.saving:
             self.lock(event="auto_lock")

@@ -6,12 +6,12 @@ off unless the whole file is right, so nothing is applied from a file with error
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.core.errors import DomainError
+from kiosk.formatting import local_now
 from kiosk.i18n import _
 from kiosk.ui.staff import StaffScreen
 
@@ -76,7 +76,7 @@ class CsvScreen(StaffScreen):
         if not folder:
             self.message(_("Plug in a USB stick first."), "warn")
             return
-        name = _("products") + f"-{datetime.now():%Y%m%d-%H%M}.csv"
+        name = _("products") + f"-{local_now():%Y%m%d-%H%M}.csv"
         try:
             result = self.services.product_csv.export_file(Path(folder) / name)
         except DomainError as exc:

@@ -41,9 +41,9 @@ def test_notes_add_up_and_typing_after_a_note_starts_a_new_amount():
     assert keys(typed, "dec", "5").amount == 250
 
 
-def test_a_note_after_typing_adds_to_the_typed_amount():
+def test_a_note_after_typing_starts_a_new_sum():
     entry = keys(AmountEntry(2), "3", "dec", "5").add_note(1000)
-    assert (entry.amount, entry.notes, entry.typed) == (1350, (350, 1000), "")
+    assert (entry.amount, entry.notes, entry.typed) == (1000, (1000,), "")
 
 
 def test_back_takes_back_the_last_note_and_clear_empties():
