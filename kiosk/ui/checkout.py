@@ -129,13 +129,6 @@ class CheckoutScreen(KioskScreen):
         self.entry = self.entry.exact(self.remaining())
         self.update()
 
-    def set_amount(self, minor: int) -> None:
-        """Exactly ``minor`` handed over (what *Exacto* does with what is due)."""
-        if self.busy:
-            return
-        self.entry = self.entry.exact(minor)
-        self.update()
-
     def typed_amount(self) -> int:
         return self.entry.amount if self.entry is not None else 0
 
@@ -151,25 +144,26 @@ class CheckoutScreen(KioskScreen):
         self.update()
 
     def _make_qr(self) -> None:
-        """The code for the amount due, from ``[payments.qr] template``; without a
-        template none is made (the shop's printed sticker is used)."""
+        """The code for the total, from ``[payments.qr] template``; without a template
+        none is made (the shop's printed sticker is used)."""
+        self.qr_text, self.qr_texture = self._qr_code(self.total)
+
+    def _qr_code(self, amount: int) -> tuple[str, object]:
+        """(text, texture) of the QR code asking for ``amount``; ("", None) without a template."""
         template = self.services.settings.payments.qr.template
-        self.qr_texture = None
-        self.qr_text = ""
         if not template:
-            return
-        import qrcode
+            return "", None
+        import qrcode  # only when a code is shown: it adds nothing to start-up
 
         from kiosk.ui.images import texture_from_png
 
-        settings = self.services.settings
-        self.qr_text = render_qr(template, amount=self.total, decimals=self.decimals,
-                                 currency=settings.currency.code, sale_number=self.sale_number)
-        img = qrcode.make(self.qr_text, box_size=8, border=2)
+        text = render_qr(template, amount=amount, decimals=self.decimals,
+                         currency=self.services.settings.currency.code, sale_number=self.sale_number)
         buf = io.BytesIO()
-        img.save(buf, format="PNG")
-        self.qr_texture = texture_from_png(buf.getvalue())
-        self.qr_texture.mag_filter = "nearest"
+        qrcode.make(text, box_size=8, border=2).save(buf, format="PNG")
+        texture = texture_from_png(buf.getvalue())
+        texture.mag_filter = "nearest"
+        return text, texture
 
     # --- split --------------------------------------------------------------------------------------
     def remaining(self) -> int:
@@ -187,6 +181,8 @@ class CheckoutScreen(KioskScreen):
         self.tenders = self.tenders + [Tender(PaymentMethod(method), amount)]
         self.entry = self.entry.cleared()
         self.update()
+        if method == "qr" and self.services.settings.payments.qr.template:
+            self.ask_reference(len(self.tenders) - 1)  # the code for this part, then its transfer number
 
     def remove_tender(self, index: int) -> None:
         """*Quitar* on one tender of the list: the only way a tender goes."""
@@ -204,8 +200,9 @@ class CheckoutScreen(KioskScreen):
         if self.busy or not 0 <= index < len(self.tenders):
             return
         tender = self.tenders[index]
+        qr_text, qr_texture = self._qr_code(tender.amount) if tender.method is PaymentMethod.QR else ("", None)
         self.app.open_modal(ReferencePopup(title=tender_text(replace(tender, reference="")),
-                                           reference=tender.reference,
+                                           reference=tender.reference, qr_text=qr_text, qr_texture=qr_texture,
                                            on_done=lambda ref: self._set_reference(index, ref)))
 
     def _set_reference(self, index: int, reference: str) -> None:
@@ -349,11 +346,14 @@ class TenderRow(BoxLayout):
 
 
 class ReferencePopup(KioskPopup):
-    """The voucher or transfer number of one card or QR tender, typed on a keypad."""
+    """The voucher or transfer number of one card or QR tender, typed on a keypad; for
+    a QR part of a split payment with a template, the code asking for that part too."""
 
     title = StringProperty("")
     reference = StringProperty("")
     error_text = StringProperty("")
+    qr_text = StringProperty("")
+    qr_texture = ObjectProperty(None, allownone=True)
 
     def __init__(self, on_done, **kwargs):  # noqa: ANN001
         self._on_done = on_done

@@ -119,6 +119,10 @@ def key_label(key: str) -> str:
     return decimal_mark() if key == "dec" else KEY_LABELS[key]
 
 
+# The on-screen keyboard's height at 800x480 (times app.k): four rows of keys with
+# 48 px faces and more, the gaps and the padding. Every screen with one uses it.
+KEYBOARD_HEIGHT = 232
+
 LETTER_ROWS = ["qwertyuiop", "asdfghjklñ", "zxcvbnm"]
 DIGIT_ROWS = ["1234567890", "-/.,&%()#+", "áéíóúü'\""]
 
@@ -205,8 +209,9 @@ class BadgeButton(KButton):
 
 
 class MessageStrip(BoxLayout):
-    """Feedback drawn over the top of the screen's content (it never pushes anything
-    down, so no button moves under a finger): info, warning or error; hides itself
+    """Feedback drawn over the screen (over the top bar's title, or the selling screen's
+    catalog foot): it never pushes anything down, so no button moves under a finger.
+    Info, warning or error; hides itself
     after ``seconds`` (0: stays). A tap on it puts it away; with an action (*Deshacer*)
     it shows a button for it. While shown it takes the touches on its area, so a tap
     meant for it never reaches what lies underneath."""
@@ -215,6 +220,8 @@ class MessageStrip(BoxLayout):
     level = OptionProperty("info", options=["info", "ok", "warn", "error"])
     shown = NumericProperty(0)
     action_text = StringProperty("")
+    floating = BooleanProperty(False)  # drawn over the top bar (float_message_strip)
+    bar_height = NumericProperty(0)  # the bar's inner height: a floating strip fills it at least
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -267,9 +274,11 @@ class MessageStrip(BoxLayout):
 
 def float_message_strip(screen) -> None:  # noqa: ANN001
     """Lift a screen's MessageStrip (``ids.message``) out of the column it is written
-    in, under the TopBar, and draw it over the content just below the bar: a message
-    appearing or going away moves nothing. A strip placed elsewhere (the selling
-    screen keeps its own over the catalog) is left where it is."""
+    in, under the TopBar, and draw it over the bar's title and clock: a message coming
+    or going moves nothing and covers no button (Volver, the screen's own buttons,
+    Noche/Día and Bloquear stay free). A message longer than the bar holds reaches down
+    over the content until it goes. A strip placed elsewhere (the selling screen keeps
+    its own over the catalog's foot) is left where it is."""
     strip = screen.ids.get("message")
     column = strip.parent if strip is not None else None
     if not isinstance(column, BoxLayout) or column.orientation != "vertical":
@@ -278,13 +287,20 @@ def float_message_strip(screen) -> None:  # noqa: ANN001
     if bar is None:
         return
     column.remove_widget(strip)
-    strip.size_hint_x = 1
+    strip.size_hint = (None, None)
+    strip.floating = True
     screen.add_widget(strip)
+    title, clock, row1 = bar.ids.title, bar.ids.clock, bar.ids.row1
 
     def place(*_args) -> None:
-        strip.top = bar.y
+        right = clock.right if clock.width and clock.opacity else title.right
+        strip.x = title.x
+        strip.width = max(0, right - title.x)
+        strip.top = row1.top - row1.padding[1]
+        strip.bar_height = row1.height - row1.padding[1] - row1.padding[3]
 
-    for widget, props in ((bar, ("y", "height")), (strip, ("height",)), (screen, ("size",))):
+    for widget, props in ((title, ("pos", "size")), (clock, ("pos", "size", "opacity")), (row1, ("pos", "size")),
+                          (strip, ("height",)), (screen, ("size",))):
         widget.bind(**{prop: place for prop in props})
     place()
 class TopBar(BoxLayout):
