@@ -323,8 +323,6 @@ class CheckoutScreen(KioskScreen):
                 self.press(ch)
             elif ch in ",.":
                 self.press("dec")
-            elif ch in "cC":
-                self.press("clear")
 
     def on_backspace_key(self) -> None:
         self.press("back")
