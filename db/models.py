@@ -3,6 +3,8 @@ integer base sub-units (ml, g, counts). Times are stored in UTC."""
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -56,6 +58,24 @@ def new_uuid() -> str:
 SQL_NEW_UUID = ("(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
                 "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
                 "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))")
+
+
+def new_time_uuid() -> str:
+    """A time-ordered UUID (version 7: milliseconds since 1970, then random bits), for
+    rows written in bulk (a count, a delivery, an import): consecutive rows land on
+    the same pages of the uuid index instead of one random page each, which is most
+    of what writing thousands of ledger rows costs."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms << 80) | (0x7 << 76) | (((rand >> 62) & 0xFFF) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return str(uuid.UUID(int=value))
+
+
+# The same in SQL (every row of one statement shares the millisecond).
+_SQL_MS = "printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
+SQL_TIME_UUID = (f"(substr({_SQL_MS}, 1, 8) || '-' || substr({_SQL_MS}, 9, 4) || '-7' || "
+                 "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+                 "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))")
 
 
 def document_uuid() -> Mapped[str]:
@@ -292,6 +312,11 @@ class StockDraft(Base):
     kind: Mapped[str] = mapped_column(String(8), unique=True)  # count | delivery
     reference: Mapped[str] = mapped_column(String(64), default="")  # delivery note number
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Being applied (in short transactions, kiosk.services.stock): by whom and with
+    # which time on its ledger rows. A draft being applied is not edited any more; one
+    # interrupted by a crash is finished at the next start.
+    applying_by: Mapped[int | None] = mapped_column(Integer)
+    applying_at: Mapped[datetime | None] = mapped_column(DateTime)
     lines: Mapped[list[StockDraftLine]] = relationship(
         back_populates="draft", cascade="all, delete-orphan", order_by="StockDraftLine.id")
     __table_args__ = (CheckConstraint("kind IN ('count','delivery')", name="kind"),)
@@ -309,4 +334,81 @@ class StockDraftLine(Base):
     __table_args__ = (
         Index("ux_stock_draft_lines_product", "draft_id", "product_id", unique=True),
         CheckConstraint("quantity >= 0", name="quantity"),
+    )
+
+
+class StoredCart(Base):
+    """A cashier's cart as it is being rung up, stored line by line as it changes (by
+    kiosk/services/cart_store.py), so a crash, a restart or a power cut loses no line
+    and unlocking returns to it. The sale that takes it deletes it in the sale's own
+    transaction. ``status`` leaves room for parked carts."""
+
+    __tablename__ = "carts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    till_id: Mapped[int] = document_till()
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    lines: Mapped[list[StoredCartLine]] = relationship(
+        back_populates="cart", cascade="all, delete-orphan", order_by="StoredCartLine.line_no")
+    __table_args__ = (CheckConstraint("status IN ('open','parked')", name="status"),)
+
+
+class StoredCartLine(Base):
+    """One cart line as the cashier last left it. ``unit_price``/``tax_rate_bp`` are
+    what the line was rung up at: a restored cart whose product changed meanwhile is
+    re-priced, with a notice."""
+
+    __tablename__ = "cart_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"))
+    line_no: Mapped[int] = mapped_column(Integer)  # the line's id in the cart (its order)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)  # base sub-units
+    entry: Mapped[str] = mapped_column(String(12))
+    fixed_total: Mapped[int | None] = mapped_column(Integer)  # by-amount and price-label lines
+    tare: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unit_price: Mapped[int] = mapped_column(Integer)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    cart: Mapped[StoredCart] = relationship(back_populates="lines")
+    __table_args__ = (
+        Index("ux_cart_lines_line", "cart_id", "line_no", unique=True),
+        CheckConstraint("quantity > 0", name="quantity"),
+    )
+
+
+class ImportJob(Base):
+    """A validated CSV import being written to the catalog in short transactions (so
+    the till can sell in between). The validated rows wait in a staging file under
+    the state directory; each transaction applies the next rows and advances
+    ``phase``/``position`` in the same commit, so an import cut short by a crash or a
+    power cut is finished from where it stopped, exactly once (kiosk.services.product_csv)."""
+
+    __tablename__ = "import_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    till_id: Mapped[int] = document_till()
+    kind: Mapped[str] = mapped_column(String(16), default="products")
+    source: Mapped[str] = mapped_column(String(255))  # the file's name, for the report
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    staging: Mapped[str] = mapped_column(String(255))  # the staging file, relative to the state directory
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    stock_changes: Mapped[int] = mapped_column(Integer, default=0)
+    new_categories: Mapped[str] = mapped_column(Text, default="")  # one name a line
+    phase: Mapped[str] = mapped_column(String(12), default="categories")
+    position: Mapped[int] = mapped_column(Integer, default=0)  # last staged row applied in this phase
+    steps: Mapped[int] = mapped_column(Integer, default=0)  # write transactions so far
+    status: Mapped[str] = mapped_column(String(12), default="applying", index=True)
+    error: Mapped[str] = mapped_column(String(255), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("phase IN ('categories','barcodes','rows','done')", name="phase"),
+        CheckConstraint("status IN ('applying','done','failed')", name="status"),
     )

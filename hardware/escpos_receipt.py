@@ -15,12 +15,14 @@ import contextlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from escpos.printer import Dummy
 
 from hardware.escpos_text import CodepageReport, codepage_report, for_printer
 from hardware.printer import kick_command
 from kiosk.core.cart import LineEntry
+from kiosk.core.fiscal import FiscalPrintBlock
 from kiosk.core.payments import method_label
 from kiosk.core.receipt import Receipt
 from kiosk.formatting import format_quantity, format_rate, format_unit_price
@@ -37,6 +39,16 @@ class ReceiptLayout:
     drawer_pin: int | None = None  # 2 or 5: kick the drawer at the start of the job
     drawer_on_ms: int = 100  # kick pulse ([drawer] pulse_ms, pulse_off_ms)
     drawer_off_ms: int = 100
+
+
+def receipt_layout(settings: Any) -> ReceiptLayout:
+    """The layout ``[printer]`` and ``[drawer]`` ask for. The kick pin is set whenever
+    the drawer hangs on the printer; a job carries the kick only when the sale's
+    drawer decision (kiosk.core.drawer) says so (PrintQueue.render)."""
+    p, d = settings.printer, settings.drawer
+    return ReceiptLayout(columns=p.line_columns, codepage=p.codepage.upper(), profile=p.profile,
+                         sale_code=p.sale_code, cut=p.cut, drawer_pin=d.printer_pin if d.mode == "printer" else None,
+                         drawer_on_ms=d.pulse_ms, drawer_off_ms=d.pulse_off_ms)
 
 
 def _two_columns(left: str, right: str, width: int) -> list[str]:
@@ -118,6 +130,52 @@ def print_barcode(p: Dummy, code: str, kind: str) -> None:
         p.barcode(code, kind, height=64, width=2, pos="BELOW", function_type="B")
 
 
+DOTS_PER_MM = 8  # 203 dpi thermal heads, 58 and 80 mm alike
+FISCAL_QR_MIN_MM = 20  # DIAN: the printed QR is at least 2 cm wide
+FISCAL_QR_EC = "M"
+
+
+def qr_modules(data: str, ec: str = FISCAL_QR_EC) -> int:
+    """Modules across the QR symbol the data needs (the printer's encoder picks the
+    same smallest version)."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
+
+    level = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}[ec]
+    qr = qrcode.QRCode(error_correction=level, border=0)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return qr.modules_count
+
+
+def qr_module_size(data: str, min_mm: float = FISCAL_QR_MIN_MM, ec: str = FISCAL_QR_EC) -> int:
+    """The ``GS ( k`` module size (dots, 1-16) that prints ``data`` at least ``min_mm`` wide."""
+    modules = qr_modules(data, ec)
+    return max(3, min(16, -(-int(min_mm * DOTS_PER_MM) // modules)))
+
+
+def render_fiscal_block(p: Dummy, block: FiscalPrintBlock, width: int) -> None:
+    """DIAN's part of an electronic POS document or invoice: title, legal lines, the
+    CUDE/CUFE in full and its QR code (native ``GS ( k``, at least 2 cm)."""
+    from escpos.constants import QR_ECLEVEL_M
+
+    p.set(align="center", bold=True)
+    for line in _wrap(block.title, width):
+        p.text(line + "\n")
+    p.set(align="left", normal_textsize=True)
+    for text in block.lines:
+        for line in _wrap(text, width):
+            p.text(line + "\n")
+    p.text(f"{block.key_label}:\n")
+    key = block.key
+    while key:
+        p.text(key[:width] + "\n")
+        key = key[width:]
+    p.set(align="center")
+    p.qr(block.qr, ec=QR_ECLEVEL_M, size=qr_module_size(block.qr), native=True)
+    p.set(align="left")
+
+
 KICK_HEAD = 16  # the kick is written right after ESC @ and ESC t n
 
 
@@ -173,6 +231,9 @@ def render_receipt(receipt: Receipt, layout: ReceiptLayout = ReceiptLayout()) ->
         for line in _two_columns(c(_("Change")), c(format_money(receipt.change)), w):
             p.text(line + "\n")
         p.set(align="left", normal_textsize=True)
+    if receipt.fiscal is not None:
+        p.text("-" * w + "\n")
+        render_fiscal_block(p, receipt.fiscal, w)
     p.text("\n")
     p.set(align="center")
     if layout.sale_code == "code128":

@@ -29,7 +29,7 @@ from hardware.gpio import Beeper, Gpio, PushButton, StatusLed
 from hardware.print_worker import JobQueue, PrintWorker
 from hardware.printer import ReceiptPrinter
 from hardware.registry import DeviceState, Registry, write_snapshot
-from hardware.scan_check import ScanVerdict, verdict
+from hardware.scan_check import ScanVerdict
 from hardware.scanner_evdev import EvdevScanner
 from hardware.scanner_serial import SerialScanner
 from kiosk.i18n import N_, _, ngettext, translate
@@ -70,23 +70,38 @@ def _load_scale_factory() -> ScaleFactory | None:
         return None
 
 
+def scanner_devices(sc: Any, usb_id: str = "") -> list[Any]:
+    """The scanners to read: ``[[scanner.devices]]``; when none is listed and the
+    scanner's USB id is known (``[devices] scanner``), that scanner read through evdev
+    and grabbed, so its keys never reach the screen (no focus games)."""
+    if sc.devices or not usb_id:
+        return list(sc.devices)
+    from hardware.settings import ScannerDevice
+
+    vendor_product = ":".join(usb_id.split(":")[:2]).lower()
+    return [ScannerDevice(kind="evdev", device=vendor_product, layout=sc.default_layout)]
+
+
 def build_scanners(sc: Any, handler_for: Callable[[str], ScanHandler], registry: Registry, *,
-                   on_error: Callable[[str, str], None] | None = None, evdev_opener: Any = None) -> list[Any]:
+                   on_error: Callable[[str, str], None] | None = None, evdev_opener: Any = None,
+                   usb_id: str = "") -> list[Any]:
     """Scanner adapters for ``[scanner]`` (not started). ``handler_for(name)`` gives each
     its scan handler. Keyboard-wedge entries only get a registry entry: the UI reads them."""
     scanners: list[Any] = []
-    for i, dev in enumerate(sc.devices, start=1):
+    for i, dev in enumerate(scanner_devices(sc, usb_id), start=1):
         name = dev.name or f"scanner-{i}"
         if dev.kind == "serial":
             scanners.append(SerialScanner(
                 name, dev.url, handler_for(name), registry, baudrate=dev.baudrate, prefix=dev.prefix,
                 suffix=dev.terminator, pause_ms=dev.pause_ms, max_length=sc.max_length,
-                frame_timeout_ms=sc.frame_timeout_ms, reconnect_s=sc.reconnect_s, on_error=on_error))
+                frame_timeout_ms=sc.frame_timeout_ms, reconnect_s=sc.reconnect_s, on_error=on_error,
+                suffix_text=dev.suffix_text))
         elif dev.kind == "evdev":
             extra = {"opener": evdev_opener} if evdev_opener is not None else {}
             scanners.append(EvdevScanner(
                 name, dev.device, handler_for(name), registry, layout=dev.layout, max_length=sc.max_length,
-                frame_timeout_ms=sc.frame_timeout_ms, reconnect_s=sc.reconnect_s, on_error=on_error, **extra))
+                frame_timeout_ms=sc.frame_timeout_ms, reconnect_s=sc.reconnect_s, on_error=on_error,
+                prefix=dev.prefix, suffix_text=dev.suffix_text, **extra))
         else:
             registry.add(name, "scanner", connected=True, info={"type": "wedge"})
     return scanners
@@ -123,9 +138,12 @@ class HardwareManager:
         self.button: PushButton | None = None
         self.drawer = Drawer(d, self.registry, printer=self.printer, gpio=self.gpio)
 
+        devices = getattr(settings, "devices", None)
+        usb_id = getattr(devices, "scanner", "") if devices is not None else ""
         self.scanners = build_scanners(settings.scanner, self._scan_handler, self.registry,
-                                       on_error=self._scan_error, evdev_opener=evdev_opener)
-        self.wedge_names = [dev.name or f"scanner-{i}" for i, dev in enumerate(settings.scanner.devices, start=1)
+                                       on_error=self._scan_error, evdev_opener=evdev_opener, usb_id=usb_id)
+        self.wedge_names = [dev.name or f"scanner-{i}"
+                            for i, dev in enumerate(scanner_devices(settings.scanner, usb_id), start=1)
                             if dev.kind == "wedge"]
 
         if scale_factory == "default":
@@ -257,8 +275,11 @@ class HardwareManager:
     def _scan_handler(self, name: str) -> ScanHandler:
         return lambda event: self._scan(event, name)
 
-    def _scan(self, event: ScanEvent, device: str, forward: bool = True) -> ScanVerdict:
-        v = verdict(event.code, event.symbology)
+    def _scan(self, event: ScanEvent, device: str, forward: bool = True) -> ScanEvent:
+        """Judge the check digit (the one time a scan is judged: the verdict travels on
+        with the event), beep, tell the registry and listeners, forward the event."""
+        event = event.judged()
+        v = ScanVerdict(event.barcode)
         self.last_scan = (event, v)
         info = {"last_code": event.code, "symbology": v.symbology.value, "check": v.check}
         self.registry.update(device, last_event=_("{code} ({symbology}, check digit {check})").format(
@@ -271,7 +292,7 @@ class HardwareManager:
                 log.exception("scan listener")
         if forward and self.on_scan is not None:
             self.on_scan(event)
-        return v
+        return event
 
     def _scan_error(self, device: str, message: str) -> None:
         """A refused read (garbage, partial, too long): two beeps, listeners hear it."""
@@ -283,9 +304,9 @@ class HardwareManager:
             except Exception:  # noqa: BLE001
                 log.exception("scan listener")
 
-    def note_scan(self, event: ScanEvent, device: str | None = None) -> ScanVerdict:
+    def note_scan(self, event: ScanEvent, device: str | None = None) -> ScanEvent:
         """A scan the UI read itself (keyboard wedge): registry, beeps, listeners -
-        without calling ``on_scan`` again."""
+        without calling ``on_scan`` again. Returns the event with its verdict."""
         name = device or (self.wedge_names[0] if self.wedge_names else "wedge")
         if self.registry.get(name) is None:
             self.registry.add(name, "scanner", connected=True, info={"type": "wedge"})

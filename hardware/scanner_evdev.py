@@ -230,8 +230,11 @@ class EvdevScanner:
     def __init__(self, name: str, device: str, on_scan: ScanHandler, registry: Registry, *, layout: str = "us",
                  max_length: int = 64, frame_timeout_ms: int = 500, reconnect_s: float = 2.0,
                  on_error: Callable[[str, str], None] | None = None,
-                 opener: Callable[[str], Any] = _open_evdev, finder: Callable[[str], str] = find_device):
+                 opener: Callable[[str], Any] = _open_evdev, finder: Callable[[str], str] = find_device,
+                 prefix: str = "", suffix_text: str = ""):
         self.name = name
+        self.prefix = prefix
+        self.suffix_text = suffix_text
         self.device = device
         self.layout = layout
         self.on_scan = on_scan
@@ -341,4 +344,6 @@ class EvdevScanner:
         if not code.isprintable() or not code.strip():
             self._reject(_("unreadable data from the scanner: {data}").format(data=repr(code[:40])))
             return
-        self.on_scan(ScanEvent(code.strip(), "evdev"))
+        event = ScanEvent.read(code.strip(), "evdev", prefix=self.prefix, suffix=self.suffix_text)
+        if event.code:
+            self.on_scan(event)

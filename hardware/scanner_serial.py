@@ -2,9 +2,10 @@
 pyserial URL), read through ``serial.serial_for_url`` in their own thread.
 
 Framing is a pure class (``SerialFramer``) fed bytes with their arrival time:
-a code ends with the configured suffix (CR, LF, CRLF) or, with suffix "none", with a
-pause. Leading and trailing CR/LF are ignored, so a scanner sending CRLF works with
-"cr" too. Garbage (control or non-ASCII bytes), a code without the configured prefix,
+a code ends with the configured suffix (CR, LF, CRLF, Tab) or, with suffix "none",
+with a pause. CR, LF and Tab each end a code whichever of them is configured, and
+leading and trailing ones are ignored, so a scanner sending CRLF or Tab works with
+"cr" too. An AIM symbology identifier (``]E0``) is stripped and kept as the hint. Garbage (control or non-ASCII bytes), a code without the configured prefix,
 an over-long run and a code whose end never comes (stale after ``frame_timeout``)
 are rejected with a message, never glued to the next scan.
 """
@@ -49,7 +50,7 @@ class SerialFramer:
         self.skipping = False  # inside the rest of a refused over-long run, up to its end
 
     def _frame(self, raw: bytes) -> Frame | None:
-        raw = raw.strip(b"\r\n")
+        raw = raw.strip(b"\r\n\t")
         if not raw:
             return None
         if self.prefix:
@@ -64,10 +65,11 @@ class SerialFramer:
         return Frame(code=raw.decode("ascii"))
 
     def _next_end(self) -> tuple[int, int]:
-        """Where the next code ends. CR and LF both end a code when the terminator is
-        one of them, so "cr" also works with a scanner that sends CRLF."""
-        if self.terminator in (b"\r", b"\n", b"\r\n"):
-            found = [i for i in (self.buffer.find(b"\r"), self.buffer.find(b"\n")) if i >= 0]
+        """Where the next code ends. CR, LF and Tab all end a code when the terminator
+        is one of them, so "cr" also works with a scanner that sends CRLF or Tab."""
+        if self.terminator in (b"\r", b"\n", b"\r\n", b"\t"):
+            found = [i for i in (self.buffer.find(b"\r"), self.buffer.find(b"\n"), self.buffer.find(b"\t"))
+                     if i >= 0]
             return (min(found), 1) if found else (-1, 0)
         return self.buffer.find(self.terminator), len(self.terminator)
 
@@ -117,7 +119,7 @@ class SerialFramer:
         if self.terminator and idle >= self.frame_timeout_s:
             raw = bytes(self.buffer)
             self.buffer.clear()
-            if self.skipping or not raw.strip(b"\r\n"):
+            if self.skipping or not raw.strip(b"\r\n\t"):
                 self.skipping = False
                 return []
             return [Frame(error=_("incomplete code discarded (no end of code after {ms} ms): {data}").format(
@@ -132,6 +134,7 @@ class SerialScanner:
 
     def __init__(self, name: str, url: str, on_scan: ScanHandler, registry: Registry, *, baudrate: int = 9600,
                  prefix: str = "", suffix: bytes = b"\r", pause_ms: int = 50, max_length: int = 64,
+                 suffix_text: str = "",
                  frame_timeout_ms: int = 500, reconnect_s: float = 2.0, on_error: ErrorHandler | None = None):
         self.name = name
         self.url = url
@@ -140,6 +143,7 @@ class SerialScanner:
         self.on_error = on_error
         self.registry = registry
         self.reconnect_s = reconnect_s
+        self.suffix_text = suffix_text
         self.framer = SerialFramer(prefix.encode("latin-1"), suffix, pause_s=pause_ms / 1000,
                                    max_length=max_length, frame_timeout_s=frame_timeout_ms / 1000)
         self._stop = threading.Event()
@@ -168,7 +172,9 @@ class SerialScanner:
     def _deliver(self, frames: list[Frame]) -> None:
         for frame in frames:
             if frame.code:
-                self.on_scan(ScanEvent(frame.code, "serial"))
+                event = ScanEvent.read(frame.code, "serial", suffix=self.suffix_text)
+                if event.code:
+                    self.on_scan(event)
             else:
                 log.warning("scanner %s: %s", self.name, frame.error)
                 self.registry.update(self.name, last_event=_("rejected: {reason}").format(reason=frame.error),

@@ -72,7 +72,7 @@ def _printer(settings: Any, printer: ReceiptPrinter, layout: Any, progress: Call
         return Check("printer", "printer", "skip", "no printer configured ([printer] url = \"none\")")
     progress(f"printer {p.url}: printing a test ticket")
     if layout is None:
-        from kiosk.app_factory import receipt_layout
+        from hardware.escpos_receipt import receipt_layout
 
         layout = receipt_layout(settings)
     from dataclasses import replace

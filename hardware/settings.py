@@ -9,7 +9,15 @@
     [[scanner.devices]]
     kind = "serial"                # RS-232 or USB CDC-ACM
     url = "/dev/ttyACM0"           # any pyserial URL
-    suffix = "cr"                  # cr | lf | crlf | none (a pause ends the code)
+    suffix = "cr"                  # cr | lf | crlf | tab | none (a pause ends the code)
+
+    [[scanner.devices]]
+    kind = "wedge"                 # a USB scanner typing like a keyboard (no USB id known)
+    prefix = ""                    # optional characters the scanner sends before each code
+    suffix_text = ""               # ... and after it, before its Enter/Tab
+
+    Without any [[scanner.devices]], a scanner whose USB id is ``[devices] scanner``
+    is read through evdev and grabbed (its keys never reach the screen).
 
     [drawer]
     mode = "printer"               # printer (kick through the printer) | gpio (relay) | none
@@ -43,8 +51,12 @@ class ScannerDevice(Section):
     # serial: a device path or pyserial URL
     url: str = ""
     baudrate: int = Field(9600, ge=300, le=921600)
-    prefix: str = Field("", max_length=8)  # characters the scanner sends before each code
-    suffix: Literal["cr", "lf", "crlf", "none"] = "cr"
+    # Characters the scanner is set to send before / after each code (before its
+    # terminator); used when set. A keyboard wedge then tells a scan from typing by them.
+    prefix: str = Field("", max_length=8)
+    suffix_text: str = Field("", max_length=8)
+    # serial: what ends a code. CR, LF and Tab all end one unless "none" (then a pause does).
+    suffix: Literal["cr", "lf", "crlf", "tab", "none"] = "cr"
     pause_ms: int = Field(50, ge=10, le=2000)  # suffix "none": silence that ends a code
 
     @field_validator("device")
@@ -65,11 +77,14 @@ class ScannerDevice(Section):
 
     @property
     def terminator(self) -> bytes:
-        return {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n", "none": b""}[self.suffix]
+        return {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n", "tab": b"\t", "none": b""}[self.suffix]
 
 
 class ScannerSettings(Section):
     devices: list[ScannerDevice] = Field(default_factory=list)
+    # The keyboard layout of the scanner read through evdev by default (no devices
+    # listed, [devices] scanner set).
+    default_layout: Literal["us", "es", "latam"] = "us"
     max_length: int = Field(64, ge=8, le=512)  # longer input is refused as garbage
     # A code whose end never arrives is dropped after this much silence, so it is not
     # glued to the next scan.

@@ -9,16 +9,21 @@ from pathlib import Path
 
 from db.engine import Database
 from db.migrate import MigrationResult, migrate
-from hardware.escpos_receipt import ReceiptLayout
+from hardware.escpos_receipt import receipt_layout
 from hardware.printer import ReceiptPrinter
 from kiosk import formatting, i18n
 from kiosk.config import Settings
+from kiosk.core.drawer import DrawerPolicy
 from kiosk.core.receipt import ShopInfo
+from kiosk.services.cart_store import CartStore
 from kiosk.services.catalog import CatalogService
+from kiosk.services.counter import CounterService
 from kiosk.services.hardware import HardwareService
 from kiosk.services.inventory import InventoryService
 from kiosk.services.maintenance import NoDatabase
+from kiosk.services.product_clone import ProductClone
 from kiosk.services.product_csv import ProductCsv
+from kiosk.services.preferences import PreferenceService
 from kiosk.services.product_images import ProductImages
 from kiosk.services.printing import PrintQueue, Sender
 from kiosk.services.receipts import ReceiptService
@@ -44,6 +49,10 @@ class Services:
     stock: StockService
     product_images: ProductImages
     product_csv: ProductCsv
+    counter: CounterService
+    product_clone: ProductClone
+    carts: CartStore
+    preferences: PreferenceService
     migration: MigrationResult | None = None
     hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
 
@@ -54,6 +63,7 @@ class Services:
     def close(self) -> None:
         if self.hardware is not None:
             self.hardware.stop()
+        self.carts.stop()
         self.db.dispose()
 
 
@@ -67,14 +77,6 @@ def state_path(settings: Settings, *parts: str) -> Path:
     path = settings.state_dir.joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def receipt_layout(settings: Settings) -> ReceiptLayout:
-    p, d = settings.printer, settings.drawer
-    kick = d.mode == "printer" and d.open_on_cash
-    return ReceiptLayout(columns=p.line_columns, codepage=p.codepage.upper(), profile=p.profile,
-                         sale_code=p.sale_code, cut=p.cut, drawer_pin=d.printer_pin if kick else None,
-                         drawer_on_ms=d.pulse_ms, drawer_off_ms=d.pulse_off_ms)
 
 
 def receipt_printer(settings: Settings) -> ReceiptPrinter:
@@ -111,7 +113,10 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     printer = receipt_printer(settings)
     printing = PrintQueue(db, sender or printer, receipt_layout(settings))
     hardware = HardwareService(settings, printing, users, printer=printer)
-    till = TillService(sales, receipts, printing, drawer=hardware, save_timeout_s=settings.sales.save_timeout_s)
+    till = TillService(sales, receipts, printing, drawer=hardware, save_timeout_s=settings.sales.save_timeout_s,
+                       drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash))
+    carts = CartStore(db)
+    counter = CounterService(catalog, till, carts, out_of_stock=settings.sales.out_of_stock)
     inv = settings.inventory
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
@@ -123,4 +128,4 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
-                    product_images, product_csv, migration, hardware)
+                    product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db), migration, hardware)

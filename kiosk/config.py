@@ -31,6 +31,7 @@ from hardware.scale.config import BarcodeSettings, ScaleSettings
 from hardware.settings import DrawerSettings, GpioSettings, ScannerSettings
 from kiosk.appliance.settings import BackupSettings, DevicesSettings
 from kiosk.config_base import Section
+from kiosk.fiscal.settings import DianSettings
 from kiosk.services.inventory_settings import InventorySettings
 from kiosk.services.quick_buttons import CalculatorSettings
 from kiosk.i18n import N_, MoneyFormat, translate
@@ -298,6 +299,7 @@ class Settings(Section):
     scale: ScaleSettings = ScaleSettings()
     barcodes: BarcodeSettings = BarcodeSettings()
     calculator: CalculatorSettings = CalculatorSettings()
+    dian: DianSettings = DianSettings()
 
     # Not read from the file: where it came from, the resolved state directory and which
     # rule chose it (a key of STATE_ORIGINS).

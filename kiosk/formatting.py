@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from kiosk.core.units import BASE_OF, SUB_UNIT, SYMBOL, BaseUnit, Uom, from_base
+# Quantities and unit prices are formatted in kiosk.core (error messages need them too).
+from kiosk.core.quantities import display_uom, format_quantity, format_unit_price
 from kiosk.i18n import decimal_mark, format_decimal, format_money
 
 _zone: tzinfo | None = None
@@ -43,36 +44,6 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = start + timedelta(days=1)
     return (start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None))
-
-
-def display_uom(quantity_base: int, uom: Uom) -> Uom:
-    """A bulk quantity below one litre/kilo of a metric product is shown in ml/g."""
-    smaller = SUB_UNIT.get(uom)
-    if smaller is not None and quantity_base < 1000:
-        return smaller
-    return uom
-
-
-def format_quantity(quantity_base: int, uom: Uom | str, *, with_unit: bool = True) -> str:
-    """2 -> "2", 500 ml of a per-litre product -> "500 ml", 1500 -> "1,5 L",
-    5678 ml of a per-gallon product -> "1,5 gal"."""
-    uom = Uom(uom)
-    if BASE_OF[uom] is BaseUnit.COUNT:
-        text = format_decimal(quantity_base, max_decimals=0)
-        return text
-    shown = display_uom(quantity_base, uom)
-    value = from_base(quantity_base, shown)
-    text = format_decimal(value, max_decimals=3)
-    return f"{text} {SYMBOL[shown]}" if with_unit else text
-
-
-def format_unit_price(price: int, uom: Uom | str) -> str:
-    """"$4,00/L", "$1,50" for unit items."""
-    uom = Uom(uom)
-    money = format_money(price)
-    if uom is Uom.UNIT:
-        return money
-    return f"{money}/{SYMBOL[uom]}"
 
 
 _UNIT_AFTER_NUMBER = re.compile(r"(\d)\s+(%|ml|cc|l|kg|g|gal|lb|oz|u|und|uds)(?=$|[\s).,;])", re.IGNORECASE)
@@ -112,6 +83,6 @@ def format_rate(rate_bp: int) -> str:
 
 
 __all__ = [
-    "format_money", "format_quantity", "format_unit_price", "format_rate", "to_local",
+    "display_uom", "format_money", "format_quantity", "format_unit_price", "format_rate", "to_local",
     "local_day_bounds", "local_now", "local_today", "set_timezone", "date_order", "keypad_text",
 ]

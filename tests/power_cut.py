@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,3 +24,18 @@ def run_until_killed(worker: str, state_dir: Path, seed: int, seconds: float) ->
     child.send_signal(signal.SIGKILL)
     out, _ = child.communicate()
     return out
+
+
+def kill_when(child: subprocess.Popen, ready: Callable[[], bool], what: str, timeout: float = 120) -> None:
+    """SIGKILL ``child`` as soon as ``ready()`` holds (polled); it must still be running then."""
+    deadline = time.monotonic() + timeout
+    try:
+        while not ready():
+            assert child.poll() is None, f"the child finished before {what}"
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.005)
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROBE_MODULES = ["kiosk.bench.engine", "kiosk.bench.inventory", "kiosk.bench.ui", "kiosk.bench.hardware_probe",
+PROBE_MODULES = ["kiosk.bench.engine", "kiosk.bench.inventory", "kiosk.bench.long_writers", "kiosk.bench.ui",
+                 "kiosk.bench.hardware_probe",
                  "kiosk.bench.scale_probe",
-                 "kiosk.bench.ui_scale"]
+                 "kiosk.bench.ui_scale", "kiosk.bench.fiscal_probe"]
 
 
 @dataclass

@@ -62,6 +62,6 @@ def printing(ctx: BenchContext) -> dict[str, Any]:
 
 
 def receipt_layout_for(settings):  # noqa: ANN001, ANN201
-    from kiosk.app_factory import receipt_layout
+    from hardware.escpos_receipt import receipt_layout
 
     return receipt_layout(settings)

@@ -15,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="measure performance on a temporary database and print the figures")
     p.add_argument("--products", type=int, default=100_000, help="catalog size (default 100000)")
     p.add_argument("--sales", type=int, default=1000, help="sales written before measuring memory")
+    p.add_argument("--import-rows", type=int, default=100_000,
+                   help="rows of the import_100k file (sale_during_import imports twice as many)")
     p.add_argument("--only", help="comma-separated probe names to run")
     p.add_argument("--skip", help="comma-separated probe names to leave out")
     p.add_argument("--json", action="store_true", help="print JSON only")
@@ -25,7 +27,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     only = set(args.only.split(",")) if args.only else None
     skip = set(args.skip.split(",")) if args.skip else None
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
-        ctx = bench.BenchContext(products=args.products, workdir=Path(tmp), options={"sales": args.sales})
+        ctx = bench.BenchContext(products=args.products, workdir=Path(tmp),
+                                 options={"sales": args.sales, "import_rows": args.import_rows})
         progress = None if args.json else (lambda name: print(f"running {name} ...", file=sys.stderr))
         try:
             results = bench.run(ctx, only, skip, progress)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hardware.escpos_receipt import check_layout
-from kiosk.app_factory import receipt_layout
+from hardware.escpos_receipt import receipt_layout
 from kiosk.appliance.devices import missing_nodes
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, print_json, services, settings
 from kiosk.demo import load_demo

@@ -159,7 +159,7 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
     if parsed.scheme == "none":
         print("error: no printer: give --url or set [printer] url", file=sys.stderr)
         return EXIT_USAGE
-    from kiosk.app_factory import receipt_layout
+    from hardware.escpos_receipt import receipt_layout
 
     width = args.width or s.printer.paper_width_mm
     layout = replace(receipt_layout(s), drawer_pin=None, profile=args.profile or s.printer.profile,
@@ -303,7 +303,7 @@ def cmd_scanner_listen(args: argparse.Namespace) -> int:
     def refused(name: str, message: str) -> None:
         show({"device": name, "error": message}, f"refused: {message}  [{name}]")
 
-    scanners = build_scanners(s.scanner, handler_for, registry, on_error=refused)
+    scanners = build_scanners(s.scanner, handler_for, registry, on_error=refused, usb_id=s.devices.scanner)
     for scanner in scanners:
         scanner.start()
     wedge = not scanners  # a keyboard wedge types into this terminal

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "kiosk.cli.maintenance_commands",
     "kiosk.cli.hardware_commands",
     "kiosk.cli.scale_commands",
+    "kiosk.cli.dian_commands",
 ]
 
 

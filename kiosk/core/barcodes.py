@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Symbology(StrEnum):
@@ -22,21 +23,27 @@ class Symbology(StrEnum):
     OTHER = "other"
 
 
+def is_digits(text: str) -> bool:
+    """ASCII digits only: "²" or "٣" pass str.isdigit() but are not in any barcode."""
+    return text.isascii() and text.isdigit()
+
+
 def gtin_check_digit(body: str) -> int:
     """Mod-10 check digit for a GTIN body (weights 3,1,3,... from the right)."""
-    if not body.isdigit():
+    if not is_digits(body):
         raise ValueError(f"not digits: {body!r}")
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    backwards = body[::-1]
+    total = 3 * sum(map(int, backwards[0::2])) + sum(map(int, backwards[1::2]))
     return (10 - total % 10) % 10
 
 
 def gtin_valid(code: str) -> bool:
-    return code.isdigit() and len(code) in (8, 12, 13, 14) and gtin_check_digit(code[:-1]) == int(code[-1])
+    return is_digits(code) and len(code) in (8, 12, 13, 14) and gtin_check_digit(code[:-1]) == int(code[-1])
 
 
 def upce_to_upca(code: str) -> str:
     """Expand an 8-digit UPC-E (number system 0 or 1, check digit included) to UPC-A."""
-    if len(code) != 8 or not code.isdigit() or code[0] not in "01":
+    if len(code) != 8 or not is_digits(code) or code[0] not in "01":
         raise ValueError(f"not a UPC-E code: {code!r}")
     ns, d, check = code[0], code[1:7], code[7]
     last = d[5]
@@ -64,6 +71,7 @@ class BarcodeInfo:
         return self.symbology not in (Symbology.OTHER,)
 
 
+@lru_cache(maxsize=4096)  # a product's codes are classified by its validator and again for their keys
 def classify(raw: str, hint: Symbology | None = None) -> BarcodeInfo:
     """Identify a scanned code's symbology and check digit.
 
@@ -71,7 +79,7 @@ def classify(raw: str, hint: Symbology | None = None) -> BarcodeInfo:
     symbology, e.g. Magellan ``S08E``) or it is not a valid EAN-8 but is a valid UPC-E.
     """
     code = raw.strip()
-    if not code.isdigit():
+    if not is_digits(code):
         return BarcodeInfo(raw, Symbology.OTHER, None, code.upper())
     n = len(code)
     if n == 13:
@@ -101,12 +109,13 @@ def normalize(raw: str) -> str:
     return classify(raw).key
 
 
-def lookup_keys(raw: str) -> list[str]:
-    """Keys to try for a scanned code, best first (an 8-digit code may be EAN-8 or UPC-E)."""
-    info = classify(raw)
+def lookup_keys(raw: str, info: BarcodeInfo | None = None) -> list[str]:
+    """Keys to try for a scanned code, best first (an 8-digit code may be EAN-8 or UPC-E).
+    ``info``: the code's classification when the caller has it already."""
+    info = info if info is not None else classify(raw)
     keys = [info.key]
     code = raw.strip()
-    if len(code) == 8 and code.isdigit() and code[0] in "01":
+    if len(code) == 8 and is_digits(code) and code[0] in "01":
         alt = "0" + upce_to_upca(code)
         if alt not in keys:
             keys.append(alt)
@@ -180,7 +189,7 @@ def price_check_digit(value: str) -> int:
 def parse_variable_measure(code: str, layouts: tuple[VariableLayout, ...] = DEFAULT_LAYOUTS
                            ) -> VariableMeasure | None:
     """Decode an in-store EAN-13 (check digit already verified by the caller)."""
-    if len(code) != 13 or not code.isdigit():
+    if len(code) != 13 or not is_digits(code):
         return None
     prefix = code[:2]
     for layout in layouts:

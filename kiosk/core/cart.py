@@ -1,9 +1,11 @@
-"""The cart being rung up: lines, quantities and totals. Pure, in memory; the sale
-service turns it into a sale in one database transaction."""
+"""The cart being rung up: lines, quantities and totals. Pure, in memory; the counter
+service (kiosk/services/counter.py) stores it line by line and announces every change
+with a ``CartView``; the sale service turns it into a sale in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import uuid as uuidlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -22,7 +24,7 @@ from kiosk.core.errors import (
 )
 from kiosk.core.pricing import MAX_LINE_AMOUNT, line_total, quantity_for_amount
 from kiosk.core.units import MAX_LINE_QUANTITY
-from kiosk.formatting import format_quantity
+from kiosk.core.quantities import format_quantity
 
 
 class LineEntry(StrEnum):
@@ -73,10 +75,55 @@ def check_quantity(product: ProductRef, quantity: int) -> None:
                                minimum=format_quantity(least, product.uom))
 
 
+@dataclass(frozen=True)
+class Repriced:
+    """A line whose product's price or tax changed in the catalog while it sat in the
+    cart (the line now charges the new price)."""
+
+    line_id: int
+    name: str
+    old_price: int
+    new_price: int
+    old_tax_bp: int
+    new_tax_bp: int
+    uom: str
+
+
+@dataclass(frozen=True)
+class CartView:
+    """The whole cart as whoever shows it needs it (the selling screen, a customer
+    display): a plain value, safe to hand to another thread. ``touched`` is the line
+    the change was about; ``notices`` say what changed by itself (a price changed by
+    a manager, a product taken off sale)."""
+
+    user_id: int
+    cart_uuid: str
+    lines: tuple[CartLine, ...]
+    total: int
+    tax: int
+    touched: int | None = None
+    notices: tuple[str, ...] = ()
+    repriced: tuple[Repriced, ...] = ()
+
+    @property
+    def subtotal(self) -> int:
+        return self.total - self.tax
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
 class Cart:
-    def __init__(self) -> None:
-        self._lines: list[CartLine] = []
-        self._next_id = 1
+    def __init__(self, uuid: str | None = None, lines: Iterable[CartLine] = ()) -> None:
+        """A new, empty cart; or (``uuid`` and ``lines``) one restored from storage."""
+        self.uuid = uuid or str(uuidlib.uuid4())
+        self._lines: list[CartLine] = list(lines)
+        self._next_id = max((ln.id for ln in self._lines), default=0) + 1
 
     # --- reading -------------------------------------------------------------------
     @property
@@ -228,7 +275,8 @@ class Cart:
 
     def put_back(self, taken: Sequence[tuple[int, CartLine]]) -> list[CartLine]:
         """Undo ``take_out``: each line back where it was (or at the end, if the cart
-        is shorter now) with its quantity, price and how it was entered. A unit item
+        is shorter now) with its id, quantity, price and how it was entered (a stored
+        cart keeps the order after a restart). A unit item
         whose product got a new line meanwhile is merged into that line."""
         restored: list[CartLine] = []
         for index, line in sorted(taken, key=lambda pair: pair[0]):
@@ -237,22 +285,39 @@ class Cart:
             if merged is not None:
                 restored.append(self.set_quantity(merged.id, merged.quantity + line.quantity))
                 continue
-            back = replace(line, id=self._next_id)
-            self._next_id += 1
+            back = line
+            if any(ln.id == line.id for ln in self._lines):  # ids only grow: a safeguard
+                back = replace(line, id=self._next_id)
+                self._next_id += 1
             self._lines.insert(min(index, len(self._lines)), back)
             restored.append(back)
         return restored
 
-    def refresh_products(self, fresh: Callable[[int], ProductRef | None]) -> list[str]:
-        """Replace product snapshots with current catalog data; lines whose product
-        is gone or inactive are removed and their names returned."""
+    def view(self, user_id: int, touched: int | None = None, notices: tuple[str, ...] = (),
+             repriced: tuple[Repriced, ...] = ()) -> CartView:
+        return CartView(user_id, self.uuid, self.lines, self.total, self.tax, touched, notices, repriced)
+
+    def refresh_products(self, fresh: Callable[[int], ProductRef | None]) -> tuple[list[str], list[Repriced]]:
+        """Replace product snapshots with current catalog data. Lines whose product
+        is gone or inactive are removed (their names are returned); lines whose price
+        or tax changed are re-priced (a line sold by amount keeps its amount and gets
+        the quantity it now buys) and returned as ``Repriced``."""
         removed: list[str] = []
+        repriced: list[Repriced] = []
         kept: list[CartLine] = []
         for line in self._lines:
             product = fresh(line.product.id)
             if product is None or not product.active:
                 removed.append(line.product.name)
-            else:
-                kept.append(replace(line, product=product))
+                continue
+            old = line.product
+            new = replace(line, product=product)
+            if (old.price, old.tax_rate_bp) != (product.price, product.tax_rate_bp):
+                if line.fixed_total is not None and product.price > 0:
+                    quantity = quantity_for_amount(line.fixed_total, product.price, product.uom, name=product.name)
+                    new = replace(new, quantity=max(1, quantity))
+                repriced.append(Repriced(line.id, product.name, old.price, product.price, old.tax_rate_bp,
+                                         product.tax_rate_bp, product.uom.value))
+            kept.append(new)
         self._lines = kept
-        return removed
+        return removed, repriced

@@ -93,6 +93,23 @@ class AmountEntry:
     def cleared(self) -> AmountEntry:
         return replace(self, typed="", notes=())
 
+    def untype(self, digits: str) -> AmountEntry:
+        """Digits typed a moment ago that were a scanner's code after all: taken back
+        (as much of them as went in: a long code fills only MAX_DIGITS)."""
+        if self.notes:
+            return self
+        return replace(self, typed=drop_typed(self.typed, digits))
+
+
+def drop_typed(text: str, digits: str) -> str:
+    """``text`` without the part of ``digits`` that was typed at its end (a keypad
+    took only the first characters of a long code): "5770200123" less the code
+    "7702001234567" is "5"; text that does not end with any of it stays."""
+    for size in range(min(len(digits), len(text)), 0, -1):
+        if text.endswith(digits[:size]):
+            return text[:-size]
+    return text
+
 
 def press_reference(reference: str, key: str) -> str:
     """A key on the reference keypad (card voucher or transfer number): digits up to

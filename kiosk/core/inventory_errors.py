@@ -83,3 +83,36 @@ class CsvRejected(DomainError):
 
     code = "csv_rejected"
     template = N_("Nothing was imported: {count} problems in the file.")
+
+
+class NotARegularFile(DomainError):
+    code = "not_a_regular_file"
+    template = N_("{name} is not a file that can be read (a device, a pipe or a folder): choose a file.")
+
+
+class CsvChanged(DomainError):
+    code = "csv_changed"
+    template = N_("{name} changed while it was being read (was the USB stick pulled out?): nothing was "
+                  "imported, try again.")
+
+
+class ImportInterrupted(DomainError):
+    code = "import_interrupted"
+    template = N_("The import of {name} stopped after {done} of {rows} rows: {reason}. It will be finished "
+                  "the next time the kiosk starts or the import screen is opened.")
+
+
+class ImportFailed(DomainError):
+    code = "import_failed"
+    template = N_("The import of {name} stopped after {done} of {rows} rows: {reason}. The rows before "
+                  "were imported; import the file again to check and finish the rest.")
+
+
+class ImportBusy(DomainError):
+    code = "import_busy"
+    template = N_("Another import is being written right now: wait for it to finish.")
+
+
+class SheetBeingApplied(DomainError):
+    code = "sheet_being_applied"
+    template = N_("The previous count or delivery is still being written to the stock: wait a moment.")

@@ -115,6 +115,19 @@ def _number(text: str, key: str) -> Decimal:
     return value
 
 
+# Plain unsigned numbers ("7", "4,50", "12.5") are by far the most common in a CSV
+# file: they are parsed with integer arithmetic (exact, and several times faster than
+# Decimal, which a 100,000-row import feels). Anything else takes the Decimal path.
+# Both give the same results and the same errors (a test compares them).
+_PLAIN = re.compile(r"^(\d{1,12})(?:[.,](\d{1,9}))?$")
+_INT_FACTOR = {uom: int(f) for uom, f in FACTOR.items() if f == f.to_integral_value()}
+
+
+def _plain(text: str) -> tuple[int, str] | None:
+    m = _PLAIN.match(text)
+    return (int(m.group(1)), (m.group(2) or "").rstrip("0")) if m else None
+
+
 def parse_amount(text: str, decimals: int, key: str = "price") -> int:
     """A price or cost in major units ("3,20", "3.20", "$ 1.234,50") -> minor units.
 
@@ -123,9 +136,24 @@ def parse_amount(text: str, decimals: int, key: str = "price") -> int:
     cleaned = text.strip().lstrip("$").strip()
     if decimals == 0 and _GROUPED.match(cleaned):
         cleaned = cleaned.replace(".", "").replace(",", "")
+    plain = _plain(cleaned)
+    if plain is None:
+        return _decimal_amount(cleaned, decimals, key)
+    whole, frac = plain
+    limit = MAX_AMOUNT_MINOR // 10**decimals
+    if whole > limit or (whole == limit and frac):
+        raise field_error(key, N_("is too large"))
+    if len(frac) > decimals:
+        raise field_error(key, N_("at most {decimals} decimals"), decimals=decimals)
+    return whole * 10**decimals + (int(frac.ljust(decimals, "0")) if frac else 0)
+
+
+def _decimal_amount(cleaned: str, decimals: int, key: str) -> int:
     value = _number(cleaned, key)
     if value < 0:
         raise field_error(key, N_("cannot be negative"))
+    if value > Decimal(MAX_AMOUNT_MINOR).scaleb(-decimals):  # before quantize, which 27 digits overflow
+        raise field_error(key, N_("is too large"))
     if value != value.quantize(Decimal(1).scaleb(-decimals)):
         raise field_error(key, N_("at most {decimals} decimals"), decimals=decimals)
     minor = int(value.scaleb(decimals))
@@ -137,9 +165,28 @@ def parse_amount(text: str, decimals: int, key: str = "price") -> int:
 def parse_quantity(text: str, uom: Uom, key: str = "stock", *, allow_negative: bool = False) -> int:
     """A quantity in the product's unit of measure ("2,5" litres) -> base sub-units
     (2500 ml), half-up. Unit items take whole numbers only."""
+    plain = _plain(text) if uom in _INT_FACTOR else None
+    if plain is None:
+        return _decimal_quantity(text, uom, key, allow_negative)
+    whole, frac = plain
+    if whole > MAX_QUANTITY_BASE or (whole == MAX_QUANTITY_BASE and frac):
+        raise field_error(key, N_("is too large"))
+    if BASE_OF[uom] is BaseUnit.COUNT and frac:
+        raise field_error(key, N_("must be a whole number"))
+    factor, scale = _INT_FACTOR[uom], 10 ** len(frac)
+    numerator = (whole * scale + (int(frac) if frac else 0)) * factor
+    base = (2 * numerator + scale) // (2 * scale)  # half-up (never negative here)
+    if base > MAX_QUANTITY_BASE:
+        raise field_error(key, N_("is too large"))
+    return base
+
+
+def _decimal_quantity(text: str, uom: Uom, key: str, allow_negative: bool) -> int:
     value = _number(text, key)
     if value < 0 and not allow_negative:
         raise field_error(key, N_("cannot be negative"))
+    if abs(value) > MAX_QUANTITY_BASE:  # every unit holds at least one base unit; 27 digits overflow rounding
+        raise field_error(key, N_("is too large"))
     if BASE_OF[uom] is BaseUnit.COUNT and value != value.to_integral_value():
         raise field_error(key, N_("must be a whole number"))
     base = to_base(value, uom)
@@ -150,7 +197,20 @@ def parse_quantity(text: str, uom: Uom, key: str = "stock", *, allow_negative: b
 
 def parse_tax_rate(text: str, key: str = "tax_rate") -> int:
     """"19", "19 %", "12,5" (percent) -> basis points."""
-    value = _number(text.strip().rstrip("%").strip(), key)
+    cleaned = text.strip().rstrip("%").strip()
+    plain = _plain(cleaned)
+    if plain is None:
+        return _decimal_tax_rate(cleaned, key)
+    whole, frac = plain
+    if whole > 100 or (whole == 100 and frac):
+        raise field_error(key, N_("must be between 0 and 100 %"))
+    if len(frac) > 2:
+        raise field_error(key, N_("at most {decimals} decimals"), decimals=2)
+    return whole * 100 + (int(frac.ljust(2, "0")) if frac else 0)
+
+
+def _decimal_tax_rate(cleaned: str, key: str) -> int:
+    value = _number(cleaned, key)
     if not 0 <= value <= 100:
         raise field_error(key, N_("must be between 0 and 100 %"))
     bp = value * 100

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk.core.cart import LineEntry
+from kiosk.core.fiscal import FiscalPrintBlock
 from kiosk.core.payments import Payment
 from kiosk.core.tax import TaxLine
 from kiosk.core.units import Uom
@@ -47,6 +48,7 @@ class Receipt:
     copy: bool = False
     status: str = "completed"
     extra: dict[str, str] = field(default_factory=dict)
+    fiscal: FiscalPrintBlock | None = None  # DIAN's lines, CUDE/CUFE and QR of an electronic document
 
     @property
     def tax_total(self) -> int:

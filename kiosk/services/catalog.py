@@ -12,6 +12,7 @@ from db.engine import Database
 from db.models import Barcode, Category, Product
 from kiosk.core.barcodes import (
     DEFAULT_LAYOUTS,
+    BarcodeInfo,
     MeasureKind,
     Symbology,
     VariableLayout,
@@ -110,6 +111,28 @@ class CatalogService:
             row = s.execute(product_select().where(Product.id == product_id)).first()
         return to_ref(row) if row else None
 
+    def products(self, ids: set[int] | list[int]) -> dict[int, ProductRef]:
+        """Several products at once (the counter compares a cart with the catalog)."""
+        if not ids:
+            return {}
+        with self.db.read() as s:
+            rows = s.execute(product_select().where(Product.id.in_(list(ids)))).all()
+        return {r.id: to_ref(r) for r in rows}
+
+    def is_code(self, code: str) -> bool:
+        """Whether ``code`` is a barcode as a scanner would send it: a retail code with a
+        right check digit (EAN/UPC, a GS1 weight/price label) or a code some product
+        has (a PLU, an in-house label). The keyboard wedge asks this of typed input
+        that ended with Enter, so a scan slowed down by a busy machine still counts."""
+        code = code.strip()
+        if not code or len(code) > 48 or any(c.isspace() for c in code):
+            return False
+        info = classify(code)
+        if info.check_ok:  # a retail code with its right check digit
+            return True
+        with self.db.read() as s:
+            return s.scalar(select(Barcode.id).where(Barcode.code.in_(lookup_keys(code, info))).limit(1)) is not None
+
     def by_sku(self, sku: str) -> ProductRef:
         with self.db.read() as s:
             row = s.execute(product_select().where(Product.sku == sku.strip())).first()
@@ -126,8 +149,9 @@ class CatalogService:
         best = min(rows, key=lambda r: keys.index(r.code))
         return to_ref(best)
 
-    def lookup_barcode(self, code: str) -> ScanMatch | None:
-        """Resolve a scanned code; None when no product has it.
+    def lookup_barcode(self, code: str, info: BarcodeInfo | None = None) -> ScanMatch | None:
+        """Resolve a scanned code; None when no product has it. ``info``: the code's
+        classification when the caller has it (a scan's verdict is worked out once).
 
         Raises InvalidBarcode for a retail code whose check digit is wrong (a misread
         must never ring up a different product), and for a weight/price label that
@@ -135,13 +159,13 @@ class CatalogService:
         price label only bulk goods, and neither may carry zero.
         """
         code = code.strip()
-        info = classify(code)
+        info = info if info is not None else classify(code)
         if self.validate_check_digits and info.check_ok is False:
             raise InvalidBarcode(code=code, reason=translate(N_("wrong check digit")))
-        product = self._by_barcode_keys(lookup_keys(code))
+        product = self._by_barcode_keys(lookup_keys(code, info))
         if product is not None:
             return ScanMatch(product)
-        measure = self.variable_measure(code)
+        measure = self.variable_measure(code, info)
         if measure is None:
             return None
         if measure.price_check_ok is False:
@@ -162,10 +186,10 @@ class CatalogService:
                 N_("it is a price label but {name} is sold by the unit")).format(name=product.name))
         return ScanMatch(product, amount=measure.value)
 
-    def variable_measure(self, code: str) -> VariableMeasure | None:
+    def variable_measure(self, code: str, info: BarcodeInfo | None = None) -> VariableMeasure | None:
         """The weight or price a scale-printed label carries (EAN-13, or UPC-A read as
         its EAN-13 form), when its check digit is valid and a layout matches."""
-        info = classify(code.strip())
+        info = info if info is not None else classify(code.strip())
         if not info.check_ok or info.symbology not in (Symbology.EAN13, Symbology.UPCA):
             return None
         return parse_variable_measure(info.key, self.layouts)

@@ -163,24 +163,10 @@ class HardwareService:
         return self.printer_summary().text
 
     # --- the cash drawer -------------------------------------------------------------------
-    @property
-    def kick_with_receipt(self) -> bool:
-        """The till puts the kick inside cash receipts (drawer through the printer)."""
-        d = self.settings.drawer
-        return d.mode == "printer" and d.open_on_cash
-
-    @property
-    def relay_on_cash(self) -> bool:
-        """Cash sales pulse a GPIO relay (stored as the sale's drawer decision)."""
-        d = self.settings.drawer
-        return d.mode == "gpio" and d.open_on_cash
-
     def open_for_sale(self, sale_id: int) -> bool:
-        """A cash sale with a GPIO drawer: pulse the relay. Never raises: the sale is
-        done whatever the drawer does (the problem shows on the Hardware screen)."""
-        d = self.settings.drawer
-        if d.mode != "gpio" or not d.open_on_cash:
-            return False
+        """A sale whose drawer decision (kiosk.core.drawer) is "relay": pulse it. Never
+        raises: the sale is done whatever the drawer does (the problem shows on the
+        Hardware screen)."""
         if self.manager is None:
             log.warning("sale %s: drawer not opened, hardware not started", sale_id)
             return False
@@ -273,7 +259,7 @@ class HardwareService:
     def print_test_ticket(self) -> None:
         """Print the test ticket directly (not queued: a test ticket printed an hour
         later is only confusing). Raises PrinterFailed."""
-        from kiosk.app_factory import receipt_layout
+        from hardware.escpos_receipt import receipt_layout
 
         p = self.settings.printer
         payload = render_test_ticket(self.settings.shop.name, receipt_layout(self.settings), connection=p.url,

@@ -161,6 +161,9 @@ def draft_problems(d: ProductDraft, tax_rates_bp: Collection[int] | None = None,
         code = code.strip()
         if not code or len(code) > 32:
             out.append(field_error("barcode", N_("{code}: at most {count} characters"), code=code, count=32))
+        elif not (code.isascii() and code.isprintable()):
+            out.append(field_error("barcode", N_("{code}: a barcode holds only digits, unaccented letters and "
+                                                 "symbols (no \u201c²\u201d or accents)"), code=code))
         elif classify(code).check_ok is False:
             out.append(InvalidBarcode(code=code, reason=translate(N_("wrong check digit")), key="barcode"))
     if d.image_path:
@@ -591,33 +594,4 @@ class InventoryService:
             units={m: tuple((u, translate(UOM_LABELS[u])) for u in UOMS_FOR_MODE[m]) for m in SaleMode},
             tax_rates=tuple((r, format_rate(r)) for r in rates),
             default_tax_rate_bp=self.default_tax_rate_bp, categories=cats)
-
-    # --- smart clone (kiosk.services.product_clone) --------------------------------
-    def suggest_similar(self, draft_or_text: ProductDraft | str, limit: int = 6,
-                        category_id: int | None = None, brand: str | None = None):  # noqa: ANN201
-        from kiosk.services.product_clone import suggest_similar
-
-        return suggest_similar(self.db, draft_or_text, limit, category_id=category_id, brand=brand)
-
-    def clone_draft(self, product_id: int) -> ProductDraft:
-        from kiosk.services.product_clone import clone_draft
-
-        return clone_draft(self, product_id)
-
-    # --- stock shortcuts (kiosk.services.stock), no role check: demo and set-up ----
-    def restock(self, product_id: int, quantity: int, *, unit_cost: int | None = None,
-                reference: str = "", user_id: int | None = None) -> int:
-        """Goods received; returns the new stock."""
-        from kiosk.services.stock import record_movement
-
-        return record_movement(self.db, product_id, quantity, "restock", reference=reference,
-                               unit_cost=unit_cost, user_id=user_id).stock
-
-    def adjust(self, product_id: int, delta: int, reason: str, *, user_id: int | None = None,
-               reference: str = "") -> int:
-        """Stock lost or found, with one of ADJUSTMENT_REASONS; returns the new stock."""
-        from kiosk.services.stock import record_movement
-
-        return record_movement(self.db, product_id, delta, "adjustment", detail=reason, reference=reference,
-                               user_id=user_id).stock
 

@@ -14,8 +14,10 @@ from kiosk.config_base import Section
 class InventorySettings(Section):
     # Pictures larger than this are refused before being opened.
     image_max_mb: int = Field(20, ge=1, le=200, description="a whole number of megabytes (1-200)")
-    # Pictures with more pixels than this are refused before being decoded.
-    image_max_megapixels: int = Field(50, ge=1, le=200, description="a whole number of megapixels (1-200)")
+    # The most pixels a picture is decoded to (checked from its header, before decoding).
+    # JPEG photos are decoded at 1/2-1/8 scale, so a 48 MP phone photo passes; a PNG,
+    # WebP, GIF or BMP with more pixels than this is refused.
+    image_max_megapixels: int = Field(12, ge=1, le=200, description="a whole number of megapixels (1-200)")
     # Globs of mount points offered as USB sticks in the file chooser.
     media_globs: list[str] = Field(default_factory=lambda: ["/media/*/*", "/media/*", "/run/media/*/*", "/mnt/*"])
     # Folders always offered in the file chooser, mounted or not (e.g. "/home/pi/Pictures").

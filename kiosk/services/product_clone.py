@@ -107,3 +107,18 @@ def clone_draft(inventory: InventoryService, product_id: int) -> ProductDraft:
     product, and a clone keeping it would look the same on the selling screen)."""
     source = inventory.product_draft(product_id)
     return replace(source, sku="", barcodes=[], image_path=None, active=True)
+
+
+class ProductClone:
+    """The smart clone as the product editor uses it (built in kiosk/app_factory.py)."""
+
+    def __init__(self, db: Database, inventory: InventoryService):
+        self.db = db
+        self.inventory = inventory
+
+    def suggest_similar(self, draft_or_text: ProductDraft | str, limit: int = 6, category_id: int | None = None,
+                        brand: str | None = None) -> list[Suggestion]:
+        return suggest_similar(self.db, draft_or_text, limit, category_id=category_id, brand=brand)
+
+    def clone_draft(self, product_id: int) -> ProductDraft:
+        return clone_draft(self.inventory, product_id)

@@ -9,38 +9,66 @@ Format (the export's header is the import's format)::
   a code or a Spanish/English name (l, litro, galón, kg, kilo, libra, unidad ...).
 * ``price`` and ``cost`` per unit of measure in major units; ``stock`` and
   ``low_stock`` in the product's unit of measure (litres, kilos ...). Decimal comma
-  or point. ``tax_rate`` in percent, one of the configured rates.
+  or point (in a comma-separated file a decimal comma must be quoted: "6,10").
+  ``tax_rate`` in percent, one of the configured rates.
 * ``image``: a path relative to the state directory (images/abc.jpg) or empty.
 * Comma or semicolon delimiters, UTF-8 with or without BOM (Windows-1252 as a fallback
-  for spreadsheets that save "ANSI").
+  for spreadsheets that save "ANSI"). A row may not have more cells than the header.
+* Cells the export protects from spreadsheets' formulas ('=..., '+..., '-..., '@...)
+  lose the apostrophe on import.
 
 Import rules: rows are matched to products by SKU (new SKU: new product). Only sku,
 name and price columns are required; a missing column leaves that field as it is.
 An empty ``stock`` leaves the stock alone; a given stock that differs from the
-current one is reached with one ``count`` ledger movement. Every row is validated
-first with the product editor's validator; if any row has a problem nothing is
-written and the report lists each one (line, column, reason). Otherwise everything
-is written in one transaction. Re-importing an export changes nothing.
+current one is reached with one ``count`` ledger movement. Re-importing an export
+changes nothing.
+
+How a file is imported (all or nothing for the user, without stopping the till):
+
+1. **Check** (no write lock): the file is read as a stream, each batch of rows is
+   checked with the product editor's validator against the products it names, and
+   the checked rows go to a staging file (``<state>/imports/import-….sqlite``), so
+   memory stays bounded however long the file is. Then SKUs and barcodes are checked
+   across the whole file in SQL. If any row has a problem nothing is written and the
+   report lists each one (line, column, reason); a dry run stops here too.
+2. **Apply**: an ``import_jobs`` row records the staging file, then the rows are
+   written in short transactions (about 80 ms each, see kiosk.services.pacing) so a
+   sale is never kept waiting for long. Each transaction also advances the job's
+   ``phase``/``position``, so a crash or power cut in between loses nothing: the next
+   start (or the next ``kiosk-admin products import``, or opening the import screen)
+   finishes the job from where it stopped, exactly once. Once this stage starts it
+   cannot be cancelled; it finishes.
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
+import logging
 import os
+import re
+import sqlite3
 import tempfile
-from collections.abc import Mapping
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
-
-from db.engine import Database
-from db.models import SQL_NEW_UUID, Barcode, Category, Product, utcnow
+from db.engine import BUSY_TIMEOUT_MS, Database
+from db.models import SQL_TIME_UUID, utcnow
+from kiosk.appliance.ownership import give_to, owner_of
 from kiosk.core.barcodes import normalize
-from kiosk.core.errors import DomainError, DuplicateBarcode, InvalidProduct, NotFound, ServiceHasNoStock
-from kiosk.core.inventory_errors import CategoryKindMismatch, CsvTooLarge, FileUnreadable
+from kiosk.core.errors import DomainError, DuplicateBarcode, InvalidProduct, ServiceHasNoStock
+from kiosk.core.inventory_errors import (
+    CategoryKindMismatch,
+    FileUnreadable,
+    ImportBusy,
+    ImportFailed,
+    ImportInterrupted,
+)
 from kiosk.core.product_fields import (
     COLUMNS,
     amount_text,
@@ -53,10 +81,12 @@ from kiosk.core.product_fields import (
     quantity_text,
     rate_text,
 )
+from kiosk.core.progress import Progress
 from kiosk.core.text import fold
 from kiosk.core.units import UOMS_FOR_MODE, SaleMode, Uom, mode_for_uom, tracks_stock
 from kiosk.i18n import N_, translate
-from kiosk.services import media_files
+from kiosk.services import csv_source, media_files
+from kiosk.services.csv_source import CsvRows, CsvSource, escape_formula, unescape_formula
 from kiosk.services.inventory import (
     EDIT_ROLE,
     InventoryService,
@@ -67,15 +97,28 @@ from kiosk.services.inventory import (
     problem_key,
     problem_reason,
 )
+from kiosk.services.pacing import HOLD_S, PAUSE_S, Pacer
 from kiosk.services.users import UserInfo, UserService
 
+log = logging.getLogger(__name__)
+
 REQUIRED = ("sku", "name", "price")
+NUMERIC = ("price", "cost", "tax_rate", "stock", "low_stock")
 MAX_REFERENCE = 64
+MAX_PROBLEMS = 500  # listed in a report; any more are counted
+BATCH = 1000  # rows checked against the catalog per query
+STAGING_DIR = "imports"
+SQL_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DateTime format
+_DIGITS = re.compile(r"^\s*-?\d+\s*$")
+_FRACTION = re.compile(r"^\d+\s*$")
 
 # A catalog file repeats the same few units, modes and categories thousands of times.
 _sale_mode = lru_cache(maxsize=64)(parse_sale_mode)
 _unit = lru_cache(maxsize=64)(parse_unit)
 _fold = lru_cache(maxsize=1024)(fold)
+
+# Stages a Progress goes through (a progress bar names them).
+STAGE_READ, STAGE_CHECK, STAGE_APPLY = "read", "check", "apply"
 
 
 @dataclass(frozen=True)
@@ -100,9 +143,12 @@ class ImportReport:
     unchanged: int = 0
     stock_changes: int = 0
     new_categories: tuple[str, ...] = ()
-    problems: tuple[RowProblem, ...] = ()
+    problems: tuple[RowProblem, ...] = ()  # the first MAX_PROBLEMS, by line
     applied: bool = False
     dry_run: bool = False
+    problem_count: int = 0  # every problem found (problems lists the first ones)
+    resumed: bool = False  # an interrupted import finished now
+    steps: int = 0  # write transactions the import took
 
     @property
     def ok(self) -> bool:
@@ -110,8 +156,11 @@ class ImportReport:
 
     def summary(self) -> str:
         if self.problems:
-            return translate(N_("Nothing was imported: {count} problems in the file.")).format(
-                count=len(self.problems))
+            count = max(self.problem_count, len(self.problems))
+            text_ = translate(N_("Nothing was imported: {count} problems in the file.")).format(count=count)
+            if count > len(self.problems):
+                text_ += " " + translate(N_("The first {shown} are listed.")).format(shown=len(self.problems))
+            return text_
         text_ = translate(N_("{rows} rows: {created} new, {updated} changed, {unchanged} unchanged, "
                              "{stock} stock changes.")).format(
             rows=self.rows, created=self.created, updated=self.updated, unchanged=self.unchanged,
@@ -120,6 +169,9 @@ class ImportReport:
             text_ += " " + translate(N_("New categories: {names}.")).format(names=", ".join(self.new_categories))
         if self.dry_run:
             text_ += " " + translate(N_("Check only: nothing was written."))
+        if self.resumed:
+            text_ = translate(N_("An interrupted import of {name} was finished:")).format(name=self.source) + \
+                " " + text_
         return text_
 
 
@@ -131,7 +183,7 @@ class ExportResult:
 
 @dataclass
 class _Stored:
-    """A product as the import found it (one row of the snapshot)."""
+    """A product as the import found it."""
 
     id: int
     sku: str
@@ -161,40 +213,132 @@ class _Row:
     keys: list[str] = field(default_factory=list)  # the row's barcodes as look-up keys
 
 
-def _stage(conn, name: str, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
-    """Fill a temporary table (private to this connection, gone with the transaction's
-    end or the DROP after use)."""
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
-    conn.exec_driver_sql(f"CREATE TEMP TABLE {name}({', '.join(columns)})")
-    conn.exec_driver_sql(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", rows)
+class _Problems:
+    """The problems found so far: every one counted, the first MAX_PROBLEMS kept."""
+
+    def __init__(self, cap: int = MAX_PROBLEMS):
+        self.cap = cap
+        self.kept: list[RowProblem] = []
+        self.count = 0
+
+    def append(self, problem: RowProblem) -> None:
+        self.count += 1
+        if len(self.kept) < self.cap:
+            self.kept.append(problem)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def merged(self, more: Iterable[RowProblem], more_count: int) -> tuple[tuple[RowProblem, ...], int]:
+        order = {c: i for i, c in enumerate(COLUMNS)}
+        every = sorted([*self.kept, *more], key=lambda p: (p.line, order.get(p.column, -1)))
+        return tuple(every[:self.cap]), self.count + more_count
 
 
-# --- reading the file ----------------------------------------------------------------
+# --- the staging file ------------------------------------------------------------------
+STAGING_SCHEMA = """
+CREATE TABLE rows(line INTEGER PRIMARY KEY, sku TEXT NOT NULL, name TEXT, search_name TEXT, brand TEXT,
+    category_id INTEGER, category_key TEXT, sale_mode TEXT, uom TEXT, price INTEGER, cost INTEGER,
+    tax_rate_bp INTEGER, low_stock INTEGER, image_path TEXT, stock INTEGER, set_barcodes INTEGER,
+    action TEXT, stock_change INTEGER);
+CREATE INDEX rows_sku ON rows(sku);
+CREATE TABLE codes(line INTEGER, pos INTEGER, code TEXT, key TEXT, PRIMARY KEY(line, pos));
+CREATE INDEX codes_key ON codes(key, line);
+CREATE TABLE cats(key TEXT PRIMARY KEY, name TEXT, services INTEGER);
+"""
+_ROW_COLUMNS = ("line", "sku", "name", "search_name", "brand", "category_id", "category_key", "sale_mode", "uom",
+                "price", "cost", "tax_rate_bp", "low_stock", "image_path", "stock", "set_barcodes", "action",
+                "stock_change")
+_PRODUCT_COLUMNS = ("name", "search_name", "brand", "sale_mode", "uom", "price", "cost", "tax_rate_bp",
+                    "low_stock", "image_path")
 
-def decode(data: bytes) -> str:
-    """UTF-8 (BOM or not); Windows-1252 for spreadsheets that save "ANSI" CSV."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
+class _Staging:
+    """A staging file and its lock: held by the process checking or applying it, so
+    a clean-up or a resume elsewhere leaves it alone (the kernel drops the lock when
+    the process dies, which is how an interrupted import is recognised)."""
 
-def sniff_delimiter(text_: str) -> str:
-    """Semicolon when the header has more semicolons than commas (Spanish-locale
-    spreadsheets), else comma."""
-    first = next((ln for ln in text_.splitlines() if ln.strip()), "")
-    return ";" if first.count(";") > first.count(",") else ","
+    def __init__(self, path: Path, lock_fd: int, owner: tuple[int, int] | None = None):
+        self.path = path
+        self._lock_fd = lock_fd
+        self.owner = owner  # the kiosk user, when kiosk-admin runs as root
+        self.keep = False  # True: an import job owns the file, do not delete it on close
+
+    @staticmethod
+    def lock_path(path: Path) -> Path:
+        return path.with_suffix(".lock")
+
+    @classmethod
+    def create(cls, directory: Path) -> _Staging:
+        owner = owner_of(directory.parent)  # kiosk-admin run as root: leave it to the kiosk user
+        directory.mkdir(parents=True, exist_ok=True)
+        give_to(owner, directory)
+        path = directory / f"import-{uuid.uuid4().hex[:16]}.sqlite"
+        staging = cls.acquire(path)
+        if staging is None:  # cannot happen for a fresh name
+            raise ImportBusy()
+        staging.owner = owner
+        give_to(owner, cls.lock_path(path))
+        return staging
+
+    @classmethod
+    def acquire(cls, path: Path) -> _Staging | None:
+        """Lock an existing (or new) staging file; None when another process holds it."""
+        fd = os.open(cls.lock_path(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return cls(path, fd)
+
+    def connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        give_to(self.owner, self.path)
+        return conn
+
+    def make_durable(self) -> None:
+        """Before a job may point at it: on disk, not just in the page cache."""
+        with open(self.path, "rb") as fh:
+            os.fsync(fh.fileno())
+        fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def close(self) -> None:
+        if not self.keep:
+            for p in (self.path, self.path.with_name(self.path.name + "-journal"), self.lock_path(self.path)):
+                try:
+                    p.unlink(missing_ok=True)
+                except OSError as exc:  # the import itself is done; the next resume() retries
+                    log.warning("could not delete %s: %s", p, exc)
+        os.close(self._lock_fd)
+
+    def __enter__(self) -> _Staging:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 class ProductCsv:
     def __init__(self, db: Database, inventory: InventoryService, *, decimals: int = 2,
-                 max_bytes: int = 50 * 2**20, mount_globs: tuple[str, ...] = (), folders: tuple[str, ...] = ()):
+                 max_bytes: int = 50 * 2**20, mount_globs: tuple[str, ...] = (), folders: tuple[str, ...] = (),
+                 hold_s: float = HOLD_S, pause_s: float = PAUSE_S):
         self.db = db
         self.inventory = inventory
         self.decimals = decimals
         self.max_bytes = max_bytes
         self.mount_globs = mount_globs
         self.folders = folders
+        self.state_dir = Path(inventory.state_dir) if inventory.state_dir is not None else db.path.parent
+        self.staging_dir = self.state_dir / STAGING_DIR
+        self.hold_s = hold_s  # see kiosk.services.pacing
+        self.pause_s = pause_s
 
     # --- USB stick -----------------------------------------------------------------
     def places(self, *, require_mount: bool = True) -> list[media_files.Place]:
@@ -204,45 +348,76 @@ class ProductCsv:
         return media_files.list_folder(folder, media_files.CSV_EXTENSIONS, top=top)
 
     # --- import --------------------------------------------------------------------
-    def import_file(self, path: Path | str, by: UserInfo, *, dry_run: bool = False) -> ImportReport:
-        """Validate every row, then import all of them or none (see the module docstring)."""
-        path = Path(path)
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            raise NotFound(what=str(path)) from None
-        except OSError as exc:
-            raise FileUnreadable(name=path.name, reason=exc.strerror or str(exc)) from None
-        if size > self.max_bytes:
-            raise CsvTooLarge(name=path.name, size_mb=media_files.mb_text(size),
-                              max_mb=media_files.mb_text(self.max_bytes))
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise FileUnreadable(name=path.name, reason=exc.strerror or str(exc)) from None
-        return self.import_text(decode(data), by, dry_run=dry_run, source=path.name)
-
-    def import_text(self, content: str, by: UserInfo, *, dry_run: bool = False, source: str = "") -> ImportReport:
+    def import_file(self, path: Path | str, by: UserInfo, *, dry_run: bool = False,
+                    progress: Progress | None = None) -> ImportReport:
+        """Check every row, then import all of them or none (see the module docstring).
+        ``progress`` is reported to and may cancel the work until the apply stage."""
         UserService.require(by, EDIT_ROLE)
-        content = content.lstrip("\ufeff")
-        reader = csv.reader(io.StringIO(content, newline=""), delimiter=sniff_delimiter(content))
-        report = ImportReport(source=source, dry_run=dry_run)
+        progress = progress or Progress()
+        progress.stage(STAGE_READ)
+        source = csv_source.inspect(path, self.max_bytes, progress)
         try:
-            header = next(reader, None)
-            while header is not None and not any(c.strip() for c in header):
-                header = next(reader, None)
-        except csv.Error as exc:
-            return replace(report, problems=(RowProblem(1, "", str(exc)),))
-        if header is None:
-            return replace(report, problems=(RowProblem(1, "", translate(N_("the file is empty"))),))
-        columns, problems = self._header(header, reader.line_num)
-        if problems:
-            return replace(report, problems=tuple(problems))
-        if dry_run:
-            with self.db.read() as s:
-                return self._run(s, reader, columns, by, report)
-        with self.db.write() as s:
-            return self._run(s, reader, columns, by, report)
+            staging = _Staging.create(self.staging_dir)
+        except OSError as exc:
+            raise FileUnreadable(name=str(self.staging_dir), reason=exc.strerror or str(exc)) from None
+        with staging:
+            report = self._check(source, staging, dry_run, progress)
+            if not report.ok or dry_run:
+                return report
+            progress.lock_in()  # from here the import finishes (it is resumed after a crash)
+            staging.make_durable()
+            job_id = self._start_job(source, staging, by, report)
+            staging.keep = True
+            return self._apply(job_id, staging, progress)
+
+    def unfinished(self) -> int:
+        """Imports interrupted half-way (a crash, a power cut) waiting to be finished."""
+        conn = self.db.raw_connection()
+        try:
+            return conn.execute("SELECT COUNT(*) FROM import_jobs WHERE status = 'applying'").fetchone()[0]
+        finally:
+            conn.close()
+
+    def resume(self, progress: Progress | None = None) -> list[ImportReport]:
+        """Finish every import that was interrupted (idempotent: each of its rows is
+        written exactly once), and delete staging files no import needs. Imports
+        another process is writing right now are left to it."""
+        progress = progress or Progress()
+        reports = []
+        conn = self.db.raw_connection()
+        try:
+            jobs = conn.execute("SELECT id, staging FROM import_jobs WHERE status = 'applying' ORDER BY id").fetchall()
+        finally:
+            conn.close()
+        for job_id, rel in jobs:
+            staging = _Staging.acquire(self.state_dir / rel)
+            if staging is None:
+                continue  # being written by another process
+            staging.keep = True
+            with staging:
+                reports.append(self._apply(job_id, staging, progress, resumed=True))
+        self._clean_staging()
+        return reports
+
+    def _clean_staging(self) -> None:
+        if not self.staging_dir.is_dir():
+            return
+        conn = self.db.raw_connection()
+        try:
+            wanted = {Path(r[0]).name for r in conn.execute("SELECT staging FROM import_jobs WHERE status = 'applying'")}
+        finally:
+            conn.close()
+        for path in self.staging_dir.glob("import-*.sqlite"):
+            if path.name in wanted:
+                continue
+            staging = _Staging.acquire(path)
+            if staging is not None:  # nobody is checking it: left by a process that died
+                staging.close()
+        for lock in self.staging_dir.glob("import-*.lock"):
+            if not lock.with_suffix(".sqlite").exists():
+                staging = _Staging.acquire(lock.with_suffix(".sqlite"))
+                if staging is not None:
+                    staging.close()
 
     def _header(self, header: list[str], line: int) -> tuple[dict[str, int], list[RowProblem]]:
         columns: dict[str, int] = {}
@@ -263,24 +438,186 @@ class ProductCsv:
                 problems.append(RowProblem(line, name, translate(N_("required column is missing"))))
         return columns, problems
 
-    # --- the snapshot the rows are checked against ----------------------------------
-    def _snapshot(self, s) -> tuple[dict[str, _Stored], dict[str, int], dict[str, tuple], set[int]]:  # noqa: ANN001
-        stored: dict[str, _Stored] = {}
-        by_id: dict[int, _Stored] = {}
-        for r in s.execute(select(Product.id, Product.sku, Product.name, Product.brand, Product.category_id,
-                                  Product.sale_mode, Product.uom, Product.price, Product.cost, Product.tax_rate_bp,
-                                  Product.low_stock, Product.image_path, Product.stock)):
-            p = _Stored(*r)
-            stored[p.sku] = p
-            by_id[p.id] = p
-        owners: dict[str, int] = {}
-        for pid, code in s.execute(select(Barcode.product_id, Barcode.code).order_by(Barcode.id)):
-            owners[code] = pid
+    # --- checking ---------------------------------------------------------------------
+    def _check(self, source: CsvSource, staging: _Staging, dry_run: bool, progress: Progress) -> ImportReport:
+        report = ImportReport(source=source.name, dry_run=dry_run)
+        conn = staging.connect()
+        try:
+            conn.executescript(STAGING_SCHEMA)
+            conn.execute("ATTACH DATABASE ? AS k", (str(self.db.path),))
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            with CsvRows(source) as reader:
+                progress.stage(STAGE_CHECK, source.size)
+                return self._check_rows(conn, reader, report, progress)
+        finally:
+            conn.close()
+
+    def _check_rows(self, conn: sqlite3.Connection, reader: CsvRows, report: ImportReport,
+                    progress: Progress) -> ImportReport:
+        rows = iter(reader)
+        try:
+            header = next(rows, None)
+            while header is not None and not any(c.strip() for c in header):
+                header = next(rows, None)
+        except csv.Error as exc:
+            return replace(report, problems=(RowProblem(1, "", str(exc)),), problem_count=1)
+        if header is None:
+            return replace(report, problems=(RowProblem(1, "", translate(N_("the file is empty"))),), problem_count=1)
+        columns, problems_ = self._header(header, reader.line_num)
+        if problems_:
+            return replace(report, problems=tuple(problems_), problem_count=len(problems_))
+        width, named = len(header), max(columns.values()) + 1
+        categories = {fold(name): (cid, name, kind) for cid, name, kind in
+                      conn.execute("SELECT id, name, kind FROM k.categories")}
+        problems = _Problems()
+        batch: list[tuple[int, dict[str, str]]] = []
+        last_line = reader.line_num
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                problems.append(RowProblem(last_line + 1, "", str(exc)))
+                break
+            line = last_line + 1
+            last_line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > width or len(cells) < named or any(c.strip() for c in cells[named:]):
+                problems.append(self._shape_problem(line, cells, width, columns, reader.delimiter))
+                continue
+            batch.append((line, {col: unescape_formula(cells[i]) for col, i in columns.items()}))
+            if len(batch) >= BATCH:
+                self._check_batch(conn, batch, categories, problems)
+                batch = []
+                progress.advance(reader.bytes_read)
+        if batch:
+            self._check_batch(conn, batch, categories, problems)
+        reader.finish()
+        progress.advance(reader.source.size)
+        more, more_count = self._whole_file_problems(conn)
+        kept, count = problems.merged(more, more_count)
+        staged = conn.execute("SELECT COUNT(*), COALESCE(SUM(action = 'new'), 0), COALESCE(SUM(action = 'update'), 0),"
+                              " COALESCE(SUM(stock_change), 0) FROM rows").fetchone()
+        n, created, updated, stock_changes = staged
+        new_categories = tuple(r[0] for r in conn.execute("SELECT name FROM cats ORDER BY rowid"))
+        return replace(report, rows=n, created=created, updated=updated, unchanged=n - created - updated,
+                       stock_changes=stock_changes, new_categories=new_categories, problems=kept,
+                       problem_count=count)
+
+    def _shape_problem(self, line: int, cells: list[str], width: int, columns: dict[str, int],
+                       delimiter: str) -> RowProblem:
+        """A row with more (or fewer) cells than the header. With commas between columns
+        the usual cause is a decimal comma ("6,10" read as 6 and 10): say so."""
+        if delimiter == "," and len(cells) > width:
+            for col in sorted((c for c in NUMERIC if c in columns), key=columns.get):
+                i = columns[col]
+                if i + 1 < len(cells) and _DIGITS.match(cells[i]) and _FRACTION.match(cells[i + 1]):
+                    whole, part = cells[i].strip(), cells[i + 1].strip()
+                    return RowProblem(line, col, translate(N_(
+                        '"{value}" looks like a number with a decimal comma, but this file separates its columns '
+                        'with commas: write {point}, put the number in quotes ("{value}") or save the file with '
+                        'semicolons')).format(value=f"{whole},{part}", point=f"{whole}.{part}"))
+        return RowProblem(line, "", translate(N_("has {count} fields, the header has {expected}"))
+                          .format(count=len(cells), expected=width))
+
+    def _stored(self, conn: sqlite3.Connection, skus: list[str]) -> tuple[dict[str, _Stored], set[int]]:
+        """The batch's products as stored now, with their barcodes, and which of them
+        have stock history."""
+        marks = ",".join("?" * len(skus))
+        stored = {r[1]: _Stored(*r) for r in conn.execute(
+            "SELECT id, sku, name, brand, category_id, sale_mode, uom, price, cost, tax_rate_bp, low_stock,"
+            f" image_path, stock FROM k.products WHERE sku IN ({marks})", skus)}
+        if not stored:
+            return stored, set()
+        by_id = {p.id: p for p in stored.values()}
+        ids = list(by_id)
+        marks = ",".join("?" * len(ids))
+        for pid, code in conn.execute(f"SELECT product_id, code FROM k.barcodes WHERE product_id IN ({marks})"
+                                      " ORDER BY id", ids):
             by_id[pid].barcodes.append(code)
-        categories = {fold(c.name): (c.id, c.name, c.kind) for c in s.execute(
-            select(Category.id, Category.name, Category.kind))}
-        history = set(s.scalars(text("SELECT DISTINCT product_id FROM stock_movements")))
-        return stored, owners, categories, history
+        history = {r[0] for r in conn.execute(
+            f"SELECT DISTINCT product_id FROM k.stock_movements WHERE product_id IN ({marks})", ids)}
+        return stored, history
+
+    def _check_batch(self, conn: sqlite3.Connection, batch: list[tuple[int, dict[str, str]]],
+                     categories: dict[str, tuple], problems: _Problems) -> None:
+        skus = list({values["sku"].strip() for _line, values in batch})
+        conn.execute("BEGIN")  # one snapshot of the catalog for the batch, one write of the staging file
+        try:
+            stored, history = self._stored(conn, skus)
+            rows, codes, cats = [], [], []
+            for line, values in batch:
+                r = self._parse_row(values, line, stored.get(values["sku"].strip()), categories, history, problems)
+                rows.append(self._staged(r))
+                if r.set_barcodes:
+                    seen: dict[str, str] = {}
+                    for code, key in zip(r.draft.barcodes, r.keys):
+                        seen.setdefault(key, code)
+                    codes.extend((line, pos, code, key) for pos, (key, code) in enumerate(seen.items()))
+                if r.category_key is not None:
+                    cats.append((r.category_key, r.category_name, SaleMode(r.draft.sale_mode) is SaleMode.SERVICE))
+            conn.executemany(f"INSERT INTO rows VALUES ({','.join('?' * len(_ROW_COLUMNS))})", rows)
+            conn.executemany("INSERT INTO codes VALUES (?, ?, ?, ?)", codes)
+            # A new category is one of services when every row that names it is a service.
+            conn.executemany("INSERT INTO cats VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE"
+                             " SET services = services AND excluded.services", cats)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _staged(self, r: _Row) -> tuple:
+        d = r.draft
+        values = {"sku": d.sku.strip(), "name": d.name.strip(), "search_name": fold(d.name),
+                  "brand": d.brand.strip(), "category_id": d.category_id,
+                  "sale_mode": SaleMode(d.sale_mode).value, "uom": Uom(d.uom).value, "price": d.price,
+                  "cost": d.cost, "tax_rate_bp": d.tax_rate_bp, "low_stock": d.low_stock,
+                  "image_path": d.image_path or None}
+        if r.stored is None:
+            action = "new"
+        elif r.category_key is not None or self._differs(r.stored, values, r.keys, r.set_barcodes):
+            action = "update"
+        else:
+            action = "same"
+        stock_change = r.stock is not None and r.stock != (r.stored.stock if r.stored else 0)
+        return (r.line, values["sku"], values["name"], values["search_name"], values["brand"],
+                None if r.category_key is not None else values["category_id"], r.category_key,
+                values["sale_mode"], values["uom"], values["price"], values["cost"], values["tax_rate_bp"],
+                values["low_stock"], values["image_path"], r.stock, int(r.set_barcodes), action, int(stock_change))
+
+    def _whole_file_problems(self, conn: sqlite3.Connection) -> tuple[list[RowProblem], int]:
+        """What only the whole file tells: a SKU twice, a barcode twice, a barcode that
+        belongs to a product the file leaves with its codes. A code may belong to one
+        product once the import is done."""
+        first_line = "(SELECT MIN(o.line) FROM rows o WHERE o.sku = r.sku)"
+        repeated_sku = f"FROM rows r WHERE r.sku != '' AND r.line > {first_line}"
+        repeated_code = "FROM codes c JOIN codes o ON o.key = c.key AND o.line < c.line"
+        claimed = ("FROM codes c JOIN k.barcodes b ON b.code = c.key JOIN k.products p ON p.id = b.product_id"
+                   " WHERE NOT EXISTS (SELECT 1 FROM rows x WHERE x.sku = p.sku)"
+                   " AND NOT EXISTS (SELECT 1 FROM codes o WHERE o.key = c.key AND o.line < c.line)")
+        out: list[RowProblem] = []
+        count = 0
+        conn.execute("BEGIN")
+        try:
+            count += conn.execute(f"SELECT COUNT(*) {repeated_sku}").fetchone()[0]
+            for line, sku, first in conn.execute(f"SELECT r.line, r.sku, {first_line} {repeated_sku}"
+                                                 f" ORDER BY r.line LIMIT {MAX_PROBLEMS}"):
+                out.append(RowProblem(line, "sku", translate(N_("SKU {sku} is repeated (also on line {line})"))
+                                      .format(sku=sku, line=first)))
+            count += conn.execute(f"SELECT COUNT(DISTINCT c.line || ' ' || c.pos) {repeated_code}").fetchone()[0]
+            for line, code, first in conn.execute(f"SELECT c.line, c.code, MIN(o.line) {repeated_code}"
+                                                  f" GROUP BY c.line, c.pos ORDER BY c.line LIMIT {MAX_PROBLEMS}"):
+                out.append(RowProblem(line, "barcode", translate(
+                    N_("barcode {code} is repeated (also on line {line})")).format(code=code, line=first)))
+            count += conn.execute(f"SELECT COUNT(*) {claimed}").fetchone()[0]
+            for line, code, name in conn.execute(f"SELECT c.line, c.code, p.name {claimed}"
+                                                 f" ORDER BY c.line LIMIT {MAX_PROBLEMS}"):
+                out.append(RowProblem(line, "barcode", str(DuplicateBarcode(code=code, name=name))))
+        finally:
+            conn.execute("COMMIT")
+        return out, count
 
     # --- one row ---------------------------------------------------------------------
     def _parse_row(self, values: Mapping[str, str], line: int, stored: _Stored | None,
@@ -411,177 +748,219 @@ class ProductCsv:
         bad.add(key)
         problems.append(RowProblem(line, key, problem_reason(err)))
 
-    # --- the whole file ------------------------------------------------------------------
-    def _run(self, s, reader, columns: dict[str, int], by: UserInfo,  # noqa: ANN001
-             report: ImportReport) -> ImportReport:
-        stored, owners, categories, history = self._snapshot(s)
-        problems: list[RowProblem] = []
-        rows: list[_Row] = []
-        sku_lines: dict[str, int] = {}
-        width = max(columns.values()) + 1
-        last_line = reader.line_num
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                problems.append(RowProblem(last_line + 1, "", str(exc)))
-                break
-            line = last_line + 1
-            last_line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            extra = cells[width:]
-            if len(cells) < width or any(c.strip() for c in extra):
-                problems.append(RowProblem(line, "", translate(N_("has {count} fields, the header has {expected}"))
-                                           .format(count=len(cells), expected=width)))
-                continue
-            values = {col: cells[i] for col, i in columns.items()}
-            sku = values["sku"].strip()
-            if sku in sku_lines:
-                problems.append(RowProblem(line, "sku", translate(N_("SKU {sku} is repeated (also on line {line})"))
-                                           .format(sku=sku, line=sku_lines[sku])))
-                continue
-            if sku:
-                sku_lines[sku] = line
-            rows.append(self._parse_row(values, line, stored.get(sku), categories, history, problems))
-        self._check_barcodes(rows, stored, owners, problems)
-        problems.sort(key=lambda p: (p.line, COLUMNS.index(p.column) if p.column in COLUMNS else -1))
-        if problems:
-            return replace(report, rows=len(rows), problems=tuple(problems))
-        return self._apply(s, rows, by, report, categories)
+    # --- applying ---------------------------------------------------------------------
+    def _start_job(self, source: CsvSource, staging: _Staging, by: UserInfo, report: ImportReport) -> int:
+        conn = self.db.raw_connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            cur = conn.execute(
+                "INSERT INTO import_jobs(uuid, kind, source, file_sha256, staging, user_id, rows, created, updated,"
+                " unchanged, stock_changes, new_categories, phase, position, status, error, steps, started_at)"
+                " VALUES (?, 'products', ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 'categories', 0, 'applying', '', 0, ?)",
+                (str(uuid.uuid4()), source.name[:255], source.sha256,
+                 str(staging.path.relative_to(self.state_dir)), by.id, report.rows, report.created, report.updated,
+                 report.unchanged, "\n".join(report.new_categories), utcnow().strftime(SQL_TIME)))
+            conn.execute("COMMIT")
+            return cur.lastrowid
+        finally:
+            conn.close()
 
-    def _check_barcodes(self, rows: list[_Row], stored: dict[str, _Stored], owners: dict[str, int],
-                        problems: list[RowProblem]) -> None:
-        """A code may belong to one product once the import is done: not twice in the
-        file, and not to a product the file leaves with its codes."""
-        names = {p.id: (p.sku, p.name) for p in stored.values()}
-        file_skus = {r.draft.sku.strip() for r in rows}
-        claimed: dict[str, int] = {}
-        for r in rows:
-            if not r.set_barcodes:
-                continue
-            for code, key in zip(r.draft.barcodes, r.keys):
-                if key in claimed and claimed[key] != r.line:
-                    problems.append(RowProblem(r.line, "barcode", translate(
-                        N_("barcode {code} is repeated (also on line {line})")).format(code=code, line=claimed[key])))
-                    continue
-                claimed[key] = r.line
-                owner = owners.get(key)
-                if owner is None:
-                    continue
-                owner_sku, owner_name = names[owner]
-                if owner_sku != r.draft.sku.strip() and owner_sku not in file_skus:
-                    problems.append(RowProblem(r.line, "barcode", str(DuplicateBarcode(code=code, name=owner_name))))
+    def _apply(self, job_id: int, staging: _Staging, progress: Progress, *, resumed: bool = False) -> ImportReport:
+        """Write a job's staged rows in short transactions until it is done."""
+        progress.lock_in()  # a job is finished once started (a cancel before this is still honoured)
+        conn = self.db.raw_connection()
+        try:
+            job = self._job(conn, job_id)
+            if not staging.path.is_file():
+                reason = translate(N_("its checked rows were lost"))
+                self._fail(conn, job_id, reason)
+                raise ImportFailed(name=job["source"], done=0, rows=job["rows"], reason=reason)
+            conn.execute("ATTACH DATABASE ? AS imp", (str(staging.path),))
+            conn.execute("CREATE TEMP TABLE cat_map(key TEXT PRIMARY KEY, id INTEGER)")
+            conn.execute("CREATE TEMP TABLE new_ids(line INTEGER PRIMARY KEY, id INTEGER)")
+            pacer = Pacer(self.hold_s, self.pause_s)
+            # The WAL is folded back into the database between steps, by this
+            # connection and outside the lock, not by a sale's commit. Each step's commit
+            # syncs its own frames (synchronous=FULL): with NORMAL the next sale's commit
+            # would pay to sync the import's frames too, holding the lock meanwhile.
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            rows = job["rows"]
+            progress.stage(STAGE_APPLY, 2 * rows + 1)
+            phase, position = job["phase"], job["position"]
+            if phase in ("barcodes", "rows"):
+                self._map_categories(conn)
+            while phase != "done":
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    raise self._interrupted(job, position, exc) from None
+                started = time.perf_counter()
+                try:
+                    now = conn.execute("SELECT phase, position, status FROM import_jobs WHERE id = ?",
+                                       (job_id,)).fetchone()
+                    if now != (phase, position, "applying"):  # another process moved it on
+                        conn.execute("ROLLBACK")
+                        if now[2] != "applying":
+                            break
+                        phase, position = now[0], now[1]
+                        continue
+                    size = pacer.size
+                    next_phase, next_position, moves = self._step(conn, job, phase, position, size)
+                    conn.execute("UPDATE import_jobs SET phase = ?, position = ?, stock_changes = stock_changes + ?,"
+                                 " steps = steps + 1, status = CASE WHEN ? = 'done' THEN 'done' ELSE status END,"
+                                 " finished_at = CASE WHEN ? = 'done' THEN ? ELSE finished_at END WHERE id = ?",
+                                 (next_phase, next_position, moves, next_phase, next_phase,
+                                  utcnow().strftime(SQL_TIME), job_id))
+                    conn.execute("COMMIT")
+                except sqlite3.IntegrityError as exc:  # the catalog changed under the import
+                    conn.execute("ROLLBACK")
+                    done = position if phase == "rows" else 0
+                    self._fail(conn, job_id, str(exc))
+                    staging.keep = False
+                    raise ImportFailed(name=job["source"], done=self._rows_before(conn, done), rows=rows,
+                                       reason=translate(N_("a product or barcode was changed meanwhile ({detail})"))
+                                       .format(detail=exc)) from None
+                except sqlite3.OperationalError as exc:  # locked too long, disk full, I/O error
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise self._interrupted(job, position, exc) from None
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                pacer.held(size, time.perf_counter() - started)
+                if next_phase != phase:
+                    pacer.restart()
+                    if phase == "categories":
+                        self._map_categories(conn)
+                phase, position = next_phase, next_position
+                done = {"categories": 0, "barcodes": position, "rows": rows + position}.get(phase, 2 * rows + 1)
+                progress.advance(min(done, 2 * rows), None)
+                if phase != "done":  # the lock is free: fold the WAL back meanwhile (no lock needed)
+                    t0 = time.perf_counter()
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    pacer.pause(already=time.perf_counter() - t0)
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            job = self._job(conn, job_id)
+        finally:
+            conn.close()
+        staging.keep = False  # done: the staging file goes
+        log.info("import %s of %s: %d rows in %d transactions (longest %.0f ms)", job_id, job["source"], rows,
+                 job["steps"], pacer.longest_s * 1000)
+        return ImportReport(source=job["source"], rows=rows, created=job["created"], updated=job["updated"],
+                            unchanged=job["unchanged"], stock_changes=job["stock_changes"],
+                            new_categories=tuple(n for n in job["new_categories"].split("\n") if n),
+                            applied=True, resumed=resumed, steps=job["steps"])
 
-    # --- writing ----------------------------------------------------------------------
-    def _apply(self, s, rows: list[_Row], by: UserInfo, report: ImportReport,  # noqa: ANN001
-               categories: dict[str, tuple]) -> ImportReport:
-        now = utcnow()
-        # New categories: a category of services when every row that names it is a service.
-        wanted: dict[str, list[_Row]] = {}
-        for r in rows:
-            if r.category_key is not None:
-                wanted.setdefault(r.category_key, []).append(r)
-        new_categories: list[str] = []
-        cat_ids: dict[str, int] = {}
-        position = (s.scalar(text("SELECT COALESCE(MAX(position), 0) FROM categories")) or 0) + 1
-        for key, members in wanted.items():
-            services = all(SaleMode(m.draft.sale_mode) is SaleMode.SERVICE for m in members)
-            display = members[0].category_name
-            new_categories.append(display)
-            if not report.dry_run:
-                cat_ids[key] = s.execute(insert(Category).values(
-                    name=display, kind="services" if services else "goods", color="#607D8B",
-                    position=position, active=True).returning(Category.id)).scalar_one()
-                position += 1
-        inserts, updates, changed_rows = [], [], 0
-        for r in rows:
-            d = r.draft
-            if r.category_key is not None:
-                d.category_id = cat_ids.get(r.category_key)
-            values = {"sku": d.sku.strip(), "name": d.name.strip(), "search_name": fold(d.name),
-                      "brand": d.brand.strip(), "category_id": d.category_id,
-                      "sale_mode": SaleMode(d.sale_mode).value, "uom": Uom(d.uom).value, "price": d.price,
-                      "cost": d.cost, "tax_rate_bp": d.tax_rate_bp, "low_stock": d.low_stock,
-                      "image_path": d.image_path or None}
-            if r.stored is None:
-                inserts.append(values)
-            elif self._differs(r.stored, values, r.keys, r.set_barcodes) or r.category_key is not None:
-                updates.append(values | {"id": r.stored.id})
-        created, updated = len(inserts), len(updates)
-        moves = []
-        if report.dry_run:
-            stock_changes = sum(1 for r in rows if r.stock is not None
-                                and r.stock != (r.stored.stock if r.stored else 0))
-            return replace(report, rows=len(rows), created=created, updated=updated,
-                           unchanged=len(rows) - created - updated, stock_changes=stock_changes,
-                           new_categories=tuple(new_categories))
-        # Rows go to temporary tables with plain executemany, then into the catalog with
-        # one INSERT ... SELECT / UPDATE ... FROM each: the search index (FTS5, kept by
-        # triggers) pays a fixed cost per statement, so 10,000 one-row statements cost
-        # ten times more than one statement of 10,000 rows (import_10k_s budget).
-        conn = s.connection()
-        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime format
-        columns = ("sku", "name", "search_name", "brand", "category_id", "sale_mode", "uom", "price", "cost",
-                   "tax_rate_bp", "low_stock", "image_path")
-        listed = ", ".join(columns)
-        # Barcodes: first drop the codes products lose (a code may move to another product).
-        drop = [(c,) for r in rows if r.set_barcodes and r.stored
-                for c in r.stored.barcodes if c not in r.keys]
-        if drop:
-            conn.exec_driver_sql("DELETE FROM barcodes WHERE code = ?", drop)
-        ids: dict[str, int] = {}
-        if inserts:
-            # The write lock is held: ids above the current maximum are ours to give. New
-            # products' barcodes go in first, so the search-index row each product's
-            # trigger writes already has them (no second index update per barcode).
-            top = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM products").scalar()
-            ids = {v["sku"]: top + 1 + i for i, v in enumerate(inserts)}
-            new_codes = [(ids[r.draft.sku.strip()], c) for r in rows if r.stored is None and r.set_barcodes
-                         for c in dict.fromkeys(r.keys)]
-            if new_codes:
-                conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # checked at commit, then reset
-                _stage(conn, "csv_new_codes", ("product_id", "code"), new_codes)
-                conn.exec_driver_sql("INSERT INTO barcodes(product_id, code)"
-                                     " SELECT product_id, code FROM temp.csv_new_codes")
-            _stage(conn, "csv_new", ("id",) + columns, [(ids[v["sku"]],) + tuple(v[c] for c in columns)
-                                                         for v in inserts])
-            conn.exec_driver_sql(
-                f"INSERT INTO products(id, {listed}, stock, active, created_at, updated_at)"
-                f" SELECT id, {listed}, 0, 1, ?, ? FROM temp.csv_new ORDER BY id", (stamp, stamp))
-        if updates:
-            _stage(conn, "csv_changed", ("id",) + columns, [(u["id"],) + tuple(u[c] for c in columns)
-                                                             for u in updates])
-            assignments = ", ".join(f"{c} = u.{c}" for c in columns)
-            conn.exec_driver_sql(f"UPDATE products SET {assignments}, updated_at = ? FROM temp.csv_changed AS u"
-                                 " WHERE products.id = u.id", (stamp,))
-        codes = [(r.stored.id, c) for r in rows if r.set_barcodes and r.stored
-                 for c in dict.fromkeys(r.keys) if c not in r.stored.barcodes]
-        if codes:
-            _stage(conn, "csv_codes", ("product_id", "code"), codes)
-            conn.exec_driver_sql("INSERT INTO barcodes(product_id, code) SELECT product_id, code FROM temp.csv_codes")
-        reference = (report.source or "CSV")[:MAX_REFERENCE]
-        for r in rows:
-            if r.stock is None:
-                continue
-            current = r.stored.stock if r.stored else 0
-            if r.stock != current:
-                pid = r.stored.id if r.stored else ids[r.draft.sku.strip()]
-                moves.append((pid, r.stock - current))
-        if moves:
-            _stage(conn, "csv_moves", ("product_id", "quantity"), moves)
-            conn.exec_driver_sql(
-                "INSERT INTO stock_movements(uuid, product_id, quantity, reason, detail, reference, user_id, created_at)"
-                f" SELECT {SQL_NEW_UUID}, product_id, quantity, 'count', 'csv_import', ?, ?, ? FROM temp.csv_moves",
-                (reference, by.id, stamp))
-        for name in ("csv_new_codes", "csv_new", "csv_changed", "csv_codes", "csv_moves"):
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
-        changed_rows = created + updated
-        return replace(report, rows=len(rows), created=created, updated=updated,
-                       unchanged=len(rows) - changed_rows, stock_changes=len(moves),
-                       new_categories=tuple(new_categories), applied=True)
+    @staticmethod
+    def _job(conn: sqlite3.Connection, job_id: int) -> dict:
+        conn.row_factory = sqlite3.Row
+        try:
+            return dict(conn.execute("SELECT * FROM import_jobs WHERE id = ?", (job_id,)).fetchone())
+        finally:
+            conn.row_factory = None
+
+    @staticmethod
+    def _fail(conn: sqlite3.Connection, job_id: int, reason: str) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE import_jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
+                     (reason[:255], utcnow().strftime(SQL_TIME), job_id))
+        conn.execute("COMMIT")
+
+    @staticmethod
+    def _rows_before(conn: sqlite3.Connection, line: int) -> int:
+        try:
+            return conn.execute("SELECT COUNT(*) FROM imp.rows WHERE line <= ?", (line,)).fetchone()[0]
+        except sqlite3.Error:
+            return 0
+
+    def _interrupted(self, job: dict, position: int, exc: Exception) -> ImportInterrupted:
+        log.warning("import %s of %s interrupted: %s", job["id"], job["source"], exc)
+        return ImportInterrupted(name=job["source"], done=position, rows=job["rows"], reason=str(exc))
+
+    @staticmethod
+    def _map_categories(conn: sqlite3.Connection) -> None:
+        """The staged new categories' ids (created in the first phase, found by name)."""
+        ids = {fold(name): cid for cid, name in conn.execute("SELECT id, name FROM categories")}
+        conn.execute("DELETE FROM temp.cat_map")
+        conn.executemany("INSERT INTO temp.cat_map VALUES (?, ?)",
+                         [(key, ids.get(key)) for (key,) in conn.execute("SELECT key FROM imp.cats")])
+
+    def _step(self, conn: sqlite3.Connection, job: dict, phase: str, position: int,
+              size: int) -> tuple[str, int, int]:
+        """One transaction's work: returns the phase and position after it and the
+        stock movements it wrote."""
+        if phase == "categories":
+            chunk = conn.execute("SELECT rowid, key, name, services FROM imp.cats WHERE rowid > ? ORDER BY rowid"
+                                 " LIMIT ?", (position, size)).fetchall()
+            if not chunk:
+                return "barcodes", 0, 0
+            existing = {fold(name) for (name,) in conn.execute("SELECT name FROM categories")}
+            top = conn.execute("SELECT COALESCE(MAX(position), 0) FROM categories").fetchone()[0]
+            for _rowid, key, name, services in chunk:
+                if key in existing:  # created meanwhile (or by an earlier attempt of this job)
+                    continue
+                top += 1
+                conn.execute("INSERT INTO categories(name, kind, color, position, active) VALUES (?, ?, ?, ?, 1)",
+                             (name, "services" if services else "goods", "#607D8B", top))
+                existing.add(key)
+            return "categories", chunk[-1][0], 0
+        hi = conn.execute("SELECT MAX(line) FROM (SELECT line FROM imp.rows WHERE line > ? ORDER BY line LIMIT ?)",
+                          (position, size)).fetchone()[0]
+        if hi is None:
+            return ("rows", 0, 0) if phase == "barcodes" else ("done", position, 0)
+        span = (position, hi)
+        if phase == "barcodes":
+            # First every code a product loses, so a code moving to another product of
+            # the file is free when that product's row is written.
+            conn.execute(
+                "DELETE FROM barcodes WHERE id IN (SELECT b.id FROM imp.rows r JOIN products p ON p.sku = r.sku"
+                " JOIN barcodes b ON b.product_id = p.id WHERE r.line > ? AND r.line <= ? AND r.set_barcodes"
+                " AND r.action != 'same' AND NOT EXISTS"
+                " (SELECT 1 FROM imp.codes c WHERE c.line = r.line AND c.key = b.code))", span)
+            return "barcodes", hi, 0
+        return "rows", hi, self._write_rows(conn, job, span)
+
+    def _write_rows(self, conn: sqlite3.Connection, job: dict, span: tuple[int, int]) -> int:
+        stamp = job["started_at"]
+        category = ("CASE WHEN r.category_key IS NULL THEN r.category_id"
+                    " ELSE (SELECT id FROM temp.cat_map m WHERE m.key = r.category_key) END")
+        changed = "r.line > ? AND r.line <= ? AND r.action != 'same'"
+        # Products the file changes (matched by SKU now, so one created meanwhile is updated).
+        assignments = ", ".join(f"{c} = r.{c}" for c in _PRODUCT_COLUMNS)
+        conn.execute(f"UPDATE products SET {assignments}, category_id = {category}, updated_at = ?"
+                     f" FROM imp.rows AS r WHERE products.sku = r.sku AND {changed}", (stamp, *span))
+        conn.execute("INSERT INTO barcodes(product_id, code) SELECT p.id, c.key FROM imp.rows r"
+                     " JOIN imp.codes c ON c.line = r.line JOIN products p ON p.sku = r.sku"
+                     f" WHERE {changed} AND r.set_barcodes AND NOT EXISTS"
+                     " (SELECT 1 FROM barcodes b WHERE b.code = c.key AND b.product_id = p.id)"
+                     " ORDER BY r.line, c.pos", span)
+        # New products: ids above the current maximum are ours while the lock is held.
+        # Their barcodes go in first, so the search-index row each product's trigger
+        # writes already has them (no second index update per barcode).
+        new = [line for (line,) in conn.execute(
+            f"SELECT r.line FROM imp.rows r WHERE {changed} AND NOT EXISTS"
+            " (SELECT 1 FROM products p WHERE p.sku = r.sku) ORDER BY r.line", span)]
+        if new:
+            top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM products").fetchone()[0]
+            conn.execute("DELETE FROM temp.new_ids")
+            conn.executemany("INSERT INTO temp.new_ids VALUES (?, ?)",
+                             [(line, top + 1 + i) for i, line in enumerate(new)])
+            conn.execute("PRAGMA defer_foreign_keys = ON")  # checked at commit, then reset
+            conn.execute("INSERT INTO barcodes(product_id, code) SELECT n.id, c.key FROM temp.new_ids n"
+                         " JOIN imp.codes c ON c.line = n.line ORDER BY n.id, c.pos")
+            listed = ", ".join(_PRODUCT_COLUMNS)
+            picked = ", ".join(f"r.{c}" for c in _PRODUCT_COLUMNS)
+            conn.execute(f"INSERT INTO products(id, sku, {listed}, category_id, stock, active, created_at, updated_at)"
+                         f" SELECT n.id, r.sku, {picked}, {category}, 0, 1, ?, ? FROM temp.new_ids n"
+                         " JOIN imp.rows r ON r.line = n.line ORDER BY n.id", (stamp, stamp))
+        # Stock: the difference to the stock the product has now (sales since the check count).
+        moved = conn.execute(
+            "INSERT INTO stock_movements(uuid, product_id, quantity, reason, detail, reference, user_id, created_at)"
+            f" SELECT {SQL_TIME_UUID}, p.id, r.stock - p.stock, 'count', 'csv_import', ?, ?, ? FROM imp.rows r"
+            " JOIN products p ON p.sku = r.sku WHERE r.line > ? AND r.line <= ? AND r.stock IS NOT NULL"
+            " AND r.stock != p.stock", ((job["source"] or "CSV")[:MAX_REFERENCE], job["user_id"], stamp, *span))
+        return moved.rowcount
 
     @staticmethod
     def _differs(p: _Stored, values: dict, keys: list[str], set_barcodes: bool) -> bool:
@@ -594,33 +973,46 @@ class ProductCsv:
         return set_barcodes and set(keys) != set(p.barcodes)
 
     # --- export ------------------------------------------------------------------
+    def _export_query(self, include_inactive: bool) -> str:
+        where = "" if include_inactive else " WHERE p.active = 1"
+        return ("SELECT p.id, p.sku, p.name, p.brand, c.name, p.sale_mode, p.uom, p.price, p.cost, p.tax_rate_bp,"
+                " p.stock, p.low_stock, p.image_path, (SELECT group_concat(code, '|') FROM"
+                " (SELECT code FROM barcodes b WHERE b.product_id = p.id ORDER BY b.id))"
+                f" FROM products p LEFT JOIN categories c ON c.id = p.category_id{where} ORDER BY p.sku")
+
+    def _export_iter(self, include_inactive: bool) -> Iterator[list[str]]:
+        """The header and one row per product, by SKU, read as a stream."""
+        yield list(COLUMNS)
+        conn = self.db.raw_connection()
+        try:
+            for (_pid, sku, name, brand, category, mode, uom_code, price, cost, tax, stock, low, image,
+                 codes) in conn.execute(self._export_query(include_inactive)):
+                uom = Uom(uom_code)
+                tracked = tracks_stock(SaleMode(mode))
+                yield [sku, codes or "", name, brand or "", category or "", mode, uom_code,
+                       amount_text(price, self.decimals), amount_text(cost, self.decimals), rate_text(tax),
+                       quantity_text(stock, uom) if tracked else "", quantity_text(low, uom) if tracked else "",
+                       image or ""]
+        finally:
+            conn.close()
+
     def export_rows(self, *, include_inactive: bool = False) -> list[list[str]]:
         """The header and one row per product (active ones unless ``include_inactive``), by SKU."""
-        stmt = (select(Product.id, Product.sku, Product.name, Product.brand, Category.name.label("category"),
-                       Product.sale_mode, Product.uom, Product.price, Product.cost, Product.tax_rate_bp,
-                       Product.stock, Product.low_stock, Product.image_path)
-                .outerjoin(Category, Category.id == Product.category_id).order_by(Product.sku))
-        if not include_inactive:
-            stmt = stmt.where(Product.active.is_(True))
-        with self.db.read() as s:
-            codes: dict[int, list[str]] = {}
-            for pid, code in s.execute(select(Barcode.product_id, Barcode.code).order_by(Barcode.id)):
-                codes.setdefault(pid, []).append(code)
-            products = s.execute(stmt).all()
-        out = [list(COLUMNS)]
-        for p in products:
-            uom = Uom(p.uom)
-            tracked = tracks_stock(SaleMode(p.sale_mode))
-            out.append([p.sku, "|".join(codes.get(p.id, [])), p.name, p.brand or "", p.category or "",
-                        p.sale_mode, p.uom, amount_text(p.price, self.decimals), amount_text(p.cost, self.decimals),
-                        rate_text(p.tax_rate_bp), quantity_text(p.stock, uom) if tracked else "",
-                        quantity_text(p.low_stock, uom) if tracked else "", p.image_path or ""])
-        return out
+        return list(self._export_iter(include_inactive))
+
+    @staticmethod
+    def _write(fh, rows: Iterable[list[str]], delimiter: str) -> int:  # noqa: ANN001
+        """Rows to CSV, cells that a spreadsheet would run as formulas escaped. Returns the products."""
+        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
+        n = -1
+        for row in rows:
+            writer.writerow([escape_formula(cell) for cell in row])
+            n += 1
+        return n
 
     def export_text(self, *, include_inactive: bool = False, delimiter: str = ",") -> str:
         buf = io.StringIO(newline="")
-        csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(
-            self.export_rows(include_inactive=include_inactive))
+        self._write(buf, self._export_iter(include_inactive), delimiter)
         return buf.getvalue()
 
     def export_file(self, path: Path | str, *, include_inactive: bool = False, delimiter: str = ",") -> ExportResult:
@@ -628,18 +1020,17 @@ class ProductCsv:
         through a temporary file renamed at the end: a pulled USB stick never leaves a
         half-written file under the final name."""
         path = Path(path)
-        rows = self.export_rows(include_inactive=include_inactive)
         try:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".csv")
         except OSError as exc:
             raise FileUnreadable(name=str(path.parent), reason=exc.strerror or str(exc)) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-                csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+                count = self._write(fh, self._export_iter(include_inactive), delimiter)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
             raise FileUnreadable(name=path.name, reason=exc.strerror or str(exc)) from None
-        return ExportResult(path, len(rows) - 1)
+        return ExportResult(path, count)

@@ -1,11 +1,17 @@
 """Product photos: import a picture from a USB stick or a folder, previews for the
 file chooser, and the picture (or generated placeholder) each catalog tile shows.
 
-Safety before decoding: a file over ``max_bytes`` is refused from its size alone,
-only JPEG, PNG, WebP, GIF and BMP are opened (never PostScript or other formats
-Pillow would hand to outside programs), the header's pixel count is checked against
-``max_pixels`` before any pixel is decoded (decompression bombs), and the file is
-verified before it is decoded for real.
+Safety before decoding: only regular files (never a device or a pipe), a file over
+``max_bytes`` is refused from its size alone, only JPEG, PNG, WebP, GIF and BMP are
+opened (never PostScript or other formats Pillow would hand to outside programs),
+and the pixels that would be decoded are checked against ``max_pixels`` (12 MP by
+default: a 256 px catalog picture never needs more) from the header, before any
+pixel is decoded (decompression bombs): a JPEG is decoded at a reduced scale (1/2 to
+1/8, Pillow's ``draft``), so a 48 MP phone photo decodes to well under 1 MP and is
+fine; other formats decode in full, so a 49 MP PNG is refused at once instead of
+taking seconds and hundreds of megabytes. The file is verified before it is
+decoded for real. Imports run in the UI's worker thread with a ``Progress`` that
+can cancel them until the picture is being stored.
 
 Storage (under the state directory, paths stored relative to it):
     images/<digest>.jpg          256 px square catalog picture
@@ -22,6 +28,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import tempfile
 import warnings
 from collections.abc import Collection, Sequence
@@ -31,8 +38,15 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kiosk.core.errors import NotFound
-from kiosk.core.inventory_errors import FileUnreadable, ImageTooLarge, ImageTooManyPixels, NotAnImage
+from kiosk.core.inventory_errors import (
+    FileUnreadable,
+    ImageTooLarge,
+    ImageTooManyPixels,
+    NotAnImage,
+    NotARegularFile,
+)
 from kiosk.core.product_fields import is_safe_relative_path
+from kiosk.core.progress import Progress
 from kiosk.services import media_files
 from kiosk.services.images import CATALOG_SIZE, THUMB_SIZE, placeholder, square
 
@@ -45,6 +59,7 @@ THUMBS = "images/thumbs"
 PLACEHOLDERS = "images/placeholders"
 PREVIEWS = "cache/previews"
 PREVIEW_SIZE = 160
+STAGE_READ, STAGE_DECODE, STAGE_SAVE = "read", "decode", "save"
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, UnidentifiedImageError,
                   Image.DecompressionBombError)
 
@@ -73,7 +88,7 @@ def _flatten(img: Image.Image) -> Image.Image:
 
 
 class ProductImages:
-    def __init__(self, state_dir: Path, *, max_bytes: int = 20 * 2**20, max_pixels: int = 50_000_000,
+    def __init__(self, state_dir: Path, *, max_bytes: int = 20 * 2**20, max_pixels: int = 12_000_000,
                  mount_globs: Sequence[str] = ("/media/*/*", "/media/*", "/run/media/*/*", "/mnt/*"),
                  folders: Sequence[str] = (), inventory: InventoryService | None = None):
         self.state_dir = Path(state_dir)
@@ -91,12 +106,15 @@ class ProductImages:
             raise NotFound(what=str(source)) from None
         except OSError as exc:
             raise FileUnreadable(name=source.name, reason=exc.strerror or str(exc)) from None
-        if not source.is_file():
-            raise NotAnImage(name=source.name)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotARegularFile(name=source.name)
         if st.st_size > self.max_bytes:
             raise self._too_large(source.name, st.st_size)
         try:
-            with source.open("rb") as fh:
+            fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # never waits on a pipe swapped in
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise NotARegularFile(name=source.name)
                 data = fh.read(self.max_bytes + 1)
         except OSError as exc:
             raise FileUnreadable(name=source.name, reason=exc.strerror or str(exc)) from None
@@ -111,7 +129,9 @@ class ProductImages:
             try:
                 with Image.open(io.BytesIO(data), formats=FORMATS) as probe:
                     width, height = probe.size
-                    if width * height > self.max_pixels:
+                    if probe.format == "JPEG":  # what draft() below will decode
+                        probe.draft("RGB", (fit * 2, fit * 2))
+                    if probe.size[0] * probe.size[1] > self.max_pixels:
                         raise self._too_many(name, width * height)
                     probe.verify()
                 img = Image.open(io.BytesIO(data), formats=FORMATS)
@@ -142,18 +162,26 @@ class ProductImages:
         return img.size
 
     # --- importing ---------------------------------------------------------------
-    def import_file(self, source: Path | str) -> str:
+    def import_file(self, source: Path | str, progress: Progress | None = None) -> str:
         """Store a photo as the square catalog picture and thumbnail; returns the
-        path to put in the product (relative to the state directory)."""
+        path to put in the product (relative to the state directory). ``progress``
+        may cancel it until the picture is being stored."""
         source = Path(source)
+        progress = progress or Progress()
+        progress.stage(STAGE_READ, 3)
         data = self._read(source)
         digest = hashlib.sha256(data).hexdigest()[:16]
         rel = f"{IMAGES}/{digest}.jpg"
         target = self.state_dir / rel
         thumb = self.state_dir / THUMBS / f"{digest}.jpg"
         if target.is_file() and thumb.is_file():
+            progress.lock_in()
             return rel
+        progress.stage(STAGE_DECODE, 3)
         img = self._open(data, source.name, CATALOG_SIZE)
+        progress.advance(1)
+        progress.lock_in()
+        progress.stage(STAGE_SAVE, 3)
         _save_atomic(square(img, CATALOG_SIZE), target, quality=88, optimize=True)
         _save_atomic(square(img, THUMB_SIZE), thumb, quality=85, optimize=True)
         return rel

@@ -22,7 +22,7 @@ from db.raw_sql import insert_sql, stamp
 from kiosk.core import tax as taxes
 from kiosk.core.cart import Cart, CartLine, LineEntry
 from kiosk.core.catalog import ProductRef
-from kiosk.core.errors import OutOfStock, ProductInactive, SaleNotFound
+from kiosk.core.errors import DomainError, OutOfStock, ProductInactive, SaleNotFound
 from kiosk.core.payments import Payment, PaymentMethod, Tender, settle
 from kiosk.core.receipt import Receipt, ReceiptLine, ShopInfo, sale_reference
 from kiosk.core.tax import TaxLine
@@ -30,6 +30,11 @@ from kiosk.core.units import SaleMode, Uom, tracks_stock
 from kiosk.core.usual import LOOKBACK_DAYS, is_unusual
 from kiosk.formatting import format_quantity, local_day_bounds, to_local
 from kiosk.i18n import N_, translate
+
+
+class PriceChangedMeanwhile(DomainError):
+    code = "price_changed_meanwhile"
+    template = N_("The price of {name} changed just now: nothing was stored. Check the cart and charge again.")
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,8 @@ class SaleDetail:
 
 # Checkout is the till's hot path: its statements are plain SQL text run with
 # exec_driver_sql (db/raw_sql.py), checked against the models when this loads.
-_CURRENT_PRODUCTS = "SELECT id, name, active, stock, sale_mode, uom FROM products WHERE id IN ({marks})"
+_CURRENT_PRODUCTS = ("SELECT id, name, active, stock, sale_mode, uom, price, tax_rate_bp FROM products "
+                     "WHERE id IN ({marks})")
 # The next number is read inside the INSERT, under the write lock BEGIN IMMEDIATE took.
 _INSERT_SALE = insert_sql(Sale.__table__, "uuid created_at user_id status subtotal tax_total total change_total "
                                           "currency",
@@ -183,6 +189,9 @@ class SalesService:
                 if row is None or not row.active:
                     name = row.name if row else next(ln.product.name for ln in lines if ln.product.id == pid)
                     raise ProductInactive(name=name)
+                if any(ln.product.id == pid and (ln.product.price, ln.product.tax_rate_bp) != (row.price, row.tax_rate_bp)
+                       for ln in lines):
+                    raise PriceChangedMeanwhile(name=row.name)
                 if tracks_stock(SaleMode(row.sale_mode)) and row.stock < quantity:
                     available = format_quantity(max(row.stock, 0), Uom(row.uom))
                     if self.out_of_stock == "refuse":

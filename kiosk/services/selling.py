@@ -1,13 +1,15 @@
-"""The counter's cart rules that sit above the pure Cart: what a scan means (a unit
-item is added, a bulk product needs a quantity first), and the shop's out-of-stock
-policy applied *before* a line changes (``[sales] out_of_stock``: "warn" adds the
-goods and returns a warning to show, "refuse" raises OutOfStock and leaves the cart
-as it was). The touch UI calls this; widgets hold no such rules."""
+"""The rules of one cart change that sit above the pure Cart: what a scan means (a
+unit item is added, a bulk product needs a quantity first), and the shop's
+out-of-stock policy applied *before* a line changes (``[sales] out_of_stock``: "warn"
+adds the goods and returns a warning to show, "refuse" raises OutOfStock and leaves
+the cart as it was). The counter service (kiosk/services/counter.py) owns the carts
+and applies every change through these rules; widgets hold no such rules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.core.barcodes import BarcodeInfo
 from kiosk.core.cart import Cart, CartLine, LineEntry, check_quantity
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import OutOfStock, UnknownBarcode
@@ -32,12 +34,6 @@ class SellingService:
     def __init__(self, catalog: CatalogService, out_of_stock: str = "warn"):
         self.catalog = catalog
         self.out_of_stock = out_of_stock
-        self._carts: dict[int, Cart] = {}
-
-    # --- carts ----------------------------------------------------------------------
-    def cart_for(self, user_id: int) -> Cart:
-        """Each cashier keeps their own cart across lock/unlock."""
-        return self._carts.setdefault(user_id, Cart())
 
     # --- stock policy -----------------------------------------------------------------
     @staticmethod
@@ -72,10 +68,11 @@ class SellingService:
         warning = self.stock_warning(product, self.in_cart(cart, product.id) + quantity)
         return Outcome(cart.add_amount(product, amount), warning)
 
-    def scan(self, cart: Cart, code: str) -> Outcome:
-        """A scanned code. Raises UnknownBarcode (with the code read), InvalidBarcode,
-        ProductInactive or OutOfStock; a plain bulk code asks for a quantity."""
-        match = self.catalog.lookup_barcode(code)
+    def scan(self, cart: Cart, code: str, info: BarcodeInfo | None = None) -> Outcome:
+        """A scanned code (``info``: its check-digit verdict, when already judged).
+        Raises UnknownBarcode (with the code read), InvalidBarcode, ProductInactive or
+        OutOfStock; a plain bulk code asks for a quantity."""
+        match = self.catalog.lookup_barcode(code, info)
         if match is None:
             raise UnknownBarcode(code=code.strip())
         product = match.product

@@ -19,6 +19,7 @@ that has not sold recently is brought to twice its level.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +28,7 @@ from decimal import ROUND_CEILING, Decimal
 from sqlalchemy import func, select
 
 from db.engine import Database
-from db.models import Product, Sale, StockMovement, User, utcnow
+from db.models import Product, Sale, StockMovement, User, new_time_uuid, utcnow
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import (
     InvalidProduct,
@@ -51,7 +52,8 @@ from kiosk.formatting import format_quantity, to_local
 from kiosk.i18n import N_, translate
 from kiosk.services.catalog import CatalogService, product_select, to_ref
 from kiosk.services.inventory import ADJUSTMENT_REASONS, EDIT_ROLE
-from kiosk.services.stock_drafts import StockDrafts, forget, kind_of
+from kiosk.services.pacing import HOLD_S, Pacer
+from kiosk.services.stock_drafts import SQL_TIME, StockDrafts, kind_of
 from kiosk.services.users import UserInfo, UserService
 
 REASON_LABELS = {
@@ -69,6 +71,8 @@ DETAIL_LABELS = {
     "count": N_("Stock count"),
 }
 MAX_REFERENCE = 64
+_INSERT_MOVEMENT = ("INSERT INTO stock_movements(uuid, product_id, quantity, reason, detail, reference, unit_cost,"
+                    " user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 Quantity = int | str  # base sub-units, or text typed in the product's unit of measure
 Amount = int | str  # minor units, or text typed in major units
 
@@ -257,6 +261,7 @@ class StockService:
         self.decimals = decimals
         self.clock = clock
         self.drafts = StockDrafts(db)
+        self.hold_s = HOLD_S  # lock held per transaction when a sheet is written (kiosk.services.pacing)
 
     def _base(self, product: ProductRef, quantity: Quantity, *, signed: bool = False) -> int:
         if isinstance(quantity, str):
@@ -368,21 +373,100 @@ class StockService:
         return self._saved(sheet, sheet.set(product_id, self._base(product, quantity), self._cost(unit_cost)))
 
     def receive(self, sheet: DeliverySheet, by: UserInfo) -> SheetResult:
-        """Store a whole delivery as restock movements in one transaction."""
+        """Store a whole delivery as restock movements (all or none, see _apply_sheet)."""
         UserService.require(by, EDIT_ROLE)
         if not len(sheet):
             raise EmptyDelivery()
         reference = _check_reference(sheet.reference)
-        changes = []
-        with self.db.write() as s:
-            for line in sheet.lines:
-                product = s.get(Product, line.product.id)
-                if product is None:
-                    raise NotFound(what=line.product.name)
-                changes.append(_add_movement(s, product, line.quantity, "restock", reference=reference,
-                                             unit_cost=line.unit_cost, user_id=by.id))
-            forget(s, "delivery")
-        return SheetResult(tuple(changes), 0, reference, sheet.cost_total)
+        lines = [(ln.product.id, ln.quantity, None, ln.unit_cost) for ln in sheet.lines]
+        changes = self._apply_sheet("delivery", lines, reference, by, sheet.started_at)
+        return SheetResult(changes, 0, reference, sheet.cost_total)
+
+    # --- writing a sheet ---------------------------------------------------------------
+    def _apply_sheet(self, kind: str, lines: list[tuple[int, int, int | None, int | None]], reference: str,
+                     by: UserInfo, started_at: datetime | None) -> tuple[StockChange, ...]:
+        """Every line of a delivery or count as ledger rows, out of the till's way.
+
+        The lines are checked first (a read), then stored as the sheet's draft and the
+        draft marked as being applied: from then on it is written in short paced
+        transactions (kiosk.services.pacing), each inserting the ledger rows of the
+        next lines (one multi-row INSERT; the ledger trigger moves each stock) and
+        deleting those lines from the draft, the last one deleting the draft. So the
+        sheet is all or nothing for the user (a crash half-way is finished from the
+        remaining lines by ``finish_interrupted``) and never applied twice, and a
+        5,000-line count never holds the write lock for more than ~100 ms at a time."""
+        ids = [pid for pid, *_rest in lines]
+        with self.db.read() as s:
+            found = {r.id: r for r in s.execute(select(Product.id, Product.name, Product.uom, Product.sale_mode)
+                                                .where(Product.id.in_(ids)))}
+        for pid, quantity, expected, unit_cost in lines:
+            product = found.get(pid)
+            if product is None:
+                raise NotFound(what=translate(N_("product {id}")).format(id=pid))
+            moved = quantity if expected is None else quantity - expected
+            if kind == "delivery" and moved == 0:
+                raise InvalidQuantity(quantity=moved)
+            if abs(moved) > MAX_QUANTITY_BASE:
+                raise QuantityOutOfRange(quantity=format_quantity(abs(moved), product.uom))
+            if moved and not tracks_stock(SaleMode(product.sale_mode)):
+                raise ServiceHasNoStock(name=product.name)
+            if unit_cost is not None and unit_cost < 0:
+                raise field_error("cost", N_("cannot be negative"))
+        self.drafts.mark_applying(kind, lines, reference, by.id, self.clock(), started_at, hold_s=self.hold_s)
+        return self._write_draft(kind)
+
+    def _write_draft(self, kind: str) -> tuple[StockChange, ...]:
+        pacer = Pacer(hold_s=self.hold_s)
+        changes: list[StockChange] = []
+        while True:
+            t0 = time.perf_counter()
+            with self.db.write() as s:
+                conn = s.connection()
+                draft = conn.exec_driver_sql("SELECT id, reference, applying_by, applying_at FROM stock_drafts"
+                                             " WHERE kind = ? AND applying_by IS NOT NULL", (kind,)).first()
+                if draft is None:  # finished (here or by another process)
+                    break
+                rows = conn.exec_driver_sql("SELECT id, product_id, quantity, expected, unit_cost FROM"
+                                            " stock_draft_lines WHERE draft_id = ? ORDER BY id LIMIT ?",
+                                            (draft.id, pacer.size)).all()
+                if not rows:
+                    conn.exec_driver_sql("DELETE FROM stock_drafts WHERE id = ?", (draft.id,))
+                    break
+                changes.extend(self._write_lines(conn, kind, draft, rows))
+                conn.exec_driver_sql("DELETE FROM stock_draft_lines WHERE draft_id = ? AND id <= ?",
+                                     (draft.id, rows[-1].id))
+            pacer.held(len(rows), time.perf_counter() - t0)
+            pacer.pause()
+        return tuple(changes)
+
+    @staticmethod
+    def _write_lines(conn, kind: str, draft, rows) -> list[StockChange]:  # noqa: ANN001
+        reason, detail = ("restock", "") if kind == "delivery" else ("count", "count")
+        stamp = draft.applying_at if isinstance(draft.applying_at, str) else draft.applying_at.strftime(SQL_TIME)
+        moves = [(r.product_id, r.quantity if r.expected is None else r.quantity - r.expected, r.unit_cost)
+                 for r in rows]
+        moves = [m for m in moves if m[1]]
+        if not moves:
+            return []
+        conn.exec_driver_sql(_INSERT_MOVEMENT, [(new_time_uuid(), pid, quantity, reason, detail, draft.reference,
+                                                 cost, draft.applying_by, stamp) for pid, quantity, cost in moves])
+        costs = [(cost, stamp, pid) for pid, _q, cost in moves if cost is not None and reason == "restock"]
+        if costs:  # the latest purchase price becomes the product's cost
+            conn.exec_driver_sql("UPDATE products SET cost = ?, updated_at = ? WHERE id = ?", costs)
+        ids = [pid for pid, _q, _c in moves]
+        marks = ",".join("?" * len(ids))
+        now = {r.id: r for r in conn.exec_driver_sql(
+            f"SELECT id, sku, name, uom, low_stock, stock FROM products WHERE id IN ({marks})", tuple(ids))}
+        return [StockChange(pid, now[pid].sku, now[pid].name, Uom(now[pid].uom), quantity, now[pid].stock,
+                            now[pid].low_stock, reason) for pid, quantity, _c in moves]
+
+    def finish_interrupted(self) -> list[SheetResult]:
+        """Finish counts and deliveries whose writing a crash or power cut interrupted."""
+        results = []
+        for kind in self.drafts.applying():
+            changes = self._write_draft(kind)
+            results.append(SheetResult(changes, 0, ""))
+        return results
 
     # --- stock counts --------------------------------------------------------------
     def start_count(self) -> CountSheet:
@@ -433,17 +517,9 @@ class StockService:
         if not len(sheet):
             raise NothingCounted()
         reference = self.count_reference(sheet)
-        diffs = sheet.differences()
-        changes = []
-        with self.db.write() as s:
-            for line in diffs:
-                product = s.get(Product, line.product.id)
-                if product is None:
-                    raise NotFound(what=line.product.name)
-                changes.append(_add_movement(s, product, line.difference, "count", detail="count",
-                                             reference=reference, user_id=by.id))
-            forget(s, "count")
-        return SheetResult(tuple(changes), len(sheet) - len(diffs), reference)
+        lines = [(ln.product.id, ln.counted, ln.expected, None) for ln in sheet.lines]
+        changes = self._apply_sheet("count", lines, reference, by, sheet.started_at)
+        return SheetResult(changes, len(sheet) - len(changes), reference)
 
     # --- the ledger ----------------------------------------------------------------
     def ledger(self, product_id: int, *, limit: int = 200, offset: int = 0) -> LedgerPage:

@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 
 from db.engine import is_busy
 from kiosk.core.cart import Cart
+from kiosk.core.drawer import DrawerPolicy
 from kiosk.core.errors import DomainError
 from kiosk.core.payments import Tender
 from kiosk.i18n import N_
@@ -47,39 +48,35 @@ class DatabaseBusy(DomainError):
 
 
 class CashDrawer(Protocol):
-    """What the till needs from the drawer (kiosk.services.hardware.HardwareService)."""
+    """What the till needs from a relay-driven drawer (kiosk.services.hardware.HardwareService)."""
 
-    @property
-    def kick_with_receipt(self) -> bool: ...  # the kick travels inside the cash receipt
-    @property
-    def relay_on_cash(self) -> bool: ...  # a GPIO relay opens it for cash sales
     def open_for_sale(self, sale_id: int) -> bool: ...  # pulse the relay; never raises
 
 
 class TillService:
     def __init__(self, sales: SalesService, receipts: ReceiptService, printing: PrintQueue,
-                 drawer: CashDrawer | None = None, *, save_timeout_s: float = 15.0):
+                 drawer: CashDrawer | None = None, *, save_timeout_s: float = 15.0,
+                 drawer_policy: DrawerPolicy | None = None):
         self.sales = sales
         self.receipts = receipts
         self.printing = printing
         self.drawer = drawer
         self.save_timeout_s = save_timeout_s
+        self.drawer_policy = drawer_policy or DrawerPolicy()
 
     def drawer_plan(self, sale: PreparedSale) -> str:
         """The drawer decision stored with the sale: "" | "kick" | "relay"."""
-        if not sale.cash:
-            return ""
-        if self.drawer is None or self.drawer.kick_with_receipt:
-            return "kick"
-        return "relay" if self.drawer.relay_on_cash else ""
+        return self.drawer_policy.plan(sale.cash)
 
     def complete_sale(self, cart: Cart, tenders: Sequence[Tender], user: UserInfo, *,
-                      on_wait: Callable[[int], None] | None = None) -> SaleResult:
+                      on_wait: Callable[[int], None] | None = None,
+                      also: Callable[[Connection], None] | None = None) -> SaleResult:
         """Store the sale with its receipt's print job, open the drawer for cash, empty
         the cart. Raises a DomainError (DatabaseBusy when another writer kept the
         database locked past ``save_timeout_s``) or any other exception with nothing
         stored and the cart untouched. ``on_wait(attempt)`` is called (in this thread)
-        before each retry. Printing itself happens in the print worker."""
+        before each retry. ``also(conn)`` runs in the sale's transaction (the counter
+        deletes the stored cart there). Printing itself happens in the print worker."""
         sale = self.sales.prepare(cart, tenders, user.id)
         drawer = self.drawer_plan(sale)
         kick = drawer == "kick"
@@ -93,7 +90,10 @@ class TillService:
         def with_receipt(conn: Connection, sale_id: int, number: int) -> int:
             data = payload if number == guess else self.printing.render(replace(receipt, number=number),
                                                                          open_drawer=kick)
-            return self.printing.insert_job(conn, data, "receipt", sale_id, drawer=drawer)
+            job = self.printing.insert_job(conn, data, "receipt", sale_id, drawer=drawer)
+            if also is not None:
+                also(conn)
+            return job
 
         result = self._store(sale, with_receipt, on_wait)
         # Committed: from here on nothing may raise, or a cashier would ring it again.

@@ -6,24 +6,25 @@ the services; the screens (one module each) turn touches into service calls."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 
 from kivy.animation import Animation
 from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from hardware.events import ScanEvent
 from kiosk import sdnotify
 from kiosk.app_factory import Services
+from kiosk.core.cart import Cart, CartView
+from kiosk.core.scanning import ScanEvent
 from kiosk.formatting import local_now
 from kiosk.i18n import _, format_time
-from kiosk.services.preferences import PreferenceService
-from kiosk.services.selling import SellingService
 from kiosk.services.users import Role, UserInfo
 from kiosk.ui.hardware_link import HardwareLink
 from kiosk.ui.images import TextureCache
@@ -50,6 +51,31 @@ def layout_scale(width: int, height: int) -> float:
     return max(1.0, min(1.5, min(width, height) / 480))
 
 
+class LastLine(ExceptionHandler):
+    """Kivy's last line of defence: an exception that reached the main loop (a bug, a
+    database error on the main thread) is logged and shown, and the till keeps
+    running with the cart as it was, instead of closing in front of the cashier."""
+
+    def __init__(self, app: KioskApp):
+        super().__init__()
+        self.app = app
+        self.count = 0
+
+    def handle_exception(self, exception: BaseException) -> int:
+        if isinstance(exception, (KeyboardInterrupt, SystemExit)):
+            return ExceptionManager.RAISE
+        self.count += 1
+        log.error("unexpected error on the main thread; the kiosk keeps running",
+                  exc_info=(type(exception), exception, exception.__traceback__))
+        try:
+            self.app.notify(_("Something went wrong ({error}); nothing was lost and the kiosk keeps running. "
+                              "If it happens again, call the technician.").format(error=type(exception).__name__),
+                            "error", 12)
+        except Exception:  # noqa: BLE001 - showing it must not fail in turn
+            log.exception("could not show the error")
+        return ExceptionManager.PASS
+
+
 class KioskApp(App):
     theme = ObjectProperty(None)
     k = NumericProperty(1.0)  # layout scale, see layout_scale()
@@ -68,8 +94,6 @@ class KioskApp(App):
     def __init__(self, services: Services, *, ready_file: Path | None = None, **kwargs):
         self.services = services
         self.settings = services.settings
-        self.prefs = PreferenceService(services.db)
-        self.selling = SellingService(services.catalog, services.settings.sales.out_of_stock)
         self.images = TextureCache(services.state_dir)
         self.user: UserInfo | None = None
         self.ready_file = ready_file
@@ -82,7 +106,7 @@ class KioskApp(App):
         self.wedge: KeyboardWedge | None = None
         self.devices = HardwareLink(self)
         super().__init__(**kwargs)
-        self.theme = Theme(self.prefs.theme(services.settings.ui.theme))
+        self.theme = Theme(services.preferences.theme(services.settings.ui.theme))
         self.title = services.settings.shop.name
 
     # --- building ---------------------------------------------------------------------
@@ -101,10 +125,16 @@ class KioskApp(App):
                        DoneScreen(name="done"), HistoryScreen(name="history"), HardwareScreen(name="hardware")):
             self.sm.add_widget(screen)
         self.sm.current = "lock"
+        self.last_line = LastLine(self)
+        ExceptionManager.add_handler(self.last_line)
         self.scans = ScanDispatcher(self.route_scan)
+        wedge = next((d for d in self.settings.scanner.devices if d.kind == "wedge"), None)
         self.wedge = KeyboardWedge(Window, self.scans, on_typed=self._typed, on_enter=self._enter,
-                                   on_backspace=self._backspace)
+                                   on_backspace=self._backspace, on_retract=self._retract,
+                                   recognizes=self._recognizes, prefix=wedge.prefix if wedge else "",
+                                   suffix=wedge.suffix_text if wedge else "")
         self.devices.start()
+        self._undo_cart = self.services.counter.subscribe(self._cart_changed)
         Window.bind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
                     on_flip=self._flipped)
         self._on_size(Window, Window.size)
@@ -117,7 +147,31 @@ class KioskApp(App):
             Animation(pulse=1.0, duration=0.6, t="in_out_sine")
         self._pulse.repeat = True
         self._pulse.start(self)
+        self.later(self._finish_interrupted_work, 1.0)
         return self.sm
+
+    def _finish_interrupted_work(self) -> None:
+        """A CSV import, a count or a delivery cut short by a crash or a power cut is
+        finished in a worker thread (kiosk.services.product_csv, stock); staff see a
+        message when an import is done."""
+        from kiosk.ui.progress import BackgroundTask
+
+        def finished(result) -> None:  # noqa: ANN001
+            reports, sheets = result
+            if reports or sheets:
+                self.catalog_changed()
+            if reports:
+                self.notify(" ".join(r.summary() for r in reports), "ok", 10)
+
+        csv, stock = self.services.product_csv, self.services.stock
+
+        def work(progress):  # noqa: ANN001, ANN202
+            sheets = stock.finish_interrupted() if stock.drafts.applying() else []
+            return (csv.resume(progress) if csv.unfinished() else []), sheets
+
+        self._import_task = BackgroundTask(work, on_done=finished,
+                                           on_error=lambda exc: self.notify(str(exc), "error", 10),
+                                           name="finish-interrupted").start()
 
     def _every(self, seconds: float, fn) -> None:  # noqa: ANN001
         self._events.append(Clock.schedule_interval(fn, seconds))
@@ -174,7 +228,7 @@ class KioskApp(App):
         so they add nothing to start-up (the lock screen shows sooner)."""
         if self.sm.has_screen("staff"):
             return
-        from kiosk.ui.staff import STAFF_KV, staff_screens
+        from kiosk.ui.staff_screens import STAFF_KV, staff_screens
 
         for name in STAFF_KV:
             load_kv(name)
@@ -241,10 +295,19 @@ class KioskApp(App):
 
     # --- users ---------------------------------------------------------------------------------
     @property
-    def cart(self):  # noqa: ANN201
+    def cart(self) -> Cart:
+        """The signed-in cashier's cart (read it; the counter service changes it)."""
         if self.user is None:
             raise RuntimeError("no user is signed in")
-        return self.selling.cart_for(self.user.id)
+        return self.services.counter.cart(self.user.id)
+
+    def _cart_changed(self, view: CartView) -> None:
+        """The counter's "cart changed", from whichever thread made the change."""
+        if threading.current_thread() is not threading.main_thread():
+            Clock.schedule_once(lambda dt: self._cart_changed(view))
+            return
+        if self.user is not None and view.user_id == self.user.id and self.sm.has_screen("sell"):
+            self.sm.get_screen("sell").show_cart(view)
 
     def signed_in(self, user: UserInfo) -> None:
         """After a right PIN: the same cashier goes back where they were, with their
@@ -254,6 +317,7 @@ class KioskApp(App):
         self.can_manage = user.can(Role.MANAGER)
         self.refresh_low_count()
         self.note_activity()
+        self.services.counter.open(user.id)  # kept across a lock, or restored after a restart
         target = "sell"
         if self._resume is not None and self._resume[0] == user.id:
             target = self._resume[1]
@@ -265,7 +329,10 @@ class KioskApp(App):
             return
         current = self.sm.current
         self._resume = (self.user.id, current if current in ("sell", "checkout", "history", "hardware") else "sell")
-        self.services.users.record(self.user, event)
+        user = self.user
+        # Recorded off the main thread: a busy database must not keep the till unlocked.
+        self.devices.run_in_thread(lambda: self.services.users.record(user, event), lambda _result: None,
+                                   lambda exc: log.warning("%s of %s not recorded: %s", event, user.name, exc))
         self.user = None
         self.user_name = ""
         self.staff = None
@@ -312,9 +379,13 @@ class KioskApp(App):
 
     # --- theme ------------------------------------------------------------------------------------
     def toggle_theme(self) -> None:
+        """Day/night: shown at once, remembered in the background (a database held by
+        another writer must neither freeze nor stop the till)."""
         name = "day" if self.theme.name == "night" else "night"
         self.theme.apply(name)
-        self.prefs.set_theme(name)
+        self.devices.run_in_thread(lambda: self.services.preferences.set_theme(name), lambda _result: None,
+                                   lambda exc: self.notify(_("The day/night choice could not be saved; it "
+                                                             "applies until the kiosk restarts."), "warn"))
 
     # --- banners (for other parts of the kiosk: printer, scale, ...) ------------------------------
     def set_banner(self, key: str, text: str, level: str = "warn") -> None:
@@ -339,12 +410,33 @@ class KioskApp(App):
         itself: the hardware layer hears of them here (registry, beeps)."""
         self.note_activity()
         if event.source == "wedge":
-            self.devices.note_wedge_scan(event)
+            event = self.devices.note_wedge_scan(event)
         self.sm.current_screen.on_scan(event)
 
     def _typed(self, text: str) -> None:
         self.note_activity()
-        self.sm.current_screen.on_typed(text)
+        self._typed_into = self.sm.current_screen
+        self._typed_into.on_typed(text)
+
+    def _retract(self, text: str) -> None:
+        """Typing that turned out to be a slow scan: taken back from where it went."""
+        screen = getattr(self, "_typed_into", None) or self.sm.current_screen
+        screen.on_untyped(text)
+
+    def _recognizes(self, text: str) -> bool:
+        """Typed input ended by Enter that is a code the shop knows, or a valid retail
+        code, is a scan wherever it was typed (not on the PIN screen: PINs are digits)."""
+        if self.sm.current == "lock":
+            return False
+        from kiosk.core.scanning import read_code
+
+        wedge = self.wedge
+        code = read_code(text, prefix=wedge.prefix, suffix=wedge.suffix).code if wedge else text
+        try:
+            return self.services.catalog.is_code(code)
+        except Exception:  # noqa: BLE001 - cannot tell: treat it as typing
+            log.exception("checking whether %r is a code", text)
+            return False
 
     def _enter(self) -> None:
         self.sm.current_screen.on_enter_key()
@@ -380,6 +472,9 @@ class KioskApp(App):
         if getattr(self, "_torn_down", False):
             return
         self._torn_down = True
+        if getattr(self, "_import_task", None) is not None:
+            self._import_task.abandon()
+            self._import_task.join(10)
         self.close_modal()
         for event in self._events:
             event.cancel()
@@ -391,6 +486,10 @@ class KioskApp(App):
         if self.scans is not None:
             self.scans.cancel()
         self.devices.stop()
+        if getattr(self, "last_line", None) is not None and self.last_line in ExceptionManager.handlers:
+            ExceptionManager.remove_handler(self.last_line)
+        if getattr(self, "_undo_cart", None) is not None:
+            self._undo_cart()
         Window.unbind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
                       on_flip=self._flipped)
         if getattr(self, "sm", None) is not None:

@@ -9,7 +9,7 @@ from kivy.app import App
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
-from hardware.events import ScanEvent
+from kiosk.core.scanning import ScanEvent
 from kiosk.core.errors import DomainError
 from kiosk.i18n import _
 from kiosk.ui.widgets import float_message_strip
@@ -53,6 +53,10 @@ class KioskScreen(Screen):
 
     def on_typed(self, text: str) -> None:
         pass
+
+    def on_untyped(self, text: str) -> None:
+        """``text``, handed to ``on_typed`` a moment ago, was a scanner's code after all:
+        take it back (screens that keep typed text override this)."""
 
     def on_enter_key(self) -> None:
         pass

@@ -30,12 +30,12 @@ from decimal import Decimal, InvalidOperation
 
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 
-from hardware.scale.reading import ScaleState
 from kiosk.core.cart import CartLine, LineEntry, check_quantity
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError, InvalidQuantity
-from kiosk.core.money import to_minor
+from kiosk.core.money import from_minor, to_minor
 from kiosk.core.pricing import line_total, quantity_for_amount
+from kiosk.core.scale import ScaleState
 from kiosk.core.units import SYMBOL, UOMS_FOR_MODE, SaleMode, Uom, convert_typed, from_base, to_base, typing_unit
 from kiosk.formatting import display_uom, format_quantity, format_unit_price, keypad_text
 from kiosk.i18n import _, decimal_mark, format_decimal, format_money, parse_decimal
@@ -106,7 +106,7 @@ class PriceCalculator(KioskPopup):
         if b.is_amount:
             amount = b.minor(decimals)
             return {"text": format_money(amount), "mode": "amount", "unit": "",
-                    "entry": keypad_text(Decimal(amount).scaleb(-decimals), max_decimals=decimals)}
+                    "entry": keypad_text(from_minor(amount, decimals), max_decimals=decimals)}
         return {"text": f"{format_decimal(b.value, max_decimals=3)} {SYMBOL[b.unit]}", "mode": "quantity",
                 "entry": keypad_text(b.value), "unit": b.unit.value}
 
@@ -139,7 +139,7 @@ class PriceCalculator(KioskPopup):
         decimals = self.app.settings.currency.decimals
         if line.entry is LineEntry.AMOUNT and line.fixed_total is not None:
             self.mode = "amount"
-            self.entry = keypad_text(Decimal(line.fixed_total).scaleb(-decimals), max_decimals=decimals)
+            self.entry = keypad_text(from_minor(line.fixed_total, decimals), max_decimals=decimals)
         else:
             self.mode = "quantity"
             shown = display_uom(line.quantity, line.product.uom)
@@ -273,35 +273,32 @@ class PriceCalculator(KioskPopup):
     def add(self) -> None:
         if self._asks_to_confirm():
             return
-        app = self.app
-        selling, cart = app.selling, app.cart
+        counter, user_id = self.app.services.counter, self.app.user.id
         try:
             if self.mode == "amount":
                 amount = self._amount()
                 if self.line is None:
-                    outcome = selling.add_amount(cart, self.product, amount)
+                    outcome = counter.add_amount(user_id, self.product, amount)
                 else:
-                    outcome = selling.set_amount(cart, self.line.id, amount)
+                    outcome = counter.set_amount(user_id, self.line.id, amount)
             else:
                 quantity = self._quantity()
                 if self.line is None:
-                    outcome = selling.add(cart, self.product, quantity, self.entry_kind())
+                    outcome = counter.add(user_id, self.product, quantity, self.entry_kind())
                 else:
-                    outcome = selling.set_quantity(cart, self.line.id, quantity, self.entry_kind())
+                    outcome = counter.set_quantity(user_id, self.line.id, quantity, self.entry_kind())
         except DomainError as exc:
             self.show_error(str(exc))
             return
         self._finish(outcome)
 
-    def use_weight(self, grams: int, tare: int = 0) -> bool:
-        """For the scale panel: ring up a stable net weight from the scale, with the
-        container's tare. False (the error shown) when the line cannot be added."""
-        app = self.app
+    def use_scale(self, scale) -> bool:  # noqa: ANN001
+        """For the scale panel ("Usar peso"): the counter rings up the scale's stable net
+        weight with its tare. False (the error shown) when the line cannot be added."""
+        counter, user_id = self.app.services.counter, self.app.user.id
+        line_id = self.line.id if self.line is not None else None
         try:
-            if self.line is None:
-                outcome = app.selling.add(app.cart, self.product, grams, LineEntry.SCALE, tare=tare)
-            else:
-                outcome = app.selling.set_quantity(app.cart, self.line.id, grams, LineEntry.SCALE, tare=tare)
+            outcome = counter.weigh(user_id, self.product, scale, line_id)
         except DomainError as exc:
             self.show_error(str(exc))
             return False

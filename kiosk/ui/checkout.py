@@ -24,13 +24,14 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from hardware.events import ScanEvent
-from kiosk.core.cash_entry import AmountEntry, press_reference
+from kiosk.core.cash_entry import AmountEntry, drop_typed, press_reference
 from kiosk.core.errors import DomainError, InsufficientTender
 from kiosk.core.payment_qr import render_qr
 from kiosk.core.payments import PaymentMethod, Tender, method_label, settle
 from kiosk.core.receipt import sale_reference
+from kiosk.core.scanning import ScanEvent
 from kiosk.i18n import _, decimal_mark, format_money
+from kiosk.services.counter import PricesChanged
 from kiosk.ui.base import KioskPopup, KioskScreen
 
 log = logging.getLogger(__name__)
@@ -280,15 +281,15 @@ class CheckoutScreen(KioskScreen):
         self.busy = True
         self.can_confirm = False
         app = self.app
-        cart, tenders, user = app.cart, self.current_tenders(), app.user
-        sold = [ln.product.id for ln in cart.lines]
-        till = self.services.till
+        tenders, user = self.current_tenders(), app.user
+        sold = [ln.product.id for ln in app.cart.lines]
+        counter = self.services.counter
 
         def waiting(attempt: int) -> None:  # worker thread: the database is held by another writer
             Clock.schedule_once(lambda dt: self.message(
                 _("Saving… the database is busy with another task; trying again."), "warn", 30, beep=False))
 
-        app.devices.run_in_thread(lambda: till.complete_sale(cart, tenders, user, on_wait=waiting),
+        app.devices.run_in_thread(lambda: counter.checkout(user, tenders, on_wait=waiting),
                                   lambda result: self._saved(result, sold), self._not_saved)
 
     def _saved(self, result, sold: list[int]) -> None:  # noqa: ANN001
@@ -305,6 +306,11 @@ class CheckoutScreen(KioskScreen):
     def _not_saved(self, exc: Exception) -> None:
         """Main thread: nothing was stored; the cart is as it was."""
         self.busy = False
+        if isinstance(exc, PricesChanged):  # the cart was re-priced: charge the new total
+            self.total = self.app.cart.total
+            self.total_text = format_money(self.total)
+            if self.method == "qr":
+                self._make_qr()
         if isinstance(exc, DomainError):
             text = str(exc)
         else:
@@ -326,6 +332,17 @@ class CheckoutScreen(KioskScreen):
 
     def on_backspace_key(self) -> None:
         self.press("back")
+
+    def on_untyped(self, text: str) -> None:
+        """A scanner's code typed into the keypad a moment ago: taken back."""
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if not digits or self.busy:
+            return
+        if self.method in ("card", "qr"):
+            self.payment_ref = drop_typed(self.payment_ref, digits)
+        else:
+            self.entry = self.entry.untype(digits)
+        self.update()
 
     def on_enter_key(self) -> None:
         self.confirm()

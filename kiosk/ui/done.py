@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kivy.properties import NumericProperty, StringProperty
 
-from hardware.events import ScanEvent
+from kiosk.core.scanning import ScanEvent
 from kiosk.core.payments import method_label
 from kiosk.i18n import _, format_money
 from kiosk.ui.base import KioskScreen

@@ -22,11 +22,13 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from kiosk.core.errors import DomainError
+from kiosk.core.progress import Cancelled, ProgressState
 from kiosk.formatting import local_zone
 from kiosk.i18n import _, format_datetime
 from kiosk.services.media_files import mb_text
 from kiosk.ui.base import KioskPopup
 from kiosk.ui.forms import fit_width
+from kiosk.ui.progress import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -208,30 +210,61 @@ class FileBrowser(BoxLayout):
 
 class ImageChooserPopup(KioskPopup):
     """Choose a product photo on a USB stick or a configured folder; "Use this
-    photo" imports it through the service and hands back the stored path."""
+    photo" imports it through the service (in a worker thread, with a progress bar
+    and *Cancelar* until the picture is being stored) and hands back the stored path."""
 
     error_text = StringProperty("")
     chosen = StringProperty("")
+    busy = BooleanProperty(False)
 
     def __init__(self, on_pick: Callable[[str], None], **kwargs):
         self._on_pick = on_pick
+        self._task: BackgroundTask | None = None
         super().__init__(**kwargs)
         self.ids.browser.source = self.app.services.product_images
-        self.bind(on_dismiss=lambda *_a: self.ids.browser.stop())  # also when the till locks
+        self.bind(on_dismiss=self._dismissed)  # also when the till locks
         Clock.schedule_once(lambda dt: self.ids.browser.refresh_places(), 0)
+
+    def _dismissed(self, *_args) -> None:
+        self.ids.browser.stop()
+        if self._task is not None:
+            self._task.abandon()
 
     def picked(self, path: str) -> None:
         self.error_text = ""
         self.chosen = path
 
     def use(self) -> None:
-        try:
-            rel = self.app.services.product_images.import_file(self.chosen)
-        except DomainError as exc:
-            self.show_error(str(exc))
+        if self.busy:
             return
+        images, source = self.app.services.product_images, self.chosen
+        self.error_text = ""
+        self.busy = True
+        self.ids.import_progress.reset()
+        self.ids.import_progress.show(_("Reading the photo\u2026"), 0.05, True)
+        self._task = BackgroundTask(lambda p: images.import_file(source, p), on_done=self._imported,
+                                    on_error=self._failed, on_progress=self._progressed, name="photo-import").start()
+
+    def _progressed(self, state: ProgressState) -> None:
+        text, fraction = {"read": (_("Reading the photo\u2026"), 0.1), "decode": (_("Opening the photo\u2026"), 0.4),
+                          "save": (_("Storing the picture\u2026"), 0.85)}.get(state.stage, ("", 0))
+        if text:
+            self.ids.import_progress.show(text, fraction, state.cancellable)
+
+    def _imported(self, rel: str) -> None:
+        self.busy = False
         self.close()
         self._on_pick(rel)
+
+    def _failed(self, exc: Exception) -> None:
+        self.busy = False
+        if isinstance(exc, Cancelled):
+            return
+        self.show_error(str(exc) if isinstance(exc, DomainError) else _("cannot be read"))
+
+    def cancel_import(self) -> None:
+        if self._task is not None and self._task.running:
+            self._task.cancel()
 
     def close(self) -> None:
         self.dismiss(animation=False)

@@ -15,7 +15,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
-from hardware.scale.display import format_reading, format_tare
+from kiosk.core.scale_text import format_reading, format_tare
 from kiosk.formatting import to_local
 from kiosk.i18n import N_, _, format_time, translate
 from kiosk.services.hardware import interrupted_text, pending_text

@@ -22,9 +22,9 @@ from typing import Any
 
 from kivy.clock import Clock
 
-from hardware.events import ScanEvent
-from hardware.scale.display import format_reading
-from hardware.scale.reading import ScaleReading, ScaleState
+from kiosk.core.scale import ScaleReading, ScaleState
+from kiosk.core.scale_text import format_reading
+from kiosk.core.scanning import ScanEvent
 from kiosk.i18n import _
 
 log = logging.getLogger(__name__)
@@ -114,15 +114,12 @@ class HardwareLink:
             self.app.clear_banner("scale")
 
     # --- scans and beeps ----------------------------------------------------------------------
-    def note_wedge_scan(self, event: ScanEvent) -> None:
-        """A keyboard-wedge scan the UI read itself: registry, last scan, beeps."""
+    def note_wedge_scan(self, event: ScanEvent) -> ScanEvent:
+        """A keyboard-wedge scan the UI read itself: registry, last scan, beeps. Returns
+        the event with its check-digit verdict attached (judged once, here)."""
         if self.manager is not None:
-            self.manager.note_scan(event)
-
-    def refused_by_scanner(self, event: ScanEvent) -> bool:
-        """True when the scanner side already judged ``event`` bad (and beeped twice)."""
-        last = self.manager.last_scan if self.manager is not None else None
-        return last is not None and last[0] is event and not last[1].ok
+            return self.manager.note_scan(event)
+        return event.judged()
 
     def beep_error(self) -> None:
         if self.manager is not None:

@@ -4,6 +4,8 @@ count in the database, so restarting does not reset it)."""
 
 from __future__ import annotations
 
+import logging
+
 from kivy.animation import Animation
 from kivy.clock import Clock
 from kivy.properties import NumericProperty, StringProperty
@@ -13,6 +15,8 @@ from kiosk.formatting import local_today
 from kiosk.i18n import _, format_date
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.widgets import PinEntry
+
+log = logging.getLogger(__name__)
 
 
 class LockScreen(PinEntry, KioskScreen):
@@ -57,6 +61,12 @@ class LockScreen(PinEntry, KioskScreen):
         except DomainError as exc:
             self.error_text = str(exc)
             self._fail()
+            return
+        except Exception:  # noqa: BLE001 - e.g. another task held the database: never close the till
+            log.exception("PIN check failed")
+            self.error_text = _("The PIN could not be checked just now (the database may be busy with another "
+                                "task). Type it again in a moment.")
+            self.app.beep()
             return
         self.error_text = ""
         self.app.signed_in(user)

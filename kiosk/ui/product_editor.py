@@ -327,7 +327,7 @@ class ProductEditorScreen(StaffScreen):
         box.clear_widgets()
         if not (draft.name or draft.brand):
             return
-        for sg in self.services.inventory.suggest_similar(draft, limit=SUGGESTIONS):
+        for sg in self.services.product_clone.suggest_similar(draft, limit=SUGGESTIONS):
             btn = KButton(text=f"{sg.product.name}  \u2022  {', '.join(sg.reasons)}", role="plain",
                           halign="left", font_size=self.app.k * 15, size_hint_y=None, height=self.app.k * 50)
             btn.bold = False
@@ -338,7 +338,7 @@ class ProductEditorScreen(StaffScreen):
         inv = self.services.inventory
         keep = {k: self.texts.get(k, "") for k in ("name", "sku", "barcode")}
         source = inv.product_draft(product_id)
-        draft = inv.clone_draft(product_id)
+        draft = self.services.product_clone.clone_draft(product_id)
         self._loading = True
         texts = inv.form_texts(draft)
         for key, value in keep.items():

@@ -99,6 +99,9 @@ class ProductListScreen(SearchInput, StaffScreen):
         if self.app.modal is None:
             self.backspace()
 
+    def on_untyped(self, text: str) -> None:
+        self.untype(text)
+
     # --- scanning ------------------------------------------------------------------------
     def scanned(self, code: str) -> None:
         self.find_code(code)

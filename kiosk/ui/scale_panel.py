@@ -17,11 +17,11 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from hardware.scale.display import format_tare, format_weight, state_label
-from hardware.scale.reading import ScaleReading, ScaleState, WeightUnit
 from kiosk.core.cart import check_quantity
 from kiosk.core.errors import DomainError
 from kiosk.core.pricing import line_total
+from kiosk.core.scale import ScaleReading, ScaleState, WeightUnit
+from kiosk.core.scale_text import format_tare, format_weight, state_label
 from kiosk.i18n import _, format_money
 
 LEVELS = {
@@ -108,17 +108,9 @@ class ScalePanel(BoxLayout):
 
     # --- actions ---------------------------------------------------------------------------------
     def use(self) -> None:
-        """"Usar peso": the stable net weight becomes the line (with its tare)."""
-        adapter = self.rig.adapter
-        try:
-            w = adapter.weigh_for_sale()
-            check_quantity(self.calc.product, w.net_g)
-        except DomainError as exc:
-            adapter.rearm()
-            self.calc.show_error(str(exc))
-            return
-        if not self.calc.use_weight(w.net_g, tare=w.tare_g):
-            adapter.rearm()  # the same goods may be weighed again
+        """"Usar peso": the counter makes the stable net weight the line (with its
+        tare); a weighing it cannot use re-arms the scale."""
+        self.calc.use_scale(self.rig.adapter)
 
     def tare(self) -> None:
         """Tare = the gross weight now (a container on the scale)."""

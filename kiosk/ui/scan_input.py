@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from kivy.clock import Clock
 
-from hardware.events import ScanEvent
+from kiosk.core.scanning import ScanEvent
 from kiosk.ui.wedge import WedgeDetector
 
 log = logging.getLogger(__name__)
@@ -59,53 +59,86 @@ class ScanDispatcher:
         self._trigger.cancel()
 
 
+# Kivy key codes of modifier and lock keys. Kivy's SDL2 window hands these to
+# on_key_down with ``chr(key)`` as the "codepoint" (Shift = 304 = "İ"): they are never
+# characters.
+MODIFIER_KEYS = frozenset(range(300, 320))
+
+
 class KeyboardWedge:
     """Routes window key events: scanner bursts -> ``dispatcher.submit``; a person's
-    typing -> ``on_typed`` / ``on_enter`` / ``on_backspace`` (the current screen)."""
+    typing -> ``on_typed`` / ``on_enter`` / ``on_backspace`` (the current screen).
 
-    def __init__(self, window, dispatcher: ScanDispatcher, *, on_typed: Callable[[str], None],  # noqa: ANN001
+    Characters are taken from the window's text events (SDL's text input), which carry
+    what the keyboard layout and Shift made of a key ("_" for Shift and "-" on a US
+    layout, "Ñ" on a Spanish one); key-down events only give Enter, Tab, Backspace and
+    the timing. Should the window send no text events, the key-down codepoints are
+    used (modifier keys excluded). See kiosk/ui/wedge.py for what counts as a scan."""
+
+    def __init__(self, window, dispatcher: ScanDispatcher, *, on_typed: Callable[[str], object],  # noqa: ANN001
                  on_enter: Callable[[], None], on_backspace: Callable[[], None],
+                 on_retract: Callable[[str], None] | None = None,
+                 recognizes: Callable[[str], bool] | None = None, prefix: str = "", suffix: str = "",
                  max_gap_s: float | None = None, min_length: int | None = None):
         self.window = window
         self.dispatcher = dispatcher
         self.on_backspace = on_backspace
+        self.prefix = prefix
+        self.suffix = suffix
         kwargs = {}
         if max_gap_s is not None:
             kwargs["max_gap_s"] = max_gap_s
         if min_length is not None:
             kwargs["min_length"] = min_length
-        self.detector = WedgeDetector(self._scanned, on_typed, on_enter, **kwargs)
+        self.detector = WedgeDetector(self._scanned, on_typed, on_enter, recognizes=recognizes,
+                                      on_retract=on_retract, prefix=prefix, suffix=suffix, **kwargs)
         self._poll = Clock.schedule_interval(lambda dt: self.detector.poll(), 0.03)
+        self._text_events = False  # the window sends text events (SDL text input)
+        self._from_key = ""  # a character taken from a key-down, whose text event may follow
         # Bound after the window's own keyboard handlers, so these run first (Kivy
         # calls handlers newest first) and returning True stops the event there.
         window.bind(on_key_down=self._key_down, on_textinput=self._text_input)
         self.last_burst_at = 0.0
 
-    def _scanned(self, code: str) -> None:
-        event = ScanEvent(code, "wedge")
+    def _scanned(self, raw: str) -> None:
+        event = ScanEvent.read(raw, "wedge", prefix=self.prefix, suffix=self.suffix)
         self.last_burst_at = event.at
-        self.dispatcher.submit(event)
+        if event.code:
+            self.dispatcher.submit(event)
 
     def _key_down(self, _window, key: int, _scancode=None, codepoint=None, modifiers=None, **_kw) -> bool:  # noqa: ANN001
         modifiers = modifiers or []
-        if "ctrl" in modifiers or "alt" in modifiers or "meta" in modifiers:
+        if "ctrl" in modifiers or "meta" in modifiers or ("alt" in modifiers and key not in ENTER_KEYS):
             return False
+        if key in MODIFIER_KEYS:
+            return False
+        self._from_key = ""
         if key in ENTER_KEYS or key == TAB_KEY:
             self.detector.terminator()
             return True
         if key == BACKSPACE_KEY:
-            self.detector.poll(float("inf"))
+            self.detector.backspace()
             self.on_backspace()
             return True
         if codepoint and len(codepoint) == 1 and codepoint.isprintable():
-            ch = codepoint.upper() if ("shift" in modifiers) != ("capslock" in modifiers) else codepoint
-            self.detector.char(ch)
+            if not self._text_events:  # no text events seen (yet): the key-down is all there is
+                upper = ("shift" in modifiers) != ("capslock" in modifiers)
+                self._from_key = codepoint.upper() if upper and codepoint.isalpha() else codepoint
+                self.detector.char(self._from_key)
             return True
         return False
 
-    def _text_input(self, _window, _text: str) -> bool:
-        # Characters are taken from key-down events (above); the duplicate text
-        # event is swallowed so no focused widget receives it.
+    def _text_input(self, _window, text: str) -> bool:
+        """The characters of a key press, as the layout and Shift made them. Swallowed:
+        no focused widget receives it."""
+        if not self._text_events:
+            self._text_events = True
+            if self._from_key:  # already taken from its key-down
+                self._from_key = ""
+                return True
+        for ch in text:
+            if ch.isprintable():
+                self.detector.char(ch)
         return True
 
     def uninstall(self) -> None:

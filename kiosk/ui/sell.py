@@ -16,11 +16,11 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
-from hardware.events import ScanEvent
-from kiosk.core.cart import CartLine, LineEntry, check_quantity
+from kiosk.core.cart import CartLine, CartView, LineEntry, check_quantity
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError
 from kiosk.core.pricing import line_total
+from kiosk.core.scanning import ScanEvent
 from kiosk.core.units import SaleMode, Uom
 from kiosk.formatting import format_quantity, format_unit_price
 from kiosk.i18n import N_, _, format_money, ngettext
@@ -31,6 +31,10 @@ from kiosk.ui.widgets import SearchInput
 PAGE = 120  # products fetched per page while scrolling the grid
 CART_ROW = 44  # height of a cart line at 800x480: five lines show beside the catalog (and in portrait)
 UNDO_SECONDS = 8  # how long *Deshacer* is offered after lines leave the cart
+# Categories shown as chips; any more are one tap away under "More…" (a recycled list).
+# Building a chip per category made signing in take 27 s with 10,000 categories.
+MAX_CHIPS = 24
+MORE = "more"
 
 MODE_TAGS = {
     SaleMode.VOLUME: N_("LIQUID"),
@@ -155,6 +159,8 @@ class SellScreen(SearchInput, KioskScreen):
         self._offset = 0
         self._more = False
         self._colors: dict[int | None, str] = {}
+        self._names: dict[int, str] = {}
+        self._categories: list = []
         self._search_trigger = Clock.create_trigger(lambda dt: self.reload_catalog(), 0)
         self._chips_built = False
         self._undo: tuple = ()  # the lines the last removal took out, while Deshacer is offered
@@ -164,10 +170,9 @@ class SellScreen(SearchInput, KioskScreen):
         if not self._chips_built or self.stale:
             self.stale = False
             self.build_chips()
-            if self.category_id and str(self.category_id) not in [c.value for c in self.ids.chips.children]:
+            if self.category_id and self.category_id not in self._names:
                 self.category_id = 0
-            for chip in self.ids.chips.children:
-                chip.state = "down" if chip.value == str(self.category_id) else "normal"
+            self._sync_chips()
             self.reload_catalog()
         self.refresh_cart()
 
@@ -177,23 +182,50 @@ class SellScreen(SearchInput, KioskScreen):
         self.ids.message.hide()
 
     def build_chips(self) -> None:
+        """"All", "More…" when there are more than MAX_CHIPS categories, and the first
+        MAX_CHIPS in menu order (however many there are, the bar holds MAX_CHIPS + 2)."""
         from kiosk.ui.widgets import KToggle
 
         box = self.ids.chips
         box.clear_widgets()
         cats = self.services.catalog.categories()
+        self._categories = cats
         self._colors = {c.id: c.color for c in cats}
+        self._names = {c.id: c.name for c in cats}
         group = f"chips-{id(self)}"
         every = KToggle(text=_("All"), value="0", group=group, off_role="plain", state="down",
                         size_hint_x=None)
         box.add_widget(every)
-        for c in cats:
+        if len(cats) > MAX_CHIPS:  # next to "All", so it is on screen without scrolling the bar
+            box.add_widget(KToggle(text=self._more_text(), value=MORE, group=group, off_role="plain",
+                                   size_hint_x=None))
+        for c in cats[:MAX_CHIPS]:
             box.add_widget(KToggle(text=c.name, value=str(c.id), group=group, off_role="plain",
                                    size_hint_x=None))
         for chip in box.children:
             chip.bind(on_release=self._chip_pressed)
             self._size_chip(chip)
         self._chips_built = True
+
+    def _more_text(self) -> str:
+        shown = {c.id for c in self._categories[:MAX_CHIPS]}
+        if self.category_id and self.category_id not in shown and self.category_id in self._names:
+            return _("More: {name}").format(name=self._names[self.category_id])
+        return _("More\u2026 ({count})").format(count=len(self._categories) - MAX_CHIPS)
+
+    def _sync_chips(self) -> None:
+        """The chip of the chosen category is down ("More…" for one beyond the bar)."""
+        values = {chip.value for chip in self.ids.chips.children}
+        chosen = str(self.category_id)
+        if chosen not in values and MORE in values:
+            chosen = MORE
+        for chip in self.ids.chips.children:
+            chip.state = "down" if chip.value == chosen else "normal"
+            if chip.value == MORE:
+                text = self._more_text()
+                if chip.text != text:
+                    chip.text = text
+                    self._size_chip(chip)
 
     def _size_chip(self, chip) -> None:  # noqa: ANN001
         from kivy.core.text import Label as CoreLabel
@@ -203,7 +235,16 @@ class SellScreen(SearchInput, KioskScreen):
         chip.width = max(label.texture.size[0] + 36 * self.app.k, 72 * self.app.k)
 
     def _chip_pressed(self, chip) -> None:  # noqa: ANN001
-        self.category_id = int(chip.value)
+        if chip.value == MORE:
+            self._sync_chips()  # stays as it was until a category is picked
+            self.app.open_modal(CategoryFilterPopup(self._categories[MAX_CHIPS:], self.category_id,
+                                                    on_pick=self.pick_category))
+            return
+        self.pick_category(int(chip.value))
+
+    def pick_category(self, category_id: int) -> None:
+        self.category_id = category_id
+        self._sync_chips()
         self.reload_catalog()
 
     # --- catalog ---------------------------------------------------------------------------------
@@ -252,7 +293,7 @@ class SellScreen(SearchInput, KioskScreen):
         if product is None:
             self.message(_("That product is no longer in the catalog."), "error")
             return
-        self._apply(lambda cart: self.app.selling.add(cart, product))
+        self._apply(lambda counter, user_id: counter.add(user_id, product))
 
     def quick_restock(self, product_id: int) -> None:
         """The "+" on a tile (managers and admins only; it is hidden for cashiers)."""
@@ -291,6 +332,9 @@ class SellScreen(SearchInput, KioskScreen):
         if self.app.modal is None:
             self.backspace()
 
+    def on_untyped(self, text: str) -> None:
+        self.untype(text)
+
     # --- scanning --------------------------------------------------------------------------------
     def on_scan(self, event: ScanEvent) -> None:
         modal = self.app.modal
@@ -298,14 +342,18 @@ class SellScreen(SearchInput, KioskScreen):
             modal.on_scan(event)
             return
         # A code the scanner side judged bad (wrong check digit) has had its two beeps.
-        beeped = self.app.devices.refused_by_scanner(event)
-        self._apply(lambda cart: self.app.selling.scan(cart, event.code), beep=not beeped)
+        beeped = event.info is not None and event.info.check_ok is False
+        self._apply(lambda counter, user_id: counter.scan(user_id, event), beep=not beeped)
 
     # --- cart ------------------------------------------------------------------------------------
     def _apply(self, change, *, beep: bool = True) -> Outcome | None:  # noqa: ANN001
-        """Run a cart change through the selling service and show its outcome."""
+        """Run a cart change through the counter service and show its outcome (the
+        cart itself is redrawn by ``show_cart``, which the counter calls after every
+        change)."""
+        if self.app.user is None:
+            return None
         try:
-            outcome = change(self.app.cart)
+            outcome = change(self.services.counter, self.app.user.id)
         except DomainError as exc:
             self.message(str(exc), "error", beep=beep)
             return None
@@ -316,21 +364,28 @@ class SellScreen(SearchInput, KioskScreen):
         return outcome
 
     def show_outcome(self, outcome: Outcome) -> None:
-        """The cart after a change (here or in the calculator): the line selected, a
-        stock warning or "Added"."""
-        if outcome.line is not None:
-            self.selected_line = outcome.line.id
-        self.refresh_cart()
+        """After a change (here or in the calculator): a stock warning or "Added"."""
         if outcome.warning:
             self.message(outcome.warning, "warn")
         elif outcome.line is not None:
             self.message(_("Added: {name}").format(name=outcome.line.product.name), "ok", 3)
 
+    def show_cart(self, view: CartView) -> None:
+        """The counter's "cart changed" (main thread): the lines, totals, the line the
+        change was about selected, and what changed by itself (re-priced lines)."""
+        if view.touched is not None:
+            self.selected_line = view.touched
+        self._draw(view)
+        if view.notices:
+            self.message("; ".join(view.notices), "warn", 12)
+
     def refresh_cart(self) -> None:
         if self.app.user is None:
             return
-        cart = self.app.cart
-        lines = cart.lines
+        self._draw(self.services.counter.view(self.app.user.id))
+
+    def _draw(self, view: CartView) -> None:
+        lines = view.lines
         if self.selected_line and not any(ln.id == self.selected_line for ln in lines):
             self.selected_line = lines[-1].id if lines else 0
         self.ids.cart.data = [{
@@ -338,9 +393,9 @@ class SellScreen(SearchInput, KioskScreen):
             "total_text": format_money(ln.total), "selected": ln.id == self.selected_line,
         } for ln in lines]
         self.line_count = len(lines)
-        self.subtotal_text = format_money(cart.subtotal)
-        self.tax_text = format_money(cart.tax)
-        self.total_text = format_money(cart.total)
+        self.subtotal_text = format_money(view.subtotal)
+        self.tax_text = format_money(view.tax)
+        self.total_text = format_money(view.total)
         selected = next((ln for ln in lines if ln.id == self.selected_line), None)
         self.selected_bulk = bool(selected and selected.product.bulk)
         self.selected_qty = format_quantity(selected.quantity, selected.product.uom) if selected else ""
@@ -372,11 +427,12 @@ class SellScreen(SearchInput, KioskScreen):
     def step_line(self, step: int) -> None:
         if not self.selected_line:
             return
-        line = self.app.cart.line(self.selected_line)
+        line_id = self.selected_line
+        line = self.app.cart.line(line_id)
         if line.quantity + step <= 0:  # "−" at one takes the line out: offered back for a while
-            self._take_out([line.id], _("Removed: {name}").format(name=line.product.name))
+            self._take_out([line_id], _("Removed: {name}").format(name=line.product.name))
             return
-        self._apply(lambda cart: self.app.selling.increment(cart, self.selected_line, step))
+        self._apply(lambda counter, user_id: counter.increment(user_id, line_id, step))
 
     def remove_line(self) -> None:
         if self.selected_line:
@@ -384,8 +440,16 @@ class SellScreen(SearchInput, KioskScreen):
             self._take_out([self.selected_line], _("Removed: {name}").format(name=name))
 
     def _take_out(self, line_ids: list[int], text: str) -> None:
-        """Lines leave the cart with *Deshacer* offered on the message for UNDO_SECONDS."""
-        self._undo = self.app.cart.take_out(line_ids)
+        """Lines leave the cart (through the counter) with *Deshacer* offered on the
+        message for UNDO_SECONDS."""
+        if self.app.user is None or not line_ids:
+            return
+        try:
+            taken = self.services.counter.take_out(self.app.user.id, line_ids)
+        except DomainError as exc:
+            self.message(str(exc), "error")
+            return
+        self._undo = taken
         self.selected_line = 0
         self.refresh_cart()
         self.message(text, "info", UNDO_SECONDS, action=(_("Undo"), self.undo))
@@ -393,14 +457,15 @@ class SellScreen(SearchInput, KioskScreen):
     def undo(self) -> None:
         """*Deshacer*: the lines just removed come back where they were."""
         taken, self._undo = self._undo, ()
-        if not taken:
+        if not taken or self.app.user is None:
             return
         try:
-            restored = self.app.cart.put_back(taken)
+            restored = self.services.counter.put_back(self.app.user.id, taken)
         except DomainError as exc:
             self.message(str(exc), "error")
             return
-        self.selected_line = restored[-1].id
+        if restored:
+            self.selected_line = restored[-1].id
         self.refresh_cart()
         self.message(ngettext("{count} line is back in the cart.", "{count} lines are back in the cart.",
                               len(restored)).format(count=len(restored)), "ok", 3)
@@ -475,14 +540,46 @@ class QuantityPopup(KioskPopup):
                                                                amount=format_money(line_total(quantity, product.price, product.uom)))
             return
         try:
-            outcome = self.app.selling.set_quantity(self.app.cart, self.line.id, quantity)
+            outcome = sell.services.counter.set_quantity(self.app.user.id, self.line.id, quantity)
         except DomainError as exc:
             self.show_error(str(exc))
             return
         self.dismiss(animation=False)
-        sell.refresh_cart()
         if outcome.warning:
             sell.message(outcome.warning, "warn")
+
+
+class CategoryRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
+    """A category in the "More…" list: colour, name, how many products."""
+
+    key = NumericProperty(0)
+    name = StringProperty("")
+    count_text = StringProperty("")
+    swatch = StringProperty("#607D8B")
+    selected = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        from kivy.app import App
+
+        modal = App.get_running_app().modal
+        if isinstance(modal, CategoryFilterPopup):
+            modal.pick(self.key)
+
+
+class CategoryFilterPopup(KioskPopup):
+    """Every category the chip bar has no room for, as a recycled list (only the
+    rows on screen are widgets, so 10,000 categories open as fast as ten)."""
+
+    def __init__(self, categories, current: int, on_pick, **kwargs):  # noqa: ANN001
+        self._on_pick = on_pick
+        super().__init__(**kwargs)
+        self.ids.category_list.data = [
+            {"key": c.id, "name": c.name, "count_text": str(c.product_count), "swatch": c.color or "#607D8B",
+             "selected": c.id == current} for c in categories]
+
+    def pick(self, category_id: int) -> None:
+        self.dismiss(animation=False)
+        self._on_pick(category_id)
 
 
 class ConfirmPopup(KioskPopup):

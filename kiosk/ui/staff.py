@@ -14,33 +14,12 @@ from collections.abc import Callable
 from kivy.animation import Animation
 from kivy.properties import NumericProperty, StringProperty
 
-from hardware.events import ScanEvent
+from kiosk.core.scanning import ScanEvent
 from kiosk.core.errors import DomainError
 from kiosk.i18n import _, ngettext
 from kiosk.services.users import Role, UserInfo
 from kiosk.ui.base import KioskPopup, KioskScreen
 from kiosk.ui.widgets import PinEntry
-
-STAFF_KV = ("forms.kv", "staff.kv", "product_list.kv", "product_editor.kv", "file_chooser.kv",
-            "stock_popups.kv", "stock_screens.kv", "categories.kv", "csv_screen.kv")
-
-
-def staff_screens() -> list[KioskScreen]:
-    # Widget classes the kv rules name must be imported (registered) first.
-    import kiosk.ui.file_chooser
-    import kiosk.ui.forms
-    import kiosk.ui.stock_popups  # noqa: F401
-    from kiosk.ui.categories import CategoriesScreen
-    from kiosk.ui.csv_screen import CsvScreen
-    from kiosk.ui.product_editor import ProductEditorScreen
-    from kiosk.ui.product_list import ProductListScreen
-    from kiosk.ui.stock_screens import CountScreen, DeliveryScreen, LedgerScreen, LowStockScreen
-
-    return [StaffMenuScreen(name="staff"), ProductListScreen(name="products"),
-            ProductEditorScreen(name="editor"), LedgerScreen(name="ledger"), DeliveryScreen(name="delivery"),
-            CountScreen(name="count"), LowStockScreen(name="lowstock"), CategoriesScreen(name="categories"),
-            CsvScreen(name="csv")]
-
 
 class StaffScreen(KioskScreen):
     back_to = "staff"  # where the top bar's Back goes

@@ -172,11 +172,35 @@ class SheetScreen(StaffScreen):
     error_text = StringProperty("")
     error_field = StringProperty("")
     lines_count = NumericProperty(0)
+    applying = BooleanProperty(False)  # the sheet is being written to the stock, in a worker thread
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.sheet = None
         self._fresh = False
+        self._task = None
+
+    def write_in_background(self, work, done) -> None:  # noqa: ANN001
+        """Apply the sheet off the UI thread (a big count is written in many short
+        transactions, see StockService); ``done(result)`` back on the main thread."""
+        from kiosk.ui.progress import BackgroundTask
+
+        if self.applying:
+            return
+        self.applying = True
+        self._task = BackgroundTask(lambda _progress: work(), on_done=lambda result: self._written(done, result),
+                                    on_error=self._write_failed, name="stock-sheet").start()
+
+    def _written(self, done, result) -> None:  # noqa: ANN001
+        self.applying = False
+        done(result)
+
+    def _write_failed(self, exc: Exception) -> None:
+        self.applying = False
+        if isinstance(exc, DomainError):
+            self.fail(exc)
+        else:
+            self.message(_("The stock could not be written: {error}").format(error=exc), "error")
 
     def press(self, key: str) -> None:
         if not self.selected:
@@ -353,10 +377,13 @@ class DeliveryScreen(SheetScreen):
     def receive(self) -> None:
         try:
             self.services.stock.set_delivery_reference(self.sheet, self.reference)
-            result = self.services.stock.receive(self.sheet, self.staff)
         except DomainError as exc:
             self.fail(exc)
             return
+        sheet, staff = self.sheet, self.staff
+        self.write_in_background(lambda: self.services.stock.receive(sheet, staff), self._received)
+
+    def _received(self, result) -> None:  # noqa: ANN001
         self.app.catalog_changed()
         self.new_sheet()
         self.message(_("Delivery received. Products: {count}, cost {amount}.").format(
@@ -474,11 +501,10 @@ class CountScreen(SheetScreen):
             confirm_text=_("Apply"), on_yes=self.apply))
 
     def apply(self) -> None:
-        try:
-            result = self.services.stock.apply_count(self.sheet, self.staff)
-        except DomainError as exc:
-            self.fail(exc)
-            return
+        sheet, staff = self.sheet, self.staff
+        self.write_in_background(lambda: self.services.stock.apply_count(sheet, staff), self._applied)
+
+    def _applied(self, result) -> None:  # noqa: ANN001
         self.app.catalog_changed()
         self.new_sheet()
         self.message(_("Count {reference} applied. Corrected: {changed}, unchanged: {unchanged}.").format(

@@ -72,6 +72,12 @@ class SearchInput:
         self.query = self.query[:-1]
         self._search_trigger()
 
+    def untype(self, text: str) -> None:
+        """A scanner's code that reached the box as typing is taken out again."""
+        if text and self.query.endswith(text):
+            self.query = self.query[:-len(text)]
+            self._search_trigger()
+
     def clear_search(self) -> None:
         if self.query:
             self.query = ""

@@ -120,8 +120,28 @@ def test_refresh_drops_products_that_were_deactivated():
     cart = Cart()
     cart.add(SPONGE)
     cart.add(SOAP, 100)
-    removed = cart.refresh_products(lambda pid: None if pid == 2 else SPONGE)
-    assert removed == ["Jabón líquido"] and len(cart) == 1
+    removed, repriced = cart.refresh_products(lambda pid: None if pid == 2 else SPONGE)
+    assert removed == ["Jabón líquido"] and len(cart) == 1 and repriced == []
+
+
+def test_refresh_reprices_lines_whose_price_or_tax_changed():
+    from dataclasses import replace
+
+    cart = Cart()
+    unit = cart.add(SPONGE, 3)
+    by_amount = cart.add_amount(SOAP, 500)
+    dearer_sponge = replace(SPONGE, price=SPONGE.price + 50)
+    taxed_soap = replace(SOAP, price=SOAP.price * 2, tax_rate_bp=1900)
+    removed, repriced = cart.refresh_products(lambda pid: dearer_sponge if pid == SPONGE.id else taxed_soap)
+    assert removed == []
+    assert [(r.line_id, r.old_price, r.new_price) for r in repriced] == [
+        (unit.id, SPONGE.price, SPONGE.price + 50), (by_amount.id, SOAP.price, SOAP.price * 2)]
+    assert cart.line(unit.id).total == 3 * (SPONGE.price + 50)
+    # "$5 of soap" still charges $5, and now buys half as much.
+    assert cart.line(by_amount.id).total == 500
+    assert cart.line(by_amount.id).quantity == by_amount.quantity // 2
+    assert cart.line(by_amount.id).product.tax_rate_bp == 1900
+    assert cart.refresh_products(lambda pid: dearer_sponge if pid == SPONGE.id else taxed_soap) == ([], [])
 
 
 # --- payments ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-FORBIDDEN = ["kivy", "sqlalchemy", "serial", "escpos", "gpiozero", "evdev", "alembic"]
+FORBIDDEN = ["kivy", "sqlalchemy", "serial", "escpos", "gpiozero", "evdev", "alembic", "lxml", "cryptography", "signxml"]
 
 
 def test_core_imports_no_framework_or_device_library():

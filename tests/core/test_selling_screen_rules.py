@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from kiosk.core.cart import Cart, LineEntry
-from kiosk.core.cash_entry import MAX_REFERENCE_DIGITS, AmountEntry, press_reference
+from kiosk.core.cash_entry import MAX_REFERENCE_DIGITS, AmountEntry, drop_typed, press_reference
 from kiosk.core.catalog import ProductRef
 from kiosk.core.history_search import FutureDate, InvalidDate, date_text, parse_sale_number, parse_typed_date
 from kiosk.core.payment_qr import check_qr_template, render_qr
@@ -199,3 +199,15 @@ def test_emptying_the_cart_can_be_undone():
     assert cart.is_empty
     cart.put_back(taken)
     assert [ln.product.sku for ln in cart.lines] == ["ESP", "PAN"]
+
+
+def test_a_scan_typed_into_the_payment_keypad_is_taken_back():
+    entry = AmountEntry(2)
+    for key in "5" + "7702001234567":  # the keypad takes ten digits: the code's first nine after the 5
+        entry = entry.press(key)
+    assert entry.typed == "5770200123"
+    assert entry.untype("7702001234567").typed == "5"
+    assert entry.untype("999").typed == "5770200123"  # not what was typed: left alone
+    with_note = AmountEntry(2).add_note(1000)
+    assert with_note.untype("1000") == with_note
+    assert drop_typed("12" + "7702001234567", "7702001234567") == "12"

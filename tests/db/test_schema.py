@@ -63,8 +63,8 @@ def test_history_and_ledger_cannot_be_rewritten(demo_app, admin):
 
 
 def test_stock_follows_the_ledger_by_trigger(demo_app):
-    from kiosk.services.inventory import InventoryService
+    from kiosk.services.stock import record_movement
 
     p = demo_app.catalog.by_sku("DET-LAV")
-    assert InventoryService(demo_app.db).restock(p.id, 5000) == p.stock + 5000
+    assert record_movement(demo_app.db, p.id, 5000, "restock").stock == p.stock + 5000
     assert demo_app.catalog.by_sku("DET-LAV").stock == p.stock + 5000

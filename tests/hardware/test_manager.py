@@ -93,8 +93,8 @@ def test_wedge_scans_are_noted_without_being_sent_back(hw_settings):
                               on_scan=got.append, scale_factory=None)
     manager.start()
     try:
-        verdict = manager.note_scan(ScanEvent("7701234567891", "wedge"))
-        assert not verdict.ok and got == []
+        judged = manager.note_scan(ScanEvent("7701234567891", "wedge"))
+        assert judged.info.check_ok is False and got == []
         assert manager.registry.get("scanner-1").info["check"] == "bad"
     finally:
         manager.stop()

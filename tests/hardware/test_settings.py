@@ -11,7 +11,7 @@ from kiosk.config import ConfigError, parse_settings
      '[scanner.devices.0] device: expected a path such as "/dev/input/by-id/usb-...-event-kbd"'),
     ({"scanner": {"devices": [{"kind": "evdev", "device": "05f9:2206", "layout": "fr"}]}},
      "[scanner.devices.0] layout: se espera uno de 'us', 'es', 'latam'"),
-    ({"scanner": {"devices": [{"kind": "serial", "url": "/dev/ttyACM0", "suffix": "tab"}]}},
+    ({"scanner": {"devices": [{"kind": "serial", "url": "/dev/ttyACM0", "suffix": "semicolon"}]}},
      "[scanner.devices.0] suffix"),
     ({"drawer": {"mode": "gpio"}}, '[drawer]: mode = "gpio" needs gpio_pin'),
     ({"drawer": {"printer_pin": 3}}, "[drawer] printer_pin: se espera uno de 2, 5"),

@@ -91,3 +91,24 @@ def test_stock_command_errors(box: Path, capsys: pytest.CaptureFixture) -> None:
     assert code == 1 and "no es un número" in err
     code, _, err = run(capsys, "stock", "restock", "DET-LAV", "1", "--user", "Nadie")
     assert code == 1 and "Nadie" in err
+
+
+def test_import_refuses_a_device_or_pipe_at_once_and_reports_row_errors(box: Path,
+                                                                        capsys: pytest.CaptureFixture) -> None:
+    code, _, err = run(capsys, "products", "import", "/dev/zero")
+    assert code == 1 and err.startswith("error: zero no es un archivo que se pueda leer")
+    path = box / "raro.csv"
+    path.write_text("sku,barcode,name,price\nA,7702004003508²,Uno,1\nB,,Dos,123456789012345678901234567\n"
+                    "C,,Tres,6,10\n", encoding="utf-8")
+    code, out, err = run(capsys, "products", "import", str(path), "--json")
+    data = json.loads(out)
+    assert code == 1 and not data["applied"] and err == ""
+    assert [(p["line"], p["column"]) for p in data["problems"]] == [(2, "barcode"), (3, "price"), (4, "price")]
+    assert "coma decimal" in data["problems"][2]["reason"]
+
+
+def test_resume_with_nothing_interrupted(box: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "products", "resume")
+    assert code == 0 and out.strip() == "no interrupted import"
+    code, out, _ = run(capsys, "products", "resume", "--json")
+    assert code == 0 and json.loads(out) == {"resumed": []}

@@ -162,3 +162,39 @@ def test_delivery_sheet_merges_scans_and_totals_cost() -> None:
     with pytest.raises(InvalidProduct, match="Costo"):
         sheet.add(_ref(1, 0), 1, unit_cost=-1)
 
+
+
+def test_plain_numbers_parse_exactly_as_the_decimal_path() -> None:
+    """The integer fast path for plain numbers gives the same values and the same
+    errors as the Decimal path it stands in for."""
+    import random
+
+    from kiosk.core import product_fields as pf
+    from kiosk.core.errors import InvalidProduct
+    from kiosk.core.units import Uom
+
+    def outcome(fn, *args):  # noqa: ANN001, ANN202
+        try:
+            return fn(*args)
+        except InvalidProduct as err:
+            return ("error", err.params["key"], err.params["reason"])
+
+    rng = random.Random(7)
+    texts = ["0", "1", "100", "100.0", "100,01", "1000000000", "1000000000.1", "999999999.9995", "10000000000",
+             "9999999999.99", "10000000000.00", "10000000000.01", "4,50", "4,500", "4,505", "0.0005", "1.0005",
+             "2.5", "12,345678901", "007", "100.001"]
+    for _ in range(3000):
+        whole = str(rng.randint(0, 10 ** rng.randint(1, 12)))
+        frac = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, 9)))
+        texts.append(whole + (rng.choice(".,") + frac if frac else ""))
+    for text in texts:
+        assert pf._plain(text) is not None, text
+        for decimals in (0, 2, 3):
+            grouped = decimals == 0 and pf._GROUPED.match(text)  # "12.500" pesos: parse_amount's own rule
+            cleaned = text.replace(".", "").replace(",", "") if grouped else text
+            assert outcome(pf.parse_amount, text, decimals, "price") == \
+                outcome(pf._decimal_amount, cleaned, decimals, "price"), (text, decimals)
+        for uom in (Uom.UNIT, Uom.ML, Uom.L, Uom.G, Uom.KG):
+            assert outcome(pf.parse_quantity, text, uom, "stock") == \
+                outcome(pf._decimal_quantity, text, uom, "stock", False), (text, uom)
+        assert outcome(pf.parse_tax_rate, text) == outcome(pf._decimal_tax_rate, text, "tax_rate"), text

@@ -199,3 +199,73 @@ def test_file_chooser_caps_huge_folders(tmp_path: Path) -> None:
         (tmp_path / f"f{i:04d}.jpg").write_bytes(b"")
     listing = media_files.list_folder(tmp_path, media_files.IMAGE_EXTENSIONS)
     assert listing.truncated and len(listing.files) == media_files.MAX_ENTRIES
+
+
+def test_pictures_other_than_jpeg_over_12_megapixels_are_refused_before_decoding(app: Services,
+                                                                                 tmp_path: Path) -> None:
+    """A 49 MP PNG took 8 s and 630 MB to import; anything a PNG decodes in full over
+    ~12 MP is refused from its header."""
+    path = tmp_path / "cartel.png"
+    Image.new("L", (4000, 3300)).save(path)  # 13.2 MP, a few KB on disk
+    with pytest.raises(ImageTooManyPixels, match=r"cartel.png tiene 13 megapíxeles.*\(como máximo 12\)"):
+        app.product_images.import_file(path)
+    assert stored_files(app) == set()
+
+
+def test_a_big_jpeg_is_decoded_at_a_reduced_scale_and_imported(app: Services, tmp_path: Path) -> None:
+    path = tmp_path / "telefono.jpg"
+    img = Image.new("L", (6000, 4000), 40)  # 24 MP, as a phone camera saves it
+    img.paste(220, (0, 0, 3000, 4000))
+    img.save(path, quality=70)
+    rel = app.product_images.import_file(path)
+    with Image.open(app.state_dir / rel) as out:
+        assert out.size == (256, 256) and out.getpixel((10, 128))[0] > 180 and out.getpixel((245, 128))[0] < 80
+
+
+def test_devices_and_pipes_are_not_pictures(app: Services, tmp_path: Path) -> None:
+    import os
+    import threading
+
+    from kiosk.core.inventory_errors import NotARegularFile
+
+    fifo = tmp_path / "foto.jpg"
+    os.mkfifo(fifo)
+    outcomes: dict[str, object] = {}
+
+    def attempt(name: str, path: Path) -> None:
+        try:
+            app.product_images.import_file(path)
+        except Exception as exc:  # noqa: BLE001 - the test looks at what came back
+            outcomes[name] = exc
+
+    threads = [threading.Thread(target=attempt, args=args, daemon=True)
+               for args in (("fifo", fifo), ("zero", Path("/dev/zero")))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)
+    assert all(isinstance(outcomes[n], NotARegularFile) for n in ("fifo", "zero")), outcomes
+
+
+def test_cancelling_a_picture_import_stores_nothing(app: Services, photo: Path) -> None:
+    from kiosk.core.progress import Cancelled, Progress
+
+    class CancelAt(Progress):
+        def __init__(self, at: str):
+            super().__init__()
+            self.at = at
+            self.answers: list[bool] = []
+
+        def stage(self, name: str, total: int = 0) -> None:
+            if name == self.at:
+                self.answers.append(self.cancel())
+            super().stage(name, total)
+
+    progress = CancelAt("decode")
+    with pytest.raises(Cancelled):
+        app.product_images.import_file(photo, progress)
+    assert progress.answers == [True] and stored_files(app) == set()
+    late = CancelAt("save")  # storing has begun: the cancel is refused and the picture kept
+    rel = app.product_images.import_file(photo, late)
+    assert late.answers == [False] and rel in stored_files(app)

@@ -85,6 +85,10 @@ class Driver:
 
         for _ in range(n):
             EventLoop.idle()
+            if self.x_events:
+                self.window.mainloop()  # what Kivy's own loop does after each frame: read SDL's events
+
+    x_events = False  # read the display's real key events too (tests typing with xdotool)
 
     def wait(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -124,7 +128,12 @@ class Driver:
         from kivy.tests.common import UnitTestTouch
 
         self.frames(1)  # a person never taps a screen before it is laid out
-        assert widget.get_root_window() is not None, f"{widget!r} is not on screen"
+        # A modal opened from a worker's callback is attached a frame or two after its
+        # state says it is ready; wait for it as a person would, then insist.
+        try:
+            self.until(lambda: widget.get_root_window() is not None, timeout=5, what="on screen")
+        except AssertionError:
+            raise AssertionError(f"{widget!r} is not on screen") from None
         assert not widget.disabled, f"{getattr(widget, 'text', widget)!r} is disabled"
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)

@@ -54,7 +54,7 @@ def test_slow_typing_goes_to_the_search_box_not_the_cart(seller) -> None:
 def test_out_of_stock_warns_by_default(seller) -> None:
     sell = seller.screen("sell")
     sell.ids  # noqa: B018
-    line = seller.app.selling.add(seller.app.cart, seller.app.services.catalog.by_sku("GUA-NIT"), 8).line
+    line = seller.app.services.counter.add(seller.app.user.id, seller.app.services.catalog.by_sku("GUA-NIT"), 8).line
     sell.refresh_cart()
     seller.burst(CODES["GUA-NIT"][0])
     seller.until(lambda: seller.app.cart.line(line.id).quantity == 9, what="the ninth pair")
@@ -65,7 +65,7 @@ def test_out_of_stock_refused_when_configured(make_ui) -> None:
     ui = make_ui(sales={"out_of_stock": "refuse"})
     ui.pin("000000")
     app = ui.app
-    line = app.selling.add(app.cart, app.services.catalog.by_sku("GUA-NIT"), 8).line
+    line = app.services.counter.add(app.user.id, app.services.catalog.by_sku("GUA-NIT"), 8).line
     sell = ui.screen("sell")
     sell.refresh_cart()
     ui.burst(CODES["GUA-NIT"][0])

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from hardware.events import ScanEvent
+from kiosk.core.scanning import ScanEvent
 from kiosk.demo import demo_barcodes
 from kiosk.main import main
 
@@ -92,7 +92,8 @@ def test_banner_api_and_theme_switch(seller) -> None:
     assert app.banner_text == ""
     ui.tap(ui.find_text("Noche", ui.screen("sell")))
     assert app.theme.name == "night"
-    assert app.prefs.theme() == "night"  # remembered for this device
+    # Remembered for this device (stored off the main thread).
+    ui.until(lambda: app.services.preferences.theme() == "night", what="the theme stored")
 
 
 def test_root_does_not_start_the_kiosk_on_the_services_state_directory(tmp_path) -> None:

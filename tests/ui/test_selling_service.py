@@ -76,9 +76,9 @@ def test_bulk_by_amount_charges_exactly(demo_app) -> None:
 
 
 def test_each_cashier_keeps_their_cart(demo_app) -> None:
-    selling = SellingService(demo_app.catalog)
-    selling.add(selling.cart_for(1), demo_app.catalog.by_sku("ESP-DOB"))
-    assert len(selling.cart_for(1)) == 1 and selling.cart_for(2).is_empty
+    counter = demo_app.counter
+    counter.add(1, demo_app.catalog.by_sku("ESP-DOB"))
+    assert len(counter.cart(1)) == 1 and counter.cart(2).is_empty
 
 
 def test_theme_preference_survives_a_restart(state_dir) -> None:

@@ -180,7 +180,8 @@ def test_create_a_product_with_a_photo_from_the_stick(make_ui, tmp_path) -> None
     ui.frames(2)
     ui.tap(entry_view(ui, browser, "detergente-mar.jpg"))
     ui.tap(chooser.ids.use_photo)
-    assert app.modal is None and ed.image_path.startswith("images/") and ed.image_path.endswith(".jpg")
+    ui.until(lambda: app.modal is None, timeout=30, what="the photo imported in the background")
+    assert ed.image_path.startswith("images/") and ed.image_path.endswith(".jpg")
     assert (ui.state_dir / ed.image_path).is_file()
 
     ui.tap(ids.save)
@@ -209,6 +210,7 @@ def choose_photo(ui, ed, name: str) -> str:  # noqa: ANN001
     ui.until(lambda: browser.ids.entries.data and browser.previews_done(), what="the previews")
     ui.tap(entry_view(ui, browser, name))
     ui.tap(chooser.ids.use_photo)
+    ui.until(lambda: ui.app.modal is None, timeout=30, what="the photo imported in the background")
     assert (ui.state_dir / ed.image_path).is_file()
     return ed.image_path
 
@@ -357,6 +359,7 @@ def test_stock_count_scan_count_review_apply(make_ui, tmp_path) -> None:
         ("Esponja doble uso", "-147"), ("Guantes de nitrilo talla L", "+2")]
     ui.tap(count.ids.apply_count)
     ui.tap(app.modal.ids.confirm_yes)
+    ui.until(lambda: not count.applying, timeout=30, what="the count written in the background")
     assert count.ids.message.text.startswith("Conteo C") and "Corregidos: 2" in count.ids.message.text
     assert not count.reviewing and len(count.sheet) == 0
 
@@ -400,6 +403,7 @@ def test_delivery_adjustment_and_the_ledger(make_ui, tmp_path) -> None:
     assert dl.reference == "F-1001" and dl.lines_count == 2
     assert dl.total_text == f"Costo total ${total // 100},{total % 100:02d}"
     ui.tap(dl.ids.receive)
+    ui.until(lambda: not dl.applying, timeout=30, what="the delivery written in the background")
     assert dl.ids.message.text.startswith("Entrega recibida. Productos: 2")
     assert ledger_rows(ui.state_dir, "GUA-NIT")[-1] == ("restock", "", 24, 105, "Administrador", "F-1001")
     assert ledger_rows(ui.state_dir, "CLO-GEL")[-1][:3] == ("restock", "", 6000)
@@ -436,6 +440,7 @@ def test_csv_import_shows_the_report_and_applies_nothing_from_a_wrong_file(make_
     before = app.services.catalog.count(include_inactive=True)
 
     ui.tap(next(v for v in entries.children[0].children if v.name == "con-errores.csv"))
+    ui.until(lambda: not csv.busy, timeout=30, what="the check")
     assert csv.summary_text == "No se importó nada: el archivo tiene 3 problemas."
     problems = [(d["title"], d["detail"]) for d in csv.ids.problems.data]
     assert problems[0] == ("Línea 3, columna price", "\"abc\" no es un número")
@@ -446,13 +451,16 @@ def test_csv_import_shows_the_report_and_applies_nothing_from_a_wrong_file(make_
     assert product_row(ui.state_dir, "BAL-20") == {}
 
     ui.tap(next(v for v in entries.children[0].children if v.name == "nuevos.csv"))
+    ui.until(lambda: not csv.busy, timeout=30, what="the check")
     assert not csv.ids.csv_import.disabled and "2 filas" in csv.summary_text
     ui.tap(csv.ids.csv_import)
+    ui.until(lambda: not csv.busy, timeout=30, what="the import")
     assert csv.ids.message.text == "Importado de nuevos.csv."
     assert product_row(ui.state_dir, "BAL-10")["stock"] == 12
     assert product_row(ui.state_dir, "TRA-01")["price"] == 380
 
     ui.tap(csv.ids.csv_export)
+    ui.until(lambda: not csv.busy, timeout=30, what="the export")
     exported = sorted(ui.stick.glob("productos-*.csv"))
     assert len(exported) == 1 and "BAL-10" in exported[0].read_text(encoding="utf-8-sig")
     assert any(d["name"] == exported[0].name for d in entries.data)  # the listing shows it

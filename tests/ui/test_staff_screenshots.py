@@ -133,6 +133,7 @@ def test_screenshot_every_staff_screen(make_ui, tmp_path, size, theme) -> None: 
     csv = ui.screen("csv")
     ui.until(lambda: csv.ids.browser.ids.entries.data, what="the stick's files")
     ui.tap(next(v for v in csv.ids.browser.ids.entries.children[0].children if v.name == "con-errores.csv"))
+    ui.until(lambda: not csv.busy, timeout=30, what="the check")
     ui.frames(3)
     shoot(ui, "staff-csv-report", checked)
 

@@ -1,0 +1,45 @@
+"""``[dian]``: the electronic engine's settings (the shop's fiscal data, customers
+and numbering resolutions are another section).
+
+    [dian]
+    environment = 2                     # 1 production, 2 testing (habilitación)
+    certificate = "/etc/kiosk/dian/firma.p12"          # PKCS#12 from an ONAC-accredited issuer
+    certificate_password_file = "/etc/kiosk/dian/firma.pass"
+    schema_dir = "/usr/share/kiosk/ubl-2.1-xsd"        # default: found (see kiosk/fiscal/schemas.py)
+    url = ""                            # empty: DIAN's web service for the environment
+    timeout_s = 30
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from kiosk.config_base import Section
+
+SERVICE_URLS = {
+    1: "https://vpfe.dian.gov.co/WcfDianCustomerServices.svc",
+    2: "https://vpfe-hab.dian.gov.co/WcfDianCustomerServices.svc",
+}
+
+
+class DianSettings(Section):
+    environment: Literal[1, 2] = 2
+    certificate: Path | None = None
+    certificate_password_file: Path | None = None
+    schema_dir: Path | None = None
+    url: str = Field("", description='an http:// or https:// address, or "" for DIAN\'s own')
+    timeout_s: float = Field(30.0, gt=0, le=300)
+
+    @field_validator("url")
+    @classmethod
+    def _url_form(cls, v: str) -> str:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// address")
+        return v
+
+    @property
+    def service_url(self) -> str:
+        return self.url or SERVICE_URLS[self.environment]

@@ -1,0 +1,319 @@
+"""The counter: the one selling service under the till screen.
+
+It owns each signed-in cashier's cart and applies every change to it: scans (the
+code and the scanner's symbology hint; the check digit is judged once per scan),
+taps, typed quantities and amounts, scale weighings, line edits, removing, emptying.
+The rules of a single change are ``SellingService``'s (what a scan means, the
+out-of-stock policy); the counter adds what a till needs around them:
+
+- **stored carts**: every change is handed to ``CartStore`` (written line by line in
+  order, off the caller's thread), and ``open(user)`` restores the cart a cashier
+  left, after a lock, a restart or a power cut;
+- **re-pricing**: before each change and before the sale, lines are compared with the
+  catalog; a price or tax changed by a manager re-prices the line and the change is
+  announced with a notice (a product taken off sale leaves the cart, also noticed);
+- **"cart changed"**: after every change the whole ``CartView`` goes to every
+  subscriber (the selling screen; later a customer display). Subscribers are called
+  in the thread of the change: a UI hands it to its main loop;
+- **checkout**: ``checkout()`` freezes the cart, writes its pending changes, and
+  hands it to the till, whose one transaction stores the sale, its receipt job with
+  the drawer decision *and* deletes the stored cart; then the cashier gets a new cart.
+
+Later features (discounts, price overrides, returns, parked carts, a customer on the
+sale) are further changes here and further fields of the stored cart and the view.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from kiosk.core.cart import Cart, CartLine, CartView, LineEntry, Repriced
+from kiosk.core.catalog import ProductRef
+from kiosk.core.errors import DomainError
+from kiosk.core.payments import Tender
+from kiosk.core.quantities import format_unit_price
+from kiosk.core.scanning import ScanEvent
+from kiosk.formatting import format_rate
+from kiosk.i18n import N_, format_money, translate
+from kiosk.services.cart_store import CartStore
+from kiosk.services.catalog import CatalogService
+from kiosk.services.sales import SaleResult
+from kiosk.services.selling import Outcome, SellingService
+from kiosk.services.till import DatabaseBusy, TillService
+from kiosk.services.users import UserInfo
+
+log = logging.getLogger(__name__)
+
+CartListener = Callable[[CartView], None]
+
+
+class SaleInProgress(DomainError):
+    code = "sale_in_progress"
+    template = N_("The sale is being saved: wait a moment before changing the cart.")
+
+
+class PricesChanged(DomainError):
+    code = "prices_changed"
+    template = N_("Prices changed while paying: {changes}. The total is now {total}; check the payment and "
+                  "confirm again.")
+
+
+class Weighed(Protocol):
+    net_g: int
+    tare_g: int
+
+
+class ScaleForSale(Protocol):
+    """What the counter needs from the scale (hardware/scale's adapter)."""
+
+    def weigh_for_sale(self) -> Weighed: ...  # raises a DomainError: not stable, zero, unplugged ...
+    def rearm(self) -> None: ...  # the weighing was not used: the same goods may be weighed again
+
+
+def repriced_text(r: Repriced) -> str:
+    if r.old_price != r.new_price:
+        return translate(N_("{name} now costs {price} (was {old})")).format(
+            name=r.name, price=format_unit_price(r.new_price, r.uom), old=format_unit_price(r.old_price, r.uom))
+    return translate(N_("{name}: tax now {rate} (was {old})")).format(
+        name=r.name, rate=format_rate(r.new_tax_bp), old=format_rate(r.old_tax_bp))
+
+
+def removed_text(name: str) -> str:
+    return translate(N_("{name} was taken off sale and left the cart")).format(name=name)
+
+
+@dataclass
+class _Till:
+    cart: Cart
+    checking_out: bool = False
+
+
+class CounterService:
+    def __init__(self, catalog: CatalogService, till: TillService, store: CartStore, *,
+                 out_of_stock: str = "warn"):
+        self.catalog = catalog
+        self.till = till
+        self.store = store
+        self.rules = SellingService(catalog, out_of_stock)
+        self._carts: dict[int, _Till] = {}
+        self._listeners: list[CartListener] = []
+        self._lock = threading.RLock()
+
+    # --- listeners -------------------------------------------------------------------------
+    def subscribe(self, listener: CartListener) -> Callable[[], None]:
+        """``listener(view)`` after every change of any cart; returns the unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _announce(self, view: CartView) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(view)
+            except Exception:  # noqa: BLE001 - a broken display must not undo a cart change
+                log.exception("cart listener")
+
+    # --- carts -----------------------------------------------------------------------------
+    def open(self, user_id: int) -> CartView:
+        """The cart ``user_id`` is working on: kept in memory across lock/unlock, or
+        restored from the database after a restart (re-priced, with notices)."""
+        with self._lock:
+            till = self._carts.get(user_id)
+            if till is None:
+                cart, gone = self.store.load(user_id, self.catalog.product)
+                till = self._carts[user_id] = _Till(cart if cart is not None else Cart())
+                if cart is not None:
+                    log.info("cart of user %s restored: %d lines", user_id, len(cart))
+                notices = tuple(removed_text(n) for n in gone)
+            else:
+                notices = ()
+            view = self._reprice(user_id, till.cart, notices)
+        self._announce(view)
+        return view
+
+    def cart(self, user_id: int) -> Cart:
+        """The cart itself (read it; change it only through this service)."""
+        with self._lock:
+            till = self._carts.get(user_id)
+        if till is None:
+            self.open(user_id)
+            till = self._carts[user_id]
+        return till.cart
+
+    def view(self, user_id: int) -> CartView:
+        return self.cart(user_id).view(user_id)
+
+    def refresh(self, user_id: int) -> CartView:
+        """Compare the cart with the catalog now (a manager edited products) and
+        announce it."""
+        with self._lock:
+            view = self._reprice(user_id, self.cart(user_id))
+        self._announce(view)
+        return view
+
+    def _reprice(self, user_id: int, cart: Cart, notices: tuple[str, ...] = (),
+                 touched: int | None = None) -> CartView:
+        if cart.is_empty:
+            return cart.view(user_id, touched, notices)
+        before = {ln.id for ln in cart.lines}
+        removed, repriced = cart.refresh_products(self._fresh_products(cart))
+        if removed or repriced:
+            for line_id in before - {ln.id for ln in cart.lines}:
+                self.store.line_changed(cart, user_id, line_id)
+            for r in repriced:
+                self.store.line_changed(cart, user_id, r.line_id)
+            notices = notices + tuple(removed_text(n) for n in removed) + tuple(repriced_text(r) for r in repriced)
+        return cart.view(user_id, touched, notices, tuple(repriced))
+
+    def _fresh_products(self, cart: Cart) -> Callable[[int], ProductRef | None]:
+        ids = {ln.product.id for ln in cart.lines}
+        fresh = self.catalog.products(ids)
+        return fresh.get
+
+    # --- changes ---------------------------------------------------------------------------------
+    def _change(self, user_id: int, change: Callable[[Cart], Outcome]) -> Outcome:
+        """Apply one change (after re-pricing), store the lines it touched and
+        announce the cart. A DomainError leaves the cart as it was."""
+        with self._lock:
+            till = self._carts.get(user_id)
+            if till is None:
+                self.open(user_id)
+                till = self._carts[user_id]
+            if till.checking_out:
+                raise SaleInProgress()
+            cart = till.cart
+            notices_view = self._reprice(user_id, cart)
+            before = {ln.id: ln for ln in cart.lines}
+            outcome = change(cart)
+            after = {ln.id: ln for ln in cart.lines}
+            if before and not after:
+                self.store.cleared(cart, user_id)
+            else:
+                for line_id in sorted(set(before) | set(after)):
+                    if before.get(line_id) is not after.get(line_id):
+                        self.store.line_changed(cart, user_id, line_id)
+            touched = outcome.line.id if outcome.line is not None else None
+            view = cart.view(user_id, touched, notices_view.notices, notices_view.repriced)
+        if outcome.measure is None or view.notices:
+            self._announce(view)
+        return outcome
+
+    def scan(self, user_id: int, event: ScanEvent) -> Outcome:
+        """A scanned code (its check digit judged once: ``event.barcode``). Raises
+        UnknownBarcode, InvalidBarcode, ProductInactive or OutOfStock; a plain bulk
+        code asks for a quantity (``Outcome.measure``)."""
+        info = event.barcode
+        return self._change(user_id, lambda cart: self.rules.scan(cart, event.code, info))
+
+    def add(self, user_id: int, product: ProductRef, quantity: int | None = None,
+            entry: LineEntry | None = None, tare: int = 0) -> Outcome:
+        return self._change(user_id, lambda cart: self.rules.add(cart, product, quantity, entry, tare))
+
+    def add_amount(self, user_id: int, product: ProductRef, amount: int) -> Outcome:
+        return self._change(user_id, lambda cart: self.rules.add_amount(cart, product, amount))
+
+    def set_quantity(self, user_id: int, line_id: int, quantity: int, entry: LineEntry | None = None,
+                     tare: int | None = None) -> Outcome:
+        return self._change(user_id, lambda cart: self.rules.set_quantity(cart, line_id, quantity, entry, tare))
+
+    def set_amount(self, user_id: int, line_id: int, amount: int) -> Outcome:
+        return self._change(user_id, lambda cart: self.rules.set_amount(cart, line_id, amount))
+
+    def increment(self, user_id: int, line_id: int, step: int) -> Outcome:
+        return self._change(user_id, lambda cart: self.rules.increment(cart, line_id, step))
+
+    def remove(self, user_id: int, line_id: int) -> Outcome:
+        def remove(cart: Cart) -> Outcome:
+            cart.remove(line_id)
+            return Outcome(None)
+
+        return self._change(user_id, remove)
+
+    def clear(self, user_id: int) -> Outcome:
+        def clear(cart: Cart) -> Outcome:
+            cart.clear()
+            return Outcome(None)
+
+        return self._change(user_id, clear)
+
+    def take_out(self, user_id: int, line_ids: Sequence[int]) -> tuple[tuple[int, CartLine], ...]:
+        """Remove these lines (*Quitar*, "−" at one, *Vaciar*) and return them with their
+        places, for ``put_back`` (the selling screen's *Deshacer*)."""
+        taken: tuple[tuple[int, CartLine], ...] = ()
+
+        def take(cart: Cart) -> Outcome:
+            nonlocal taken
+            taken = cart.take_out(line_ids)
+            return Outcome(None)
+
+        self._change(user_id, take)
+        return taken
+
+    def put_back(self, user_id: int, taken: Sequence[tuple[int, CartLine]]) -> list[CartLine]:
+        """Undo ``take_out``: the lines come back where they were (stored and announced
+        like any change)."""
+        restored: list[CartLine] = []
+
+        def put(cart: Cart) -> Outcome:
+            restored.extend(cart.put_back(taken))
+            return Outcome(restored[-1] if restored else None)
+
+        self._change(user_id, put)
+        return restored
+
+    def weigh(self, user_id: int, product: ProductRef, scale: ScaleForSale, line_id: int | None = None
+              ) -> Outcome:
+        """The scale's stable net weight becomes a line (or line ``line_id``'s new
+        weight), with its tare. When it cannot (not stable, nothing on it, too little
+        to cost anything, out of stock...) the DomainError is raised and the scale is
+        re-armed, so the same goods can be weighed again."""
+        weighing = scale.weigh_for_sale()
+        try:
+            if line_id is None:
+                return self.add(user_id, product, weighing.net_g, LineEntry.SCALE, tare=weighing.tare_g)
+            return self.set_quantity(user_id, line_id, weighing.net_g, LineEntry.SCALE, tare=weighing.tare_g)
+        except DomainError:
+            scale.rearm()
+            raise
+
+    # --- checkout ------------------------------------------------------------------------------------
+    def checkout(self, user: UserInfo, tenders: Sequence[Tender], *,
+                 on_wait: Callable[[int], None] | None = None) -> SaleResult:
+        """Store the cart as a sale (call it off the UI thread: it writes and may wait
+        for a busy database). The cart is frozen meanwhile (changes raise
+        SaleInProgress). Raises PricesChanged (nothing stored, the cart re-priced and
+        announced) when the catalog changed under it, DatabaseBusy, or the till's
+        errors; on success the cashier has a new, empty cart."""
+        with self._lock:
+            till = self._carts.get(user.id)
+            if till is None or till.checking_out:
+                raise SaleInProgress()
+            till.checking_out = True
+            cart = till.cart
+        try:
+            with self._lock:
+                view = self._reprice(user.id, cart)
+            if view.notices:
+                self._announce(view)
+                raise PricesChanged(changes="; ".join(view.notices), total=format_money(cart.total))
+            if not self.store.flush(self.till.save_timeout_s):
+                raise DatabaseBusy(seconds=round(self.till.save_timeout_s))
+            result = self.till.complete_sale(cart, tenders, user, on_wait=on_wait,
+                                             also=lambda conn: self.store.delete_in(conn, cart.uuid))
+        finally:
+            with self._lock:
+                till.checking_out = False
+        with self._lock:
+            if self._carts.get(user.id) is till:
+                self._carts[user.id] = _Till(Cart())
+            view = self._carts[user.id].cart.view(user.id)
+        self._announce(view)
+        return result
+
+    def forget_memory(self) -> None:
+        """Drop the carts held in memory (tests: what a restart does)."""
+        with self._lock:
+            self._carts.clear()
