@@ -122,6 +122,8 @@ def test_hardware_screen_shows_devices_and_runs_its_actions(make_ui, sim_printer
     ui.tap(ui.find_text("Reimprimir", row))
     ui.until(lambda: len(sim_printer.jobs) == printed + 1, what="the reprint")
     assert b"interrupted one" in sim_printer.jobs[-1]
+    # the list is redrawn once the reprinted job is done: take the row from that list
+    ui.until(lambda: [r.job_id for r in hw.ids.job_list.children] == [second], what="the reprinted job gone")
     row = next(r for r in hw.ids.job_list.children if r.job_id == second)
     ui.tap(ui.find_text("Descartar", row))
     ui.until(lambda: not hw.ids.job_list.children, what="the queue clean")

@@ -183,8 +183,12 @@ def test_screenshot_hardware_screens(make_ui, sim_printer, size, theme) -> None:
     sim = app.scale.simulator
     ui.pin("000000")
     sim.set_weight(85)
+    # on a busy machine the scale may still be connecting after sign-in, and the
+    # calculator would then (rightly) open for a typed weight
+    ui.until(lambda: app.scale_reading is not None and app.scale_reading.state is not ScaleState.DISCONNECTED,
+             timeout=DEVICE_WAIT, what="the scale connected")
     ui.burst(CODES["POL-DET"][0])
-    ui.until(lambda: app.modal is not None and app.modal.scale_panel.can_use,
+    ui.until(lambda: app.modal is not None and app.modal.mode == "scale" and app.modal.scale_panel.can_use,
              timeout=DEVICE_WAIT, what="the weight panel")
     panel = app.modal.scale_panel
     ui.tap(panel.ids.scale_tare)
