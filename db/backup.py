@@ -3,6 +3,7 @@ the checks that tell a sound kiosk database from anything else."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from datetime import datetime
@@ -62,9 +63,9 @@ def backup(src: Path | str, dest: Path | str) -> Path:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
-    tmp.unlink(missing_ok=True)
     if not Path(src).is_file():
         raise BackupError(f"{src}: no such database")
+    claim = claim_part(tmp)
     try:
         source = sqlite3.connect(src, timeout=30)
         try:
@@ -90,7 +91,41 @@ def backup(src: Path | str, dest: Path | str) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(claim)
     return dest
+
+
+def claim_part(tmp: Path) -> int:
+    """Create ``tmp`` (a ``.part`` file about to be written) locked with flock, and
+    return the descriptor holding the lock: close it when the copy is done or given
+    up. A clean-up of interrupted copies (``remove_stale_parts``) leaves a held
+    ``.part`` alone; one nobody holds is what a power cut or a killed copy left."""
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def remove_stale_parts(directory: Path | str) -> list[Path]:
+    """Delete the ``*.part`` files in ``directory`` that no copy is writing (see
+    ``claim_part``); return them."""
+    removed = []
+    for part in sorted(Path(directory).glob("*.part")):
+        try:
+            fd = os.open(part, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(fd).st_ino == os.stat(part).st_ino:  # still the file that was locked
+                part.unlink()
+                removed.append(part)
+        except OSError:
+            continue  # being written now (EWOULDBLOCK), gone meanwhile, or a read-only stick
+        finally:
+            os.close(fd)
+    return removed
 
 
 def fsync_dir(path: Path | str) -> None:

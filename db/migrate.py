@@ -4,6 +4,7 @@ start-up; when an existing database is behind, it is backed up first."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from db import backup as backups
 from db.engine import Database
+from db.schema_ops import check_foreign_keys
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -51,8 +54,32 @@ def migrate(db: Database, backup_dir: Path | None = None) -> MigrationResult:
         backup_path = backups.backup(db.path, backup_dir / backups.timestamped_name(f"pre-migrate-{before}"))
         log.info("backed up %s to %s before migrating", db.path, backup_path)
     cfg = alembic_config()
-    with db.engine.begin() as conn:
+
+    def upgrade(conn: Connection) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+    in_migration_transaction(db, upgrade)
     log.info("database %s migrated %s -> %s", db.path, before, head)
     return MigrationResult(before, head, backup_path)
+
+
+def in_migration_transaction(db: Database, work: Callable[[Connection], None]) -> None:
+    """Run ``work`` the way SQLite's documentation says schema changes must run: with
+    foreign keys off (a table copy's DROP TABLE would otherwise cascade-delete the
+    rows of dependent tables), in one transaction, and with ``PRAGMA
+    foreign_key_check`` clean before the commit (else everything is rolled back).
+
+    ``PRAGMA foreign_keys`` is a no-op inside a transaction, so it is switched on the
+    driver's connection before SQLAlchemy begins one, and switched back on after."""
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            if raw.execute("PRAGMA foreign_keys").fetchone()[0]:
+                raise RuntimeError("foreign keys could not be switched off for the migration")
+            with conn.begin():
+                work(conn)
+                check_foreign_keys(conn)
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")

@@ -1,9 +1,12 @@
 """GPIO through gpiozero with an injected pin factory: the status LED, the buzzer,
 an optional push button, the drawer relay and the drawer-open switch.
 
-The pin factory comes from the config (``[gpio] pin_factory``): "auto" is gpiozero's
-default (lgpio on Raspberry Pi OS), "mock" simulated pins (demo mode, tests pass a
-``MockFactory`` directly). On a machine without GPIO every device reports "not
+The pin factory comes from the config (``[gpio] pin_factory``): "auto" tries, in this
+order, lgpio (the only one that drives a Raspberry Pi 5, and whose edge callbacks
+still work on a Pi 4 with kernel 6.6+), RPi.GPIO, pigpio and gpiozero's native
+factory, and keeps the first that opens; "mock" simulated pins (demo mode, tests pass
+a ``MockFactory`` directly). The factory in use is named on the Hardware screen and in
+``kiosk-admin selftest``. On a machine without GPIO every device reports "not
 available" with the reason, and nothing else is affected.
 
 gpiozero runs button and input callbacks in its own thread: the receiver hands
@@ -33,30 +36,62 @@ def _has_gpio_device() -> bool:
     return bool(glob.glob("/dev/gpiochip*")) or os.path.exists("/dev/gpiomem")
 
 
-def make_factory(name: str) -> Any:
-    """A gpiozero pin factory by config name, or GpioUnavailable with the reason."""
-    from gpiozero import Device
-    from gpiozero.exc import BadPinFactory
+# Pin factories by config name, and the order "auto" tries them in (explicitly: with
+# lgpio missing, gpiozero's own default falls through to factories that cannot drive a
+# Pi 5 and reports only the last failure).
+FACTORIES = {
+    "lgpio": "gpiozero.pins.lgpio:LGPIOFactory",
+    "rpigpio": "gpiozero.pins.rpigpio:RPiGPIOFactory",
+    "pigpio": "gpiozero.pins.pigpio:PiGPIOFactory",
+    "native": "gpiozero.pins.native:NativeFactory",
+    "mock": "gpiozero.pins.mock:MockFactory",
+}
+AUTO_ORDER = ("lgpio", "rpigpio", "pigpio", "native")
 
+
+def factory_name(factory: Any) -> str:
+    """The config name of a pin factory object ("lgpio", "mock", ...)."""
+    cls = type(factory).__name__
+    for name, entry in FACTORIES.items():
+        if entry.endswith(":" + cls):
+            return name
+    return "mock" if "Mock" in cls else cls  # MockFactory's subclasses (MockPWMPin factories)
+
+
+def _open_factory(name: str) -> Any:
+    module, cls = FACTORIES[name].split(":")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return getattr(__import__(module, fromlist=[cls]), cls)()
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:160]
+
+
+def make_factory(name: str, order: tuple[str, ...] = AUTO_ORDER,
+                 has_gpio: Callable[[], bool] | None = None) -> Any:
+    """A gpiozero pin factory by config name, or GpioUnavailable with the reason.
+    "auto" tries ``order`` and keeps the first factory that opens; when none does, the
+    reason names each one tried and why it failed."""
     if name == "mock":
-        from gpiozero.pins.mock import MockFactory
-
-        return MockFactory()
-    if not _has_gpio_device():
+        return _open_factory("mock")
+    if not (has_gpio or _has_gpio_device)():
         raise GpioUnavailable("no GPIO on this machine (no /dev/gpiochip* or /dev/gpiomem)")
-    entry = {"lgpio": "gpiozero.pins.lgpio:LGPIOFactory", "rpigpio": "gpiozero.pins.rpigpio:RPiGPIOFactory",
-             "pigpio": "gpiozero.pins.pigpio:PiGPIOFactory"}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if name == "auto":
-                return Device._default_pin_factory()
-            module, cls = entry[name].split(":")
-            return getattr(__import__(module, fromlist=[cls]), cls)()
-    except (BadPinFactory, ImportError) as exc:
-        raise GpioUnavailable(f"GPIO not available: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - lgpio/RPi.GPIO raise their own types (permissions, ...)
-        raise GpioUnavailable(f"GPIO not available ({name}): {exc}") from None
+    tried: list[str] = []
+    for candidate in (order if name == "auto" else (name,)):
+        try:
+            factory = _open_factory(candidate)
+        except ImportError as exc:
+            tried.append(f"{candidate}: not installed ({_why(exc)})")
+        except Exception as exc:  # noqa: BLE001 - lgpio/RPi.GPIO raise their own types (permissions, Pi 5 ...)
+            tried.append(f"{candidate}: {_why(exc)}")
+        else:
+            if tried:
+                log.info("GPIO pin factory %s in use (%s)", candidate, "; ".join(tried))
+            return factory
+    raise GpioUnavailable("GPIO not available: " + "; ".join(tried))
 
 
 class Gpio:
@@ -69,6 +104,8 @@ class Gpio:
             self.factory = make_factory(factory) if isinstance(factory, str) else factory
         except GpioUnavailable as exc:
             self.reason = str(exc)
+        # The pin factory in use ("lgpio", "mock" ...), shown on the Hardware screen.
+        self.factory_name = factory_name(self.factory) if self.factory is not None else ""
         self._devices: list[Any] = []
         self._lock = threading.Lock()
 

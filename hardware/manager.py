@@ -215,6 +215,14 @@ class HardwareManager:
         g, d = self.settings.gpio, self.settings.drawer
         if self.gpio is None:
             return
+        # Which pin factory drives the pins (lgpio on a Pi 5): the Hardware screen and
+        # selftest say it, and why none could be opened.
+        gpio = self.gpio
+        self.registry.add("gpio", "gpio", connected=gpio.available, available=gpio.available,
+                          last_event=(_("pin factory: {name}").format(name=gpio.factory_name)
+                                      if gpio.available else ""),
+                          last_error="" if gpio.available else gpio.reason,
+                          info={"pin_factory": gpio.factory_name or None})
         pins: dict[int, str] = {}
         for key, pin in (("drawer gpio_pin", d.gpio_pin if d.mode == "gpio" else None),
                          ("drawer sensor_pin", d.sensor_pin if d.sensor == "gpio" else None),
@@ -222,7 +230,7 @@ class HardwareManager:
                          ("gpio button_pin", g.button_pin)):
             if pin is not None and pin in pins:
                 log.error("GPIO %d is configured twice (%s and %s)", pin, pins[pin], key)
-                self.registry.add("gpio", "gpio", last_error=f"GPIO {pin} is used by both {pins[pin]} and {key}")
+                self.registry.update("gpio", last_error=f"GPIO {pin} is used by both {pins[pin]} and {key}")
             elif pin is not None:
                 pins[pin] = key
         parts: list[tuple[str, str, Any]] = []
@@ -237,7 +245,8 @@ class HardwareManager:
             parts.append(("button", "button", self.button))
         for name, kind, part in parts:
             self.registry.add(name, kind, connected=part.available, available=part.available,
-                              last_error="" if part.available else part.reason, info={"pin": part.pin})
+                              last_error="" if part.available else part.reason,
+                              info={"pin": part.pin, "pin_factory": gpio.factory_name or None})
 
     def _button_pressed(self) -> None:
         self.registry.update("button", last_event=_("pressed ({action})").format(action=self.settings.gpio.button_action))

@@ -91,6 +91,9 @@ def _drawer(settings: Any, manager: HardwareManager, progress: Callable[[str], N
     d = settings.drawer
     if d.mode == "none":
         return Check("drawer", "drawer", "skip", "no cash drawer configured")
+    if d.mode == "printer" and not manager.printer.configured:
+        # The default [drawer] mode is "printer": with no printer there is nothing to kick.
+        return Check("drawer", "drawer", "skip", "no printer configured to kick the drawer ([printer] url = \"none\")")
     progress(f"drawer ({d.mode}): kicking")
     try:
         manager.drawer.open("selftest")
@@ -178,8 +181,13 @@ def _gpio(settings: Any, manager: HardwareManager, led_s: float, progress: Calla
     if not g.configured:
         return [Check("gpio", "gpio", "skip", "no GPIO pins configured")]
     checks = []
+    gpio = manager.gpio
+    if gpio is not None and gpio.available:
+        checks.append(Check("gpio", "gpio", "pass", f"pin factory {gpio.factory_name}"))
+    elif gpio is not None:
+        checks.append(Check("gpio", "gpio", "fail", gpio.reason))
     conflict = manager.registry.get("gpio")
-    if conflict is not None and conflict.last_error:
+    if conflict is not None and conflict.last_error and (gpio is None or gpio.available):
         checks.append(Check("gpio", "gpio", "fail", conflict.last_error))
     for name, part, action in (("led", manager.led, f"blinking fast for {led_s:g} s"), ("buzzer", manager.beeper, "one beep"),
                                ("button", manager.button, "found (press it to see it on the Hardware screen)")):

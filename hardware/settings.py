@@ -122,9 +122,10 @@ class DrawerSettings(Section):
 
 
 class GpioSettings(Section):
-    # "auto": gpiozero's default (lgpio on Raspberry Pi OS); "mock": simulated pins
-    # (demo, tests); a machine without GPIO reports the devices as not available.
-    pin_factory: Literal["auto", "mock", "lgpio", "rpigpio", "pigpio"] = "auto"
+    # "auto": lgpio, then RPi.GPIO, pigpio, native (the first that opens; lgpio is the
+    # one for a Pi 5); "mock": simulated pins (demo, tests); a machine without GPIO
+    # reports the devices as not available.
+    pin_factory: Literal["auto", "mock", "lgpio", "rpigpio", "pigpio", "native"] = "auto"
     led_pin: int | None = BCM_PIN  # status LED: steady = ready, blinking = hardware fault
     led_active_high: bool = True
     blink_ms: int = Field(500, ge=50, le=5000)

@@ -31,7 +31,7 @@ import re
 import sys
 from pathlib import Path
 
-from kiosk import __version__
+from kiosk import __version__, journal_logging
 from kiosk.appliance.ownership import owner_of
 from kiosk.config import ConfigError, Settings, load_settings
 
@@ -101,13 +101,20 @@ def configure_kivy(settings: Settings) -> None:
     Config.set("graphics", "show_cursor", "0" if ui.fullscreen else "1")
     Config.set("kivy", "exit_on_escape", "0")  # a scanner or a stray key must never quit the till
     Config.set("kivy", "keyboard_mode", "system")
-    Config.set("input", "mouse", "mouse,disable_multitouch")
+    if os.environ.get("SDL_VIDEODRIVER") == "kmsdrm":
+        # On the appliance (KMS/DRM, no desktop) SDL turns every touch into a mouse event
+        # too: a mouse provider next to the touchscreen's would deliver each touch twice.
+        # The installed Kivy configuration has the touchscreen, and a mouse only with
+        # [devices] mouse = true.
+        if Config.has_option("input", "mouse") and not settings.devices.mouse:
+            Config.remove_option("input", "mouse")
+    else:
+        Config.set("input", "mouse", "mouse,disable_multitouch")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    journal_logging.configure(logging.DEBUG if args.verbose else logging.INFO)
     if not args.verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:

@@ -10,6 +10,13 @@
 # new release's `kiosk-admin upgrade`: back up, migrate, restart, and roll back to the
 # previous release and database if the kiosk does not come up.
 #
+# It also installs the appliance's self-healing: the SoC hardware watchdog fed by
+# systemd (/etc/systemd/system.conf.d/kiosk-watchdog.conf, RuntimeWatchdogSec=15s,
+# in force from the next boot: a hung kernel or systemd resets the board), and the
+# release units that roll back an upgrade which does not stay healthy
+# (kiosk-release-good.timer) or did not prove itself before a reboot
+# (kiosk-release-boot.service).
+#
 # The release gets exactly the packages requirements.lock pins, each checked by hash
 # (pip --require-hashes); nothing unpinned or unhashed is fetched, not even to build.
 set -euo pipefail
@@ -69,7 +76,12 @@ STATE="$ROOT/var/lib/kiosk"
 LOCKFILE="$SRC/requirements.lock"
 UNIT_DIR="$ROOT/etc/systemd/system"
 UDEV_DIR="$ROOT/etc/udev/rules.d"
-UNITS="kiosk.service kiosk-backup.service kiosk-backup.timer"
+UNITS="kiosk.service kiosk-backup.service kiosk-backup.timer kiosk-release-boot.service \
+kiosk-release-good.service kiosk-release-good.timer"
+# The SoC's hardware watchdog, fed by systemd (RuntimeWatchdogSec=15s): a hung kernel
+# or systemd resets the board. A drop-in for systemd's own configuration; it takes
+# effect at the next boot (see systemd/kiosk-watchdog.conf).
+WATCHDOG_CONF="$ROOT/etc/systemd/system.conf.d/kiosk-watchdog.conf"
 CHANGED=0
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -244,11 +256,11 @@ else
 fi
 
 # --- 5. shared files, configuration, units, udev rules, Kivy -----------------------------
-for f in kiosk.toml kiosk.service kiosk-backup.service kiosk-backup.timer \
-         70-kiosk.rules.in kivy-config.ini.in; do
+for f in kiosk.toml $UNITS kiosk-watchdog.conf 70-kiosk.rules.in kivy-config.ini.in; do
     put "$SRC/systemd/$f" "$PREFIX/share/$f" 0644 root:root
 done
 put "$SRC/systemd/uninstall.sh" "$PREFIX/share/uninstall.sh" 0755 root:root
+put "$SRC/systemd/release-guard.sh" "$PREFIX/share/release-guard.sh" 0755 root:root
 put "$SRC/README.md" "$PREFIX/share/README.md" 0644 root:root
 
 # The configuration names the state directory, so that kiosk-admin run with sudo (which
@@ -264,6 +276,8 @@ fi
 for unit in $UNITS; do
     put "$SRC/systemd/$unit" "$UNIT_DIR/$unit" 0644 root:root
 done
+ensure_dir "$(dirname "$WATCHDOG_CONF")" 0755 root:root
+put "$SRC/systemd/kiosk-watchdog.conf" "$WATCHDOG_CONF" 0644 root:root
 
 # `sudo kiosk-admin ...` (sudo's PATH has /usr/local/bin, not the release)
 mkdir -p "$ROOT/usr/local/bin"
@@ -307,7 +321,12 @@ system udevadm control --reload-rules
 system udevadm trigger --action=change
 # The kiosk takes tty1: no console login racing it at boot (uninstall.sh gives it back).
 system systemctl disable getty@tty1.service
-system systemctl enable kiosk.service kiosk-backup.timer
+system systemctl enable kiosk.service kiosk-backup.timer kiosk-release-boot.service kiosk-release-good.timer
+# The timers run before the kiosk is started: a first start that fails (a printer
+# setting, a missing screen) must not leave the till without its nightly backup.
+if [[ $START -eq 1 ]]; then
+    system systemctl start kiosk-backup.timer kiosk-release-good.timer
+fi
 
 if ! staging && [[ -n "$CURRENT" && "$CURRENT" != "$(readlink -f "$RELEASE")" ]]; then
     say "upgrading from $(basename "$CURRENT") to $RELEASE_ID"
@@ -315,7 +334,6 @@ if ! staging && [[ -n "$CURRENT" && "$CURRENT" != "$(readlink -f "$RELEASE")" ]]
             --prefix "$PREFIX"; then
         die "upgrade failed; see the messages above and: kiosk-admin status, kiosk-admin logs"
     fi
-    system systemctl start kiosk-backup.timer
 elif [[ $START -eq 1 ]]; then
     # First start: create or migrate the database as the kiosk user, then the service.
     system runuser -u "$KIOSK_USER" -- env STATE_DIRECTORY=/var/lib/kiosk \
@@ -325,7 +343,6 @@ elif [[ $START -eq 1 ]]; then
     else
         system systemctl start kiosk.service
     fi
-    system systemctl start kiosk-backup.timer
 fi
 
 if [[ $CHANGED -eq 1 ]]; then

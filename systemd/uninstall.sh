@@ -46,10 +46,14 @@ if ! staging && [[ $EUID -ne 0 ]]; then
     exit 1
 fi
 
-system systemctl disable --now kiosk-backup.timer kiosk.service
-system systemctl stop kiosk-backup.service
-remove "$ROOT/etc/systemd/system/kiosk.service" "$ROOT/etc/systemd/system/kiosk-backup.service" \
-    "$ROOT/etc/systemd/system/kiosk-backup.timer" "$ROOT/etc/udev/rules.d/70-kiosk.rules"
+system systemctl disable --now kiosk-backup.timer kiosk-release-good.timer kiosk.service
+system systemctl disable kiosk-release-boot.service
+system systemctl stop kiosk-backup.service kiosk-release-good.service
+for unit in kiosk.service kiosk-backup.service kiosk-backup.timer kiosk-release-boot.service \
+            kiosk-release-good.service kiosk-release-good.timer; do
+    remove "$ROOT/etc/systemd/system/$unit"
+done
+remove "$ROOT/etc/udev/rules.d/70-kiosk.rules" "$ROOT/etc/systemd/system.conf.d/kiosk-watchdog.conf"
 system systemctl daemon-reload
 system udevadm control --reload-rules
 system systemctl enable --now getty@tty1.service

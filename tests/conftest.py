@@ -7,11 +7,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from kiosk import formatting, i18n
 from kiosk.app_factory import Services, build
 from kiosk.config import Settings, load_settings
 from kiosk.demo import load_demo
+
+# Property tests judge results, never speed: on a shared 2-core machine at load 20 an
+# example may take seconds, and hypothesis' deadline and "too slow" checks would fail
+# a correct test.
+settings.register_profile("kiosk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kiosk")
 
 
 def make_settings(state_dir: Path, **overrides: dict) -> Settings:

@@ -507,8 +507,10 @@ class ScaleAdapter:
                 self._last_raw = replace(last, state=ScaleState.STABLE, net_mode=event.net_mode)
                 self._raw_state = ScaleState.STABLE
             else:
-                self._last_raw = ScaleReading(ScaleState.STABLE, weight_known=False, net_mode=event.net_mode)
-                self._raw_state = ScaleState.STABLE
+                # A flag-free status before any weight (8217 "?@"): nothing is known to
+                # be on the scale yet, so it is not "stable" - it waits for a weight.
+                self._last_raw = ScaleReading(ScaleState.MOTION, weight_known=False, net_mode=event.net_mode)
+                self._raw_state = ScaleState.MOTION
             self._republish()
 
     def _on_reading(self, raw: ScaleReading) -> None:
@@ -530,6 +532,13 @@ class ScaleAdapter:
                 self._hw_tare_g = 0  # tare cleared on the scale itself
             self._last_raw = raw
             self._raw_state = state
+            if state is ScaleState.ERROR and raw.error:
+                # The scale's own reason (MT-SICS ES/EL, a unit the kiosk does not take,
+                # Magellan "cannot find zero"): on the screen, in the JSON, on the Hardware screen.
+                reason = raw.error_message("en")
+                if self._last_error != reason or not self._event_lost:
+                    self._last_error = reason
+                    self._event(_("error"), lost=True)
             self._republish()
 
     def _check_device(self) -> None:
@@ -592,7 +601,7 @@ class ScaleAdapter:
         state = self._raw_state
         unit = raw.unit or self._unit
         if not raw.weight_known:
-            self._publish(ScaleReading(state, 0, tare, 0, unit, False, net_mode))
+            self._publish(ScaleReading(state, 0, tare, 0, unit, False, net_mode, raw.error, raw.error_params))
             return
         gross = raw.net_g + hw
         net = gross - tare

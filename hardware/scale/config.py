@@ -1,7 +1,8 @@
 """The ``[scale]`` and ``[barcodes]`` sections of kiosk.toml.
 
     [scale]
-    protocol = "toledo8217"        # none, toledo8217, mtsics, cas, magellan, epelsa, adam
+    protocol = "toledo8217"        # none, toledo8217, mtsics, cas, magellan, epelsa, adam,
+                                   # cas22, stgs, toledo_cont
     port = "/dev/serial/by-id/usb-FTDI_FT232R-if00-port0"
     # baudrate / bytesize / parity / stopbits: only to override the protocol's defaults
     poll_ms = 150                  # 50..200
@@ -26,7 +27,8 @@ from hardware.scale.protocols import get as get_protocol
 from kiosk.config_base import Section
 from kiosk.core.barcodes import DEFAULT_LAYOUTS, MeasureKind, VariableLayout
 
-ProtocolName = Literal["none", "toledo8217", "mtsics", "cas", "magellan", "epelsa", "adam"]
+ProtocolName = Literal["none", "toledo8217", "mtsics", "cas", "magellan", "epelsa", "adam", "cas22", "stgs",
+                       "toledo_cont"]
 
 
 class TarePreset(Section):

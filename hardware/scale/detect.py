@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hardware.scale import adam, cas, epelsa, magellan, mtsics, toledo8217
+from hardware.scale import adam, cas, cas22, epelsa, magellan, mtsics, stgs, toledo8217, toledo_cont
 from hardware.scale.protocol import SerialSettings
 
 CONSOLE_PORTS = ("/dev/ttyAMA0", "/dev/ttyAMA10", "/dev/serial0", "/dev/serial1")
@@ -37,6 +37,10 @@ class Probe:
     matches: Callable[[bytes], bool]
     after: bytes = b""  # sent after a successful probe to undo a mode change
     wait_s: float = 0.35
+    # Sent when the probe got no matching answer: ends whatever the probe left on the
+    # device's command line ("Ehello" for the 8217), so the next probe's request is
+    # read on its own (a CAS scale ignores "EhelloW").
+    cleanup: bytes = b"\r\n"
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,17 @@ _CAS = re.compile(rb"\x02(\d{5}|\d{0,5}\.\d{1,5}|\?.?)\r")
 _MAGELLAN = re.compile(rb"S14[0-5]\d*\r")
 _ADAM = re.compile(rb"^\s*(?:[GN]\s*)?[-+]?\s*\d+(\.\d+)?\s*(kg|g|lb)\s*\r?\n?$", re.IGNORECASE)
 _TOLEDO_ECHO = b"\x02E\rhello"
+_TOLEDO_CONT = re.compile(rb"\x02[\x20-\x7f\xa0-\xff]{3}\d{6}[\d ]{6}\r")
+_CAS22 = re.compile(rb"(?:ST|US|OL),(?:GS|NT),..,[ \d.+-]{8} [ a-zA-Z]{2}\r\n", re.DOTALL)
+_STGS = re.compile(rb"(?:ST|US|OL),(?:GS|NT),[-+ ]?[ \d.]*[A-Za-z.]{1,4}\r\n")
 
 PROBES: tuple[Probe, ...] = (
-    # Listening first: a streaming scale identifies itself without being written to.
+    # Listening first, each at its usual line settings: a streaming scale identifies
+    # itself without being written to.
     Probe(epelsa.NAME, epelsa.SERIAL, None, lambda b: bool(_EPELSA.search(b)), wait_s=0.5),
+    Probe(cas22.NAME, cas22.SERIAL, None, lambda b: bool(_CAS22.search(b)), wait_s=0.5),
+    Probe(stgs.NAME, stgs.SERIAL, None, lambda b: bool(_STGS.search(b)), wait_s=0.5),
+    Probe(toledo_cont.NAME, toledo_cont.SERIAL, None, lambda b: bool(_TOLEDO_CONT.search(b)), wait_s=0.5),
     # A leading line end flushes whatever an earlier probe left in a line-based
     # scale's input buffer.
     Probe(mtsics.NAME, mtsics.SERIAL, b"\r\n" + mtsics.REQUEST, lambda b: bool(_MTSICS.search(b))),
@@ -134,8 +145,14 @@ def _exchange(port: str, probe: Probe) -> bytes:
             got += ser.read(ser.in_waiting or 1)
             if probe.send and probe.matches(bytes(got)):
                 break
-        if probe.after and probe.matches(bytes(got)):
+        matched = probe.matches(bytes(got))
+        if probe.after and matched:
             ser.write(probe.after)
+            time.sleep(0.05)
+            ser.reset_input_buffer()
+        elif probe.send and not matched and probe.cleanup:
+            ser.write(probe.cleanup)  # leave the device's command line clean
+            ser.flush()
             time.sleep(0.05)
             ser.reset_input_buffer()
         return bytes(got)

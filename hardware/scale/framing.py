@@ -62,8 +62,11 @@ class LineFramer:
     printable ASCII, so any other byte throws away the line so far: garbage from a
     wrong baud rate then cannot glue itself to the front of the next good frame."""
 
-    def __init__(self, max_len: int = 64):
+    def __init__(self, max_len: int = 64, printable_only: bool = True):
         self.max_len = max_len
+        # CAS's 22-byte frame carries a binary lamp-status byte: its parser checks the
+        # frame's exact shape instead.
+        self.printable_only = printable_only
         self._buf = bytearray()
         self._overflow = False
         self.noise = 0
@@ -81,7 +84,7 @@ class LineFramer:
             if self._overflow:
                 self.noise += 1
                 continue
-            if not (0x20 <= byte <= 0x7E or byte == 0x09):
+            if self.printable_only and not (0x20 <= byte <= 0x7E or byte == 0x09):
                 self.noise += len(self._buf) + 1
                 self._buf.clear()
                 continue

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from hardware.scale import adam, cas, epelsa, magellan, mtsics, toledo8217
+from hardware.scale import adam, cas, cas22, epelsa, magellan, mtsics, stgs, toledo8217, toledo_cont
 from hardware.scale.protocol import ScaleProtocol
 
 PROTOCOLS: dict[str, ScaleProtocol] = {
-    m.PROTOCOL.name: m.PROTOCOL for m in (toledo8217, mtsics, cas, magellan, epelsa, adam)
+    m.PROTOCOL.name: m.PROTOCOL
+    for m in (toledo8217, mtsics, cas, magellan, epelsa, adam, cas22, stgs, toledo_cont)
 }
 NAMES: tuple[str, ...] = tuple(PROTOCOLS)
 

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from pathlib import Path
 
-from hardware.scale import adam, cas, epelsa, magellan, mtsics, toledo8217
+from hardware.scale import adam, cas, cas22, epelsa, magellan, mtsics, stgs, toledo8217, toledo_cont
 from hardware.scale.protocols import NAMES
 from hardware.scale.reading import WeightUnit, to_grams
 from hardware.scale.toledo8217 import (
@@ -159,6 +159,12 @@ class Toledo8217(Device):
             text = f"{_in_unit(net, WeightUnit.LB, 2):05.2f}"
         else:
             text = f"{_in_unit(net, WeightUnit.KG, 3):06.3f}"
+        if self.options.get("spaces"):
+            # compatible scales that pad with spaces: "01.234" -> " 1.234"
+            stripped = text.lstrip("0")
+            if stripped.startswith("."):
+                stripped = "0" + stripped
+            text = stripped.rjust(len(text))
         return STX + text.encode() + (b"N" if self.model.tare_g else b"") + CR
 
     def receive(self, data: bytes) -> list[bytes]:
@@ -210,7 +216,9 @@ class MtSics(Device):
         m = self.model
         for line in self.lines(data):
             cmd = line.decode("ascii", "replace").strip()
-            if cmd in ("SI", "S"):
+            if cmd in ("SI", "S") and self.options.get("error"):
+                out.append(str(self.options["error"]).encode())  # ES / ET / EL: the balance refuses
+            elif cmd in ("SI", "S"):
                 if m.over:
                     out.append(b"S +")
                 elif m.under:
@@ -270,9 +278,18 @@ class Cas(Device):
         out = []
         for ch in data:
             if ch == ord("W"):
-                out.append(self.frame())
-            elif ch == 0x0D:
-                self.streaming = False  # streaming models stop when the host sends CR
+                # A bare W is the request; a W after other bytes on the same line
+                # (another protocol's probe, "Ehello") is an unknown command: ignored
+                # until a line end clears it.
+                if not self.buffer:
+                    out.append(self.frame())
+            elif ch in (0x0D, 0x0A):
+                self.buffer.clear()
+                if ch == 0x0D:
+                    self.streaming = False  # streaming models stop when the host sends CR
+            else:
+                self.buffer.append(ch)
+                del self.buffer[:-64]
         return out
 
     @property
@@ -298,7 +315,9 @@ class Magellan(Device):
         m = self.model
         for line in self.lines(data):
             if line == b"S14":
-                if m.motion:
+                if self.options.get("no_zero"):
+                    out.append(b"S140")  # the scale cannot find zero (switched on with a load)
+                elif m.motion:
                     out.append(b"S141")
                 elif m.over:
                     out.append(b"S142")
@@ -370,9 +389,66 @@ class Adam(Device):
         return [line + CR + LF for line in out]
 
 
+class Streaming(Device):
+    """An indicator that streams its frames and ignores the host."""
+
+    streams = True
+
+    def receive(self, data: bytes) -> list[bytes]:
+        return []
+
+    def status(self) -> tuple[str, str]:
+        """The "ST,GS" header words: stable / unstable / overload, gross / net."""
+        m = self.model
+        return "OL" if m.over else ("US" if m.motion else "ST"), "NT" if m.tare_g else "GS"
+
+
+class Cas22(Streaming):
+    """CAS indicator streaming its 22-byte frames."""
+
+    def stream(self) -> bytes | None:
+        m = self.model
+        head, mode = self.status()
+        lamp = 0x80 | (cas22.LAMP_STABLE if not m.motion else 0) | (cas22.LAMP_GROSS if not m.tare_g else 0) | \
+            (cas22.LAMP_TARE if m.tare_g else 0) | (cas22.LAMP_ZERO if m.gross_g == 0 else 0)
+        value = _in_unit(m.net_g, self.unit, 3 if self.unit is not WeightUnit.G else 0)
+        data = "" if m.over else f"{value:08.3f}" if self.unit is not WeightUnit.G else f"{value:08d}"
+        return cas22.frame_for(data, head=head, mode=mode, unit=self.unit.value, lamp=lamp)
+
+
+class StGs(Streaming):
+    """A generic indicator streaming "ST,GS,+  1.234kg" lines (option ``stgs_unit``
+    sends another unit, e.g. "oz", as some are set up)."""
+
+    def stream(self) -> bytes | None:
+        m = self.model
+        head, mode = self.status()
+        unit = str(self.options.get("stgs_unit") or self.unit.value)
+        if m.over:
+            return f"{head},{mode},+        {unit}".encode() + CR + LF
+        value = _in_unit(abs(m.net_g), self.unit, 3 if self.unit is not WeightUnit.G else 0)
+        sign = "-" if m.net_g < 0 else "+"
+        return f"{head},{mode},{sign}{value:>8}{unit}".encode() + CR + LF
+
+
+class ToledoCont(Streaming):
+    """Mettler-Toledo continuous output, with the checksum unless ``checksum=False``."""
+
+    def stream(self) -> bytes | None:
+        m = self.model
+        decimals = {WeightUnit.KG: 3, WeightUnit.LB: 2, WeightUnit.G: 0}[self.unit]
+        digits = int(_in_unit(abs(m.net_g), self.unit, decimals).scaleb(decimals))
+        tare = int(_in_unit(m.tare_g, self.unit, decimals).scaleb(decimals))
+        return toledo_cont.build_frame(
+            min(digits, 999_999), decimals=decimals, kg=self.unit is WeightUnit.KG, grams=self.unit is WeightUnit.G,
+            net=bool(m.tare_g), negative=m.net_g < 0, motion=m.motion, out_of_range=m.over,
+            tare_digits=min(tare, 999_999), with_checksum=bool(self.options.get("checksum", True)))
+
+
 DEVICES: dict[str, type[Device]] = {
     toledo8217.NAME: Toledo8217, mtsics.NAME: MtSics, cas.NAME: Cas,
     magellan.NAME: Magellan, epelsa.NAME: Epelsa, adam.NAME: Adam,
+    cas22.NAME: Cas22, stgs.NAME: StGs, toledo_cont.NAME: ToledoCont,
 }
 DEFAULT_UNIT = {mtsics.NAME: WeightUnit.G}
 

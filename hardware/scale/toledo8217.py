@@ -1,6 +1,7 @@
 """Mettler-Toledo 8217 ("Toledo" protocol, also PSC/Datalogic scanner-scales in SASI
 mode). 9600 7E1. The host sends ``W``; the scale answers ``STX 01.234 CR`` (kg, three
-decimals), ``STX 01.23 CR`` or ``STX 001.23 CR`` (lb, two decimals), with ``N`` before
+decimals), ``STX 01.23 CR`` or ``STX 001.23 CR`` (lb, two decimals; some compatible
+scales pad with spaces instead of zeros: ``STX  1.234 CR``), with ``N`` before
 the CR when the weight is net of a tare taken on the scale. When it has no valid
 weight it answers ``STX ? status CR``; the status byte is ``0x40 | flags``.
 ``T``, ``Z`` and ``C`` (tare, zero, clear tare) are answered with a status frame.
@@ -41,7 +42,9 @@ CENTRE_OF_ZERO = 0x10
 NET_MODE = 0x20
 ALWAYS = 0x40
 
-_WEIGHT = re.compile(rb"^(\d{1,4})\.(\d{2,3})(N?)$")
+# Some 8217-compatible scales pad with spaces where the 8217 sends leading zeros
+# ("  1.234", " 0.50"): the field is still 5 or 6 characters wide.
+_WEIGHT = re.compile(rb"^( {0,3}\d{1,4})\.(\d{2,3})(N?)$")
 
 
 def status_byte(flags: int) -> bytes:
@@ -57,7 +60,9 @@ def parse_frame(frame: bytes, options: DecoderOptions = DecoderOptions()) -> Eve
         if unit is None:
             # The format implies the unit: three decimals kg, two decimals lb.
             unit = WeightUnit.KG if len(decimals) == 3 else WeightUnit.LB
-        grams = to_grams((whole + b"." + decimals).decode(), unit)
+        if len(whole) > 4:  # spaces only stand in for leading zeros of the 4-digit field
+            return Noise(len(frame) + 2)
+        grams = to_grams((whole.strip() + b"." + decimals).decode(), unit)
         return ScaleReading.weighed(grams, unit, net_mode=bool(net))
     if len(frame) == 2 and frame[:1] == b"?" and 0x40 <= frame[1] < 0x80:
         return status_event(frame[1])

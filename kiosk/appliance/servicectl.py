@@ -26,6 +26,14 @@ class ServiceControl(Protocol):
 
     def start(self, unit: str) -> None: ...
 
+    def reset_failed(self, unit: str) -> None:
+        """Forget the unit's failures and its start-limit count (``systemctl reset-failed``):
+        a start after a crash loop would otherwise be refused ("Start request repeated
+        too quickly") and leave the till dark."""
+
+    def properties(self, unit: str, names: list[str]) -> dict[str, str]:
+        """``systemctl show -p NAME``: e.g. NRestarts; {} without systemd."""
+
 
 class ServiceError(Exception):
     pass
@@ -62,6 +70,23 @@ class Systemctl:
 
     def start(self, unit: str) -> None:
         self._run("start", unit)
+
+    def reset_failed(self, unit: str) -> None:
+        if self._available():  # nothing to reset without systemd; never an error
+            subprocess.run([self.binary, "reset-failed", unit], capture_output=True, text=True, timeout=30,
+                           check=False)
+
+    def properties(self, unit: str, names: list[str]) -> dict[str, str]:
+        if not self._available():
+            return {}
+        out = subprocess.run([self.binary, "show", unit, *(f"--property={n}" for n in names)],
+                             capture_output=True, text=True, timeout=30, check=False)
+        found = {}
+        for line in out.stdout.splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                found[key] = value
+        return found
 
 
 def is_running(service: ServiceControl, unit: str = KIOSK_UNIT) -> bool:

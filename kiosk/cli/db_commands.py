@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from hardware.escpos_receipt import check_layout
 from hardware.escpos_receipt import receipt_layout
 from kiosk.appliance.devices import missing_nodes
-from kiosk.cli.common import EXIT_FAIL, EXIT_OK, print_json, services, settings
+from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, print_json, services, settings
+from kiosk.config import ConfigError
 from kiosk.demo import load_demo
 
 
@@ -53,7 +55,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    s = settings(args)  # raises ConfigError (exit 2) with every problem listed
+    try:
+        s = settings(args)  # ConfigError (exit 2) lists every problem
+    except ConfigError as exc:
+        if not args.json:
+            raise
+        # Scripts (the installer) read JSON whatever the outcome; the text goes to stderr.
+        print_json({"ok": False, "valid": False, "source": exc.source,
+                    "problems": [{"key": key, "message": message} for key, message in exc.problems]})
+        print(exc.message(), file=sys.stderr)
+        return EXIT_USAGE
     missing = missing_nodes(s)  # valid, but a device it names is not there (exit 1)
     # A sample receipt rendered with the printer settings: what would fail on the first
     # sale fails here (exit 1); a code page the profile lacks is replaced, and said so.

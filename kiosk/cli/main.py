@@ -8,7 +8,7 @@ import importlib
 import logging
 import sys
 
-from kiosk import __version__
+from kiosk import __version__, journal_logging
 from kiosk.cli.common import EXIT_FAIL, EXIT_USAGE, CommandError, hand_back
 from kiosk.config import ConfigError
 from kiosk.core.errors import DomainError
@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    journal_logging.configure(logging.INFO if args.verbose else logging.WARNING,
+                              fmt="%(levelname)s %(name)s: %(message)s")
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

@@ -18,10 +18,18 @@ from kiosk.appliance import kivy_config, udev
 from kiosk.appliance.ownership import give_database_to, owner_of
 from kiosk.appliance.servicectl import BACKUP_UNIT, KIOSK_UNIT, ServiceControl, Systemctl
 from kiosk.appliance.templates import TemplateMissing
-from kiosk.appliance.upgrade import DEFAULT_PREFIX, RollbackFailed, Upgrader, UpgradeFailed
+from kiosk.appliance.upgrade import (
+    DEFAULT_HEALTHY_S,
+    DEFAULT_PREFIX,
+    ReleaseGuard,
+    RollbackFailed,
+    Upgrader,
+    UpgradeFailed,
+    read_trial,
+)
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, services, settings
 from kiosk.config import Settings
-from kiosk.services.maintenance import MaintenanceService, NoDatabase, RestorePlan
+from kiosk.services.maintenance import MANUAL, SCHEDULED, MaintenanceService, NoDatabase, RestorePlan
 
 # Replaced by tests: the systemctl wrapper and the program runner (journalctl, udevadm).
 SERVICE_CONTROL: Callable[[], ServiceControl] = Systemctl
@@ -34,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write the backup to DIR instead of <state>/backups (no rotation, no USB copy)")
     p.add_argument("--no-rotate", action="store_true", help="keep every old backup this time")
     p.add_argument("--no-usb", action="store_true", help="do not copy to the USB stick")
+    p.add_argument("--nightly", action="store_true",
+                   help="the nightly backup (kiosk-backup.timer); without it the backup is a manual one "
+                        "(manual-…), kept apart so it never replaces a nightly one")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_backup)
 
@@ -84,7 +95,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prefix", type=Path, default=DEFAULT_PREFIX)
     p.add_argument("--timeout", type=float, default=120, help="seconds the kiosk gets to become ready")
     p.add_argument("--settle", type=float, default=20, help="seconds it must then stay up")
+    p.add_argument("--healthy-minutes", type=float, default=DEFAULT_HEALTHY_S / 60,
+                   help="minutes up without a restart before the new release counts as good (default 10)")
     p.set_defaults(func=cmd_upgrade)
+
+    p = sub.add_parser("release", help="the release on trial after an upgrade (run by the kiosk-release units)")
+    p.add_argument("action", choices=["status", "confirm", "boot"],
+                   help="status: show it; confirm: good when healthy long enough, rolled back when failing; "
+                        "boot: roll back a trial left from before this boot")
+    p.add_argument("--prefix", type=Path, default=DEFAULT_PREFIX)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_release)
 
 
 def _maintenance(s: Settings) -> MaintenanceService:
@@ -99,16 +120,18 @@ def _mb(n: int | None) -> str:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     s = settings(args)
-    report = _maintenance(s).backup(args.to, rotate=not args.no_rotate, usb=not args.no_usb)
+    kind = SCHEDULED if args.nightly else MANUAL
+    report = _maintenance(s).backup(args.to, prefix=kind, rotate=not args.no_rotate, usb=not args.no_usb)
     if args.json:
-        print_json({"path": report.path, "size_bytes": report.size, "integrity": "ok",
-                    "removed": report.removed, "usb": report.usb, "usb_ok": report.usb_ok})
+        print_json({"path": report.path, "kind": kind, "size_bytes": report.size, "integrity": "ok",
+                    "removed": report.removed, "usb": report.usb, "usb_ok": report.usb_ok,
+                    "usb_state": report.usb_state, "usb_message": report.usb_message})
     else:
         print(f"backup written: {report.path} ({_mb(report.size)}, integrity ok)")
         if report.removed:
             print(f"rotation removed {len(report.removed)} old backups")
         if s.backup.usb_dir:
-            print(f"USB stick {s.backup.usb_dir}: {report.usb}")
+            print(report.usb_message, file=sys.stdout if report.usb_ok else sys.stderr)
     return EXIT_OK if report.usb_ok else EXIT_FAIL
 
 
@@ -169,6 +192,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         rows = [
             ("service", f"{st['service']} (backup timer: {st['backup_timer']})"),
             ("version", st["version"]),
+            ("release", st["release"] + (f"  (on trial since {st['release_on_trial']['since']}, back to "
+                                         f"{st['release_on_trial']['previous']} unless it stays up "
+                                         f"{st['release_on_trial']['healthy_minutes']:g} min)"
+                                         if st["release_on_trial"] else "")),
+            ("restarts", "-" if st["restarts"] is None else str(st["restarts"])),
+            ("last crash", _failure_text(st["last_failure"], st["failures"])),
+            ("clock", {True: "synchronised", False: "NOT synchronised (no NTP yet: times may be wrong)",
+                       None: "unknown"}[st["clock_synchronized"]]),
+            ("power", _throttle_text(st["throttled"])),
+            ("usb copy", _usb_text(st["last_usb_copy"])),
             ("config", st["config"] or "built-in defaults"),
             ("state", f"{st['state_dir']}  ({s.state_dir_reason()})"),
             ("database", f"{st['database']}  {_mb(db['size_bytes'])}  integrity {db['integrity']}  "
@@ -193,6 +226,28 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"error: {NoDatabase.at(s)}", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK if db["integrity"] == "ok" else EXIT_FAIL
+
+
+def _failure_text(failure: dict | None, count: int) -> str:
+    if not failure:
+        return "none recorded"
+    return f"{failure['at']}: {failure['reason']} ({count} in all)"
+
+
+def _throttle_text(throttled: dict | None) -> str:
+    if throttled is None:
+        return "not a Raspberry Pi (no vcgencmd)"
+    if throttled.get("ok"):
+        return f"ok ({throttled['value']})"
+    if throttled.get("error"):
+        return f"unknown: {throttled['error']}"
+    return f"{throttled['value']}: " + ", ".join(throttled["flags"]) + " (check the power supply)"
+
+
+def _usb_text(record: dict | None) -> str:
+    if not record:
+        return "none yet"
+    return f"{record['at']}: {record['message']}"
 
 
 def _device_text(value: object) -> str:
@@ -333,7 +388,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
         maintenance.restore(path, allow_stop=True)
 
     upgrader = Upgrader(args.prefix, maintenance.service, backup=backup, migrate=run_migrations,
-                        restore=restore, timeout_s=args.timeout, settle_s=args.settle)
+                        restore=restore, timeout_s=args.timeout, settle_s=args.settle,
+                        healthy_s=args.healthy_minutes * 60)
     try:
         report = upgrader.run(args.release)
     except (UpgradeFailed, RollbackFailed) as exc:
@@ -343,3 +399,35 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     for step in report.steps:
         print(step)
     return EXIT_OK
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    s = settings(args)
+    maintenance = _maintenance(s)
+    if args.action == "status":
+        trial = read_trial(args.prefix)
+        if args.json:
+            print_json({"trial": trial})
+        else:
+            print("no release on trial" if trial is None else
+                  f"{trial.release} on trial since {trial.started_at} (good after {trial.healthy_s / 60:g} minutes "
+                  f"up without a restart; else back to {trial.previous})")
+        return EXIT_OK
+    guard = ReleaseGuard(args.prefix, maintenance.service,
+                         restore=lambda path: maintenance.restore(path, allow_stop=True))
+    try:
+        report = guard.confirm() if args.action == "confirm" else guard.boot()
+    except RollbackFailed as exc:
+        for step in exc.report.steps:
+            print(step)
+        raise
+    if args.json:
+        print_json(report)
+    else:
+        for step in report.steps:
+            print(step)
+        print({"none": "no release on trial", "waiting": f"{report.release} on trial: {report.reason}",
+               "good": f"{report.release} counts as good: {report.reason}",
+               "rolled_back": f"{report.release} rolled back: {report.reason}",
+               "not_this_boot": f"{report.release} on trial since this boot"}[report.verdict])
+    return EXIT_FAIL if report.verdict == "rolled_back" else EXIT_OK

@@ -8,10 +8,9 @@ import sys
 import threading
 import time
 
+from hardware.scale.protocols import NAMES as PROTOCOL_NAMES  # every registered protocol
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, services, settings
 from kiosk.core.errors import DomainError
-
-PROTOCOL_NAMES = ("toledo8217", "mtsics", "cas", "magellan", "epelsa", "adam")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,14 +1,23 @@
 """Backups (online, verified, rotated, copied to a USB stick), restore, and the
 technician's status report. ``kiosk-admin`` and the nightly timer call this.
 
-Backup names carry their kind and time: ``kiosk-20260301-031500.db`` for the daily
-backups (rotated 7 daily / 4 weekly / 12 monthly by default), ``pre-migrate-…``,
-``pre-upgrade-…`` and ``pre-restore-…`` for the safety copies taken before a change
-(the newest ``keep_safety`` are kept).
+Backup names carry their kind and time: ``kiosk-20260301-031500.db`` for the nightly
+backups (rotated 7 daily / 4 weekly / 12 monthly by default), ``manual-…`` for the
+ones a technician takes by hand (kept apart: they never push a nightly one out),
+``pre-migrate-…``, ``pre-upgrade-…`` and ``pre-restore-…`` for the safety copies taken
+before a change (the newest ``keep_safety`` of each kind are kept).
+
+Rotation never trusts the clock alone: every backup written is also appended to the
+folder's ``.written`` list, and the newest ``keep_daily`` backups *in the order they
+were written* are always kept, whatever their dates (a Pi without a real-time clock
+that once ran with a date in the future would otherwise have every real backup look
+"older" and be rotated away). ``*.part`` files that no copy is writing (a power cut,
+a pulled stick) are removed.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
@@ -24,6 +33,7 @@ from pathlib import Path
 
 from db import backup as dbbackup
 from kiosk import __version__
+from kiosk.appliance import health, service_exit
 from kiosk.appliance.devices import expected_nodes
 from kiosk.appliance.ownership import give_to, owner_of
 from kiosk.appliance.servicectl import KIOSK_UNIT, ServiceControl, Systemctl, is_running, processes_using
@@ -34,7 +44,10 @@ from kiosk.i18n import N_, translate
 log = logging.getLogger(__name__)
 
 SCHEDULED = "kiosk"
+MANUAL = "manual"
 BACKUP_DIR = "backups"
+WRITTEN = ".written"  # the names of the backups in the order they were written
+USB_RECORD = ".usb-last.json"  # the last copy to the USB stick, for `kiosk-admin status`
 USB_SUBDIR = "kiosk-backups"
 MB = 1024 * 1024
 _NAME = re.compile(r"^(?P<prefix>[a-z][a-z0-9-]*?)-(?P<ts>\d{8}-\d{6})(?:-(?P<n>\d+))?\.db$")
@@ -120,6 +133,13 @@ class BackupFile:
     def scheduled(self) -> bool:
         return self.prefix == SCHEDULED
 
+    @property
+    def kind(self) -> str:
+        """"kiosk", "manual", "pre-migrate", "pre-upgrade", "pre-restore" ..."""
+        if self.prefix.startswith("pre-"):
+            return "-".join(self.prefix.split("-")[:2])
+        return self.prefix
+
 
 def parse_backup(path: Path) -> BackupFile | None:
     m = _NAME.match(path.name)
@@ -144,12 +164,44 @@ def _age(b: BackupFile) -> tuple:
     return b.taken_at, b.seq, b.path.name
 
 
-def to_keep(backups: list[BackupFile], daily: int, weekly: int, monthly: int, safety: int) -> set[Path]:
+def read_written(directory: Path) -> list[str]:
+    """The backup names in the order they were written (oldest first)."""
+    try:
+        return (directory / WRITTEN).read_text(encoding="utf-8").split()
+    except OSError:
+        return []
+
+
+def note_written(directory: Path, path: Path) -> None:
+    with open(directory / WRITTEN, "a", encoding="utf-8") as fh:
+        fh.write(path.name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _compact_written(directory: Path, kept: set[str]) -> None:
+    names = [n for n in read_written(directory) if n in kept]
+    tmp = directory / (WRITTEN + ".new")
+    tmp.write_text("".join(n + "\n" for n in names), encoding="utf-8")
+    os.replace(tmp, directory / WRITTEN)
+
+
+def to_keep(backups: list[BackupFile], daily: int, weekly: int, monthly: int, safety: int,
+            written: list[str] | None = None) -> set[Path]:
     """Grandfather-father-son: the newest backup of each of the last ``daily`` days that
     have one, of the last ``weekly`` ISO weeks and of the last ``monthly`` months; the
-    newest scheduled backup always; the newest ``safety`` safety copies."""
-    scheduled = sorted((b for b in backups if b.scheduled), key=_age, reverse=True)
-    keep: set[Path] = {scheduled[0].path} if scheduled else set()
+    newest scheduled backup always; the newest ``safety`` copies of each other kind.
+
+    "Newest" is the order the backups were written (``written``, oldest first; files
+    it does not list count as older, by their dates), so the newest ``daily`` nightly
+    backups are kept whatever dates a wrong clock gave them."""
+    order = {name: i for i, name in enumerate(written or [])}
+
+    def newest_first(items: list[BackupFile]) -> list[BackupFile]:
+        return sorted(items, key=lambda b: (order.get(b.path.name, -1), _age(b)), reverse=True)
+
+    scheduled = newest_first([b for b in backups if b.scheduled])
+    keep: set[Path] = {b.path for b in scheduled[:max(1, daily)]}
     buckets: list[tuple[int, Callable[[datetime], object]]] = [
         (daily, lambda t: t.date()),
         (weekly, lambda t: t.isocalendar()[:2]),
@@ -162,8 +214,12 @@ def to_keep(backups: list[BackupFile], daily: int, weekly: int, monthly: int, sa
             if key not in seen and len(seen) < count:
                 seen.add(key)
                 keep.add(b.path)
-    others = sorted((b for b in backups if not b.scheduled), key=_age, reverse=True)
-    keep.update(b.path for b in others[:safety])
+    kinds: dict[str, list[BackupFile]] = {}
+    for b in backups:
+        if not b.scheduled:
+            kinds.setdefault(b.kind, []).append(b)
+    for items in kinds.values():
+        keep.update(b.path for b in newest_first(items)[:safety])
     return keep
 
 
@@ -219,8 +275,52 @@ class BackupReport:
     path: Path
     size: int
     removed: list[Path] = field(default_factory=list)
-    usb: str = "not configured"  # "copied to …", "not mounted", "failed: …"
+    usb: str = "not configured"  # "copied to …", "not mounted", "failed: …" (English, for logs and scripts)
     usb_ok: bool = True
+    # not_configured | copied | not_mounted | read_only | vanished | full | no_permission | failed
+    usb_state: str = "not_configured"
+    usb_message: str = ""  # what a person reads, in the shop's language
+
+
+# What went wrong with the USB stick, said so that someone at the till can act on it.
+USB_MESSAGES = {
+    "copied": N_("Backup copied to the USB stick ({path})."),
+    "not_mounted": N_("No USB stick at {usb_dir}: the backup stays on the till only. Plug the stick in."),
+    "read_only": N_("The USB stick at {usb_dir} is read-only (its lock switch, or a damaged file system "
+                    "the system protected): the backup stays on the till. Unlock or check the stick."),
+    "vanished": N_("The USB stick at {usb_dir} was removed or stopped answering during the copy: the backup "
+                   "stays on the till; nothing half-copied was left. Plug it in and back up again."),
+    "full": N_("The USB stick at {usb_dir} is full: {detail}"),
+    "no_permission": N_("The kiosk may not write to the USB stick at {usb_dir}; mount it for the kiosk user "
+                        "(uid=kiosk in /etc/fstab)."),
+    "failed": N_("The copy to the USB stick at {usb_dir} failed: {detail}"),
+}
+_VANISHED = {errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENXIO, errno.ESTALE, errno.ENOTCONN}
+
+
+def usb_problem(exc: BaseException) -> str:
+    """The USB message key for an error during the copy to the stick."""
+    if isinstance(exc, DiskFull):
+        return "full"
+    code = getattr(exc, "errno", None)
+    if code == errno.EROFS:
+        return "read_only"
+    if code in (errno.EACCES, errno.EPERM):
+        return "no_permission"
+    if code == errno.ENOSPC:
+        return "full"
+    if code in _VANISHED:
+        return "vanished"
+    return "failed"
+
+
+def read_usb_record(backup_dir: Path) -> dict | None:
+    """The last copy to the USB stick (time, outcome, message), or None."""
+    try:
+        data = json.loads((backup_dir / USB_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 @dataclass(frozen=True)
@@ -245,7 +345,8 @@ class MaintenanceService:
                  disk_usage: Callable[[Path], object] = shutil.disk_usage,
                  is_mount: Callable[[str], bool] = os.path.ismount,
                  holders: Callable[[Path], list] = processes_using,
-                 clock: Callable[[], datetime] = datetime.now, unit: str = KIOSK_UNIT):
+                 clock: Callable[[], datetime] = datetime.now, unit: str = KIOSK_UNIT,
+                 prefix: Path | None = None):
         self.settings = settings
         self.service = service or Systemctl()
         self.disk_usage = disk_usage
@@ -253,6 +354,7 @@ class MaintenanceService:
         self.holders = holders
         self.clock = clock
         self.unit = unit
+        self.prefix = prefix  # /opt/kiosk (releases); None: the default
 
     @property
     def db_path(self) -> Path:
@@ -312,6 +414,7 @@ class MaintenanceService:
         directory = Path(to) if to is not None else self.backup_dir
         owner = owner_of(self.settings.state_dir) if to is None else None
         with self._locked(directory):
+            dbbackup.remove_stale_parts(directory)  # copies a power cut or a kill interrupted
             self._require_space(directory, self._db_bytes())
             dest = self._new_name(directory, prefix)
             try:
@@ -320,7 +423,9 @@ class MaintenanceService:
                 raise BackupFailed(reason=str(exc)) from None
             except OSError as exc:
                 raise BackupFailed(reason=f"{dest}: {exc.strerror or exc}") from None
-            give_to(owner, directory, dest, directory / ".lock")
+            if to is None:
+                note_written(directory, dest)
+            give_to(owner, directory, dest, directory / ".lock", directory / WRITTEN)
             report = BackupReport(dest, dest.stat().st_size)
             log.info("backup written: %s (%d bytes)", dest, report.size)
             if to is None and rotate:
@@ -337,14 +442,15 @@ class MaintenanceService:
     def _rotate(self, directory: Path, protect: Path | None = None) -> list[Path]:
         b = self.settings.backup
         found = list_backups(directory)
-        keep = to_keep(found, b.keep_daily, b.keep_weekly, b.keep_monthly, b.keep_safety) | {protect}
+        keep = to_keep(found, b.keep_daily, b.keep_weekly, b.keep_monthly, b.keep_safety,
+                       read_written(directory)) | {protect}
         removed = []
         for item in found:
             if item.path not in keep:
                 item.path.unlink(missing_ok=True)
                 removed.append(item.path)
-        for stale in directory.glob("*.db.part"):  # left by a power cut in the middle of a copy
-            stale.unlink(missing_ok=True)
+        _compact_written(directory, {p.name for p in keep if p is not None})
+        dbbackup.remove_stale_parts(directory)  # left by a power cut in the middle of a copy
         if removed:
             log.info("rotation removed %d old backups from %s", len(removed), directory)
         return removed
@@ -359,29 +465,62 @@ class MaintenanceService:
         except OSError:
             mounted = False
         if not mounted:
-            report.usb = "not mounted"
+            self._usb_outcome(report, "not_mounted", "not mounted", ok=True)
             log.warning("USB backup copy skipped: %s is not a mounted stick", usb_dir)
             return
         target_dir = Path(usb_dir) / USB_SUBDIR
         dest = target_dir / report.path.name
         part = dest.with_name(dest.name + ".part")
+        claim = None
         try:
-            target_dir.mkdir(parents=True, exist_ok=True)
+            # Never parents=True: a stick pulled after the mount check leaves an empty
+            # mount point, and the copy must fail rather than land on the SD card.
+            target_dir.mkdir(exist_ok=True)
+            dbbackup.remove_stale_parts(target_dir)  # a copy cut short when the stick was pulled
             self._require_space(target_dir, report.size)
-            shutil.copyfile(report.path, part)
-            with part.open("rb") as fh:
-                os.fsync(fh.fileno())
+            claim = dbbackup.claim_part(part)
+            with open(report.path, "rb") as src, open(part, "wb") as out:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+                out.flush()
+                os.fsync(out.fileno())
             result = dbbackup.integrity(part)
             if result != "ok":
                 raise dbbackup.BackupError(f"the copy on the stick failed its integrity check: {result}")
             os.replace(part, dest)
             dbbackup.fsync_dir(target_dir)
+            note_written(target_dir, dest)
             self._rotate(target_dir, protect=dest)
-            report.usb = f"copied to {dest}"
+            self._usb_outcome(report, "copied", f"copied to {dest}", ok=True, path=dest)
         except (OSError, dbbackup.BackupError, DiskFull) as exc:
-            part.unlink(missing_ok=True)
-            report.usb, report.usb_ok = f"failed: {exc}", False
-            log.error("USB backup copy failed: %s", exc)
+            try:
+                part.unlink(missing_ok=True)
+            except OSError:
+                pass  # read-only or gone: nothing can be written there, nor removed
+            state = usb_problem(exc)
+            detail = exc.message() if isinstance(exc, DiskFull) else (getattr(exc, "strerror", None) or str(exc))
+            self._usb_outcome(report, state, f"failed: {exc}", ok=False, detail=detail)
+            log.error("USB backup copy failed (%s): %s", state, exc)
+        finally:
+            if claim is not None:
+                os.close(claim)
+
+    def _usb_outcome(self, report: BackupReport, state: str, text: str, *, ok: bool, path: Path | None = None,
+                     detail: str = "") -> None:
+        """Say what happened to the stick copy: in the report, and in the backups folder
+        for `kiosk-admin status` (the last copy, good or bad)."""
+        usb_dir = self.settings.backup.usb_dir
+        report.usb, report.usb_ok, report.usb_state = text, ok, state
+        report.usb_message = translate(USB_MESSAGES[state]).format(usb_dir=usb_dir, path=path or "", detail=detail)
+        record = {"at": self.clock().isoformat(timespec="seconds"), "state": state, "ok": ok,
+                  "path": str(path) if path else None, "message": translate(USB_MESSAGES[state], "en").format(
+                      usb_dir=usb_dir, path=path or "", detail=detail)}
+        try:
+            tmp = self.backup_dir / (USB_RECORD + ".new")
+            tmp.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(tmp, self.backup_dir / USB_RECORD)
+            give_to(owner_of(self.settings.state_dir), self.backup_dir / USB_RECORD)
+        except OSError as exc:
+            log.warning("cannot record the USB copy: %s", exc)
 
     # --- restore --------------------------------------------------------------------
     def plan_restore(self, source: Path) -> RestorePlan:
@@ -477,10 +616,27 @@ class MaintenanceService:
             last_info = {"path": str(last.path), "kind": last.prefix, "taken_at": last.taken_at.isoformat(),
                          "age_hours": round(age.total_seconds() / 3600, 1), "size_bytes": last.size}
         usage = self.disk_usage(s.state_dir if s.state_dir.exists() else Path("/"))
+        from kiosk.appliance.upgrade import DEFAULT_PREFIX, current_release, read_trial, running_release
+
+        prefix = self.prefix or DEFAULT_PREFIX
+        installed = current_release(prefix)
+        trial = read_trial(prefix)
+        restarts = self.service.properties(self.unit, ["NRestarts"]).get("NRestarts", "")
+        exits = service_exit.read(s.state_dir)
         return {
             "service": self.service.state(self.unit),
             "backup_timer": self.service.state("kiosk-backup.timer"),
             "version": __version__,
+            "release": running_release(prefix),
+            "release_installed": installed.name if installed else None,
+            "release_on_trial": ({"release": trial.release, "previous": trial.previous, "since": trial.started_at,
+                                  "healthy_minutes": trial.healthy_s / 60} if trial else None),
+            "restarts": int(restarts) if restarts.isdigit() else None,
+            "failures": exits.get("failures", 0),
+            "last_failure": exits.get("last_failure"),
+            "clock_synchronized": health.clock_synchronized(),
+            "throttled": health.throttling(),
+            "last_usb_copy": read_usb_record(self.backup_dir),
             "config": str(s.source) if s.source else None,
             "state_dir": str(s.state_dir),
             "state_dir_origin": s.state_dir_origin,

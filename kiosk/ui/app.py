@@ -143,12 +143,34 @@ class KioskApp(App):
         interval = sdnotify.watchdog_interval_s()
         if interval:
             self._every(interval, lambda dt: sdnotify.watchdog())
+        self._watch_touch()
         self._pulse = Animation(pulse=0.35, duration=0.6, t="in_out_sine") + \
             Animation(pulse=1.0, duration=0.6, t="in_out_sine")
         self._pulse.repeat = True
         self._pulse.start(self)
         self.later(self._finish_interrupted_work, 1.0)
         return self.sm
+
+    def _watch_touch(self) -> None:
+        """A touchscreen that appears late or is replugged is read again (touch_watch)."""
+        from kivy.base import EventLoop
+
+        from kiosk.ui.touch_watch import CHECK_S, TouchWatch
+
+        registry = self.services.hardware.registry
+
+        def report(state) -> None:  # noqa: ANN001
+            registry.update("touchscreen", kind="touchscreen", connected=state.ok,
+                            last_error="" if state.ok else
+                            {"missing": "touchscreen not found: {device}",
+                             "unreadable": "touchscreen cannot be read: {device}"}[state.problem].format(
+                                device=state.device),
+                            last_event=_("reading touches") if state.ok else _("waiting for the touchscreen"),
+                            info={"device": state.device, "reopened": state.reopened})
+            sdnotify.status(_("Touchscreen ready") if state.ok else _("Touchscreen not found: waiting for it"))
+
+        self.touch_watch = TouchWatch(lambda: EventLoop.input_providers, report)
+        self._every(CHECK_S, lambda dt: self.touch_watch.check())
 
     def _finish_interrupted_work(self) -> None:
         """A CSV import, a count or a delivery cut short by a crash or a power cut is

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-UNITS = ["kiosk.service", "kiosk-backup.service", "kiosk-backup.timer"]
+UNITS = ["kiosk.service", "kiosk-backup.service", "kiosk-backup.timer", "kiosk-release-boot.service",
+         "kiosk-release-good.service", "kiosk-release-good.timer"]
 SYSTEM_UNITS = Path("/usr/lib/systemd/system")
 
 
@@ -45,6 +46,12 @@ class FakeService:
     def start(self, unit: str) -> None:
         self.calls.append(("start", unit))
         self.states[unit] = self.on_start
+
+    def reset_failed(self, unit: str) -> None:
+        self.calls.append(("reset-failed", unit))
+
+    def properties(self, unit: str, names: list[str]) -> dict[str, str]:
+        return {}
 
 
 class NotifyListener:

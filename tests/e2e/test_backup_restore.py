@@ -5,7 +5,9 @@ database held open, a full disk. Real SQLite files throughout; only systemctl is
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import resource
 import signal
 import sqlite3
@@ -25,6 +27,7 @@ from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
 from kiosk.services.maintenance import (
     MB,
+    read_usb_record,
     DatabaseInUse,
     DiskFull,
     KioskRunning,
@@ -331,7 +334,11 @@ def test_backup_cli_json_and_status(demo_app, config_file, fake_service, capsys)
     assert st["database"] == str(app.db.path) and Path(st["database"]).is_absolute()
     assert st["database_info"]["integrity"] == "ok" and st["database_info"]["size_bytes"] > 0
     assert st["database_info"]["schema"] == st["database_info"]["schema_head"]
-    assert st["last_backup"]["path"] == out["path"] and st["last_backup"]["kind"] == "kiosk"
+    assert st["last_backup"]["path"] == out["path"] and st["last_backup"]["kind"] == "manual"
+    assert out["kind"] == "manual"  # by hand: never takes the nightly one's place
+    assert st["release"].endswith("(development, not an installed release)") and st["release_on_trial"] is None
+    assert st["clock_synchronized"] in (True, False, None) and st["last_usb_copy"] is None
+    assert st["restarts"] is None and st["failures"] == 0 and st["last_failure"] is None
     assert st["print_queue_pending"] == 1
     assert st["devices"] == {"scale": {"state": "connected", "port": "/dev/kiosk-scale"}}
     assert st["disk_free_bytes"] > 0
@@ -365,7 +372,7 @@ def test_files_made_under_sudo_belong_to_the_kiosk_user(demo_app, config_file) -
         out = subprocess.run([sys.executable, "-m", "kiosk.cli.main", "backup", "--json"], env=env, cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
-        assert next(app.state_dir.glob("backups/kiosk-*.db")).stat().st_uid == os.geteuid()
+        assert next(app.state_dir.glob("backups/manual-*.db")).stat().st_uid == os.geteuid()
         return
     for dirpath, _dirs, files in os.walk(app.state_dir):
         for name in [dirpath, *(os.path.join(dirpath, f) for f in files)]:
@@ -373,7 +380,7 @@ def test_files_made_under_sudo_belong_to_the_kiosk_user(demo_app, config_file) -
     out = subprocess.run([sys.executable, "-m", "kiosk.cli.main", "backup", "--json"], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    backup = next(app.state_dir.glob("backups/kiosk-*.db"))
+    backup = next(app.state_dir.glob("backups/manual-*.db"))
     assert (backup.stat().st_uid, backup.stat().st_gid) == (nobody.pw_uid, nobody.pw_gid)
 
     out = subprocess.run([sys.executable, "-m", "kiosk.cli.main", "restore", str(backup), "--yes"], env=env,
@@ -419,3 +426,128 @@ def test_demo_data_under_sudo_leaves_nothing_owned_by_root(state_dir: Path, conf
     assert out.returncode == 0, out.stderr
     assert len(list((state_dir / "images").glob("*.png"))) > 50
     assert [p.name for p in state_dir.rglob("*") if p.stat().st_uid != nobody.pw_uid] == []
+
+
+# --- rotation that never loses restore points -------------------------------------------
+
+def _backups_on_disk(m: MaintenanceService) -> list[str]:
+    return sorted(b.path.name for b in m.backups())
+
+
+def test_rotation_keeps_the_newest_backups_whatever_their_dates(demo_app) -> None:
+    """A Pi without a real-time clock ran for ten nights believing it was 2037; then
+    the clock was put right. Every real backup taken since has an "older" date than
+    those ten: rotating by dates alone deleted each one the next night."""
+    from datetime import datetime, timedelta
+
+    settings = make_settings(demo_app.state_dir, backup={"keep_daily": 3, "keep_weekly": 2, "keep_monthly": 2})
+    clock = {"now": datetime(2037, 6, 1, 3, 30)}
+    m = MaintenanceService(settings, service=FakeService(), clock=lambda: clock["now"])
+    for _ in range(10):
+        m.backup(usb=False)
+        clock["now"] += timedelta(days=1)
+    clock["now"] = datetime(2026, 12, 1, 3, 30)  # the clock is right again
+    real = []
+    for _ in range(5):
+        real.append(m.backup(usb=False).path.name)
+        clock["now"] += timedelta(days=1)
+    kept = _backups_on_disk(m)
+    assert set(real[-3:]) <= set(kept), "the newest real backups were rotated away"
+    assert len([n for n in kept if n.startswith("kiosk-2026")]) >= 3
+
+
+def test_a_manual_backup_does_not_replace_the_nightly_one(demo_app, config_file, fake_service, capsys) -> None:
+    from datetime import datetime
+
+    settings = make_settings(demo_app.state_dir, backup={"keep_daily": 1, "keep_weekly": 0, "keep_monthly": 0,
+                                                         "keep_safety": 2})
+    clock = {"now": datetime(2026, 12, 1, 3, 30)}
+    m = MaintenanceService(settings, service=FakeService(), clock=lambda: clock["now"])
+    nightly = m.backup(usb=False).path.name
+    for hour in (10, 12, 15):  # the technician backs up by hand during the day
+        clock["now"] = datetime(2026, 12, 1, hour)
+        m.backup(prefix="manual", usb=False)
+    kept = _backups_on_disk(m)
+    assert nightly in kept
+    assert [n for n in kept if n.startswith("manual-")] == ["manual-20261201-120000.db", "manual-20261201-150000.db"]
+
+    demo_app.close()
+    assert main(["backup", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "manual"
+    assert main(["backup", "--nightly", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "kiosk"
+
+
+def test_interrupted_part_files_are_cleaned_but_not_one_being_written(demo_app) -> None:
+    m = MaintenanceService(demo_app.settings, service=FakeService())
+    m.backup_dir.mkdir(parents=True, exist_ok=True)
+    stale = m.backup_dir / "kiosk-20261201-033000.db.part"
+    stale.write_bytes(b"half a backup: the power went")
+    busy = m.backup_dir / "kiosk-20261201-040000.db.part"
+    fd = dbbackup.claim_part(busy)  # another backup is writing this one right now
+    try:
+        report = m.backup(prefix="manual", rotate=False, usb=False)
+        assert not stale.exists() and busy.exists()
+    finally:
+        os.close(fd)
+    assert dbbackup.remove_stale_parts(m.backup_dir) == [busy]
+    assert report.path.is_file() and not list(m.backup_dir.glob("*.part"))
+
+
+@pytest.fixture
+def stick(tmp_path: Path):  # noqa: ANN201
+    """A real file system mounted as the USB stick (tmpfs), so read-only is the kernel's."""
+    mount_point = tmp_path / "stick"
+    mount_point.mkdir()
+    out = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount_point)],
+                         capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        pytest.fail(f"cannot mount a tmpfs stand-in for the USB stick (the test needs root): {out.stderr}")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, timeout=30)
+
+
+def test_a_read_only_stick_gives_a_clear_message(demo_app, stick: Path, config_file, capsys) -> None:
+    (stick / "kiosk-backups").mkdir()
+    subprocess.run(["mount", "-o", "remount,ro", str(stick)], check=True, timeout=30)
+    settings = make_settings(demo_app.state_dir, backup={"usb_dir": str(stick)})
+    report = MaintenanceService(settings, service=FakeService()).backup(prefix="manual")
+    assert not report.usb_ok and report.usb_state == "read_only"
+    assert "solo lectura" in report.usb_message and str(stick) in report.usb_message
+    assert report.path.is_file()  # the backup on the card is there all the same
+    record = read_usb_record(demo_app.state_dir / "backups")
+    assert record["state"] == "read_only" and record["ok"] is False and "read-only" in record["message"]
+
+    demo_app.close()
+    cfg = config_file
+    cfg.write_text(cfg.read_text() + f'[backup]\nusb_dir = "{stick}"\n', encoding="utf-8")
+    assert main(["backup"]) == 1
+    assert "La memoria USB en" in capsys.readouterr().err
+    assert main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["last_usb_copy"]["state"] == "read_only"
+
+
+def test_a_stick_pulled_during_the_backup_gives_a_clear_message(demo_app, tmp_path: Path) -> None:
+    """Pulled after the mount check: the mount point is gone (or an empty folder on the
+    card, never written to); nothing half-copied is left and the message says so."""
+    stick = tmp_path / "media" / "stick"
+    stick.mkdir(parents=True)
+
+    def pulled(path: str) -> bool:
+        shutil.rmtree(stick)  # the stick goes away right after it was seen mounted
+        return True
+
+    settings = make_settings(demo_app.state_dir, backup={"usb_dir": str(stick)})
+    report = MaintenanceService(settings, service=FakeService(), is_mount=pulled).backup(prefix="manual")
+    assert not report.usb_ok and report.usb_state == "vanished"
+    assert "se retiró" in report.usb_message
+    assert not stick.exists() and report.path.is_file()
+
+
+def test_a_good_stick_copy_is_recorded_for_status(demo_app, stick: Path) -> None:
+    settings = make_settings(demo_app.state_dir, backup={"usb_dir": str(stick)})
+    report = MaintenanceService(settings, service=FakeService()).backup(prefix="manual")
+    assert report.usb_ok and report.usb_state == "copied" and "copiada" in report.usb_message
+    record = read_usb_record(demo_app.state_dir / "backups")
+    assert record["ok"] is True and record["path"] == str(stick / "kiosk-backups" / report.path.name)
+    assert (stick / "kiosk-backups" / ".written").read_text().split() == [report.path.name]

@@ -73,6 +73,11 @@ EXPECTED = {
     "etc/systemd/system/kiosk.service": ("-rw-r--r--", "root", "root"),
     "etc/systemd/system/kiosk-backup.service": ("-rw-r--r--", "root", "root"),
     "etc/systemd/system/kiosk-backup.timer": ("-rw-r--r--", "root", "root"),
+    "etc/systemd/system/kiosk-release-boot.service": ("-rw-r--r--", "root", "root"),
+    "etc/systemd/system/kiosk-release-good.service": ("-rw-r--r--", "root", "root"),
+    "etc/systemd/system/kiosk-release-good.timer": ("-rw-r--r--", "root", "root"),
+    "etc/systemd/system.conf.d/kiosk-watchdog.conf": ("-rw-r--r--", "root", "root"),
+    "opt/kiosk/share/release-guard.sh": ("-rwxr-xr-x", "root", "root"),
     "etc/udev/rules.d/70-kiosk.rules": ("-rw-r--r--", "root", "root"),
     "var/lib/kiosk": ("drwxr-x---", "kiosk", "kiosk"),
     "var/lib/kiosk/backups": ("drwxr-x---", "kiosk", "kiosk"),
@@ -140,10 +145,31 @@ def test_generated_files(staged) -> None:
 
 def test_system_changes_are_shown_not_made(staged) -> None:
     _, out = staged
-    for action in ["apt-get install", "systemctl enable kiosk.service kiosk-backup.timer",
+    for action in ["apt-get install",
+                   "systemctl enable kiosk.service kiosk-backup.timer kiosk-release-boot.service "
+                   "kiosk-release-good.timer",
                    "systemctl disable getty@tty1.service", "udevadm control --reload-rules",
                    "systemctl daemon-reload"]:
         assert f"skipped (staging): {action}" in out.stdout, action
+
+
+def test_timers_start_before_the_kiosk(staged) -> None:
+    """A first start that fails must not leave the till without its nightly backup."""
+    _, out = staged
+    timers = out.stdout.index("skipped (staging): systemctl start kiosk-backup.timer kiosk-release-good.timer")
+    kiosk = out.stdout.index("skipped (staging): systemctl restart kiosk.service")
+    assert timers < kiosk
+
+
+def test_the_hardware_watchdog_is_handed_to_systemd(staged) -> None:
+    root, _ = staged
+    conf = configparser.ConfigParser()
+    conf.read(root / "etc/systemd/system.conf.d/kiosk-watchdog.conf")
+    assert conf["Manager"]["RuntimeWatchdogSec"] == "15s" and conf["Manager"]["RebootWatchdogSec"] == "2min"
+    for key in ("RuntimeWatchdogSec", "RebootWatchdogSec"):  # values systemd accepts as time spans
+        out = subprocess.run([tool("systemd-analyze"), "timespan", conf["Manager"][key]], capture_output=True,
+                             text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
 
 
 def test_installed_units_pass_verify(staged) -> None:
@@ -203,11 +229,14 @@ def test_uninstall_keeps_the_shops_data_unless_purged(staged, tmp_path: Path) ->
     root = copy_of(staged, tmp_path)
     (root / "var/lib/kiosk/kiosk.db").write_bytes(b"the shop's sales")
     out = run(UNINSTALL, "--root", str(root), "--user", USER)
-    assert "skipped (staging): systemctl disable --now kiosk-backup.timer kiosk.service" in out.stdout
+    assert ("skipped (staging): systemctl disable --now kiosk-backup.timer kiosk-release-good.timer kiosk.service"
+            in out.stdout)
     assert "skipped (staging): systemctl enable --now getty@tty1.service" in out.stdout
     assert not (root / "opt/kiosk").exists()
     assert not (root / "etc/systemd/system/kiosk.service").exists()
     assert not (root / "etc/udev/rules.d/70-kiosk.rules").exists()
+    assert not (root / "etc/systemd/system.conf.d/kiosk-watchdog.conf").exists()
+    assert not list((root / "etc/systemd/system").glob("kiosk*"))
     assert not (root / "usr/local/bin/kiosk-admin").is_symlink()
     assert (root / "var/lib/kiosk/kiosk.db").read_bytes() == b"the shop's sales"
     assert (root / "etc/kiosk/kiosk.toml").is_file()

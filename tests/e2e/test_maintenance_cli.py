@@ -93,6 +93,20 @@ def test_config_check_names_a_typo_and_the_right_key(tmp_path: Path, state_dir, 
     assert "[backup] keep_daily" in err and "'seven'" in err
 
 
+def test_config_check_json_is_json_also_when_the_configuration_is_invalid(tmp_path: Path, state_dir, monkeypatch,
+                                                                         capsys) -> None:
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('[devices]\nscael = "0403:6001"\n\n[backup]\nkeep_daily = "seven"\n', encoding="utf-8")
+    monkeypatch.setenv("STATE_DIRECTORY", str(state_dir))
+    assert main(["--config", str(cfg), "config", "check", "--json"]) == 2
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["ok"] is False and out["valid"] is False and out["source"] == str(cfg)
+    problems = {p["key"]: p["message"] for p in out["problems"]}
+    assert "scale" in problems["[devices] scael"] and "'seven'" in problems["[backup] keep_daily"]
+    assert "[devices] scael" in captured.err  # the text for a person still goes to stderr
+
+
 def test_config_check_reports_a_missing_device_node(tmp_path: Path, state_dir, monkeypatch, capsys) -> None:
     cfg = tmp_path / "kiosk.toml"
     cfg.write_text('[devices]\nscale = "0403:6001"\n\n[printer]\nurl = "file:///dev/usb/lp7"\n', encoding="utf-8")

@@ -85,9 +85,15 @@ def test_kiosk_service_is_the_appliance() -> None:
     assert service["User"] == ["kiosk"] and service["ExecStart"] == ["/opt/kiosk/venv/bin/kiosk"]
     assert service["StateDirectory"] == ["kiosk"] and service["ConfigurationDirectory"] == ["kiosk"]
     assert service["StandardOutput"] == ["journal"] and service["StandardError"] == ["journal"]
-    for key, value in [("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ProtectHome", "yes"),
+    for key, value in [("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ProtectHome", "read-only"),
                        ("PrivateTmp", "yes"), ("DevicePolicy", "closed")]:
         assert service[key] == [value], key
+    # a configuration error (exit 2) is not retried five times; no console, no start
+    assert service["RestartPreventExitStatus"] == ["2"]
+    assert unit["ConditionPathExists"] == ["/dev/tty0"]
+    # the installer's /etc/kiosk mode (0750) is the unit's: no warning at every start
+    assert service["ConfigurationDirectoryMode"] == ["0750"]
+    assert service["ExecStopPost"] == ["/opt/kiosk/venv/bin/kiosk-service-exit"]
     allowed = {d.split()[0] for d in service["DeviceAllow"]}
     assert {"char-drm", "char-input", "char-ttyUSB", "char-ttyACM", "char-usb_device", "char-usb",
             "char-gpiochip", "/dev/tty1"} <= allowed
@@ -99,7 +105,8 @@ def test_kiosk_service_is_the_appliance() -> None:
 def test_backup_units() -> None:
     service = read_unit("kiosk-backup.service")["Service"]
     assert service["Type"] == ["oneshot"] and service["User"] == ["kiosk"]
-    assert service["ExecStart"] == ["/opt/kiosk/venv/bin/kiosk-admin backup"]
+    assert service["ExecStart"] == ["/opt/kiosk/venv/bin/kiosk-admin backup --nightly"]
+    assert service["ConfigurationDirectoryMode"] == ["0750"]
     assert service["ProtectSystem"] == ["strict"] and "-/media" in service["ReadWritePaths"][0]
     timer = read_unit("kiosk-backup.timer")
     assert timer["Timer"]["OnCalendar"][0].startswith("*-*-*")  # daily
@@ -196,3 +203,23 @@ def test_readme_configuration_reference_has_every_key() -> None:
     wanted = {(".".join(path), key) for path, model in _sections() for key in _leaf_keys(model)}
     assert wanted - rows == set(), "settings missing from the README's configuration reference"
     assert rows - wanted == set(), "the README documents settings that do not exist"
+
+
+def test_protect_home_lets_the_kiosk_read_the_templates_media_folders_example() -> None:
+    """The template suggests a folder under /home for photos: the unit must not hide /home."""
+    template = (SYSTEMD / "kiosk.toml").read_text(encoding="utf-8")
+    assert '"/home/' in template
+    assert read_unit("kiosk.service")["Service"]["ProtectHome"] != ["yes"]
+
+
+def test_release_units() -> None:
+    boot = read_unit("kiosk-release-boot.service")
+    assert "kiosk.service" in boot["Unit"]["Before"][0]
+    assert boot["Unit"]["ConditionPathExists"] == ["/opt/kiosk/trial.json"]
+    assert boot["Service"]["ExecStart"] == ["/opt/kiosk/share/release-guard.sh boot"]
+    assert boot["Install"]["WantedBy"] == ["multi-user.target"]
+    good = read_unit("kiosk-release-good.service")
+    assert good["Service"]["ExecStart"] == ["/opt/kiosk/share/release-guard.sh confirm"]
+    assert good["Unit"]["ConditionPathExists"] == ["/opt/kiosk/trial.json"]
+    timer = read_unit("kiosk-release-good.timer")["Timer"]
+    assert timer["OnUnitInactiveSec"] == ["1min"] and timer["OnBootSec"] == ["1min"]

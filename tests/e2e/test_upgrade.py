@@ -115,7 +115,8 @@ def test_a_release_that_does_not_come_up_is_rolled_back(demo_app, prefix: Path) 
     assert current_release(prefix).name == "0.1.0-bbbb"
     assert service.states["kiosk.service"] == "active"  # the old release runs again
     assert service.calls == [("stop", "kiosk.service"), ("start", "kiosk.service"),
-                             ("stop", "kiosk.service"), ("start", "kiosk.service")]
+                             ("stop", "kiosk.service"), ("reset-failed", "kiosk.service"),
+                             ("start", "kiosk.service")]
     assert not _marker(app.db.path), "the migrated database was not rolled back"
     assert (prefix / "releases" / "0.2.0-cccc").is_dir()  # kept for a look; nothing pruned
     steps = exc.value.report.steps

@@ -167,3 +167,23 @@ def test_queue_preview_and_drawer_open_from_the_command_line(tmp_path, capsys, s
     capsys.readouterr()
     assert main(["--config", cfg, "printer", "preview"]) == 1  # nothing queued yet
     assert "the print queue is empty" in capsys.readouterr().err
+
+
+def test_default_selftest_does_not_fail_on_an_unconfigured_drawer(tmp_path, capsys):
+    """A fresh configuration: no printer, so the drawer (mode "printer" by default) has
+    nothing to kick through; the check is skipped, not failed."""
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n', encoding="utf-8")
+    code, report = run_json(capsys, "--config", str(cfg), "selftest", "--json", "--scan-wait", "0",
+                            "--led-seconds", "0")
+    checks = {c["device"]: c for c in report["checks"]}
+    assert checks["drawer"]["result"] == "skip" and "no printer" in checks["drawer"]["detail"]
+    assert code == 0 and report["ok"], report
+
+
+def test_selftest_names_the_gpio_pin_factory(tmp_path, capsys, sim_printer):
+    cfg = write_config(tmp_path, sim_printer.url)
+    code, report = run_json(capsys, "--config", cfg, "selftest", "--json", "--scan-wait", "0",
+                            "--led-seconds", "0")
+    gpio = [c for c in report["checks"] if c["device"] == "gpio"]
+    assert gpio == [{"device": "gpio", "kind": "gpio", "result": "pass", "detail": "pin factory mock"}]

@@ -210,3 +210,44 @@ def test_gpio_pin_used_twice_is_a_fault(started):
     state = app.hardware.registry.get("gpio")
     assert "GPIO 22 is used by both drawer gpio_pin and gpio led_pin" in state.last_error
     assert state in app.hardware.manager.faults()
+
+
+# --- choosing the pin factory ----------------------------------------------------------
+
+def test_auto_tries_lgpio_first_and_keeps_the_first_factory_that_opens() -> None:
+    """lgpio (the Pi 5's) and RPi.GPIO are not installed on this x86 machine: "auto"
+    goes on in its order and keeps the next factory that opens (here the mock one,
+    standing in for a factory that works)."""
+    from hardware.gpio import FACTORIES, factory_name, make_factory
+
+    factory = make_factory("auto", order=("lgpio", "rpigpio", "mock"), has_gpio=lambda: True)
+    try:
+        assert factory_name(factory) == "mock"
+    finally:
+        factory.close()
+    assert list(FACTORIES)[:2] == ["lgpio", "rpigpio"]
+
+
+def test_no_factory_opens_the_reason_names_each_one_tried() -> None:
+    from hardware.gpio import AUTO_ORDER, Gpio, GpioUnavailable, make_factory
+
+    assert AUTO_ORDER[0] == "lgpio"
+    with pytest.raises(GpioUnavailable) as exc:
+        make_factory("auto", order=("lgpio", "rpigpio"), has_gpio=lambda: True)
+    text = str(exc.value)
+    assert text.index("lgpio: not installed") < text.index("rpigpio: not installed")
+    gpio = Gpio(factory="auto")  # this machine has no GPIO at all
+    assert not gpio.available and gpio.factory_name == "" and "no GPIO" in gpio.reason
+
+
+def test_the_factory_in_use_is_on_the_hardware_registry(hw_settings, mock_pins) -> None:
+    from hardware.manager import HardwareManager
+
+    settings = hw_settings(gpio={"led_pin": 23}, drawer={"mode": "none"}, printer={"url": "none"})
+    manager = HardwareManager(settings, gpio_factory=mock_pins, scale_factory=None).start()
+    try:
+        state = manager.registry.get("gpio")
+        assert state.info["pin_factory"] == "mock" and state.last_event == "controlador de pines: mock"
+        assert state.ok and manager.registry.get("led").info["pin_factory"] == "mock"
+    finally:
+        manager.stop()

@@ -13,9 +13,9 @@ from hardware.scale.reading import ScaleState, WeightUnit
 from hardware.scale.simulator import Fault
 from tests.hardware.scale.helpers import wait_for
 
-ALL = ["toledo8217", "mtsics", "cas", "magellan", "epelsa", "adam"]
+ALL = ["toledo8217", "mtsics", "cas", "magellan", "epelsa", "adam", "cas22", "stgs", "toledo_cont"]
 ANSWERING = [p for p in ALL if p != "adam"]  # Adam stays silent when nothing changed
-SEVEN_BIT = ["toledo8217", "cas", "magellan"]
+SEVEN_BIT = ["toledo8217", "cas", "magellan", "toledo_cont"]
 
 
 def stable_at(adapter, grams: int):

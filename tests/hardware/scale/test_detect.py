@@ -16,7 +16,8 @@ QUICK = tuple(replace(p, wait_s=0.15) for p in PROBES)
 NO_CONSOLES: set[str] = set()
 
 
-@pytest.mark.parametrize("protocol", ["toledo8217", "mtsics", "cas", "magellan", "epelsa", "adam"])
+@pytest.mark.parametrize("protocol", ["toledo8217", "mtsics", "cas", "magellan", "epelsa", "adam", "cas22", "stgs",
+                                      "toledo_cont"])
 def test_each_protocol_is_recognised(make_sim, protocol):
     sim = make_sim(protocol, weight_g=1500)
     found = detect_port(sim.path, QUICK, NO_CONSOLES)
@@ -88,3 +89,14 @@ def test_an_alias_of_the_console_is_recognised(tmp_path):
 def test_missing_port_is_reported(tmp_path):
     found = detect_port(str(tmp_path / "ttyUSB9"), QUICK, NO_CONSOLES)
     assert found.protocol is None and "No such file" in found.detail
+
+
+def test_the_8217_probe_leaves_the_line_clean_for_a_cas_scale(make_sim):
+    """The 8217 probe writes "Ehello" with no line end; a CAS scale takes a W after it
+    as part of an unknown command ("EhelloW") and stays silent. The probe ends what it
+    left on the line, so the CAS probe that follows is answered."""
+    sim = make_sim("cas", weight_g=1450)
+    found = detect_port(sim.path, QUICK, NO_CONSOLES)
+    assert found.protocol == "cas", found.detail
+    toledo = sim.received.index(b"Ehello")
+    assert b"\r" in sim.received[toledo:sim.received.index(b"W", toledo + 6)]
