@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -334,6 +336,143 @@ class StockDraftLine(Base):
     __table_args__ = (
         Index("ux_stock_draft_lines_product", "draft_id", "product_id", unique=True),
         CheckConstraint("quantity >= 0", name="quantity"),
+    )
+
+
+# --- fiscal profile (Colombia): customers, numbering resolutions, fiscal documents ---
+# Migration 0009_fiscal_documents. Customers are master data (a shop server may send them down);
+# resolutions and documents are written by a till and never changed (triggers).
+
+ID_TYPE_CODES = ("13", "31", "22", "41", "12", "42")  # DIAN's identification types
+NUMBERING_KINDS = ("pos", "invoice", "credit", "contingency")
+# DIAN document type codes: 20 POS document, 08 POS document in contingency, 01
+# electronic invoice, 94 nota de ajuste crédito (to a POS document), 91 credit note.
+FISCAL_TYPE_CODES = ("20", "08", "01", "94", "91")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    id_type: Mapped[str] = mapped_column(String(2))
+    id_number: Mapped[str] = mapped_column(String(20))  # without dots, dashes or check digit
+    dv: Mapped[str] = mapped_column(String(1), default="")  # NIT check digit
+    person: Mapped[str] = mapped_column(String(8), default="natural")  # legal | natural
+    name: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(String(200), index=True, default="")  # fold(name)
+    email: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    city_code: Mapped[str] = mapped_column(String(5), default="")  # DANE
+    responsibilities: Mapped[str] = mapped_column(String(64), default="R-99-PN")  # ";"-separated
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    __table_args__ = (
+        UniqueConstraint("id_type", "id_number", name="uq_customers_identification"),
+        CheckConstraint("id_type IN ('13','31','22','41','12','42')", name="id_type"),
+        CheckConstraint("person IN ('legal','natural')", name="person"),
+        CheckConstraint("dv = '' OR id_type = '31'", name="dv"),
+    )
+
+
+@event.listens_for(Customer, "before_insert")
+@event.listens_for(Customer, "before_update")
+def _fold_customer_name(_mapper, _connection, customer: Customer) -> None:  # noqa: ANN001
+    customer.search_name = fold(customer.name or "")
+
+
+class NumberingResolution(Base):
+    """A range of numbers DIAN authorised for one till and one kind of document.
+    Never changed or deleted once written (triggers): a wrong one is deactivated and
+    the right one added."""
+
+    __tablename__ = "numbering_resolutions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"), default=LOCAL_TILL_ID,
+                                         server_default=str(LOCAL_TILL_ID))
+    kind: Mapped[str] = mapped_column(String(12))  # NUMBERING_KINDS
+    resolution: Mapped[str] = mapped_column(String(32))  # DIAN's resolution number
+    resolution_date: Mapped[date] = mapped_column(Date)
+    prefix: Mapped[str] = mapped_column(String(4))
+    range_from: Mapped[int] = mapped_column(Integer)
+    range_to: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    technical_key: Mapped[str] = mapped_column(String(128), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (
+        CheckConstraint("kind IN ('pos','invoice','credit','contingency')", name="kind"),
+        CheckConstraint("range_from >= 0 AND range_to >= range_from", name="range"),
+        CheckConstraint("valid_to >= valid_from", name="validity"),
+        Index("ix_numbering_resolutions_till_kind", "till_id", "kind"),
+    )
+
+
+class FiscalDocument(Base):
+    """A sale's POS document or electronic invoice, or a credit note (nota de ajuste
+    or nota crédito) to one of them: its number from a resolution, taken in the same
+    transaction as the sale, return or void it belongs to, and a snapshot of the buyer."""
+
+    __tablename__ = "fiscal_documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    till_id: Mapped[int] = document_till()
+    type_code: Mapped[str] = mapped_column(String(2))  # FISCAL_TYPE_CODES
+    numbering_id: Mapped[int] = mapped_column(ForeignKey("numbering_resolutions.id"))
+    prefix: Mapped[str] = mapped_column(String(4))
+    number: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)  # the sale, or the one corrected
+    origin: Mapped[str] = mapped_column(String(8))  # sale | return | void
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("fiscal_documents.id"), index=True)
+    concept: Mapped[str] = mapped_column(String(1), default="")  # credit notes: DIAN's concept 1-6
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    buyer_id_type: Mapped[str] = mapped_column(String(2))
+    buyer_id_number: Mapped[str] = mapped_column(String(20))
+    buyer_dv: Mapped[str] = mapped_column(String(1), default="")
+    buyer_person: Mapped[str] = mapped_column(String(8), default="natural")
+    buyer_name: Mapped[str] = mapped_column(String(200))
+    buyer_email: Mapped[str] = mapped_column(String(120), default="")
+    total: Mapped[int] = mapped_column(Integer)  # tax included, minor units
+    tax_total: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[list[FiscalDocumentLine]] = relationship(order_by="FiscalDocumentLine.position")
+    __table_args__ = (
+        UniqueConstraint("numbering_id", "number", name="uq_fiscal_documents_numbering_number"),
+        CheckConstraint("type_code IN ('20','08','01','94','91')", name="type_code"),
+        CheckConstraint("origin IN ('sale','return','void')", name="origin"),
+        CheckConstraint("(corrects_id IS NULL) = (type_code IN ('20','08','01'))", name="corrects"),
+    )
+
+
+class FiscalDocumentLine(Base):
+    """A document's line as printed and as the electronic document carries it: for
+    a sale a copy of its line plus the category and GTIN at that time; for a credit
+    note what it credits of one line of the corrected document."""
+
+    __tablename__ = "fiscal_document_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("fiscal_documents.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 ...
+    sale_line_id: Mapped[int] = mapped_column(ForeignKey("sale_lines.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(64), default="")
+    gtin: Mapped[str] = mapped_column(String(14), default="")
+    uom: Mapped[str] = mapped_column(String(8))
+    quantity: Mapped[int] = mapped_column(Integer)  # base sub-units
+    unit_price: Mapped[int] = mapped_column(Integer)  # per uom, tax included
+    line_total: Mapped[int] = mapped_column(Integer)  # tax included
+    tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    tax_amount: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        UniqueConstraint("document_id", "position", name="uq_fiscal_document_lines_position"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("line_total >= 0 AND tax_amount >= 0", name="amounts"),
     )
 
 

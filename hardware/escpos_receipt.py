@@ -24,6 +24,7 @@ from hardware.printer import kick_command
 from kiosk.core.cart import LineEntry
 from kiosk.core.fiscal import FiscalPrintBlock
 from kiosk.core.payments import method_label
+from kiosk.core.product_fields import uom_label
 from kiosk.core.receipt import Receipt
 from kiosk.formatting import format_quantity, format_rate, format_unit_price
 from kiosk.i18n import _, format_datetime, format_money
@@ -103,6 +104,9 @@ def receipt_text_lines(receipt: Receipt, width: int, clean: Callable[[str], str]
     out.append(rule)
     for line in receipt.lines:
         out += _wrap(clean(line.name), width)
+        if receipt.fiscal is not None:  # a fiscal document names code, category, unit and tax of each item
+            facts = [line.sku, line.category, uom_label(line.uom), receipt.tax_names.get(line.tax_rate_bp, "")]
+            out += ["  " + text for text in _wrap(clean(" · ".join(x for x in facts if x)), width - 2)]
         detail = f"  {format_quantity(line.quantity, line.uom)}"
         if line.entry is LineEntry.AMOUNT:
             detail += f" ({format_unit_price(line.unit_price, line.uom)})"
@@ -116,7 +120,11 @@ def receipt_text_lines(receipt: Receipt, width: int, clean: Callable[[str], str]
     out.append(rule)
     out += _two_columns(clean(_("Subtotal")), clean(format_money(receipt.subtotal)), width)
     for t in receipt.taxes:
-        if t.rate_bp:
+        named = receipt.tax_names.get(t.rate_bp)
+        if named:  # a fiscal document lists every tax, excluded and exempt goods too
+            label = _("{tax} (base {base})").format(tax=named, base=format_money(t.net))
+            out += _two_columns(clean(label), clean(format_money(t.tax)), width)
+        elif t.rate_bp:
             label = _("Tax {rate} (base {base})").format(rate=format_rate(t.rate_bp), base=format_money(t.net))
             out += _two_columns(clean(label), clean(format_money(t.tax)), width)
     return out
@@ -137,15 +145,15 @@ FISCAL_QR_EC = "M"
 
 def qr_modules(data: str, ec: str = FISCAL_QR_EC) -> int:
     """Modules across the QR symbol the data needs (the printer's encoder picks the
-    same smallest version)."""
+    same smallest version). Only the version is worked out (``best_fit``): building the
+    whole symbol tries eight masks and cost tens of milliseconds on every fiscal receipt."""
     import qrcode
     from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
     level = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}[ec]
     qr = qrcode.QRCode(error_correction=level, border=0)
     qr.add_data(data)
-    qr.make(fit=True)
-    return qr.modules_count
+    return qr.best_fit() * 4 + 17
 
 
 def qr_module_size(data: str, min_mm: float = FISCAL_QR_MIN_MM, ec: str = FISCAL_QR_EC) -> int:
@@ -166,6 +174,8 @@ def render_fiscal_block(p: Dummy, block: FiscalPrintBlock, width: int) -> None:
     for text in block.lines:
         for line in _wrap(text, width):
             p.text(line + "\n")
+    if not block.key:  # the software PIN (or an invoice range's technical key) is not configured yet
+        return
     p.text(f"{block.key_label}:\n")
     key = block.key
     while key:

@@ -18,9 +18,13 @@ from kiosk.core.receipt import ShopInfo
 from kiosk.services.cart_store import CartStore
 from kiosk.services.catalog import CatalogService
 from kiosk.services.counter import CounterService
+from kiosk.services.customers import CustomerService
+from kiosk.services.fiscal_documents import FiscalDocuments
 from kiosk.services.hardware import HardwareService
 from kiosk.services.inventory import InventoryService
+from kiosk.services.invoice_pdf import InvoicePdf
 from kiosk.services.maintenance import NoDatabase
+from kiosk.services.numbering import NumberingService
 from kiosk.services.product_clone import ProductClone
 from kiosk.services.product_csv import ProductCsv
 from kiosk.services.preferences import PreferenceService
@@ -53,6 +57,10 @@ class Services:
     product_clone: ProductClone
     carts: CartStore
     preferences: PreferenceService
+    customers: CustomerService
+    numbering: NumberingService
+    fiscal: FiscalDocuments  # fiscal.on: the Colombian fiscal profile ([fiscal] country = "CO")
+    invoice_pdf: InvoicePdf
     migration: MigrationResult | None = None
     hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
 
@@ -108,16 +116,21 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                         lockout_base_s=sec.lockout_base_s, lockout_max_s=sec.lockout_max_s)
     if run_migrations:
         users.ensure_default_admin()
+    inv = settings.inventory
+    fs = settings.fiscal
+    customers = CustomerService(db, max_csv_bytes=inv.csv_max_bytes)
+    numbering = NumberingService(db, warn_remaining=fs.numbering_warn_remaining, warn_days=fs.numbering_warn_days)
+    fiscal = FiscalDocuments(db, fs, numbering, customers, decimals=settings.currency.decimals,
+                             environment=str(settings.dian.environment))
     shop = ShopInfo(**settings.shop.model_dump())
-    receipts = ReceiptService(sales, shop)
+    receipts = ReceiptService(sales, shop, fiscal if fs.on else None)
     printer = receipt_printer(settings)
     printing = PrintQueue(db, sender or printer, receipt_layout(settings))
     hardware = HardwareService(settings, printing, users, printer=printer)
     till = TillService(sales, receipts, printing, drawer=hardware, save_timeout_s=settings.sales.save_timeout_s,
-                       drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash))
+                       drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash), fiscal=fiscal)
     carts = CartStore(db)
     counter = CounterService(catalog, till, carts, out_of_stock=settings.sales.out_of_stock)
-    inv = settings.inventory
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
                                  decimals=settings.currency.decimals)
@@ -128,4 +141,6 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
-                    product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db), migration, hardware)
+                    product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
+                    customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
+                    migration, hardware)

@@ -32,6 +32,7 @@ from hardware.settings import DrawerSettings, GpioSettings, ScannerSettings
 from kiosk.appliance.settings import BackupSettings, DevicesSettings
 from kiosk.config_base import Section
 from kiosk.fiscal.settings import DianSettings
+from kiosk.services.fiscal_settings import FiscalSettings
 from kiosk.services.inventory_settings import InventorySettings
 from kiosk.services.quick_buttons import CalculatorSettings
 from kiosk.i18n import N_, MoneyFormat, translate
@@ -300,12 +301,19 @@ class Settings(Section):
     barcodes: BarcodeSettings = BarcodeSettings()
     calculator: CalculatorSettings = CalculatorSettings()
     dian: DianSettings = DianSettings()
+    fiscal: FiscalSettings = FiscalSettings()
 
     # Not read from the file: where it came from, the resolved state directory and which
     # rule chose it (a key of STATE_ORIGINS).
     source: Path | None = Field(None, exclude=True)
     state_dir: Path = Field(Path("."), exclude=True)
     state_dir_origin: str = Field("user", exclude=True)
+
+    @model_validator(mode="after")
+    def _fiscal_currency(self) -> Settings:
+        if self.fiscal.on and self.currency.code != "COP":
+            raise ValueError('[fiscal] country = "CO" needs [currency] code = "COP"')
+        return self
 
     @property
     def database_path(self) -> Path:

@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "kiosk.cli.hardware_commands",
     "kiosk.cli.scale_commands",
     "kiosk.cli.dian_commands",
+    "kiosk.cli.customers_commands",
+    "kiosk.cli.numbering_commands",
 ]
 
 

@@ -211,6 +211,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             ("print queue", "-" if st["print_queue_pending"] is None else f"{st['print_queue_pending']} pending"),
             ("disk free", f"{_mb(st['disk_free_bytes'])} of {_mb(st['disk_total_bytes'])}"),
         ]
+        for warning in st["numbering"] or []:
+            rows.append((f"numbering {warning['kind']}", f"{warning['level']}: {warning['text']}"))
         for node, info in st["device_nodes"].items():
             rows.append((f"node {node}", ("present" if info["present"] else "MISSING") + f"  ({info['setting']})"))
         devices = st["devices"]

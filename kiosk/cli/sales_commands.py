@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from datetime import date
+from pathlib import Path
 
 from kiosk.cli.common import EXIT_OK, CommandError, print_json, print_table, services
+from kiosk.core.fiscal_shop_errors import FiscalDocumentMissing
 from kiosk.core.payments import method_label
+from kiosk.core.receipt import sale_reference
 from kiosk.formatting import format_quantity, format_unit_price, local_day_bounds, local_today
 from kiosk.i18n import format_money
 
@@ -24,6 +28,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     sh.add_argument("number", type=int)
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(func=cmd_show)
+    pdf = ssub.add_parser("pdf", help="the sale's fiscal document (an invoice) as a PDF under <state>/invoices")
+    pdf.add_argument("number", type=int)
+    pdf.add_argument("--to", type=Path, metavar="DIR", help="also copy it to DIR (a USB stick)")
+    pdf.add_argument("--credit-notes", action="store_true", help="also the sale's credit notes")
+    pdf.add_argument("--json", action="store_true")
+    pdf.set_defaults(func=cmd_pdf)
+
+
+KIND_TEXT = {"pos": "POS document", "contingency": "POS document (contingency)", "invoice": "electronic invoice",
+             "adjustment_note": "nota de ajuste", "credit_note": "credit note"}
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -52,6 +66,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     app = services(args)
     d = app.sales.detail(number=args.number)
+    documents = app.fiscal.for_sale(d.summary.id)
+    original = documents[0].summary() if documents and not documents[0].is_credit_note else None
     if args.json:
         print_json({
             "number": d.number, "time": d.summary.created_at, "cashier": d.summary.cashier,
@@ -63,6 +79,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             "payments": [{"method": p.method, "amount_minor": p.amount, "tendered_minor": p.tendered,
                           "change_minor": p.change, "reference": p.reference} for p in d.payments],
             "taxes": [{"rate_bp": t.rate_bp, "gross_minor": t.gross, "tax_minor": t.tax} for t in d.taxes],
+            # the fiscal document (fiscal profile): kind, prefix, number, customer (None: consumidor final)
+            "document": original,
+            "credit_notes": [doc.summary() for doc in documents if doc.is_credit_note],
         })
     else:
         s = d.summary
@@ -78,5 +97,33 @@ def cmd_show(args: argparse.Namespace) -> int:
             change = f", change {format_money(p.change)}" if p.change else ""
             print(f"  {method_label(p.method)}: {format_money(p.amount)} "
                   f"(tendered {format_money(p.tendered)}{change}){ref}")
+        for doc in documents:
+            buyer = doc.buyer.name + ("" if doc.buyer.is_consumidor_final else f" ({doc.buyer.identification})")
+            print(f"{KIND_TEXT[doc.summary()['kind']]} {doc.document_number}  {buyer}  {format_money(doc.total)}")
     app.close()
+    return EXIT_OK
+
+
+def cmd_pdf(args: argparse.Namespace) -> int:
+    app = services(args)
+    try:
+        detail = app.sales.detail(number=args.number)
+        documents = app.fiscal.for_sale(detail.summary.id)
+        if not documents or documents[0].is_credit_note:
+            raise FiscalDocumentMissing(reference=sale_reference(args.number))
+        paths = [app.invoice_pdf.write(doc) for doc in (documents if args.credit_notes else documents[:1])]
+    finally:
+        app.close()
+    copies = []
+    if args.to is not None:
+        for path in paths:
+            try:
+                copies.append(Path(shutil.copy2(path, args.to)))
+            except OSError as exc:
+                raise CommandError(f"cannot copy {path.name} to {args.to}: {exc.strerror or exc}") from None
+    if args.json:
+        print_json({"files": paths, "copies": copies})
+    else:
+        for path in paths + copies:
+            print(path)
     return EXIT_OK

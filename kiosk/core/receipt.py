@@ -33,6 +33,7 @@ class ReceiptLine:
     tax_rate_bp: int
     entry: LineEntry = LineEntry.COUNT
     tare: int = 0  # grams of container the scale subtracted (scale lines)
+    category: str = ""  # printed on fiscal documents
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Receipt:
     status: str = "completed"
     extra: dict[str, str] = field(default_factory=dict)
     fiscal: FiscalPrintBlock | None = None  # DIAN's lines, CUDE/CUFE and QR of an electronic document
+    # Fiscal documents name each rate's tax: {1900: "IVA 19 %", 800: "INC 8 %", 0: "Excluido"}.
+    tax_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def tax_total(self) -> int:

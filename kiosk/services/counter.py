@@ -41,6 +41,7 @@ from kiosk.formatting import format_rate
 from kiosk.i18n import N_, format_money, translate
 from kiosk.services.cart_store import CartStore
 from kiosk.services.catalog import CatalogService
+from kiosk.services.fiscal_documents import FiscalRequest
 from kiosk.services.sales import SaleResult
 from kiosk.services.selling import Outcome, SellingService
 from kiosk.services.till import DatabaseBusy, TillService
@@ -281,12 +282,14 @@ class CounterService:
 
     # --- checkout ------------------------------------------------------------------------------------
     def checkout(self, user: UserInfo, tenders: Sequence[Tender], *,
-                 on_wait: Callable[[int], None] | None = None) -> SaleResult:
+                 on_wait: Callable[[int], None] | None = None,
+                 fiscal: FiscalRequest | None = None) -> SaleResult:
         """Store the cart as a sale (call it off the UI thread: it writes and may wait
         for a busy database). The cart is frozen meanwhile (changes raise
         SaleInProgress). Raises PricesChanged (nothing stored, the cart re-priced and
         announced) when the catalog changed under it, DatabaseBusy, or the till's
-        errors; on success the cashier has a new, empty cart."""
+        errors; on success the cashier has a new, empty cart. ``fiscal``: the
+        cashier's customer and *Factura* (TillService.complete_sale)."""
         with self._lock:
             till = self._carts.get(user.id)
             if till is None or till.checking_out:
@@ -301,7 +304,7 @@ class CounterService:
                 raise PricesChanged(changes="; ".join(view.notices), total=format_money(cart.total))
             if not self.store.flush(self.till.save_timeout_s):
                 raise DatabaseBusy(seconds=round(self.till.save_timeout_s))
-            result = self.till.complete_sale(cart, tenders, user, on_wait=on_wait,
+            result = self.till.complete_sale(cart, tenders, user, on_wait=on_wait, fiscal=fiscal,
                                              also=lambda conn: self.store.delete_in(conn, cart.uuid))
         finally:
             with self._lock:

@@ -10,9 +10,11 @@
   reported, not half-trusted).
 - Comma or semicolon delimiter, from the header line.
 
-Also the cell escaping that keeps an exported catalog from running as formulas in a
-spreadsheet, and its inverse for the import (so re-importing an export changes
-nothing).
+Also what every import and export shares (products, customers): the report's per-cell
+problems, the header's columns, the data rows, the cell escaping that keeps an
+exported file from running as formulas in a spreadsheet and its inverse for the
+import (so re-importing an export changes nothing), and the write through a renamed
+temporary file.
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ import itertools
 import os
 import re
 import stat
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.core.errors import NotFound
 from kiosk.core.inventory_errors import CsvChanged, CsvTooLarge, FileUnreadable, NotARegularFile
 from kiosk.core.progress import Progress
+from kiosk.i18n import N_, translate
 from kiosk.services import media_files
 
 BLOCK = 1 << 20
@@ -213,3 +217,115 @@ def escape_formula(cell: str) -> str:
 
 def unescape_formula(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and _ESCAPED.match(cell) else cell
+
+
+# --- rows, problems, writing -------------------------------------------------------------
+@dataclass(frozen=True)
+class RowProblem:
+    line: int  # line number in the file (1 = header)
+    column: str  # CSV column, "" for the whole row or file
+    reason: str
+
+    def text(self) -> str:
+        if self.column:
+            return translate(N_("line {line}, column {column}: {reason}")).format(
+                line=self.line, column=self.column, reason=self.reason)
+        return translate(N_("line {line}: {reason}")).format(line=self.line, reason=self.reason)
+
+
+def header_columns(header: list[str], line: int, known: Sequence[str],
+                   required: Sequence[str]) -> tuple[dict[str, int], list[RowProblem]]:
+    """The header's columns (name -> index) and its problems: an unknown or repeated
+    column, a required one missing."""
+    columns: dict[str, int] = {}
+    problems = []
+    for i, raw in enumerate(header):
+        name = raw.strip().lstrip("\ufeff").lower()
+        if not name and i == len(header) - 1:
+            continue  # a trailing delimiter
+        if name not in known:
+            problems.append(RowProblem(line, raw.strip(), translate(N_("unknown column (expected: {columns})"))
+                                       .format(columns=", ".join(known))))
+        elif name in columns:
+            problems.append(RowProblem(line, name, translate(N_("the column appears twice"))))
+        else:
+            columns[name] = i
+    for name in required:
+        if name not in columns:
+            problems.append(RowProblem(line, name, translate(N_("required column is missing"))))
+    return columns, problems
+
+
+def first_row(rows: Iterator[list[str]]) -> tuple[list[str] | None, RowProblem | None]:
+    """The header: the first row that is not blank, or the problem (empty, broken)."""
+    try:
+        header = next(rows, None)
+        while header is not None and not any(c.strip() for c in header):
+            header = next(rows, None)
+    except csv.Error as exc:
+        return None, RowProblem(1, "", str(exc))
+    if header is None:
+        return None, RowProblem(1, "", translate(N_("the file is empty")))
+    return header, None
+
+
+def data_rows(reader: CsvRows, rows: Iterator[list[str]], columns: dict[str, int], problems,  # noqa: ANN001
+              width: int, shape_problem: Callable[[int, list[str]], RowProblem] | None = None,
+              ) -> Iterator[tuple[int, dict[str, str]]]:
+    """After the header (``width`` cells): ``(line, {column: cell})`` for each row that
+    is not blank, formula escapes taken off. A row with more cells than the header, or
+    too few for its columns, is a problem instead (``shape_problem(line, cells)``, or
+    "has N fields"), and so is a broken quote (the rest of the file is not read).
+    ``problems``: anything with ``append(RowProblem)``."""
+    named = max(columns.values()) + 1
+    last_line = reader.line_num
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(RowProblem(last_line + 1, "", str(exc)))
+            return
+        line = last_line + 1
+        last_line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > width or len(cells) < named or any(c.strip() for c in cells[named:]):
+            problems.append(shape_problem(line, cells) if shape_problem is not None else RowProblem(
+                line, "", translate(N_("has {count} fields, the header has {expected}"))
+                .format(count=len(cells), expected=width)))
+            continue
+        yield line, {col: unescape_formula(cells[i]) for col, i in columns.items()}
+
+
+def write_rows(fh, rows: Iterable[Sequence[str]], delimiter: str) -> int:  # noqa: ANN001
+    """Rows to CSV, cells that a spreadsheet would run as formulas escaped. Returns the
+    rows written after the header."""
+    writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
+    n = -1
+    for row in rows:
+        writer.writerow([escape_formula(cell) for cell in row])
+        n += 1
+    return n
+
+
+def write_csv_file(path: Path | str, rows: Iterable[Sequence[str]], delimiter: str = ",") -> int:
+    """Write the header and ``rows`` to ``path`` (UTF-8 with BOM so spreadsheets show
+    accents) through a temporary file renamed at the end: a pulled USB stick never
+    leaves a half-written file under the final name. Returns the rows after the header."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".csv")
+    except OSError as exc:
+        raise FileUnreadable(name=str(path.parent), reason=exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            count = write_rows(fh, rows, delimiter)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise FileUnreadable(name=path.name, reason=exc.strerror or str(exc)) from None
+    return count

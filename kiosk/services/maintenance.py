@@ -601,12 +601,14 @@ class MaintenanceService:
         s = self.settings
         database: dict = {"size_bytes": 0, "integrity": "missing", "schema": None, "schema_head": _head()}
         pending = None
+        numbering = None
         if self.db_path.is_file():
             database["size_bytes"] = self._db_bytes()
             try:
                 database["integrity"] = dbbackup.integrity(self.db_path)
                 database["schema"] = _revision(self.db_path)
                 pending = _pending_jobs(self.db_path)
+                numbering = _numbering_warnings(self.db_path, s) if s.fiscal.on else None
             except (dbbackup.BackupError, sqlite3.Error) as exc:
                 database["integrity"] = f"unreadable: {exc}"
         last = self.last_backup()
@@ -645,6 +647,9 @@ class MaintenanceService:
             "last_backup": last_info,
             "backups": len(self.backups()),
             "print_queue_pending": pending,
+            # fiscal profile on: what managers are warned about (no valid numbering, few
+            # numbers or days left); None when the profile is off
+            "numbering": numbering,
             "devices": _hardware_states(s.state_dir / "hardware.json"),
             "device_nodes": {n.node: {"setting": n.key, "usb_id": n.usb_id or None, "present": n.present}
                              for n in expected_nodes(s)},
@@ -696,6 +701,22 @@ def _pending_jobs(path: Path) -> int | None:
         return PrintQueue(db, lambda payload: None).pending_count()
     except Exception as exc:  # an old schema or a locked file must not break the report
         log.warning("print queue not readable: %s", exc)
+        return None
+    finally:
+        db.dispose()
+
+
+def _numbering_warnings(path: Path, settings: Settings) -> list[dict] | None:
+    from db.engine import Database
+    from kiosk.services.numbering import NumberingService
+
+    db = Database(path)
+    try:
+        fs = settings.fiscal
+        numbering = NumberingService(db, warn_remaining=fs.numbering_warn_remaining, warn_days=fs.numbering_warn_days)
+        return [w.as_dict() for w in numbering.warnings()]
+    except Exception as exc:  # an old schema or a locked file must not break the report
+        log.warning("numbering not readable: %s", exc)
         return None
     finally:
         db.dispose()

@@ -42,14 +42,12 @@ How a file is imported (all or nothing for the user, without stopping the till):
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import io
 import logging
 import os
 import re
 import sqlite3
-import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -86,7 +84,16 @@ from kiosk.core.text import fold
 from kiosk.core.units import UOMS_FOR_MODE, SaleMode, Uom, mode_for_uom, tracks_stock
 from kiosk.i18n import N_, translate
 from kiosk.services import csv_source, media_files
-from kiosk.services.csv_source import CsvRows, CsvSource, escape_formula, unescape_formula
+from kiosk.services.csv_source import (
+    CsvRows,
+    CsvSource,
+    RowProblem,
+    data_rows,
+    first_row,
+    header_columns,
+    write_csv_file,
+    write_rows,
+)
 from kiosk.services.inventory import (
     EDIT_ROLE,
     InventoryService,
@@ -119,19 +126,6 @@ _fold = lru_cache(maxsize=1024)(fold)
 
 # Stages a Progress goes through (a progress bar names them).
 STAGE_READ, STAGE_CHECK, STAGE_APPLY = "read", "check", "apply"
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    line: int  # line number in the file (1 = header)
-    column: str  # CSV column, "" for the whole row or file
-    reason: str
-
-    def text(self) -> str:
-        if self.column:
-            return translate(N_("line {line}, column {column}: {reason}")).format(
-                line=self.line, column=self.column, reason=self.reason)
-        return translate(N_("line {line}: {reason}")).format(line=self.line, reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -419,25 +413,6 @@ class ProductCsv:
                 if staging is not None:
                     staging.close()
 
-    def _header(self, header: list[str], line: int) -> tuple[dict[str, int], list[RowProblem]]:
-        columns: dict[str, int] = {}
-        problems = []
-        for i, raw in enumerate(header):
-            name = raw.strip().lstrip("\ufeff").lower()
-            if not name and i == len(header) - 1:
-                continue  # a trailing delimiter
-            if name not in COLUMNS:
-                problems.append(RowProblem(line, raw.strip(), translate(N_("unknown column (expected: {columns})"))
-                                           .format(columns=", ".join(COLUMNS))))
-            elif name in columns:
-                problems.append(RowProblem(line, name, translate(N_("the column appears twice"))))
-            else:
-                columns[name] = i
-        for name in REQUIRED:
-            if name not in columns:
-                problems.append(RowProblem(line, name, translate(N_("required column is missing"))))
-        return columns, problems
-
     # --- checking ---------------------------------------------------------------------
     def _check(self, source: CsvSource, staging: _Staging, dry_run: bool, progress: Progress) -> ImportReport:
         report = ImportReport(source=source.name, dry_run=dry_run)
@@ -455,39 +430,20 @@ class ProductCsv:
     def _check_rows(self, conn: sqlite3.Connection, reader: CsvRows, report: ImportReport,
                     progress: Progress) -> ImportReport:
         rows = iter(reader)
-        try:
-            header = next(rows, None)
-            while header is not None and not any(c.strip() for c in header):
-                header = next(rows, None)
-        except csv.Error as exc:
-            return replace(report, problems=(RowProblem(1, "", str(exc)),), problem_count=1)
+        header, broken = first_row(rows)
         if header is None:
-            return replace(report, problems=(RowProblem(1, "", translate(N_("the file is empty"))),), problem_count=1)
-        columns, problems_ = self._header(header, reader.line_num)
+            return replace(report, problems=(broken,), problem_count=1)
+        columns, problems_ = header_columns(header, reader.line_num, COLUMNS, REQUIRED)
         if problems_:
             return replace(report, problems=tuple(problems_), problem_count=len(problems_))
-        width, named = len(header), max(columns.values()) + 1
+        width = len(header)
         categories = {fold(name): (cid, name, kind) for cid, name, kind in
                       conn.execute("SELECT id, name, kind FROM k.categories")}
         problems = _Problems()
         batch: list[tuple[int, dict[str, str]]] = []
-        last_line = reader.line_num
-        while True:
-            try:
-                cells = next(rows)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                problems.append(RowProblem(last_line + 1, "", str(exc)))
-                break
-            line = last_line + 1
-            last_line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) > width or len(cells) < named or any(c.strip() for c in cells[named:]):
-                problems.append(self._shape_problem(line, cells, width, columns, reader.delimiter))
-                continue
-            batch.append((line, {col: unescape_formula(cells[i]) for col, i in columns.items()}))
+        shape = lambda line, cells: self._shape_problem(line, cells, width, columns, reader.delimiter)  # noqa: E731
+        for line, values in data_rows(reader, rows, columns, problems, width, shape):
+            batch.append((line, values))
             if len(batch) >= BATCH:
                 self._check_batch(conn, batch, categories, problems)
                 batch = []
@@ -1000,37 +956,13 @@ class ProductCsv:
         """The header and one row per product (active ones unless ``include_inactive``), by SKU."""
         return list(self._export_iter(include_inactive))
 
-    @staticmethod
-    def _write(fh, rows: Iterable[list[str]], delimiter: str) -> int:  # noqa: ANN001
-        """Rows to CSV, cells that a spreadsheet would run as formulas escaped. Returns the products."""
-        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
-        n = -1
-        for row in rows:
-            writer.writerow([escape_formula(cell) for cell in row])
-            n += 1
-        return n
-
     def export_text(self, *, include_inactive: bool = False, delimiter: str = ",") -> str:
         buf = io.StringIO(newline="")
-        self._write(buf, self._export_iter(include_inactive), delimiter)
+        write_rows(buf, self._export_iter(include_inactive), delimiter)
         return buf.getvalue()
 
     def export_file(self, path: Path | str, *, include_inactive: bool = False, delimiter: str = ",") -> ExportResult:
-        """Write the catalog to ``path`` (UTF-8 with BOM so spreadsheets show accents),
-        through a temporary file renamed at the end: a pulled USB stick never leaves a
-        half-written file under the final name."""
-        path = Path(path)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".csv")
-        except OSError as exc:
-            raise FileUnreadable(name=str(path.parent), reason=exc.strerror or str(exc)) from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-                count = self._write(fh, self._export_iter(include_inactive), delimiter)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise FileUnreadable(name=path.name, reason=exc.strerror or str(exc)) from None
-        return ExportResult(path, count)
+        """Write the catalog to ``path`` (csv_source.write_csv_file: UTF-8 with BOM,
+        through a temporary file renamed at the end)."""
+        count = write_csv_file(path, self._export_iter(include_inactive), delimiter)
+        return ExportResult(Path(path), count)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.core.receipt import Receipt, ShopInfo
+from kiosk.services.fiscal_documents import FiscalDocuments
 from kiosk.services.sales import SaleDetail, SalesService
 
 
@@ -13,9 +14,17 @@ def receipt_from_detail(detail: SaleDetail, shop: ShopInfo, *, copy: bool = Fals
 
 
 class ReceiptService:
-    def __init__(self, sales: SalesService, shop: ShopInfo):
+    def __init__(self, sales: SalesService, shop: ShopInfo, fiscal: FiscalDocuments | None = None):
         self.sales = sales
         self.shop = shop
+        self.fiscal = fiscal
 
     def receipt(self, *, sale_id: int | None = None, number: int | None = None, copy: bool = False) -> Receipt:
-        return receipt_from_detail(self.sales.detail(sale_id=sale_id, number=number), self.shop, copy=copy)
+        """The sale's receipt; a sale that is a fiscal document prints as that document."""
+        detail = self.sales.detail(sale_id=sale_id, number=number)
+        receipt = receipt_from_detail(detail, self.shop, copy=copy)
+        if self.fiscal is not None:
+            doc = self.fiscal.sale_document(detail.summary.id)
+            if doc is not None:
+                return self.fiscal.printed(receipt, doc)
+        return receipt

@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -32,7 +31,9 @@ from kiosk.core.cart import Cart
 from kiosk.core.drawer import DrawerPolicy
 from kiosk.core.errors import DomainError
 from kiosk.core.payments import Tender
+from kiosk.core.receipt import Receipt
 from kiosk.i18n import N_
+from kiosk.services.fiscal_documents import FiscalDocuments, FiscalPlan, FiscalRequest, IssuedDocument
 from kiosk.services.printing import PrintQueue
 from kiosk.services.receipts import ReceiptService
 from kiosk.services.sales import PreparedSale, SaleResult, SalesService
@@ -56,13 +57,21 @@ class CashDrawer(Protocol):
 class TillService:
     def __init__(self, sales: SalesService, receipts: ReceiptService, printing: PrintQueue,
                  drawer: CashDrawer | None = None, *, save_timeout_s: float = 15.0,
-                 drawer_policy: DrawerPolicy | None = None):
+                 drawer_policy: DrawerPolicy | None = None, fiscal: FiscalDocuments | None = None):
         self.sales = sales
         self.receipts = receipts
         self.printing = printing
         self.drawer = drawer
         self.save_timeout_s = save_timeout_s
+        self.fiscal = fiscal if fiscal is not None and fiscal.on else None
         self.drawer_policy = drawer_policy or DrawerPolicy()
+
+    def fiscal_plan(self, total: int, request: FiscalRequest | None = None) -> FiscalPlan | None:
+        """Which fiscal document a sale of ``total`` will be (None: the fiscal profile
+        is off). The checkout calls it before payment: it raises what would stop the
+        sale (an invoice without a customer, no valid numbering) while nothing has
+        been paid yet."""
+        return self.fiscal.plan(total, request) if self.fiscal is not None else None
 
     def drawer_plan(self, sale: PreparedSale) -> str:
         """The drawer decision stored with the sale: "" | "kick" | "relay"."""
@@ -70,26 +79,40 @@ class TillService:
 
     def complete_sale(self, cart: Cart, tenders: Sequence[Tender], user: UserInfo, *,
                       on_wait: Callable[[int], None] | None = None,
-                      also: Callable[[Connection], None] | None = None) -> SaleResult:
+                      also: Callable[[Connection], None] | None = None,
+                      fiscal: FiscalRequest | None = None) -> SaleResult:
         """Store the sale with its receipt's print job, open the drawer for cash, empty
         the cart. Raises a DomainError (DatabaseBusy when another writer kept the
         database locked past ``save_timeout_s``) or any other exception with nothing
         stored and the cart untouched. ``on_wait(attempt)`` is called (in this thread)
         before each retry. ``also(conn)`` runs in the sale's transaction (the counter
-        deletes the stored cart there). Printing itself happens in the print worker."""
+        deletes the stored cart there). Printing itself happens in the print worker.
+
+        With the fiscal profile on, the sale is also its fiscal document (``fiscal``:
+        the cashier's customer and *Factura*; None: a POS document to the consumidor
+        final), numbered and written in the same transaction; its receipt is the
+        printed document."""
         sale = self.sales.prepare(cart, tenders, user.id)
+        plan = self.fiscal_plan(sale.total, fiscal)
         drawer = self.drawer_plan(sale)
         kick = drawer == "kick"
         # Rendered before the transaction (a bad printer profile fails here, with
-        # nothing written), for the number the sale will most likely get; rendered
-        # again under the lock in the rare case another writer took that number.
+        # nothing written), for the numbers the sale (and its fiscal document) will
+        # most likely get; rendered again under the lock in the rare case another
+        # writer took one of them.
         guess = self.sales.last_number() + 1
-        receipt = sale.receipt(self.receipts.shop, guess, user.name)
+        receipt = self._receipt(sale, guess, user, plan)
         payload = self.printing.render(receipt, open_drawer=kick)
 
         def with_receipt(conn: Connection, sale_id: int, number: int) -> int:
-            data = payload if number == guess else self.printing.render(replace(receipt, number=number),
-                                                                         open_drawer=kick)
+            doc = None
+            if plan is not None:
+                doc = self.fiscal.issue_for_sale(conn, plan, sale_id, user.id, sale.created_at,
+                                                 categories=[ln.product.category for ln in sale.lines])
+            if number == guess and (doc is None or doc.document_number == plan.expected_number):
+                data = payload
+            else:
+                data = self.printing.render(self._receipt(sale, number, user, plan, doc), open_drawer=kick)
             job = self.printing.insert_job(conn, data, "receipt", sale_id, drawer=drawer)
             if also is not None:
                 also(conn)
@@ -107,6 +130,13 @@ class TillService:
         except Exception:  # noqa: BLE001 - the sale and its job are stored; the worker prints it
             log.exception("sale %s stored; a step after it failed (its receipt job is kept)", result.reference)
         return result
+
+    def _receipt(self, sale: PreparedSale, number: int, user: UserInfo, plan: FiscalPlan | None,
+                 doc: IssuedDocument | None = None) -> Receipt:
+        receipt = sale.receipt(self.receipts.shop, number, user.name)
+        if plan is None:
+            return receipt
+        return self.fiscal.printed(receipt, self.fiscal.preview(plan, sale, number, user.name, doc))
 
     def _store(self, sale: PreparedSale, alongside: Callable[[Connection, int, int], int],
                on_wait: Callable[[int], None] | None) -> SaleResult:

@@ -64,6 +64,14 @@ class CheckoutScreen(KioskScreen):
     qr_texture = ObjectProperty(None, allownone=True)
     qr_text = StringProperty("")  # what the QR code says ("" without a template)
     tenders = ListProperty([])  # split: [Tender, ...]
+    # fiscal profile: the buyer (0: consumidor final), the cashier's Factura, what the
+    # sale will be ("Factura electrónica FE11") and whether that is possible now
+    fiscal_on = BooleanProperty(False)
+    customer_id = NumericProperty(0)
+    customer_text = StringProperty("")
+    invoice = BooleanProperty(False)
+    document_text = StringProperty("")
+    fiscal_ok = BooleanProperty(True)
 
     def on_method(self, _instance, method: str) -> None:
         panels = self.ids.get("panels")
@@ -84,7 +92,71 @@ class CheckoutScreen(KioskScreen):
         self.qr_texture = None
         self.qr_text = ""
         self._build_notes()
+        self.fiscal_on = self.services.fiscal.on
+        self.check_fiscal()
         self.update()
+
+    # --- fiscal document (customer, Factura) --------------------------------------------------
+    def check_fiscal(self) -> None:
+        """Which document the sale will be; what stops it (an invoice without customer,
+        numbering used up or expired) is said now, before any payment, and keeps
+        Confirm off."""
+        if not self.fiscal_on:
+            self.fiscal_ok = True
+            return
+        from kiosk.services.fiscal_documents import FiscalRequest
+        from kiosk.ui.customers import document_label
+
+        if self.customer_id:
+            try:
+                self.customer_text = self.services.customers.get(self.customer_id).name
+            except DomainError:
+                self.customer_id = 0
+        if not self.customer_id:
+            self.customer_text = _("Final consumer")
+        try:
+            plan = self.services.till.fiscal_plan(self.total, FiscalRequest(self.customer_id or None, self.invoice))
+        except DomainError as exc:
+            self.fiscal_ok = False
+            self.document_text = ""
+            self.message(str(exc), "error", 30)
+        else:
+            self.fiscal_ok = True
+            self.document_text = document_label(plan.kind, plan.expected_number)
+            if plan.by_amount and not self.invoice:
+                self.invoice = True
+        self.update()
+
+    def pick_customer(self) -> None:
+        if self.busy:
+            return
+        from kiosk.ui.customers import CustomerPickerPopup
+
+        self.app.ensure_staff()  # the forms' widgets
+        self.app.open_modal(CustomerPickerPopup(on_pick=self.set_customer))
+
+    def set_customer(self, customer) -> None:  # noqa: ANN001 - CustomerInfo | None
+        self.customer_id = customer.id if customer is not None else 0
+        if customer is None:
+            self.invoice = False
+        self.ids.message.hide()
+        self.check_fiscal()
+
+    def toggle_invoice(self) -> None:
+        if self.busy:
+            return
+        self.invoice = not self.invoice
+        self.ids.message.hide()
+        if self.invoice and not self.customer_id:
+            self.check_fiscal()
+            self.pick_customer()  # an invoice needs the customer: choose or create one
+            return
+        self.check_fiscal()
+
+    def forget_customer(self) -> None:
+        """A new sale starts with the final consumer and no invoice."""
+        self.customer_id = 0
+        self.invoice = False
 
     @property
     def decimals(self) -> int:
@@ -244,7 +316,7 @@ class CheckoutScreen(KioskScreen):
                 self.due_text = _("Missing {amount}").format(amount=format_money(self.remaining()))
             return
         self.hint_text = ""
-        self.can_confirm = not self.busy
+        self.can_confirm = not self.busy and self.fiscal_ok
         change = sum(p.change for p in payments)
         if any(p.method is PaymentMethod.CASH for p in payments):
             self.change_text = format_money(change)
@@ -284,18 +356,24 @@ class CheckoutScreen(KioskScreen):
         tenders, user = self.current_tenders(), app.user
         sold = [ln.product.id for ln in app.cart.lines]
         counter = self.services.counter
+        fiscal = None
+        if self.fiscal_on:
+            from kiosk.services.fiscal_documents import FiscalRequest
+
+            fiscal = FiscalRequest(self.customer_id or None, self.invoice)
 
         def waiting(attempt: int) -> None:  # worker thread: the database is held by another writer
             Clock.schedule_once(lambda dt: self.message(
                 _("Saving… the database is busy with another task; trying again."), "warn", 30, beep=False))
 
-        app.devices.run_in_thread(lambda: counter.checkout(user, tenders, on_wait=waiting),
+        app.devices.run_in_thread(lambda: counter.checkout(user, tenders, on_wait=waiting, fiscal=fiscal),
                                   lambda result: self._saved(result, sold), self._not_saved)
 
     def _saved(self, result, sold: list[int]) -> None:  # noqa: ANN001
         """Main thread: the sale and its receipt job are stored."""
         app = self.app
         self.busy = False
+        self.forget_customer()
         try:
             app.screen("sell").selected_line = 0
             app.stock_moved(sold)
@@ -311,6 +389,8 @@ class CheckoutScreen(KioskScreen):
             self.total_text = format_money(self.total)
             if self.method == "qr":
                 self._make_qr()
+            if self.fiscal_on:  # a new total may cross the invoice threshold
+                self.check_fiscal()
         if isinstance(exc, DomainError):
             text = str(exc)
         else:
@@ -348,6 +428,9 @@ class CheckoutScreen(KioskScreen):
         self.confirm()
 
     def on_scan(self, event: ScanEvent) -> None:
+        if self.app.modal is not None:  # the customer picker takes the scanned id
+            self.app.modal.on_scan(event)
+            return
         self.message(_("Code {code} not added: finish or cancel the payment first.").format(code=event.code),
                      "error", 8)
 

@@ -28,6 +28,12 @@ class DoneScreen(KioskScreen):
                                         for p in result.payments) + \
             "   \u2022   " + _("Total {amount}").format(amount=format_money(result.total))
         self.warnings_text = "\n".join(result.warnings)
+        if self.services.fiscal.on:  # the sale's fiscal document: "Factura electrónica FE11"
+            from kiosk.ui.customers import document_label
+
+            doc = self.services.fiscal.sale_document(result.sale_id)
+            if doc is not None:
+                self.payments_text += "   \u2022   " + document_label(doc.kind, doc.document_number)
 
     def reprint(self) -> None:
         self.reprint_sale(self.sale_id)

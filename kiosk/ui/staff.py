@@ -40,6 +40,16 @@ class StaffScreen(KioskScreen):
     def entering(self) -> None:
         pass
 
+    def numbering_warnings(self) -> None:
+        """Managers are told on the staff screens when DIAN numbering is missing or
+        running out (fiscal profile)."""
+        if not self.services.fiscal.on:
+            return
+        warnings = self.services.numbering.warnings()
+        if warnings:
+            worst = "error" if any(w.level == "error" for w in warnings) else "warn"
+            self.message("  ".join(w.text for w in warnings), worst, 20)
+
     def back(self) -> None:
         self.app.show(self.back_to)
 
@@ -64,9 +74,16 @@ class StaffMenuScreen(StaffScreen):
 
     count_note = StringProperty("")
     delivery_note = StringProperty("")
+    _customers_removed = False
 
     def entering(self) -> None:
         self.app.refresh_low_count()
+        if not self.services.fiscal.on and not self._customers_removed:  # customers are for fiscal documents
+            # once: ids hold weak references, and a removed button is soon collected
+            customers = self.ids.menu_customers
+            customers.parent.remove_widget(customers)
+            self._customers_removed = True
+        self.numbering_warnings()
         open_sheets = self.services.stock.in_progress()
         self.count_note, self.delivery_note = (
             ngettext("in progress: {count} product", "in progress: {count} products", n).format(count=n) if n else ""

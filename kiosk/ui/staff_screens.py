@@ -7,7 +7,8 @@ from __future__ import annotations
 from kiosk.ui.base import KioskScreen
 
 STAFF_KV = ("forms.kv", "staff.kv", "product_list.kv", "product_editor.kv", "file_chooser.kv",
-            "stock_popups.kv", "stock_screens.kv", "categories.kv", "progress.kv", "csv_screen.kv")
+            "stock_popups.kv", "stock_screens.kv", "categories.kv", "progress.kv", "csv_screen.kv",
+            "customers.kv")
 
 
 def staff_screens() -> list[KioskScreen]:
@@ -18,6 +19,7 @@ def staff_screens() -> list[KioskScreen]:
     import kiosk.ui.stock_popups  # noqa: F401
     from kiosk.ui.categories import CategoriesScreen
     from kiosk.ui.csv_screen import CsvScreen
+    from kiosk.ui.customers import CustomersScreen
     from kiosk.ui.product_editor import ProductEditorScreen
     from kiosk.ui.product_list import ProductListScreen
     from kiosk.ui.stock_screens import CountScreen, DeliveryScreen, LedgerScreen, LowStockScreen
@@ -27,4 +29,4 @@ def staff_screens() -> list[KioskScreen]:
     return [StaffMenuScreen(name="staff"), ProductListScreen(name="products"),
             ProductEditorScreen(name="editor"), LedgerScreen(name="ledger"), DeliveryScreen(name="delivery"),
             CountScreen(name="count"), LowStockScreen(name="lowstock"), CategoriesScreen(name="categories"),
-            CsvScreen(name="csv")]
+            CsvScreen(name="csv"), CustomersScreen(name="customers")]

@@ -38,11 +38,11 @@ def test_the_check_names_a_new_dependency_the_lock_lacks(tmp_path: Path) -> None
     text = PYPROJECT.read_text(encoding="utf-8")
     assert '"pydantic>=2.6,<3",' in text
     changed = tmp_path / "pyproject.toml"
-    changed.write_text(text.replace('"pydantic>=2.6,<3",', '"pydantic>=2.6,<3",\n    "fpdf2>=2.7",')
+    changed.write_text(text.replace('"pydantic>=2.6,<3",', '"pydantic>=2.6,<3",\n    "xlsxwriter>=3.1",')
                        .replace('"pytest>=8",', '"pytest>=99",'), encoding="utf-8")
     found = lock_tool.problems(changed, LOCK)
     assert len(found) == 2, found
-    assert "requirements.lock does not pin fpdf2 ([project] dependencies in pyproject.toml: 'fpdf2>=2.7')" in found
+    assert "requirements.lock does not pin xlsxwriter ([project] dependencies in pyproject.toml: 'xlsxwriter>=3.1')" in found
     assert any(line.startswith("requirements.lock pins pytest==") and "'>=99'" in line and
                "[project.optional-dependencies] test" in line for line in found), found
     assert "run `make lock`" in lock_tool.advice() and "commit requirements.lock" in lock_tool.advice()
@@ -53,10 +53,10 @@ def test_the_check_names_a_new_dependency_the_lock_lacks(tmp_path: Path) -> None
 
 def test_a_lock_entry_that_is_not_one_hashed_version_is_refused(tmp_path: Path) -> None:
     lock = tmp_path / "requirements.lock"
-    lock.write_text(LOCK.read_text(encoding="utf-8") + "fpdf2>=2.7\n", encoding="utf-8")
-    assert lock_tool.problems(PYPROJECT, lock) == ["requirements.lock: fpdf2 is not pinned to one version (>=2.7)"]
-    lock.write_text(LOCK.read_text(encoding="utf-8") + "fpdf2==2.8.1\n", encoding="utf-8")
-    assert lock_tool.problems(PYPROJECT, lock) == ["requirements.lock pins fpdf2==2.8.1 without a hash"]
+    lock.write_text(LOCK.read_text(encoding="utf-8") + "xlsxwriter>=3.1\n", encoding="utf-8")
+    assert lock_tool.problems(PYPROJECT, lock) == ["requirements.lock: xlsxwriter is not pinned to one version (>=3.1)"]
+    lock.write_text(LOCK.read_text(encoding="utf-8") + "xlsxwriter==3.2.0\n", encoding="utf-8")
+    assert lock_tool.problems(PYPROJECT, lock) == ["requirements.lock pins xlsxwriter==3.2.0 without a hash"]
 
 
 def test_pip_and_the_build_backend_come_first_from_the_lock() -> None:

@@ -250,7 +250,8 @@ class Driver:
 
 @pytest.fixture
 def make_ui(kivy_window, demo_template: Path, tmp_path: Path):  # noqa: ANN001, ANN201
-    """Factory: ``make_ui(**config_overrides)`` -> Driver on the lock screen."""
+    """Factory: ``make_ui(template=None, **config_overrides)`` -> Driver on the lock
+    screen, on a copy of ``template`` (a state directory; default: the demo shop)."""
     from kivy.app import App
     from kivy.clock import Clock
 
@@ -260,9 +261,9 @@ def make_ui(kivy_window, demo_template: Path, tmp_path: Path):  # noqa: ANN001, 
     created: list[tuple] = []
     baseline = set(Clock.get_events())
 
-    def factory(**overrides) -> Driver:  # noqa: ANN003
+    def factory(template: Path | None = None, **overrides) -> Driver:  # noqa: ANN003
         state = tmp_path / f"state{len(created)}"
-        shutil.copytree(demo_template, state)
+        shutil.copytree(template or demo_template, state)
         services = build(make_settings(state, **overrides))
         app = KioskApp(services)
         app._run_prepare()
