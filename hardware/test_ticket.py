@@ -9,6 +9,7 @@ from datetime import datetime
 from hardware.escpos_receipt import ReceiptLayout, _wrap, print_barcode
 from hardware.escpos_text import for_printer
 from kiosk.core.barcodes import gtin_check_digit
+from kiosk.formatting import local_now
 from kiosk.i18n import _, format_datetime
 
 # Every Spanish letter with an accent, in upper and lower case, plus ¿ ¡ ü.
@@ -23,7 +24,7 @@ def ruler(columns: int) -> str:
 
 def render_test_ticket(shop_name: str, layout: ReceiptLayout = ReceiptLayout(), *, connection: str = "",
                        paper_width_mm: int | None = None, now: datetime | None = None) -> bytes:
-    now = now or datetime.now()
+    now = now or local_now()  # the shop's zone, like the receipts
     w = layout.columns
     printer_text = for_printer(layout.profile, layout.codepage)
     c = printer_text.clean

@@ -173,6 +173,25 @@ class SalesSettings(Section):
     save_timeout_s: float = Field(15.0, ge=1, le=120)
 
 
+class QrPaymentSettings(Section):
+    # The text of the QR code shown for a QR payment, with placeholders filled for the
+    # amount and the sale (kiosk/core/payment_qr.py; examples in docs/cashier.md).
+    # Empty: no code is generated (the shop shows its printed QR sticker).
+    template: str = ""
+
+    @field_validator("template")
+    @classmethod
+    def _fillable(cls, v: str) -> str:
+        from kiosk.core.payment_qr import check_qr_template
+
+        check_qr_template(v)  # raises ValueError saying which placeholder or brace is wrong
+        return v
+
+
+class PaymentsSettings(Section):
+    qr: QrPaymentSettings = QrPaymentSettings()
+
+
 class PathsSettings(Section):
     state_dir: Path | None = Field(None, description='an absolute path such as "/var/lib/kiosk"')
 
@@ -271,6 +290,7 @@ class Settings(Section):
     security: SecuritySettings = SecuritySettings()
     permissions: PermissionsSettings = PermissionsSettings()
     sales: SalesSettings = SalesSettings()
+    payments: PaymentsSettings = PaymentsSettings()
     paths: PathsSettings = PathsSettings()
     printer: PrinterSettings = PrinterSettings()
     ui: UiSettings = UiSettings()

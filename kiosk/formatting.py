@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 # Quantities and unit prices are formatted in kiosk.core (error messages need them too).
 from kiosk.core.quantities import display_uom, format_quantity, format_unit_price
-from kiosk.i18n import format_decimal, format_money
+from kiosk.i18n import decimal_mark, format_decimal, format_money
 
 _zone: tzinfo | None = None
 
@@ -22,6 +22,15 @@ def set_timezone(name: str) -> None:
 
 def local_zone() -> tzinfo:
     return _zone or datetime.now().astimezone().tzinfo or UTC
+
+
+def local_now() -> datetime:
+    """Now in the shop's zone (aware): the screens' clock and dates, "today"."""
+    return datetime.now(local_zone())
+
+
+def local_today() -> date:
+    return local_now().date()
 
 
 def to_local(utc_naive: datetime) -> datetime:
@@ -46,11 +55,34 @@ def keep_units_together(text: str) -> str:
     return _UNIT_AFTER_NUMBER.sub("\\1\u00a0\\2", text)
 
 
+def date_order() -> str:
+    """The order a person of the configured locale writes a date in: "dmy" (es, es_CO),
+    "mdy" (en_US) or "ymd", from the locale's short date pattern."""
+    from babel.dates import get_date_format
+
+    from kiosk.i18n import babel_locale
+
+    pattern = get_date_format("short", locale=babel_locale()).pattern.lower()
+    positions = {part: pattern.find(part) for part in "dmy"}
+    return "".join(sorted(positions, key=lambda part: positions[part]))
+
+
+def keypad_text(value: Decimal | int, max_decimals: int = 3) -> str:
+    """A number as a person types it on a keypad, which ``parse_decimal`` reads back the
+    same: the locale's decimal mark, no thousands grouping, no trailing zeros
+    (2000 -> "2000", never "2.000", which reads back as 2; 1.5 -> "1,5")."""
+    step = Decimal(1).scaleb(-max_decimals)
+    text = f"{Decimal(value).quantize(step, rounding=ROUND_HALF_UP):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", decimal_mark())
+
+
 def format_rate(rate_bp: int) -> str:
     return format_decimal(Decimal(rate_bp) / 100, max_decimals=2) + " %"
 
 
 __all__ = [
     "display_uom", "format_money", "format_quantity", "format_unit_price", "format_rate", "to_local",
-    "local_day_bounds", "set_timezone",
+    "local_day_bounds", "local_now", "local_today", "set_timezone", "date_order", "keypad_text",
 ]

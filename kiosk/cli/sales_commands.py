@@ -11,7 +11,7 @@ from kiosk.cli.common import EXIT_OK, CommandError, print_json, print_table, ser
 from kiosk.core.fiscal_shop_errors import FiscalDocumentMissing
 from kiosk.core.payments import method_label
 from kiosk.core.receipt import sale_reference
-from kiosk.formatting import format_quantity, format_unit_price, local_day_bounds
+from kiosk.formatting import format_quantity, format_unit_price, local_day_bounds, local_today
 from kiosk.i18n import format_money
 
 
@@ -42,8 +42,9 @@ KIND_TEXT = {"pos": "POS document", "contingency": "POS document (contingency)",
 
 def cmd_list(args: argparse.Namespace) -> int:
     app = services(args)
-    first = args.start or args.date or date.today()
-    last = args.end or args.date or (args.start and date.today()) or first
+    today = local_today()  # the shop's day ([locale] timezone), as the history screen counts it
+    first = args.start or args.date or today
+    last = args.end or args.date or (args.start and today) or first
     if last < first:
         raise CommandError("--to is before --from")
     start, _ = local_day_bounds(first)

@@ -5,7 +5,7 @@ with a ``CartView``; the sale service turns it into a sale in one transaction.""
 from __future__ import annotations
 
 import uuid as uuidlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -262,6 +262,36 @@ class Cart:
 
     def clear(self) -> None:
         self._lines.clear()
+
+    def take_out(self, line_ids: Sequence[int]) -> tuple[tuple[int, CartLine], ...]:
+        """Remove these lines and return them with their places, for ``put_back``
+        (the selling screen's *Deshacer*)."""
+        wanted = set(line_ids)
+        for line_id in wanted:
+            self.line(line_id)
+        taken = tuple((i, line) for i, line in enumerate(self._lines) if line.id in wanted)
+        self._lines = [line for line in self._lines if line.id not in wanted]
+        return taken
+
+    def put_back(self, taken: Sequence[tuple[int, CartLine]]) -> list[CartLine]:
+        """Undo ``take_out``: each line back where it was (or at the end, if the cart
+        is shorter now) with its id, quantity, price and how it was entered (a stored
+        cart keeps the order after a restart). A unit item
+        whose product got a new line meanwhile is merged into that line."""
+        restored: list[CartLine] = []
+        for index, line in sorted(taken, key=lambda pair: pair[0]):
+            merged = next((ln for ln in self._lines if ln.product.id == line.product.id
+                           and ln.entry is LineEntry.COUNT and line.entry is LineEntry.COUNT), None)
+            if merged is not None:
+                restored.append(self.set_quantity(merged.id, merged.quantity + line.quantity))
+                continue
+            back = line
+            if any(ln.id == line.id for ln in self._lines):  # ids only grow: a safeguard
+                back = replace(line, id=self._next_id)
+                self._next_id += 1
+            self._lines.insert(min(index, len(self._lines)), back)
+            restored.append(back)
+        return restored
 
     def view(self, user_id: int, touched: int | None = None, notices: tuple[str, ...] = (),
              repriced: tuple[Repriced, ...] = ()) -> CartView:

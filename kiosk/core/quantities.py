@@ -4,15 +4,13 @@ come from kiosk.i18n, which loads Babel only when something is formatted."""
 
 from __future__ import annotations
 
-from kiosk.core.units import BASE_OF, SYMBOL, BaseUnit, Uom, from_base
+from kiosk.core.units import BASE_OF, SUB_UNIT, SYMBOL, BaseUnit, Uom, from_base
 from kiosk.i18n import format_decimal, format_money
-
-# A bulk quantity below one litre/kilo of a metric product is shown in ml/g.
-_SMALLER = {Uom.L: Uom.ML, Uom.KG: Uom.G}
 
 
 def display_uom(quantity_base: int, uom: Uom) -> Uom:
-    smaller = _SMALLER.get(uom)
+    """A bulk quantity below one litre/kilo of a metric product is shown in ml/g."""
+    smaller = SUB_UNIT.get(uom)
     if smaller is not None and quantity_base < 1000:
         return smaller
     return uom

@@ -8,7 +8,7 @@ place that knows how many base units a unit of measure holds.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from kiosk.core.money import round_half_up
@@ -133,6 +133,28 @@ def convert(quantity: Decimal | int, src: Uom, dst: Uom) -> Decimal:
     if BASE_OF[src] != BASE_OF[dst]:
         raise ValueError(f"cannot convert {src.value} to {dst.value}")
     return Decimal(quantity) * FACTOR[src] / FACTOR[dst]
+
+
+# The smaller metric unit of a product priced per litre or per kilo: what a person types
+# ("500 ml", "250 g") and how a quantity under one litre or kilo is shown.
+SUB_UNIT: dict[Uom, Uom] = {Uom.L: Uom.ML, Uom.KG: Uom.G}
+
+
+def typing_unit(uom: Uom) -> Uom:
+    """The unit a person types a quantity of this product in: millilitres for a liquid
+    sold by the litre, grams for a powder sold by the kilo; gallons and pounds as they
+    are (a customer asks for "half a gallon", "2 lb")."""
+    return SUB_UNIT.get(uom, uom)
+
+
+def convert_typed(value: Decimal | int | str, src: Uom, dst: Uom, places: int = 3) -> Decimal:
+    """A quantity typed in ``src`` written in ``dst`` (the calculator's unit buttons):
+    through whole base units as the line will store it, then half-up to ``places``
+    decimals as the keypad shows it (1,5 L -> 1500 ml; 1 gal -> 3785 ml; 1 L -> 0,264 gal)."""
+    exact = from_base(to_base(value, src), dst)
+    step = Decimal(1).scaleb(-places)
+    rounded = exact.quantize(step, rounding=ROUND_HALF_UP)
+    return rounded.normalize() if rounded != rounded.to_integral_value() else rounded.to_integral_value()
 
 
 def is_bulk(mode: SaleMode) -> bool:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from kiosk.core.cart import Cart, CartView, LineEntry, Repriced
+from kiosk.core.cart import Cart, CartLine, CartView, LineEntry, Repriced
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError
 from kiosk.core.payments import Tender
@@ -240,6 +240,31 @@ class CounterService:
             return Outcome(None)
 
         return self._change(user_id, clear)
+
+    def take_out(self, user_id: int, line_ids: Sequence[int]) -> tuple[tuple[int, CartLine], ...]:
+        """Remove these lines (*Quitar*, "−" at one, *Vaciar*) and return them with their
+        places, for ``put_back`` (the selling screen's *Deshacer*)."""
+        taken: tuple[tuple[int, CartLine], ...] = ()
+
+        def take(cart: Cart) -> Outcome:
+            nonlocal taken
+            taken = cart.take_out(line_ids)
+            return Outcome(None)
+
+        self._change(user_id, take)
+        return taken
+
+    def put_back(self, user_id: int, taken: Sequence[tuple[int, CartLine]]) -> list[CartLine]:
+        """Undo ``take_out``: the lines come back where they were (stored and announced
+        like any change)."""
+        restored: list[CartLine] = []
+
+        def put(cart: Cart) -> Outcome:
+            restored.extend(cart.put_back(taken))
+            return Outcome(restored[-1] if restored else None)
+
+        self._change(user_id, put)
+        return restored
 
     def weigh(self, user_id: int, product: ProductRef, scale: ScaleForSale, line_id: int | None = None
               ) -> Outcome:

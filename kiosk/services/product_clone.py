@@ -1,6 +1,6 @@
 """Smart clone: while a new product is typed, suggest similar existing ones (same
 brand, same category, similar name; accents and case ignored), and copy the chosen
-one's fields (not its SKU, barcodes or stock) so only the differences are typed.
+one's fields (not its SKU, barcodes, stock or picture) so only the differences are typed.
 
 Candidates come from the search index (any word of the name as a prefix, the brand)
 and the category, a few hundred at most; they are ranked in Python:
@@ -102,10 +102,11 @@ def suggest_similar(db: Database, draft_or_text: ProductDraft | str, limit: int 
 
 
 def clone_draft(inventory: InventoryService, product_id: int) -> ProductDraft:
-    """A new product's draft with every field of ``product_id`` except SKU, barcodes
-    and stock (a new product starts with none of them)."""
+    """A new product's draft with every field of ``product_id`` except SKU, barcodes,
+    stock and picture (a new product starts with none of them: a picture shows *that*
+    product, and a clone keeping it would look the same on the selling screen)."""
     source = inventory.product_draft(product_id)
-    return replace(source, sku="", barcodes=[], active=True)
+    return replace(source, sku="", barcodes=[], image_path=None, active=True)
 
 
 class ProductClone:

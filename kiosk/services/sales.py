@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import selectinload
@@ -21,12 +21,14 @@ from db.models import PrintJob, Sale, SaleLine, SalePayment, SaleTax, StockMovem
 from db.raw_sql import insert_sql, stamp
 from kiosk.core import tax as taxes
 from kiosk.core.cart import Cart, CartLine, LineEntry
+from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError, OutOfStock, ProductInactive, SaleNotFound
 from kiosk.core.payments import Payment, PaymentMethod, Tender, settle
 from kiosk.core.permissions import Act
 from kiosk.core.receipt import Receipt, ReceiptLine, ShopInfo, sale_reference
 from kiosk.core.tax import TaxLine
 from kiosk.core.units import SaleMode, Uom, tracks_stock
+from kiosk.core.usual import LOOKBACK_DAYS, is_unusual
 from kiosk.formatting import format_quantity, local_day_bounds, to_local
 from kiosk.i18n import N_, translate
 from kiosk.services.access import Access, UserInfo
@@ -299,6 +301,21 @@ class SalesService:
                 payments=tuple(_payment(p) for p in sale.payments),
                 taxes=tuple(TaxLine(t.rate_bp, t.gross, t.tax) for t in sale.taxes),
                 subtotal=sale.subtotal, tax_total=sale.tax_total, change=sale.change_total)
+
+    def largest_recent_quantity(self, product_id: int, days: int = LOOKBACK_DAYS) -> int:
+        """The largest quantity (base units) of this product on one line of a sale in
+        the last ``days`` days; 0 when none (what "far above the usual" is measured by,
+        kiosk/core/usual.py)."""
+        since = self.clock() - timedelta(days=days)
+        with self.db.read() as s:
+            return s.scalar(select(func.max(SaleLine.quantity)).join(Sale, Sale.id == SaleLine.sale_id)
+                            .where(SaleLine.product_id == product_id, Sale.created_at >= since,
+                                   Sale.status == "completed")) or 0
+
+    def is_unusual(self, product: ProductRef, quantity: int) -> bool:
+        """Whether ``quantity`` of ``product`` is far above what it usually sells in, so
+        the cashier should confirm it (kiosk/core/usual.py says how far)."""
+        return is_unusual(quantity, product.base_unit, self.largest_recent_quantity(product.id))
 
     def last_number(self) -> int:
         with self.db.read() as s:

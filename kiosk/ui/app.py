@@ -9,7 +9,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from kivy.animation import Animation
@@ -25,6 +24,7 @@ from kiosk import sdnotify
 from kiosk.app_factory import Services
 from kiosk.core.cart import Cart, CartView
 from kiosk.core.scanning import ScanEvent
+from kiosk.formatting import local_now
 from kiosk.i18n import _, format_time
 from kiosk.core.permissions import Act
 from kiosk.services.access import UserInfo
@@ -234,7 +234,7 @@ class KioskApp(App):
         return False
 
     def _tick(self, _dt: float) -> None:
-        self.clock_text = format_time(datetime.now())
+        self.clock_text = format_time(local_now())  # the shop's zone ([locale] timezone), like every date shown
         idle = self.settings.security.idle_lock_s
         if self.user is not None and idle and time.monotonic() - self._last_activity >= idle and not self.saving:
             self.lock(event="auto_lock")

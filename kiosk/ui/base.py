@@ -3,6 +3,8 @@ the feedback strip every screen shows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kivy.app import App
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
@@ -11,9 +13,14 @@ from kiosk.core.scanning import ScanEvent
 from kiosk.core.errors import DomainError
 from kiosk.core.permissions import Act
 from kiosk.i18n import _
+from kiosk.ui.widgets import float_message_strip
 
 
 class KioskScreen(Screen):
+    def on_kv_post(self, base_widget) -> None:  # noqa: ANN001
+        super().on_kv_post(base_widget)
+        float_message_strip(self)  # messages are drawn over the content, never pushing it down
+
     @property
     def app(self):  # noqa: ANN201
         return App.get_running_app()
@@ -22,12 +29,14 @@ class KioskScreen(Screen):
     def services(self):  # noqa: ANN201
         return self.app.services
 
-    def message(self, text: str, level: str = "info", seconds: float = 6, *, beep: bool = True) -> None:
+    def message(self, text: str, level: str = "info", seconds: float = 6, *, beep: bool = True,
+                action: tuple[str, Callable[[], None]] | None = None) -> None:
         """Show ``text`` on the screen's strip; an error also beeps twice (``beep=False``
-        when the scanner already did, for a code it judged bad)."""
+        when the scanner already did, for a code it judged bad). ``action``: a button
+        on the strip, (label, what it does), e.g. *Deshacer*."""
         strip = self.ids.get("message")
         if strip is not None:
-            strip.show(text, level, seconds)
+            strip.show(text, level, seconds, action=action)
         if level == "error" and beep:
             self.app.beep()
 

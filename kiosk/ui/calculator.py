@@ -12,6 +12,14 @@ Three ways to ring up a bulk product:
 
 The quick buttons ("500 ml", "$5" ...) come from ``[calculator]``
 (kiosk/services/quick_buttons.py): per product, per category, per sale mode.
+
+*Por cantidad* starts in the unit a person types for the product (millilitres for a
+liquid sold by the litre, grams for a powder by the kilo: ``typing_unit``). Tapping
+another unit converts what is typed (1,5 L -> 1500 ml); after an amount ("$5") it
+clears it, since an amount is not a quantity. A quantity far above what the product
+usually sells in (kiosk/core/usual.py) is not added at the first tap: the button
+asks to confirm it, and a second tap adds it.
+
 Every conversion goes through kiosk.core.units / pricing; this module only turns
 keypad presses into those calls.
 """
@@ -28,8 +36,8 @@ from kiosk.core.errors import DomainError, InvalidQuantity
 from kiosk.core.money import from_minor, to_minor
 from kiosk.core.pricing import line_total, quantity_for_amount
 from kiosk.core.scale import ScaleState
-from kiosk.core.units import SYMBOL, UOMS_FOR_MODE, SaleMode, Uom, from_base, to_base
-from kiosk.formatting import display_uom, format_quantity, format_unit_price
+from kiosk.core.units import SYMBOL, UOMS_FOR_MODE, SaleMode, Uom, convert_typed, from_base, to_base, typing_unit
+from kiosk.formatting import display_uom, format_quantity, format_unit_price, keypad_text
 from kiosk.i18n import _, decimal_mark, format_decimal, format_money, parse_decimal
 from kiosk.services.quick_buttons import QuickButton, quick_buttons
 from kiosk.ui.base import KioskPopup
@@ -47,6 +55,7 @@ class PriceCalculator(KioskPopup):
     result_text = StringProperty("")
     error_text = StringProperty("")
     can_add = BooleanProperty(False)
+    confirming = BooleanProperty(False)  # an unusual quantity waits for a second tap on Add
     editing = BooleanProperty(False)
     has_scale = BooleanProperty(False)  # a weight product and a scale: the "Balanza" mode exists
     header = StringProperty("")
@@ -60,7 +69,7 @@ class PriceCalculator(KioskPopup):
         self.editing = line is not None
         self.header = f"{product.name}  \u2014  {format_unit_price(product.price, product.uom)}"
         self.units = [u.value for u in UOMS_FOR_MODE[product.sale_mode]]
-        self.unit = product.uom.value
+        self.unit = typing_unit(product.uom).value
         self._fresh = False
         self.quick = [self._quick_item(b) for b in self._quick_buttons()]
         self._build_buttons()
@@ -97,9 +106,9 @@ class PriceCalculator(KioskPopup):
         if b.is_amount:
             amount = b.minor(decimals)
             return {"text": format_money(amount), "mode": "amount", "unit": "",
-                    "entry": format_decimal(from_minor(amount, decimals), max_decimals=decimals)}
-        value = format_decimal(b.value, max_decimals=3)
-        return {"text": f"{value} {SYMBOL[b.unit]}", "mode": "quantity", "entry": value, "unit": b.unit.value}
+                    "entry": keypad_text(from_minor(amount, decimals), max_decimals=decimals)}
+        return {"text": f"{format_decimal(b.value, max_decimals=3)} {SYMBOL[b.unit]}", "mode": "quantity",
+                "entry": keypad_text(b.value), "unit": b.unit.value}
 
     def _build_buttons(self) -> None:
         from kiosk.ui.widgets import KButton, KToggle
@@ -130,12 +139,12 @@ class PriceCalculator(KioskPopup):
         decimals = self.app.settings.currency.decimals
         if line.entry is LineEntry.AMOUNT and line.fixed_total is not None:
             self.mode = "amount"
-            self.entry = format_decimal(from_minor(line.fixed_total, decimals), max_decimals=decimals)
+            self.entry = keypad_text(from_minor(line.fixed_total, decimals), max_decimals=decimals)
         else:
             self.mode = "quantity"
             shown = display_uom(line.quantity, line.product.uom)
             self.unit = shown.value
-            self.entry = format_decimal(from_base(line.quantity, shown), max_decimals=3)
+            self.entry = keypad_text(from_base(line.quantity, shown))
             if line.entry is LineEntry.SCALE and self.has_scale:
                 self.mode = "scale"  # weigh it again
         self._fresh = True
@@ -169,7 +178,15 @@ class PriceCalculator(KioskPopup):
             self.error_text = ""
 
     def set_unit(self, unit: str) -> None:
+        """A unit button: what is typed is converted to it (1,5 L -> 1500 ml); an
+        amount typed before is cleared, for it is not a quantity."""
+        value = self._value() if self.mode == "quantity" else None
+        if self.mode != "quantity":
+            self.entry = ""
         self.mode = "quantity"
+        if value is not None and unit != self.unit:
+            self.entry = keypad_text(convert_typed(value, Uom(self.unit), Uom(unit)))
+            self._fresh = True
         self.unit = unit
 
     def quick_pick(self, item: dict) -> None:
@@ -202,6 +219,7 @@ class PriceCalculator(KioskPopup):
 
     def _update(self, *_args) -> None:
         p = self.product
+        self.confirming = False  # whatever changed, a pending "is this right?" no longer applies
         if self.mode == "amount":
             self.entry_text = f"{self.app.settings.currency.symbol} {self.entry or '0'}"
         else:
@@ -232,7 +250,29 @@ class PriceCalculator(KioskPopup):
         """A typed weight is always marked as typed by hand, scale or not."""
         return LineEntry.MANUAL_WEIGHT if self.product.sale_mode is SaleMode.WEIGHT else LineEntry.QUANTITY
 
+    def _asks_to_confirm(self) -> bool:
+        """True (and the question shown) for a quantity far above the usual, the
+        first time Add is tapped for it."""
+        if self.confirming:
+            return False
+        p = self.product
+        try:
+            quantity = (quantity_for_amount(self._amount(), p.price, p.uom, name=p.name) if self.mode == "amount"
+                        else self._quantity())
+        except DomainError:
+            return False  # add() says what is wrong
+        if not self.app.services.sales.is_unusual(p, quantity):
+            return False
+        self.confirming = True
+        amount = self._amount() if self.mode == "amount" else line_total(quantity, p.price, p.uom)
+        self.error_text = _("{quantity} of {name} ({amount}) is far more than usual. Is it right? "
+                            "Tap again to add it.").format(quantity=format_quantity(quantity, p.uom), name=p.name,
+                                                           amount=format_money(amount))
+        return True
+
     def add(self) -> None:
+        if self._asks_to_confirm():
+            return
         counter, user_id = self.app.services.counter, self.app.user.id
         try:
             if self.mode == "amount":

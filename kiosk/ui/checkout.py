@@ -1,7 +1,12 @@
-"""Checkout: cash (keypad, exact-amount and note buttons, change shown as you type),
-card, QR (a code with the amount and the sale reference) or a split across methods.
+"""Checkout: cash (keypad, exact-amount and note buttons that add up, change shown as
+you type), card and QR (each with an optional reference typed on the keypad; the QR
+code says what the shop's ``[payments.qr] template`` makes of the amount and the
+sale), or a split across methods, every tender listed with its own *Quitar*.
 "Confirm" stays disabled until the payments cover the total (the core's settle()
 decides), and a second tap can never store a second sale.
+
+What the keypad means is kiosk/core/cash_entry.py: notes add up, typing after a note
+starts a new amount, ⌫ takes back the last note, *C* clears.
 
 Confirm runs the till's ``complete_sale`` in a worker thread: the screen keeps
 drawing while the sale is stored, the button says "Saving…", and a database held by
@@ -13,34 +18,41 @@ from __future__ import annotations
 
 import io
 import logging
-from decimal import InvalidOperation
+from dataclasses import replace
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.core.cash_entry import AmountEntry, drop_typed, press_reference
 from kiosk.core.errors import DomainError, InsufficientTender
-from kiosk.core.money import from_minor, to_minor
+from kiosk.core.payment_qr import render_qr
 from kiosk.core.payments import PaymentMethod, Tender, method_label, settle
 from kiosk.core.permissions import Act
 from kiosk.core.receipt import sale_reference
 from kiosk.core.scanning import ScanEvent
+from kiosk.i18n import _, decimal_mark, format_money
 from kiosk.services.counter import PricesChanged
-from kiosk.i18n import _, decimal_mark, format_money, parse_decimal
 from kiosk.services.access import UserInfo
-from kiosk.ui.base import KioskScreen
+from kiosk.ui.base import KioskPopup, KioskScreen
 
-MAX_DIGITS = 10
 log = logging.getLogger(__name__)
 
 
-def qr_payload(shop: str, reference: str, amount: str, currency: str) -> str:
-    """What the on-screen QR code says: who is charging, for which sale, how much."""
-    return f"PAY|{shop}|{reference}|{amount}|{currency}"
+def tender_text(t: Tender) -> str:
+    """"Tarjeta $1,00 · ref. 123456" for the split list and the confirmation."""
+    text = f"{method_label(t.method)} {format_money(t.amount)}"
+    if t.reference:
+        text += "  \u2022  " + _("ref. {reference}").format(reference=t.reference)
+    return text
 
 
 class CheckoutScreen(KioskScreen):
     method = StringProperty("cash")  # cash | card | qr | split
-    entry = StringProperty("")  # typed amount (major units, as typed)
+    entry = ObjectProperty(AmountEntry(2))  # what is typed or handed over (cash, split); immutable
+    entry_text = StringProperty("")  # the keypad's display
+    entry_hint = StringProperty("")  # what the display asks for while it is empty
+    payment_ref = StringProperty("")  # card voucher / transfer number (card, QR)
     total = NumericProperty(0)
     total_text = StringProperty("")
     tendered_text = StringProperty("")
@@ -49,10 +61,11 @@ class CheckoutScreen(KioskScreen):
     hint_text = StringProperty("")
     can_confirm = BooleanProperty(False)
     busy = BooleanProperty(False)
-    reference = StringProperty("")
+    sale_number = NumericProperty(0)
+    reference = StringProperty("")  # the sale's reference, V000042
     qr_texture = ObjectProperty(None, allownone=True)
+    qr_text = StringProperty("")  # what the QR code says ("" without a template)
     tenders = ListProperty([])  # split: [Tender, ...]
-    split_text = StringProperty("")
     # fiscal profile: the buyer (0: consumidor final), the cashier's Factura, what the
     # sale will be ("Factura electrónica FE11") and whether that is possible now
     fiscal_on = BooleanProperty(False)
@@ -72,11 +85,14 @@ class CheckoutScreen(KioskScreen):
         self.busy = False
         self.total = cart.total
         self.total_text = format_money(self.total)
-        self.reference = sale_reference(self.services.sales.last_number() + 1)
+        self.sale_number = self.services.sales.last_number() + 1
+        self.reference = sale_reference(self.sale_number)
         self.tenders = []
-        self.entry = ""
+        self.entry = AmountEntry(self.decimals)
+        self.payment_ref = ""
         self.method = "cash"
         self.qr_texture = None
+        self.qr_text = ""
         self._build_notes()
         self.fiscal_on = self.services.fiscal.on
         self.check_fiscal()
@@ -154,75 +170,77 @@ class CheckoutScreen(KioskScreen):
         box = self.ids.notes
         box.clear_widgets()
         exact = KButton(text=_("Exact"), role="accent")
-        exact.bind(on_release=lambda b: self.set_amount(self.remaining()))
+        exact.bind(on_release=lambda b: self.set_exact())
         box.add_widget(exact)
         for note in self.services.settings.currency.notes():
             btn = KButton(text=format_money(note), role="plain")
-            btn.bind(on_release=lambda b, n=note: self.set_amount(n))
+            btn.bind(on_release=lambda b, n=note: self.add_note(n))
             box.add_widget(btn)
 
     # --- entry -------------------------------------------------------------------------------
     def press(self, key: str) -> None:
+        """A keypad key: the amount (cash, split) or the reference (card, QR)."""
         if self.busy:  # the sale is being saved with the payment as it was
             return
-        sep = decimal_mark()
-        if key.isdigit():
-            if len(self.entry) < MAX_DIGITS and not (sep in self.entry and len(self.entry.split(sep)[1]) >= self.decimals):
-                self.entry += key
-        elif key == "dec":
-            if self.decimals and sep not in self.entry:
-                self.entry = (self.entry or "0") + sep
-        elif key == "back":
-            self.entry = self.entry[:-1]
-        elif key == "clear":
-            self.entry = ""
+        if self.method in ("card", "qr"):
+            self.payment_ref = press_reference(self.payment_ref, key)
+        else:
+            self.entry = self.entry.press(key)
         self.update()
 
-    def set_amount(self, minor: int) -> None:
-        if self.busy:  # the sale is being saved with the payment as it was
+    def clear_entry(self) -> None:
+        """The *C* key."""
+        self.press("clear")
+
+    def add_note(self, minor: int) -> None:
+        if self.busy:
             return
-        self.entry = self._plain(minor)
+        self.entry = self.entry.add_note(minor)
         self.update()
 
-    def _plain(self, minor: int) -> str:
-        value = from_minor(minor, self.decimals)
-        return f"{value:f}".replace(".", decimal_mark())
+    def set_exact(self) -> None:
+        if self.busy:
+            return
+        self.entry = self.entry.exact(self.remaining())
+        self.update()
 
     def typed_amount(self) -> int:
-        if not self.entry:
-            return 0
-        try:
-            return to_minor(parse_decimal(self.entry), self.decimals)
-        except (ValueError, InvalidOperation):
-            return 0
+        return self.entry.amount if self.entry is not None else 0
 
     def set_method(self, method: str) -> None:
         if self.busy:  # the sale is being saved with the payment as it was
             return
+        if method != self.method:
+            self.entry = self.entry.cleared()
+            self.payment_ref = ""
         self.method = method
-        self.entry = ""
         if method == "qr":
             self._make_qr()
         self.update()
 
     def _make_qr(self) -> None:
-        import qrcode
+        """The code for the total, from ``[payments.qr] template``; without a template
+        none is made (the shop's printed sticker is used)."""
+        self.qr_text, self.qr_texture = self._qr_code(self.total)
+
+    def _qr_code(self, amount: int) -> tuple[str, object]:
+        """(text, texture) of the QR code asking for ``amount``; ("", None) without a template."""
+        template = self.services.settings.payments.qr.template
+        if not template:
+            return "", None
+        import qrcode  # only when a code is shown: it adds nothing to start-up
 
         from kiosk.ui.images import texture_from_png
 
-        settings = self.services.settings
-        amount = f"{from_minor(self.remaining(), self.decimals):f}"
-        img = qrcode.make(qr_payload(settings.shop.name, self.reference, amount, settings.currency.code),
-                          box_size=8, border=2)
+        text = render_qr(template, amount=amount, decimals=self.decimals,
+                         currency=self.services.settings.currency.code, sale_number=self.sale_number)
         buf = io.BytesIO()
-        img.save(buf, format="PNG")
-        self.qr_texture = texture_from_png(buf.getvalue())
-        self.qr_texture.mag_filter = "nearest"
+        qrcode.make(text, box_size=8, border=2).save(buf, format="PNG")
+        texture = texture_from_png(buf.getvalue())
+        texture.mag_filter = "nearest"
+        return text, texture
 
     # --- split --------------------------------------------------------------------------------------
-    def paid_by_others(self) -> int:
-        return sum(t.amount for t in self.tenders if t.method is not PaymentMethod.CASH)
-
     def remaining(self) -> int:
         if self.method != "split":
             return self.total
@@ -236,15 +254,36 @@ class CheckoutScreen(KioskScreen):
             self.message(_("Nothing is left to pay."), "warn")
             return
         self.tenders = self.tenders + [Tender(PaymentMethod(method), amount)]
-        self.entry = ""
+        self.entry = self.entry.cleared()
         self.update()
+        if method == "qr" and self.services.settings.payments.qr.template:
+            self.ask_reference(len(self.tenders) - 1)  # the code for this part, then its transfer number
 
     def remove_tender(self, index: int) -> None:
+        """*Quitar* on one tender of the list: the only way a tender goes."""
         if self.busy:  # the sale is being saved with the payment as it was
             return
         tenders = list(self.tenders)
         if 0 <= index < len(tenders):
-            tenders.pop(index)
+            gone = tenders.pop(index)
+            self.tenders = tenders
+            self.update()
+            self.message(_("Removed: {tender}").format(tender=tender_text(gone)), "info", 4)
+
+    def ask_reference(self, index: int) -> None:
+        """*Ref.* on a card or QR tender of the list: its voucher or transfer number."""
+        if self.busy or not 0 <= index < len(self.tenders):
+            return
+        tender = self.tenders[index]
+        qr_text, qr_texture = self._qr_code(tender.amount) if tender.method is PaymentMethod.QR else ("", None)
+        self.app.open_modal(ReferencePopup(title=tender_text(replace(tender, reference="")),
+                                           reference=tender.reference, qr_text=qr_text, qr_texture=qr_texture,
+                                           on_done=lambda ref: self._set_reference(index, ref)))
+
+    def _set_reference(self, index: int, reference: str) -> None:
+        if 0 <= index < len(self.tenders):
+            tenders = list(self.tenders)
+            tenders[index] = replace(tenders[index], reference=reference)
             self.tenders = tenders
             self.update()
 
@@ -253,14 +292,14 @@ class CheckoutScreen(KioskScreen):
         if self.method == "cash":
             return [Tender(PaymentMethod.CASH, self.typed_amount())]
         if self.method == "card":
-            return [Tender(PaymentMethod.CARD, self.total)]
+            return [Tender(PaymentMethod.CARD, self.total, self.payment_ref)]
         if self.method == "qr":
-            return [Tender(PaymentMethod.QR, self.total)]
+            return [Tender(PaymentMethod.QR, self.total, self.payment_ref)]
         return list(self.tenders)
 
     def update(self) -> None:
+        self._show_entry()
         self.tendered_text = format_money(self.typed_amount())
-        self.split_text = "\n".join(f"{method_label(t.method)}: {format_money(t.amount)}" for t in self.tenders)
         self._refresh_split_list()
         self.change_text = ""
         self.due_text = ""
@@ -274,7 +313,7 @@ class CheckoutScreen(KioskScreen):
             return
         except DomainError as exc:
             self.can_confirm = False
-            self.hint_text = str(exc) if (self.method == "split" and self.tenders) or self.entry else ""
+            self.hint_text = str(exc) if (self.method == "split" and self.tenders) or not self.entry.is_empty else ""
             if self.method == "split" and self.remaining():
                 self.due_text = _("Missing {amount}").format(amount=format_money(self.remaining()))
             return
@@ -286,19 +325,28 @@ class CheckoutScreen(KioskScreen):
         else:
             self.hint_text = _("Ready to confirm.")
 
-    def _refresh_split_list(self) -> None:
-        from kiosk.ui.widgets import KButton
+    def _show_entry(self) -> None:
+        """The keypad's display: the reference (card, QR), the notes handed over as a
+        sum ("$10,00 + $5,00"), or the amount as typed."""
+        if self.method in ("card", "qr"):
+            self.entry_text = _("Ref. {reference}").format(reference=self.payment_ref) if self.payment_ref else ""
+            self.entry_hint = _("Reference (optional)")
+        elif self.entry.notes:
+            self.entry_text = " + ".join(format_money(n) for n in self.entry.notes)
+        else:
+            self.entry_text = self.entry.typed_text(decimal_mark())
+        if self.method == "cash":
+            self.entry_hint = _("Amount received")
+        elif self.method == "split":
+            self.entry_hint = _("Amount (none: the rest)")
 
+    def _refresh_split_list(self) -> None:
         box = self.ids.get("split_list")
         if box is None:
             return
         box.clear_widgets()
         for i, t in enumerate(self.tenders):
-            btn = KButton(text=_("{method} {amount}  \u2715").format(method=method_label(t.method),
-                                                                      amount=format_money(t.amount)),
-                          role="plain", font_name="data/fonts/DejaVuSans.ttf")
-            btn.bind(on_release=lambda b, n=i: self.remove_tender(n))
-            box.add_widget(btn)
+            box.add_widget(TenderRow(index=i, text=tender_text(t), can_reference=t.method is not PaymentMethod.CASH))
 
     # --- confirming --------------------------------------------------------------------------------------
     def confirm(self) -> None:
@@ -377,10 +425,15 @@ class CheckoutScreen(KioskScreen):
         self.press("back")
 
     def on_untyped(self, text: str) -> None:
+        """A scanner's code typed into the keypad a moment ago: taken back."""
         digits = "".join(ch for ch in text if ch.isdigit())
-        if digits and self.entry.endswith(digits) and not self.busy:
-            self.entry = self.entry[:-len(digits)]
-            self.update()
+        if not digits or self.busy:
+            return
+        if self.method in ("card", "qr"):
+            self.payment_ref = drop_typed(self.payment_ref, digits)
+        else:
+            self.entry = self.entry.untype(digits)
+        self.update()
 
     def on_enter_key(self) -> None:
         self.confirm()
@@ -391,3 +444,33 @@ class CheckoutScreen(KioskScreen):
             return
         self.message(_("Code {code} not added: finish or cancel the payment first.").format(code=event.code),
                      "error", 8)
+
+
+class TenderRow(BoxLayout):
+    """One tender of a split payment: what it is, *Ref.* (card, QR) and *Quitar*."""
+
+    index = NumericProperty(0)
+    text = StringProperty("")
+    can_reference = BooleanProperty(False)
+
+
+class ReferencePopup(KioskPopup):
+    """The voucher or transfer number of one card or QR tender, typed on a keypad; for
+    a QR part of a split payment with a template, the code asking for that part too."""
+
+    title = StringProperty("")
+    reference = StringProperty("")
+    error_text = StringProperty("")
+    qr_text = StringProperty("")
+    qr_texture = ObjectProperty(None, allownone=True)
+
+    def __init__(self, on_done, **kwargs):  # noqa: ANN001
+        self._on_done = on_done
+        super().__init__(**kwargs)
+
+    def press(self, key: str) -> None:
+        self.reference = press_reference(self.reference, key)
+
+    def accept(self) -> None:
+        self.dismiss(animation=False)
+        self._on_done(self.reference)

@@ -17,7 +17,6 @@ when this screen opens (and when the kiosk starts)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kiosk.core.errors import DomainError
 from kiosk.core.permissions import Act
 from kiosk.core.progress import Cancelled, Progress, ProgressState
+from kiosk.formatting import local_now
 from kiosk.i18n import _
 from kiosk.services.access import UserInfo
 from kiosk.services.product_csv import STAGE_APPLY, STAGE_CHECK, STAGE_READ, ImportReport
@@ -191,7 +191,7 @@ class CsvScreen(StaffScreen):
             if by.grant is not None:
                 by.grant.revoke()
             return
-        name = _("products") + f"-{datetime.now():%Y%m%d-%H%M}.csv"
+        name = _("products") + f"-{local_now():%Y%m%d-%H%M}.csv"
         self._run(lambda p: self.services.product_csv.export_file(Path(folder) / name, by=by),
                   lambda result: self._exported(folder, name, result), checking_only=False,
                   text=_("Exporting the catalog\u2026"), cancellable=False)

@@ -23,6 +23,8 @@ class DoneScreen(KioskScreen):
         self.title_text = _("Sale #{number} completed").format(number=result.number)
         self.change_text = _("Change {amount}").format(amount=format_money(result.change))
         self.payments_text = "   ".join(f"{method_label(p.method)} {format_money(p.tendered)}"
+                                        + (" " + _("(ref. {reference})").format(reference=p.reference)
+                                           if p.reference else "")
                                         for p in result.payments) + \
             "   \u2022   " + _("Total {amount}").format(amount=format_money(result.total))
         self.warnings_text = "\n".join(result.warnings)

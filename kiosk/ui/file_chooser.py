@@ -23,6 +23,7 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from kiosk.core.errors import DomainError
 from kiosk.core.progress import Cancelled, ProgressState
+from kiosk.formatting import local_zone
 from kiosk.i18n import _, format_datetime
 from kiosk.services.media_files import mb_text
 from kiosk.ui.base import KioskPopup
@@ -129,7 +130,7 @@ class FileBrowser(BoxLayout):
         data = [{"name": e.name, "path": str(e.path), "is_dir": True, "detail": _("folder"), "preview": "",
                  "problem": "", "selected": False, "tile": self.tiles} for e in listing.folders]
         data += [{"name": e.name, "path": str(e.path), "is_dir": False,
-                  "detail": size_text(e.size) + "  \u2022  " + format_datetime(datetime.fromtimestamp(e.modified),
+                  "detail": size_text(e.size) + "  \u2022  " + format_datetime(datetime.fromtimestamp(e.modified, local_zone()),
                                                                               "short"),
                   "preview": "", "problem": "", "selected": False, "tile": self.tiles} for e in listing.files]
         self.ids.entries.data = data

@@ -1,10 +1,14 @@
 """Sales history: one day at a time (today first, earlier days with the arrows),
 each sale with number, time, cashier, methods and total; tapping one shows every
-line, the payments and the change, with "Reprint"."""
+line, the payments (with their references) and the change, with "Reprint".
+
+*Buscar* finds a sale by its number, or a day typed on the keypad in the locale's
+order (kiosk/core/history_search.py); scanning a receipt's barcode here opens that
+sale. "Today" is the shop's day (``[locale] timezone``), as everywhere."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -13,14 +17,11 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from kiosk.core.errors import DomainError
 from kiosk.core.payments import method_label
-from kiosk.formatting import format_rate, local_zone
-from kiosk.i18n import _, format_date, format_datetime, format_money, format_time
-from kiosk.ui.base import KioskScreen
+from kiosk.core.history_search import MAX_DATE_DIGITS, MAX_NUMBER_DIGITS, date_text, parse_sale_number, parse_typed_date
+from kiosk.formatting import date_order, format_rate, local_today
+from kiosk.i18n import _, format_date, format_datetime, format_money, format_time, ngettext
+from kiosk.ui.base import KioskPopup, KioskScreen
 from kiosk.ui.sell import quantity_detail
-
-
-def local_today() -> date:
-    return datetime.now(local_zone()).date()
 
 
 class SaleRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
@@ -75,8 +76,8 @@ class HistoryScreen(KioskScreen):
             "total_text": format_money(s.total), "voided": s.status != "completed",
         } for s in sales]
         total = sum(s.total for s in sales if s.status == "completed")
-        self.summary_text = _("{count} sales, {total}").format(count=len(sales), total=format_money(total)) \
-            if sales else _("No sales on this day.")
+        self.summary_text = ngettext("{count} sale, {total}", "{count} sales, {total}", len(sales)).format(
+            count=len(sales), total=format_money(total)) if sales else _("No sales on this day.")
 
     def previous_day(self) -> None:
         self.show_day(self.day - timedelta(days=1))
@@ -111,12 +112,36 @@ class HistoryScreen(KioskScreen):
         parts = []
         for p in detail.payments:
             text = f"{method_label(p.method)} {format_money(p.amount)}"
+            if p.reference:
+                text += " " + _("(ref. {reference})").format(reference=p.reference)
             if p.change:
                 text += "  " + _("(received {tendered}, change {change})").format(
                     tendered=format_money(p.tendered), change=format_money(p.change))
             parts.append(text)
         self.detail_payments = "   ".join(parts)
         self.detail_open = True
+
+    # --- finding a sale -------------------------------------------------------------------
+    def ask_search(self) -> None:
+        self.app.open_modal(HistorySearchPopup())
+
+    def find_number(self, number: int) -> None:
+        """Open sale ``number``, its day's list behind it. Raises SaleNotFound."""
+        detail = self.services.sales.detail(number=number)
+        self.show_day(detail.summary.created_at.date())
+        self.open_sale(detail.summary.id)
+
+    def on_scan(self, event) -> None:  # noqa: ANN001
+        """A receipt's barcode (V000042) opens that sale."""
+        number = parse_sale_number(event.code)
+        if number is None:
+            self.message(_("Code {code} read; scanning works on the selling screen.").format(code=event.code), "warn")
+            return
+        self.app.close_modal()
+        try:
+            self.find_number(number)
+        except DomainError as exc:
+            self.message(str(exc), "error")
 
     def close_sale(self) -> None:
         self.detail_open = False
@@ -129,3 +154,68 @@ class HistoryScreen(KioskScreen):
             self.close_sale()
         else:
             self.app.show("sell")
+
+
+class HistorySearchPopup(KioskPopup):
+    """*Buscar* in the history: a sale number, or a day typed as digits in the
+    locale's order (shown with separators as it is typed)."""
+
+    kind = StringProperty("number")  # "number" | "date"
+    digits = StringProperty("")
+    shown_text = StringProperty("")
+    hint_text = StringProperty("")
+    error_text = StringProperty("")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._order = date_order()
+        self.bind(kind=self._refresh, digits=self._refresh)
+        self._refresh()
+
+    def _refresh(self, *_args) -> None:
+        if self.kind == "number":
+            self.shown_text = f"#{self.digits}" if self.digits else ""
+            self.hint_text = _("Sale number")
+        else:
+            self.shown_text = date_text(self.digits, self._order)
+            example = {"dmy": "01122025", "mdy": "12012025"}.get(self._order, "20251201")
+            self.hint_text = _("Date, e.g. {example}").format(example=date_text(example, self._order))
+
+    def set_kind(self, kind: str) -> None:
+        if kind != self.kind:
+            self.kind = kind
+            self.digits = ""
+            self.error_text = ""
+
+    def press(self, key: str) -> None:
+        self.error_text = ""
+        limit = MAX_NUMBER_DIGITS if self.kind == "number" else MAX_DATE_DIGITS
+        if key.isdigit():
+            self.digits = (self.digits + key)[:limit]
+        elif key == "back":
+            self.digits = self.digits[:-1]
+        elif key == "clear":
+            self.digits = ""
+
+    def search(self) -> None:
+        history = self.app.screen("history")
+        if self.kind == "number":
+            number = parse_sale_number(self.digits)
+            if number is None:
+                self.show_error(_("Type the sale's number."))
+                return
+            try:
+                history.find_number(number)
+            except DomainError as exc:  # no such sale: said here, the number can be corrected
+                self.show_error(str(exc))
+                return
+            self.dismiss(animation=False)
+            return
+        try:
+            day = parse_typed_date(self.digits, self._order, local_today())
+        except DomainError as exc:
+            self.show_error(str(exc))
+            return
+        self.dismiss(animation=False)
+        history.close_sale()
+        history.show_day(day)

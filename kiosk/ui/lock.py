@@ -6,12 +6,11 @@ does not reset it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from kivy.animation import Animation
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.core.errors import DomainError, PinThrottled
+from kiosk.formatting import local_today
 from kiosk.i18n import _, format_date
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.pins import ThrottleWait, failure_text, shake
@@ -29,12 +28,19 @@ class LockScreen(ThrottleWait, PinEntry, KioskScreen):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._countdown = None
+        self._dated = None  # the app whose clock the date follows
 
     def on_pre_enter(self, *_args) -> None:
         self.pin = ""
         self.error_text = ""
-        self.date_text = format_date(datetime.now(), "full")
+        self._show_date()
+        if self._dated is None:  # the clock ticks every second: the date follows past midnight
+            self._dated = self.app
+            self._dated.fbind("clock_text", self._show_date)
         self._start_countdown(self.services.users.wait_seconds())
+
+    def _show_date(self, *_args) -> None:
+        self.date_text = format_date(local_today(), "full")  # the shop's day ([locale] timezone)
 
     def pin_blocked(self) -> bool:
         return bool(self.wait_s) or self.checking  # throttled, or a PIN is being checked
@@ -76,5 +82,7 @@ class LockScreen(ThrottleWait, PinEntry, KioskScreen):
         self.app.beep()
 
     def teardown(self) -> None:
+        if self._dated is not None:
+            self._dated.funbind("clock_text", self._show_date)
         Animation.cancel_all(self)
         self._stop_countdown()

@@ -16,18 +16,21 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
-from kiosk.core.cart import CartLine, CartView, LineEntry
+from kiosk.core.cart import CartLine, CartView, LineEntry, check_quantity
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError
+from kiosk.core.pricing import line_total
 from kiosk.core.scanning import ScanEvent
 from kiosk.core.units import SaleMode, Uom
 from kiosk.formatting import format_quantity, format_unit_price
-from kiosk.i18n import N_, _, format_money
+from kiosk.i18n import N_, _, format_money, ngettext
 from kiosk.services.selling import Outcome
 from kiosk.ui.base import KioskPopup, KioskScreen
 from kiosk.ui.widgets import SearchInput
 
 PAGE = 120  # products fetched per page while scrolling the grid
+CART_ROW = 44  # height of a cart line at 800x480: five lines show beside the catalog (and in portrait)
+UNDO_SECONDS = 8  # how long *Deshacer* is offered after lines leave the cart
 # Categories shown as chips; any more are one tap away under "More…" (a recycled list).
 # Building a chip per category made signing in take 27 s with 10,000 categories.
 MAX_CHIPS = 24
@@ -129,6 +132,14 @@ class CartRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
         App.get_running_app().screen("sell").select_line(self.line_id)
 
 
+class DeviceBanner(BoxLayout):
+    """The lasting device states (``App.set_banner``), drawn over the catalog's foot;
+    it takes the touches on its area, so none reaches a tile underneath."""
+
+    def on_touch_down(self, touch):  # noqa: ANN001, ANN201
+        return bool(self.height and self.collide_point(*touch.pos)) or super().on_touch_down(touch)
+
+
 class SellScreen(SearchInput, KioskScreen):
     query = StringProperty("")
     category_id = NumericProperty(0)  # 0: every category
@@ -152,6 +163,7 @@ class SellScreen(SearchInput, KioskScreen):
         self._categories: list = []
         self._search_trigger = Clock.create_trigger(lambda dt: self.reload_catalog(), 0)
         self._chips_built = False
+        self._undo: tuple = ()  # the lines the last removal took out, while Deshacer is offered
 
     # --- entering ------------------------------------------------------------------------------
     def on_pre_enter(self, *_args) -> None:
@@ -163,6 +175,11 @@ class SellScreen(SearchInput, KioskScreen):
             self._sync_chips()
             self.reload_catalog()
         self.refresh_cart()
+
+    def on_leave(self, *_args) -> None:
+        # Deshacer belongs to this cart as it was: not to the next sale, nor another cashier's.
+        self._undo = ()
+        self.ids.message.hide()
 
     def build_chips(self) -> None:
         """"All", "More…" when there are more than MAX_CHIPS categories, and the first
@@ -392,24 +409,67 @@ class SellScreen(SearchInput, KioskScreen):
         n = len(rv.data)
         if n and rv.children and rv.children[0].height > rv.height:
             rv.scroll_y = max(0.0, min(1.0, 1 - index / max(1, n - 1)))
+        else:
+            rv.scroll_y = 1  # every line fits: from the top, with no gap above them
+
+    def keep_cart_in_view(self) -> None:
+        """The cart changed size (the screen turned, the keyboard closed): the selected
+        line stays in view, and a short cart starts at the top."""
+        ids = [row["line_id"] for row in self.ids.cart.data]
+        if self.selected_line in ids:
+            Clock.schedule_once(lambda dt: self._show_line(ids.index(self.selected_line)), 0)
+        else:
+            self.ids.cart.scroll_y = 1
 
     def select_line(self, line_id: int) -> None:
         self.selected_line = line_id
         self.refresh_cart()
 
     def step_line(self, step: int) -> None:
-        if self.selected_line:
-            line_id = self.selected_line
-            self._apply(lambda counter, user_id: counter.increment(user_id, line_id, step))
+        if not self.selected_line:
+            return
+        line_id = self.selected_line
+        line = self.app.cart.line(line_id)
+        if line.quantity + step <= 0:  # "−" at one takes the line out: offered back for a while
+            self._take_out([line_id], _("Removed: {name}").format(name=line.product.name))
+            return
+        self._apply(lambda counter, user_id: counter.increment(user_id, line_id, step))
 
     def remove_line(self) -> None:
         if self.selected_line:
-            line_id = self.selected_line
-            name = self.app.cart.line(line_id).product.name
-            if self._apply(lambda counter, user_id: counter.remove(user_id, line_id)) is not None:
-                self.selected_line = 0
-                self.refresh_cart()
-                self.message(_("Removed: {name}").format(name=name), "info", 3)
+            name = self.app.cart.line(self.selected_line).product.name
+            self._take_out([self.selected_line], _("Removed: {name}").format(name=name))
+
+    def _take_out(self, line_ids: list[int], text: str) -> None:
+        """Lines leave the cart (through the counter) with *Deshacer* offered on the
+        message for UNDO_SECONDS."""
+        if self.app.user is None or not line_ids:
+            return
+        try:
+            taken = self.services.counter.take_out(self.app.user.id, line_ids)
+        except DomainError as exc:
+            self.message(str(exc), "error")
+            return
+        self._undo = taken
+        self.selected_line = 0
+        self.refresh_cart()
+        self.message(text, "info", UNDO_SECONDS, action=(_("Undo"), self.undo))
+
+    def undo(self) -> None:
+        """*Deshacer*: the lines just removed come back where they were."""
+        taken, self._undo = self._undo, ()
+        if not taken or self.app.user is None:
+            return
+        try:
+            restored = self.services.counter.put_back(self.app.user.id, taken)
+        except DomainError as exc:
+            self.message(str(exc), "error")
+            return
+        if restored:
+            self.selected_line = restored[-1].id
+        self.refresh_cart()
+        self.message(ngettext("{count} line is back in the cart.", "{count} lines are back in the cart.",
+                              len(restored)).format(count=len(restored)), "ok", 3)
 
     def edit_line(self) -> None:
         if not self.selected_line:
@@ -426,9 +486,7 @@ class SellScreen(SearchInput, KioskScreen):
                                              confirm_text=_("Empty cart"), on_yes=self.clear_cart))
 
     def clear_cart(self) -> None:
-        if self._apply(lambda counter, user_id: counter.clear(user_id)) is not None:
-            self.selected_line = 0
-            self.message(_("Cart emptied."), "info", 3)
+        self._take_out([ln.id for ln in self.app.cart.lines], _("Cart emptied."))
 
     def open_calculator(self, product: ProductRef, line: CartLine | None = None) -> None:
         from kiosk.ui.calculator import PriceCalculator
@@ -440,11 +498,13 @@ class SellScreen(SearchInput, KioskScreen):
 
 
 class QuantityPopup(KioskPopup):
-    """Type the quantity of a unit line on a keypad."""
+    """Type the quantity of a unit line on a keypad. A quantity far above what the
+    product usually sells in (kiosk/core/usual.py) asks to be confirmed first."""
 
     title = StringProperty("")
     entry = StringProperty("")
     error_text = StringProperty("")
+    confirming = BooleanProperty(False)  # an unusual quantity waits for a second tap on Accept
 
     def __init__(self, line: CartLine, **kwargs):
         self.line = line
@@ -455,6 +515,7 @@ class QuantityPopup(KioskPopup):
 
     def press(self, key: str) -> None:
         self.error_text = ""
+        self.confirming = False
         if key.isdigit():
             self.entry = key if self._fresh else (self.entry + key)[:7]
         elif key == "back":
@@ -465,8 +526,21 @@ class QuantityPopup(KioskPopup):
 
     def accept(self) -> None:
         sell = self.app.screen("sell")
+        quantity = int(self.entry or "0")
+        product = self.line.product
         try:
-            quantity = int(self.entry or "0")
+            check_quantity(product, quantity)  # zero or past the line's limit: said at once
+        except DomainError as exc:
+            self.show_error(str(exc))
+            return
+        if not self.confirming and self.app.services.sales.is_unusual(product, quantity):
+            self.confirming = True
+            self.error_text = _("{quantity} of {name} ({amount}) is far more than usual. Is it right? "
+                                "Tap again to add it.").format(quantity=format_quantity(quantity, product.uom),
+                                                               name=product.name,
+                                                               amount=format_money(line_total(quantity, product.price, product.uom)))
+            return
+        try:
             outcome = sell.services.counter.set_quantity(self.app.user.id, self.line.id, quantity)
         except DomainError as exc:
             self.show_error(str(exc))

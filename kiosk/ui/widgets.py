@@ -5,6 +5,8 @@ grows on larger screens."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import (
@@ -101,6 +103,7 @@ class KButton(ButtonBehavior, Label):
     role = OptionProperty("key", options=ROLES)
     bg_rgba = ColorProperty([0.5, 0.5, 0.5, 1])
     fg_rgba = ColorProperty([1, 1, 1, 1])
+    inset = NumericProperty(0)  # px between the touch area and the face drawn (the face is what people aim at)
 
 
 class KToggle(ToggleButtonBehavior, KButton):
@@ -132,6 +135,10 @@ def key_label(key: str) -> str:
     """What a keypad's special key shows; the decimal key follows the locale."""
     return decimal_mark() if key == "dec" else KEY_LABELS[key]
 
+
+# The on-screen keyboard's height at 800x480 (times app.k): four rows of keys with
+# 48 px faces and more, the gaps and the padding. Every screen with one uses it.
+KEYBOARD_HEIGHT = 232
 
 LETTER_ROWS = ["qwertyuiop", "asdfghjklñ", "zxcvbnm"]
 DIGIT_ROWS = ["1234567890", "-/.,&%()#+", "áéíóúü'\""]
@@ -219,21 +226,31 @@ class BadgeButton(KButton):
 
 
 class MessageStrip(BoxLayout):
-    """One line of feedback under the top bar: info, warning or error; hides itself
-    after ``seconds`` (0: stays)."""
+    """Feedback drawn over the screen (over the top bar's title, or the selling screen's
+    catalog foot): it never pushes anything down, so no button moves under a finger.
+    Info, warning or error; hides itself
+    after ``seconds`` (0: stays). A tap on it puts it away; with an action (*Deshacer*)
+    it shows a button for it. While shown it takes the touches on its area, so a tap
+    meant for it never reaches what lies underneath."""
 
     text = StringProperty("")
     level = OptionProperty("info", options=["info", "ok", "warn", "error"])
     shown = NumericProperty(0)
+    action_text = StringProperty("")
+    floating = BooleanProperty(False)  # drawn over the top bar (float_message_strip)
+    bar_height = NumericProperty(0)  # the bar's inner height: a floating strip fills it at least
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._hide = None
+        self._on_action = None
 
-    def show(self, text: str, level: str = "info", seconds: float = 6) -> None:
+    def show(self, text: str, level: str = "info", seconds: float = 6, *,
+             action: tuple[str, Callable[[], None]] | None = None) -> None:
         self.text = text
         self.level = level
         self.shown = 1
+        self.action_text, self._on_action = action if action is not None else ("", None)
         if self._hide is not None:
             self._hide.cancel()
             self._hide = None
@@ -243,19 +260,93 @@ class MessageStrip(BoxLayout):
     def hide(self) -> None:
         self.shown = 0
         self.text = ""
+        self.action_text, self._on_action = "", None
         if self._hide is not None:
             self._hide.cancel()
             self._hide = None
 
+    def act(self) -> None:
+        """The action button: run it once and put the message away."""
+        action = self._on_action
+        self.hide()
+        if action is not None:
+            action()
 
+    def on_touch_down(self, touch):  # noqa: ANN001, ANN201
+        if not self.shown or not self.collide_point(*touch.pos):
+            return False
+        if super().on_touch_down(touch):  # the action button
+            return True
+        self.hide()
+        return True
+
+    def on_touch_move(self, touch):  # noqa: ANN001, ANN201
+        return bool(self.shown and self.collide_point(*touch.pos)) or super().on_touch_move(touch)
+
+    def on_touch_up(self, touch):  # noqa: ANN001, ANN201
+        if super().on_touch_up(touch):
+            return True
+        return bool(self.shown and self.collide_point(*touch.pos))
+
+
+def float_message_strip(screen) -> None:  # noqa: ANN001
+    """Lift a screen's MessageStrip (``ids.message``) out of the column it is written
+    in, under the TopBar, and draw it over the bar's title and clock: a message coming
+    or going moves nothing and covers no button (Volver, the screen's own buttons,
+    Noche/Día and Bloquear stay free). A message longer than the bar holds reaches down
+    over the content until it goes. A strip placed elsewhere (the selling screen keeps
+    its own over the catalog's foot) is left where it is."""
+    strip = screen.ids.get("message")
+    column = strip.parent if strip is not None else None
+    if not isinstance(column, BoxLayout) or column.orientation != "vertical":
+        return
+    bar = next((w for w in column.children if isinstance(w, TopBar)), None)
+    if bar is None:
+        return
+    column.remove_widget(strip)
+    strip.size_hint = (None, None)
+    strip.floating = True
+    screen.add_widget(strip)
+    title, clock, row1 = bar.ids.title, bar.ids.clock, bar.ids.row1
+
+    def place(*_args) -> None:
+        right = clock.right if clock.width and clock.opacity else title.right
+        strip.x = title.x
+        strip.width = max(0, right - title.x)
+        strip.top = row1.top - row1.padding[1]
+        strip.bar_height = row1.height - row1.padding[1] - row1.padding[3]
+
+    for widget, props in ((title, ("pos", "size")), (clock, ("pos", "size", "opacity")), (row1, ("pos", "size")),
+                          (strip, ("height",)), (screen, ("size",))):
+        widget.bind(**{prop: place for prop in props})
+    place()
 class TopBar(BoxLayout):
     title = StringProperty("")
     show_back = BooleanProperty(False)
     show_history = BooleanProperty(False)
     show_admin = BooleanProperty(False)  # the staff menu entry (selling screen)
     show_drawer = BooleanProperty(False)  # "Abrir cajón" (and, for managers, "Hardware")
-    compact = BooleanProperty(False)  # narrow screen: fewer, shorter buttons (see widgets.kv)
+    compact = BooleanProperty(False)  # narrow, with Volver: no clock nor theme switch (see widgets.kv)
+    two_rows = BooleanProperty(False)  # narrow, with the screen's own buttons: those go to a second row
+    nav_count = NumericProperty(0)  # how many of those the screen shows
+    shared_width = NumericProperty(0)  # each one's width in the second row
     __events__ = ("on_back",)
+
+    def on_kv_post(self, base_widget) -> None:  # noqa: ANN001
+        super().on_kv_post(base_widget)
+        self.on_two_rows(self, self.two_rows)
+
+    def on_two_rows(self, _instance, two_rows: bool) -> None:
+        """Move the screen's own buttons between the first row (wide) and the second."""
+        nav, row1, row2 = self.ids.get("nav"), self.ids.get("row1"), self.ids.get("row2")
+        if nav is None:
+            return
+        target = row2 if two_rows else row1
+        if nav.parent is target:
+            return
+        nav.parent.remove_widget(nav)
+        # In the first row they sit before Noche/Día and Bloquear (children count from the right).
+        target.add_widget(nav, index=0 if two_rows else 2)
 
     def on_back(self) -> None:
         pass

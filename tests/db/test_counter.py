@@ -123,3 +123,33 @@ def test_a_busy_database_neither_stalls_nor_loses_a_cart_change(demo_app, admin)
         blocker.close()
     assert demo_app.carts.flush(30)
     assert [q for _u, _n, q, *_ in stored_lines(demo_app)] == [3]
+
+
+def test_lines_taken_out_and_put_back_are_stored_in_their_place(demo_app, admin, state_dir) -> None:
+    """*Deshacer* through the counter: the lines leave the stored cart and come back
+    with their places, so a restart right after shows the cart as the cashier sees it."""
+    counter = demo_app.counter
+    for sku in ("PAN-MIC", "ESP-DOB", "GUA-NIT"):
+        counter.scan(admin.id, ScanEvent(demo_barcodes()[sku][0], "wedge"))
+    seen = []
+    unsubscribe = counter.subscribe(seen.append)
+    middle = counter.view(admin.id).lines[1]
+    taken = counter.take_out(admin.id, [middle.id])
+    assert demo_app.carts.flush(10)
+    assert [n for _u, n, *_ in stored_lines(demo_app)] == [1, 3]
+    assert [ln.product.sku for ln in seen[-1].lines] == ["PAN-MIC", "GUA-NIT"]  # "cart changed" was announced
+    taken_all = counter.take_out(admin.id, [ln.id for ln in counter.view(admin.id).lines])
+    assert demo_app.carts.flush(10) and stored_lines(demo_app) == []
+    counter.put_back(admin.id, taken_all)
+    restored = counter.put_back(admin.id, taken)
+    unsubscribe()
+    assert [ln.id for ln in restored] == [middle.id]
+    assert demo_app.carts.flush(10)
+    assert [n for _u, n, *_ in stored_lines(demo_app)] == [1, 2, 3]
+    demo_app.close()
+
+    again = build(make_settings(state_dir))
+    try:
+        assert [ln.product.sku for ln in again.counter.open(admin.id).lines] == ["PAN-MIC", "ESP-DOB", "GUA-NIT"]
+    finally:
+        again.close()

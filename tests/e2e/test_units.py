@@ -121,22 +121,60 @@ def _template_values() -> dict:
     return tomllib.loads(uncommented)
 
 
+def _sections() -> list[tuple[tuple[str, ...], type]]:
+    """Every settings table as its path and model; a nested one such as [payments.qr]
+    (a field whose type is itself a section) is a table of its own."""
+    from pydantic import BaseModel
+
+    out = []
+
+    def walk(path: tuple[str, ...], model: type) -> None:
+        out.append((path, model))
+        for key, field in model.model_fields.items():
+            if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+                walk((*path, key), field.annotation)
+
+    for section, field in Settings.model_fields.items():
+        if not field.exclude:
+            walk((section,), field.annotation)
+    return out
+
+
+def _leaf_keys(model: type) -> set[str]:
+    from pydantic import BaseModel
+
+    return {k for k, f in model.model_fields.items()
+            if not (isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel))}
+
+
+def _nested(path: tuple[str, ...], value: object) -> dict:
+    for part in reversed(path):
+        value = {part: value}
+    return value
+
+
+def _get(obj: object, path: tuple[str, ...]) -> object:
+    for part in path:
+        obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part)
+    return obj
+
+
 def test_config_template_lists_every_setting_with_its_default() -> None:
     values = _template_values()
     defaults = Settings()
-    for section, field in Settings.model_fields.items():
-        if field.exclude:
-            continue
-        model = field.annotation
-        assert section in values, f"[{section}] is missing from systemd/kiosk.toml"
-        assert set(values[section]) == set(model.model_fields), \
-            f"[{section}]: template keys {sorted(values[section])} != settings {sorted(model.model_fields)}"
-        for key in model.model_fields:
-            default = getattr(getattr(defaults, section), key)
+    for path, model in _sections():
+        name = ".".join(path)
+        table = _get(values, path)
+        assert table is not None, f"[{name}] is missing from systemd/kiosk.toml"
+        keys = set(table) - (set(model.model_fields) - _leaf_keys(model))  # less the nested tables
+        assert keys == _leaf_keys(model), \
+            f"[{name}]: template keys {sorted(keys)} != settings {sorted(_leaf_keys(model))}"
+        for key in _leaf_keys(model):
+            default = getattr(_get(defaults, path), key)
             if default is None:  # no default to show: an example value is given
                 continue
-            shown = getattr(getattr(parse_settings({section: {key: values[section][key]}}), section), key)
-            assert shown == default, f"[{section}] {key}: template shows {shown!r}, default is {default!r}"
+            shown = getattr(_get(parse_settings(_nested(path, {key: table[key]})), path), key)
+            assert shown == default, f"[{name}] {key}: template shows {shown!r}, default is {default!r}"
     assert set(values) == {s for s, f in Settings.model_fields.items() if not f.exclude}
 
 
@@ -161,9 +199,8 @@ def test_readme_configuration_reference_has_every_key() -> None:
     readme = (SYSTEMD.parent / "README.md").read_text(encoding="utf-8")
     reference = readme[readme.index("### Configuration reference"):]
     reference = reference[:reference.index("\n### ", 10)]
-    rows = set(re.findall(r"^\| `\[(\w+)\] (\w+)` \|", reference, re.M))
-    wanted = {(section, key) for section, field in Settings.model_fields.items() if not field.exclude
-              for key in field.annotation.model_fields}
+    rows = set(re.findall(r"^\| `\[([\w.]+)\] (\w+)` \|", reference, re.M))
+    wanted = {(".".join(path), key) for path, model in _sections() for key in _leaf_keys(model)}
     assert wanted - rows == set(), "settings missing from the README's configuration reference"
     assert rows - wanted == set(), "the README documents settings that do not exist"
 

@@ -3,6 +3,8 @@ smart clone, on a real migrated SQLite file."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kiosk.app_factory import Services
@@ -170,8 +172,13 @@ def test_smart_clone_suggests_and_copies_all_but_identity(app: Services, manager
     assert [s.product.sku for s in suggestions][:2] == ["DET", "POL"]
     assert set(suggestions[0].reasons) == {"misma marca", "misma categoría", "nombre parecido"}
     assert app.product_clone.suggest_similar("xyz qqq") == []
+    picture = app.state_dir / "images" / "det.png"
+    picture.parent.mkdir(exist_ok=True)
+    picture.write_bytes(b"a picture of the lavender detergent")
+    app.inventory.update_product(shop["DET"], replace(app.inventory.product_draft(shop["DET"]),
+                                                      image_path="images/det.png"), manager)
     clone = app.product_clone.clone_draft(shop["DET"])
-    assert (clone.sku, clone.barcodes) == ("", [])
+    assert (clone.sku, clone.barcodes, clone.image_path) == ("", [], None)  # the picture shows the other product
     assert (clone.name, clone.brand, clone.price, clone.cost, clone.uom, clone.low_stock, clone.category_id) == (
         "Detergente líquido lavanda", "Brillo", 320, 160, Uom.L, 20_000, goods)
     clone.sku, clone.name = "DET-ROS", "Detergente líquido rosas"

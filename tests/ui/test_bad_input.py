@@ -165,15 +165,16 @@ def test_split_payment_card_plus_cash(seller) -> None:
     assert rows == [("card", 100, 100, 0), ("cash", 140, 200, 60)]
 
 
-def test_qr_payment_shows_a_code(seller) -> None:
-    ui = seller
+def test_qr_payment_shows_a_code(make_ui) -> None:
+    ui = make_ui(payments={"qr": {"template": "PAGO {reference} {amount_major} {currency}"}})
+    ui.pin("000000")
     ui.burst(CODES["PAN-MIC"][0])
     ui.until(lambda: len(ui.app.cart) == 1)
     ui.tap(ui.screen("sell").ids.charge)
     co = ui.screen("checkout")
     ui.tap(co.ids.method_qr)
     assert co.qr_texture is not None and co.ids.qr_image.texture is co.qr_texture
-    assert co.reference == "V000001"
+    assert co.reference == "V000001" and co.qr_text == "PAGO V000001 1.20 USD"
     assert any("V000001" in t for t in ui.visible_texts(co))
     ui.confirm_sale()
     assert ui.current == "done"

@@ -97,6 +97,7 @@ def test_weigh_tare_amount_and_quantity_in_one_sale(make_ui) -> None:
     ui.tap(calc.ids.calc_add)
     calc = open_calculator(ui, "SUA-PRI")  # $2,40/L
     ui.tap(calc.ids.mode_quantity)
+    ui.tap(ui.find_text("L", calc.ids.units_box))  # by quantity starts in ml: litres on purpose
     ui.keypad("2", calc.ids.keypad)
     ui.tap(calc.ids.calc_add)
     assert [(ln.product.sku, ln.entry.value, ln.total) for ln in app.cart.lines[-2:]] == [
@@ -257,6 +258,7 @@ def test_a_cent_of_an_expensive_liquid_and_absurd_quantities_are_explained(selle
     assert calc.ids.calc_add.disabled and calc.error_text
     assert calc.error_text in ui.visible_texts(calc)
     ui.tap(calc.ids.mode_quantity)
+    ui.tap(ui.find_text("L", calc.ids.units_box))
     ui.keypad("999999", calc.ids.keypad)  # 999.999 L on one line
     assert calc.ids.calc_add.disabled and "demasiado grande" in calc.error_text
     ui.tap(calc.ids.calc_cancel)

@@ -72,7 +72,7 @@ def test_full_cash_sale(seller) -> None:
     assert co.ids.confirm.disabled
     assert co.due_text == "Falta $2,80"
     ui.tap(ui.find_text("$10,00", co.ids.notes))
-    assert (co.entry, co.change_text, co.can_confirm, co.hint_text) == ("10,00", "$5,20", True, "")
+    assert (co.entry_text, co.change_text, co.can_confirm, co.hint_text) == ("$10,00", "$5,20", True, "")
     assert not co.ids.confirm.disabled
     assert co.change_text == "$5,20"
     assert "Cambio  $5,20" in ui.visible_texts(co)

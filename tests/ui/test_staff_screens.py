@@ -228,6 +228,7 @@ def test_smart_clone_copies_all_but_sku_barcodes_and_stock(make_ui, tmp_path) ->
     assert (ed.texts["brand"], ed.texts["sale_mode"], ed.texts["unit"], ed.texts["price"], ed.texts["cost"]) == \
         ("Brillo", "volume", "l", "3,20", "1,60")
     assert ed.category_text == "Detergentes" and ed.margin_text == "Margen $1,60 (50 %)"
+    assert ed.image_path == ""  # the new product gets its own picture, not the other one's
     assert ui.screen("editor").ids.message.text == "Copiado de Detergente líquido lavanda: cambie lo que sea distinto."
 
     ui.tap(done_key(keyboard), settle=3)
@@ -239,8 +240,9 @@ def test_smart_clone_copies_all_but_sku_barcodes_and_stock(make_ui, tmp_path) ->
     ui.tap(ed.ids.save)
     assert ui.current == "products"
     new, source = product_row(ui.state_dir, "DET-MAR"), product_row(ui.state_dir, "DET-LAV")
-    for key in ("brand", "category_id", "sale_mode", "uom", "price", "cost", "tax_rate_bp", "low_stock", "image_path"):
+    for key in ("brand", "category_id", "sale_mode", "uom", "price", "cost", "tax_rate_bp", "low_stock"):
         assert new[key] == source[key], key
+    assert new["image_path"] is None and source["image_path"]  # the lavender bottle's picture stays its own
     assert new["name"] == "Detergente liquido mar" and new["barcodes"] == [] and new["stock"] == 0
     assert ledger_rows(ui.state_dir, "DET-MAR") == []
     check_invariants(app.services.db)
