@@ -167,7 +167,7 @@ def test_split_payment_card_plus_cash(seller) -> None:
 
 def test_qr_payment_shows_a_code(make_ui) -> None:
     ui = make_ui(payments={"qr": {"template": "PAGO {reference} {amount_major} {currency}"}})
-    ui.pin("000000")
+    ui.pin(ADMIN_PIN)
     ui.burst(CODES["PAN-MIC"][0])
     ui.until(lambda: len(ui.app.cart) == 1)
     ui.tap(ui.screen("sell").ids.charge)
