@@ -202,6 +202,7 @@ if user_exists; then GROUP=$(kiosk_group); else GROUP=$KIOSK_USER; fi
 ensure_dir "$PREFIX" 0755 root:root
 ensure_dir "$PREFIX/releases" 0755 root:root
 ensure_dir "$PREFIX/share" 0755 root:root
+ensure_dir "$PREFIX/share/docs" 0755 root:root
 ensure_dir "$ETC" 0750 "root:$GROUP"
 ensure_dir "$STATE" 0750 "$KIOSK_USER:$GROUP"
 ensure_dir "$STATE/backups" 0750 "$KIOSK_USER:$GROUP"
@@ -262,6 +263,9 @@ done
 put "$SRC/systemd/uninstall.sh" "$PREFIX/share/uninstall.sh" 0755 root:root
 put "$SRC/systemd/release-guard.sh" "$PREFIX/share/release-guard.sh" 0755 root:root
 put "$SRC/README.md" "$PREFIX/share/README.md" 0644 root:root
+for f in "$SRC"/docs/*.md; do
+    put "$f" "$PREFIX/share/docs/${f##*/}" 0644 root:root
+done
 
 # The configuration names the state directory, so that kiosk-admin run with sudo (which
 # drops the service's $STATE_DIRECTORY) works on the service's database.

@@ -57,7 +57,7 @@ class UpgradeFailed(DomainError):
 class RollbackFailed(DomainError):
     code = "rollback_failed"
     template = N_("The upgrade to {release} failed ({reason}) and so did the way back ({error}). "
-                  "Run kiosk-admin status and see the README (Upgrade).")
+                  "Run kiosk-admin status and see docs/installation.md (Upgrade).")
 
 
 @dataclass

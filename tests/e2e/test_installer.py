@@ -68,6 +68,8 @@ EXPECTED = {
     "opt/kiosk/share/kivy-config.ini.in": ("-rw-r--r--", "root", "root"),
     "opt/kiosk/share/uninstall.sh": ("-rwxr-xr-x", "root", "root"),
     "opt/kiosk/share/README.md": ("-rw-r--r--", "root", "root"),
+    "opt/kiosk/share/docs": ("drwxr-xr-x", "root", "root"),
+    "opt/kiosk/share/docs/installation.md": ("-rw-r--r--", "root", "root"),
     "etc/kiosk": ("drwxr-x---", "root", "kiosk"),
     "etc/kiosk/kiosk.toml": ("-rw-r-----", "root", "kiosk"),
     "etc/systemd/system/kiosk.service": ("-rw-r--r--", "root", "root"),
