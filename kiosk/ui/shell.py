@@ -46,7 +46,6 @@ class Shell(Protocol):
     staff: UserInfo | None
     can_manage: bool
     low_count: int
-    scale_reading: Any  # kiosk.core.scale reading or None
     # the session
     user: UserInfo | None
     images: TextureCache
@@ -117,10 +116,6 @@ class Shell(Protocol):
 
     # feedback
     def notify(self, text: str, level: str = "info", seconds: float = 6) -> None: ...
-
-    def set_banner(self, key: str, text: str, level: str = "warn") -> None: ...
-
-    def clear_banner(self, key: str) -> None: ...
 
     def beep(self) -> None: ...
 

@@ -108,6 +108,11 @@ def test_screens_reach_the_app_only_through_the_shell() -> None:
     assert bad == []
 
 
+def test_the_shell_names_only_what_the_screens_use() -> None:
+    used = set().union(*(uses(p)[0] for p in screen_modules()), *kv_app_names().values())
+    assert shell_names() - used == set()
+
+
 def test_the_app_has_all_the_shell_names() -> None:
     tree = ast.parse((UI / "app.py").read_text(encoding="utf-8"))
     app = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "KioskApp")
