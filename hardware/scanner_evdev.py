@@ -19,12 +19,12 @@ import logging
 import os
 import re
 import select
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from hardware.events import ScanEvent, ScanHandler
+from hardware.reader import DeviceReader
 from hardware.registry import Registry
 from kiosk.i18n import _
 
@@ -185,6 +185,10 @@ class ScannerNotFound(OSError):
     pass
 
 
+class ScannerUnavailable(OSError):
+    """Found but not ours: another program holds it, or it cannot be grabbed."""
+
+
 _USB_ID = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$")
 
 
@@ -219,7 +223,7 @@ def _open_evdev(path: str) -> Any:
     return evdev.InputDevice(path)
 
 
-class EvdevScanner:
+class EvdevScanner(DeviceReader):
     """One HID scanner: finds it, grabs it, translates its keys, reconnects after
     unplug/replug. ``opener(path)`` returns an object with ``fd``, ``read()`` (key
     events with ``type``, ``code``, ``value``), ``grab()``, ``ungrab()``, ``close()``:
@@ -232,6 +236,7 @@ class EvdevScanner:
                  on_error: Callable[[str, str], None] | None = None,
                  opener: Callable[[str], Any] = _open_evdev, finder: Callable[[str], str] = find_device,
                  prefix: str = "", suffix_text: str = ""):
+        super().__init__(thread_name=f"scanner-{name}", reconnect_s=reconnect_s)
         self.name = name
         self.prefix = prefix
         self.suffix_text = suffix_text
@@ -242,27 +247,12 @@ class EvdevScanner:
         self.registry = registry
         self.max_length = max_length
         self.frame_timeout_s = frame_timeout_ms / 1000
-        self.reconnect_s = reconnect_s
         self.opener = opener
         self.finder = finder
-        self._stop = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
-        self._thread: threading.Thread | None = None
+        self._path = ""
         KeyDecoder(layout)  # validates the layout now
         registry.add(name, "scanner", info={"type": "evdev", "device": device, "layout": layout})
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=f"scanner-{self.name}", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 3.0) -> None:
-        self._stop.set()
-        os.write(self._wake_w, b"x")
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def _reject(self, message: str) -> None:
         log.warning("scanner %s: %s", self.name, message)
@@ -270,39 +260,43 @@ class EvdevScanner:
         if self.on_error is not None:
             self.on_error(self.name, message)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    # --- DeviceReader steps ---------------------------------------------------------------
+    def open_device(self) -> Any:
+        path = self._path = self.finder(self.device)
+        dev = self.opener(path)
+        try:
+            dev.grab()
+        except OSError as exc:
+            dev.close()
+            busy = exc.errno == errno.EBUSY
+            raise ScannerUnavailable(f"{path}: another program holds the scanner" if busy
+                                     else f"{path}: cannot grab ({exc})") from exc
+        return dev
+
+    def read_device(self, dev: Any) -> None:
+        self._read(dev)
+
+    def close_device(self, dev: Any) -> None:
+        for step in (dev.ungrab, dev.close):
             try:
-                path = self.finder(self.device)
-                dev = self.opener(path)
-            except OSError as exc:
-                self.registry.update(self.name, connected=False, last_error=str(exc.strerror or exc))
-                self._stop.wait(self.reconnect_s)
-                continue
-            try:
-                dev.grab()
-            except OSError as exc:
-                dev.close()
-                busy = exc.errno == errno.EBUSY
-                self.registry.update(self.name, connected=False, last_error=(
-                    f"{path}: another program holds the scanner" if busy else f"{path}: cannot grab ({exc})"))
-                self._stop.wait(self.reconnect_s)
-                continue
-            self.registry.update(self.name, connected=True, last_error="", last_event=_("connected"),
-                                 info={"path": path})
-            try:
-                self._read(dev)
-            except OSError as exc:
-                if not self._stop.is_set():
-                    log.warning("scanner %s lost: %s", self.name, exc)
-                    self.registry.update(self.name, connected=False, last_error=f"{path}: disconnected ({exc})")
-            finally:
-                for step in (dev.ungrab, dev.close):
-                    try:
-                        step()
-                    except OSError:
-                        pass
-            self._stop.wait(self.reconnect_s)
+                step()
+            except OSError:
+                pass
+
+    def interrupt(self) -> None:
+        os.write(self._wake_w, b"x")
+
+    def report_open_failed(self, exc: Exception) -> None:
+        text = str(exc) if isinstance(exc, ScannerUnavailable) else str(getattr(exc, "strerror", None) or exc)
+        self.registry.update(self.name, connected=False, last_error=text)
+
+    def report_connected(self, dev: Any) -> None:
+        self.registry.update(self.name, connected=True, last_error="", last_event=_("connected"),
+                             info={"path": self._path})
+
+    def report_lost(self, exc: Exception) -> None:
+        log.warning("scanner %s lost: %s", self.name, exc)
+        self.registry.update(self.name, connected=False, last_error=f"{self._path}: disconnected ({exc})")
 
     def _read(self, dev: Any) -> None:
         decoder = KeyDecoder(self.layout)

@@ -13,12 +13,12 @@ are rejected with a message, never glued to the next scan.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from hardware.events import ScanEvent, ScanHandler
+from hardware.reader import DeviceReader
 from hardware.registry import Registry
 from kiosk.i18n import _
 
@@ -127,8 +127,9 @@ class SerialFramer:
         return []
 
 
-class SerialScanner:
-    """One serial scanner with its reader thread; reconnects after unplug/replug."""
+class SerialScanner(DeviceReader):
+    """One serial scanner: its reader thread (``DeviceReader``) opens the port, frames
+    what it reads with ``SerialFramer`` and reconnects after unplug/replug."""
 
     kind = "scanner"
 
@@ -136,38 +137,17 @@ class SerialScanner:
                  prefix: str = "", suffix: bytes = b"\r", pause_ms: int = 50, max_length: int = 64,
                  suffix_text: str = "",
                  frame_timeout_ms: int = 500, reconnect_s: float = 2.0, on_error: ErrorHandler | None = None):
+        super().__init__(thread_name=f"scanner-{name}", reconnect_s=reconnect_s)
         self.name = name
         self.url = url
         self.baudrate = baudrate
         self.on_scan = on_scan
         self.on_error = on_error
         self.registry = registry
-        self.reconnect_s = reconnect_s
         self.suffix_text = suffix_text
         self.framer = SerialFramer(prefix.encode("latin-1"), suffix, pause_s=pause_ms / 1000,
                                    max_length=max_length, frame_timeout_s=frame_timeout_ms / 1000)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._port = None
         registry.add(name, "scanner", info={"type": "serial", "device": url})
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=f"scanner-{self.name}", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 3.0) -> None:
-        self._stop.set()
-        port = self._port
-        if port is not None:
-            try:
-                port.cancel_read()
-            except Exception:  # noqa: BLE001
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def _deliver(self, frames: list[Frame]) -> None:
         for frame in frames:
@@ -182,36 +162,36 @@ class SerialScanner:
                 if self.on_error is not None:
                     self.on_error(self.name, frame.error)
 
-    def _run(self) -> None:
+    # --- DeviceReader steps ---------------------------------------------------------------
+    def open_device(self):  # noqa: ANN201 - a serial.Serial
         import serial
 
-        while not self._stop.is_set():
-            try:
-                port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=0.02)
-            except (serial.SerialException, OSError, ValueError) as exc:
-                self.registry.update(self.name, connected=False, last_error=f"{self.url}: {_short(exc)}")
-                self._stop.wait(self.reconnect_s)
-                continue
-            self._port = port
-            self.registry.update(self.name, connected=True, last_error="", last_event=_("connected"))
-            try:
-                while not self._stop.is_set():
-                    data = port.read(256)
-                    now = time.monotonic()
-                    self._deliver(self.framer.feed(data, now) if data else self.framer.poll(now))
-            except (serial.SerialException, OSError) as exc:
-                if not self._stop.is_set():
-                    log.warning("scanner %s lost: %s", self.name, exc)
-                    self.registry.update(self.name, connected=False,
-                                         last_error=f"{self.url}: disconnected ({_short(exc)})")
-            finally:
-                self._port = None
-                try:
-                    port.close()
-                except Exception:  # noqa: BLE001
-                    pass
-            self.framer.buffer.clear()
-            self._stop.wait(self.reconnect_s)
+        return serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=0.02)
+
+    def read_device(self, port) -> None:  # noqa: ANN001
+        while not self.stopping:
+            data = port.read(256)
+            now = time.monotonic()
+            self._deliver(self.framer.feed(data, now) if data else self.framer.poll(now))
+
+    def close_device(self, port) -> None:  # noqa: ANN001
+        super().close_device(port)
+        self.framer.buffer.clear()  # a code cut by the unplug is not glued to the next one
+
+    def interrupt(self) -> None:
+        port = self._device
+        if port is not None:
+            port.cancel_read()
+
+    def report_open_failed(self, exc: Exception) -> None:
+        self.registry.update(self.name, connected=False, last_error=f"{self.url}: {_short(exc)}")
+
+    def report_connected(self, port) -> None:  # noqa: ANN001
+        self.registry.update(self.name, connected=True, last_error="", last_event=_("connected"))
+
+    def report_lost(self, exc: Exception) -> None:
+        log.warning("scanner %s lost: %s", self.name, exc)
+        self.registry.update(self.name, connected=False, last_error=f"{self.url}: disconnected ({_short(exc)})")
 
 
 def _short(exc: BaseException) -> str:

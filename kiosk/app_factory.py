@@ -72,11 +72,55 @@ class Services:
     def state_dir(self) -> Path:
         return self.settings.state_dir
 
+    def ui_context(self) -> UiContext:
+        """The part of the application the touch screens may use (see UiContext)."""
+        if self.hardware is None or self.access is None or self.audit is None:
+            raise ValueError("the UI needs the services build() makes: hardware, access and audit")
+        return UiContext(
+            settings=self.settings, catalog=self.catalog, counter=self.counter, sales=self.sales, till=self.till,
+            users=self.users, access=self.access, audit=self.audit, inventory=self.inventory, stock=self.stock,
+            product_images=self.product_images, product_csv=self.product_csv, product_clone=self.product_clone,
+            customers=self.customers, numbering=self.numbering, fiscal=self.fiscal, preferences=self.preferences,
+            printing=self.printing, hardware=self.hardware)
+
     def close(self) -> None:
         if self.hardware is not None:
             self.hardware.stop()
         self.carts.stop()
         self.db.dispose()
+
+
+@dataclass(frozen=True)
+class UiContext:
+    """The one typed object the screens reach services through (``KioskScreen.services``,
+    ``KioskPopup.services``). Built here, in the composition root, from ``Services``; it
+    leaves out what a screen must not touch (the database, the stored carts behind the
+    counter, migrations, the receipt renderer). tests/ui/test_context.py checks that
+    the screens use nothing else."""
+
+    settings: Settings
+    catalog: CatalogService
+    counter: CounterService
+    sales: SalesService
+    till: TillService
+    users: UserService
+    access: Access
+    audit: AuditService
+    inventory: InventoryService
+    stock: StockService
+    product_images: ProductImages
+    product_csv: ProductCsv
+    product_clone: ProductClone
+    customers: CustomerService
+    numbering: NumberingService
+    fiscal: FiscalDocuments
+    preferences: PreferenceService
+    printing: PrintQueue
+    hardware: HardwareService
+
+    @property
+    def state_dir(self) -> Path:
+        return self.settings.state_dir
 
 
 def apply_locale(settings: Settings) -> None:

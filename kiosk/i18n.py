@@ -5,7 +5,8 @@ translations (one file per area of the product, merged when loaded). The .po fil
 are read directly and compiled in memory, so no generated .mo file has to live in
 the repository. Spanish is the default language.
 
-Only the standard library is imported at module level: ``kiosk.core`` uses ``_`` for
+Only the standard library (and the stdlib-only kiosk.core.money) is imported at module
+level: ``kiosk.core`` uses ``_`` for
 its error messages and must stay light; Babel is imported when something is formatted.
 """
 
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+
+from kiosk.core.money import from_minor
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "kiosk"
@@ -130,11 +133,6 @@ def translate(message: str, language: str | None = None) -> str:
 
 # --- formatting -------------------------------------------------------------------
 
-def minor_to_decimal(amount_minor: int, decimals: int | None = None) -> Decimal:
-    d = money_format().decimals if decimals is None else decimals
-    return Decimal(amount_minor).scaleb(-d)
-
-
 def format_money(amount_minor: int, *, symbol: bool = True, fmt: MoneyFormat | None = None) -> str:
     """Integer minor units -> "$1.234,50" with the locale's separators.
 
@@ -144,7 +142,7 @@ def format_money(amount_minor: int, *, symbol: bool = True, fmt: MoneyFormat | N
     from babel.numbers import format_decimal
 
     fmt = fmt or money_format()
-    value = minor_to_decimal(amount_minor, fmt.decimals)
+    value = from_minor(amount_minor, fmt.decimals)
     pattern = "#,##0" + ("." + "0" * fmt.decimals if fmt.decimals else "")
     number = format_decimal(abs(value), format=pattern, locale=babel_locale(),
                             decimal_quantization=True)

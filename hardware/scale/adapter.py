@@ -25,6 +25,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
 from hardware.events import ScanEvent, ScanHandler
+from hardware.reader import DeviceReader
 from hardware.scale import protocols
 from hardware.scale.errors import (
     CommandNotSupported,
@@ -101,7 +102,7 @@ class _Command:
     gross_g: int = 0
 
 
-class ScaleAdapter:
+class ScaleAdapter(DeviceReader):
     def __init__(self, protocol: ScaleProtocol | str, port: str, *,
                  serial: SerialSettings | None = None, options: DecoderOptions = DecoderOptions(),
                  poll_s: float = 0.15, silence_s: float = 1.5, reconnect_s: float = 1.0,
@@ -110,6 +111,7 @@ class ScaleAdapter:
                  capacity_g: int | None = None, on_scan: ScanHandler | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.protocol = protocols.get(protocol) if isinstance(protocol, str) else protocol
+        super().__init__(thread_name=f"scale-{self.protocol.name}", reconnect_s=reconnect_s)
         if not 0 < poll_s <= MAX_POLL_S:
             raise ValueError(f"poll_s must be above 0 and at most {MAX_POLL_S} s (got {poll_s})")
         self.port = port
@@ -117,7 +119,6 @@ class ScaleAdapter:
         self.options = options
         self.poll_s = poll_s
         self.silence_s = silence_s
-        self.reconnect_s = reconnect_s
         self.command_timeout_s = command_timeout_s
         self.hold_s = hold_s  # silent-when-unchanged scales: how long a weight is held
         self.require_zero_between = require_zero_between
@@ -126,8 +127,6 @@ class ScaleAdapter:
         self.clock = clock
 
         self._lock = threading.RLock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._serial = None  # serial.Serial while connected
         self._decoder = self.protocol.decoder(options)
         self._commands: queue.Queue[_Command] = queue.Queue()
@@ -153,18 +152,11 @@ class ScaleAdapter:
 
     # --- life cycle -------------------------------------------------------------------
     def start(self) -> ScaleAdapter:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=f"scale-{self.protocol.name}",
-                                            daemon=True)
-            self._thread.start()
+        super().start()
         return self
 
     def stop(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout)
+        super().stop(timeout)
         self._close()
 
     def __enter__(self) -> ScaleAdapter:
@@ -308,34 +300,12 @@ class ScaleAdapter:
         self._commands.put(_Command(name, self.protocol.commands[name], future, gross_g))
         return future
 
-    # --- reader thread ------------------------------------------------------------------
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            if self._serial is None and not self._open():
-                self._notify()
-                self._stop.wait(self.reconnect_s)
-                continue
-            try:
-                self._cycle()
-            except Exception as exc:  # noqa: BLE001 - any port failure means "reconnect"
-                if self._stop.is_set():
-                    break
-                if not isinstance(exc, (OSError, termios.error)) and type(exc).__module__.split(".")[0] != "serial":
-                    log.exception("scale reader failed unexpectedly; reconnecting")
-                self._lost(str(exc))
-                self._notify()
-                self._stop.wait(self.reconnect_s)
-        self._fail_commands(N_("the scale was stopped"))
-
-    def _open(self) -> bool:
+    # --- reader thread (DeviceReader steps) ------------------------------------------------
+    def open_device(self):  # noqa: ANN201 - a serial.Serial
         import serial
 
-        try:
-            port = serial.serial_for_url(self.port, timeout=0.02, write_timeout=1.0, exclusive=True,
-                                         **self.serial.for_port(self.port).kwargs())
-        except Exception as exc:  # noqa: BLE001 - SerialException, OSError, termios.error...
-            self._set_disconnected(N_("cannot open {port}: {error}"), port=self.port, error=_short(exc))
-            return False
+        port = serial.serial_for_url(self.port, timeout=0.02, write_timeout=1.0, exclusive=True,
+                                     **self.serial.for_port(self.port).kwargs())
         try:
             port.reset_input_buffer()
         except (serial.SerialException, OSError):
@@ -348,7 +318,32 @@ class ScaleAdapter:
             self._last_raw = None
             self._event(_("connected"))
             log.info("scale %s connected on %s (%s)", self.protocol.name, self.port, self.serial.describe())
-        return True
+        return port
+
+    def read_device(self, port) -> None:  # noqa: ANN001
+        """Poll and read until stopped or the port fails; a long silence closes the
+        port (``_check_device``), which returns here so that it is opened again at once."""
+        while not self.stopping and self._serial is port:
+            self._cycle()
+
+    def close_device(self, port) -> None:  # noqa: ANN001
+        if self._serial is port:
+            self._close()
+        else:
+            super().close_device(port)
+
+    def report_open_failed(self, exc: Exception) -> None:
+        self._set_disconnected(N_("cannot open {port}: {error}"), port=self.port, error=_short(exc))
+        self._notify()
+
+    def report_lost(self, exc: Exception) -> None:
+        if not isinstance(exc, (OSError, termios.error)) and type(exc).__module__.split(".")[0] != "serial":
+            log.exception("scale reader failed unexpectedly; reconnecting")
+        self._lost(str(exc))
+        self._notify()
+
+    def report_stopped(self) -> None:
+        self._fail_commands(N_("the scale was stopped"))
 
     def _close(self) -> None:
         port, self._serial = self._serial, None
@@ -554,7 +549,7 @@ class ScaleAdapter:
             raise OSError(errno.ENODEV, "the device is gone")
         if quiet > REOPEN_AFTER_SILENCES * self.silence_s:
             log.info("scale on %s silent for %.1f s: reopening the port", self.port, quiet)
-            self._close()  # _open() runs on the next loop; the state stays "does not answer"
+            self._close()  # read_device() returns and the port is opened again at once; the state stays "does not answer"
 
     def _check_silence(self) -> None:
         with self._lock:

@@ -26,6 +26,7 @@ from enum import StrEnum
 from stdnum.co import nit as co_nit
 
 from kiosk.core import fiscal_errors as errors
+from kiosk.core.money import from_minor as to_decimal
 from kiosk.core.tax import format_rate
 from kiosk.core.units import BASE_OF, BaseUnit, Uom
 from kiosk.i18n import N_, _, translate
@@ -349,10 +350,6 @@ class FiscalDocument:
 
 
 # --- amounts, quantities, times ------------------------------------------------------
-
-def to_decimal(amount_minor: int, decimals: int) -> Decimal:
-    return Decimal(amount_minor).scaleb(-decimals)
-
 
 def format_decimal_amount(value: Decimal | int | str) -> str:
     """An amount as the XML and the hashes hold it: a dot and two decimals, truncated

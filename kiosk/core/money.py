@@ -33,7 +33,15 @@ def to_minor(value: Decimal | int | str, decimals: int) -> int:
 
 
 def from_minor(amount: int, decimals: int) -> Decimal:
+    """Minor units -> the exact amount in major units (320, 2 -> Decimal("3.20"))."""
     return Decimal(amount).scaleb(-decimals)
+
+
+def plain_amount(amount: int, decimals: int) -> str:
+    """Minor units -> "3.20": a point, all the currency's decimals, no grouping, no
+    symbol (CSV cells, editor fields, payment QR payloads). What a person reads on
+    screen or on a receipt is ``kiosk.i18n.format_money``."""
+    return f"{from_minor(amount, decimals):.{decimals}f}"
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

@@ -20,8 +20,7 @@ escaping. ``{{`` and ``}}`` write a brace. Format specifications work as in Pyth
 from __future__ import annotations
 
 import string
-from decimal import Decimal
-
+from kiosk.core.money import plain_amount
 from kiosk.core.receipt import sale_reference
 
 QR_FIELDS = ("amount", "amount_major", "currency", "reference", "sale")
@@ -29,8 +28,7 @@ MAX_TEMPLATE = 1000  # characters; the rendered text must still fit a readable Q
 
 
 def qr_values(amount: int, decimals: int, currency: str, sale_number: int) -> dict[str, object]:
-    major = Decimal(amount).scaleb(-decimals).quantize(Decimal(1).scaleb(-decimals))
-    return {"amount": amount, "amount_major": f"{major:f}", "currency": currency,
+    return {"amount": amount, "amount_major": plain_amount(amount, decimals), "currency": currency,
             "reference": sale_reference(sale_number), "sale": sale_number}
 
 

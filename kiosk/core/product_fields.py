@@ -13,7 +13,9 @@ from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import PurePosixPath
 
 from kiosk.core.errors import InvalidProduct
+from kiosk.core.money import plain_amount as amount_text  # noqa: F401 - the CSV/editor form of an amount
 from kiosk.core.money import round_half_up
+from kiosk.core.tax import format_rate as rate_text  # noqa: F401 - "19", "12.5": the CSV/editor form of a rate
 from kiosk.core.text import fold
 from kiosk.core.units import BASE_OF, FACTOR, BaseUnit, SaleMode, Uom, parse_uom, to_base
 from kiosk.i18n import N_, parse_decimal, translate
@@ -226,12 +228,6 @@ def parse_barcodes(text: str) -> list[str]:
 
 # --- writing values back as text (CSV export, editor fields) -----------------------
 
-def amount_text(minor: int, decimals: int) -> str:
-    """Minor units -> "3.20" (point, no grouping: the CSV/editor form)."""
-    value = Decimal(minor).scaleb(-decimals)
-    return f"{value:.{decimals}f}"
-
-
 def quantity_text(base: int, uom: Uom) -> str:
     """Base sub-units -> the shortest decimal in ``uom`` that reads back to exactly
     the same base quantity (113562 ml of a per-gallon product -> "30")."""
@@ -241,11 +237,6 @@ def quantity_text(base: int, uom: Uom) -> str:
         if to_base(candidate, uom) == base:
             return format(candidate.normalize(), "f")
     return format(exact.normalize(), "f")
-
-
-def rate_text(rate_bp: int) -> str:
-    """1900 -> "19", 1250 -> "12.5"."""
-    return format((Decimal(rate_bp) / 100).normalize(), "f")
 
 
 def whole_uom_ceiling(base: int, uom: Uom) -> int:

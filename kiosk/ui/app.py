@@ -94,7 +94,8 @@ class KioskApp(App):
     scale_reading = ObjectProperty(None, allownone=True)  # newest ScaleReading (None: no scale)
 
     def __init__(self, services: Services, *, ready_file: Path | None = None, **kwargs):
-        self.services = services
+        self.services = services  # the whole application: the shell's own (and the tests') handle
+        self.context = services.ui_context()  # what the screens use (kiosk.ui.shell.Shell.context)
         self.settings = services.settings
         self.images = TextureCache(services.state_dir)
         self.user: UserInfo | None = None
@@ -313,6 +314,11 @@ class KioskApp(App):
         from kiosk.ui.devices import ReceiptPreviewPopup
 
         ReceiptPreviewPopup.open_for(self, sale_id=sale_id, job_id=job_id)
+
+    @property
+    def resuming(self) -> bool:
+        """The lock screen is up over a signed-in session (unlocking returns to it)."""
+        return self._resume is not None
 
     @property
     def scale(self):  # noqa: ANN201

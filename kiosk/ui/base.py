@@ -4,8 +4,8 @@ the feedback strip every screen shows."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from kivy.app import App
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
@@ -13,7 +13,11 @@ from kiosk.core.scanning import ScanEvent
 from kiosk.core.errors import DomainError
 from kiosk.core.permissions import Act
 from kiosk.i18n import _
+from kiosk.ui.shell import Shell, running_shell
 from kiosk.ui.widgets import float_message_strip
+
+if TYPE_CHECKING:
+    from kiosk.app_factory import UiContext
 
 
 class KioskScreen(Screen):
@@ -22,12 +26,12 @@ class KioskScreen(Screen):
         float_message_strip(self)  # messages are drawn over the content, never pushing it down
 
     @property
-    def app(self):  # noqa: ANN201
-        return App.get_running_app()
+    def app(self) -> Shell:
+        return running_shell()
 
     @property
-    def services(self):  # noqa: ANN201
-        return self.app.services
+    def services(self) -> UiContext:
+        return self.app.context
 
     def message(self, text: str, level: str = "info", seconds: float = 6, *, beep: bool = True,
                 action: tuple[str, Callable[[], None]] | None = None) -> None:
@@ -77,8 +81,12 @@ class KioskPopup(ModalView):
     """A full-attention dialog drawn in the theme's colours."""
 
     @property
-    def app(self):  # noqa: ANN201
-        return App.get_running_app()
+    def app(self) -> Shell:
+        return running_shell()
+
+    @property
+    def services(self) -> UiContext:
+        return self.app.context
 
     def on_scan(self, event: ScanEvent) -> None:
         self.show_error(_("Code {code} ignored: finish or cancel this window first.").format(code=event.code))

@@ -97,7 +97,7 @@ class PriceCalculator(KioskPopup):
         decimals = settings.currency.decimals
         category = ""
         if p.category_id is not None:
-            category = next((c.name for c in self.app.services.catalog.categories() if c.id == p.category_id), "")
+            category = next((c.name for c in self.services.catalog.categories() if c.id == p.category_id), "")
         return quick_buttons(settings.calculator, p.sale_mode, sku=p.sku, category=category, decimals=decimals,
                              default_amounts=[100, 200, 500] if decimals else settings.currency.notes()[:3])
 
@@ -261,7 +261,7 @@ class PriceCalculator(KioskPopup):
                         else self._quantity())
         except DomainError:
             return False  # add() says what is wrong
-        if not self.app.services.sales.is_unusual(p, quantity):
+        if not self.services.sales.is_unusual(p, quantity):
             return False
         self.confirming = True
         amount = self._amount() if self.mode == "amount" else line_total(quantity, p.price, p.uom)
@@ -273,7 +273,7 @@ class PriceCalculator(KioskPopup):
     def add(self) -> None:
         if self._asks_to_confirm():
             return
-        counter, user_id = self.app.services.counter, self.app.user.id
+        counter, user_id = self.services.counter, self.app.user.id
         try:
             if self.mode == "amount":
                 amount = self._amount()
@@ -295,7 +295,7 @@ class PriceCalculator(KioskPopup):
     def use_scale(self, scale) -> bool:  # noqa: ANN001
         """For the scale panel ("Usar peso"): the counter rings up the scale's stable net
         weight with its tare. False (the error shown) when the line cannot be added."""
-        counter, user_id = self.app.services.counter, self.app.user.id
+        counter, user_id = self.services.counter, self.app.user.id
         line_id = self.line.id if self.line is not None else None
         try:
             outcome = counter.weigh(user_id, self.product, scale, line_id)

@@ -95,7 +95,7 @@ class CategoryPopup(KioskPopup):
 
     def save(self) -> None:
         app = self.app
-        inv = app.services.inventory
+        inv = app.context.inventory
         try:
             if self.category_id:
                 inv.update_category(self.category_id, self.acting, name=self.name, kind=self.kind, color=self.color)
@@ -110,7 +110,7 @@ class CategoryPopup(KioskPopup):
     def toggle_active(self) -> None:
         app = self.app
         try:
-            app.services.inventory.set_category_active(self.category_id, not self.active, self.acting)
+            app.context.inventory.set_category_active(self.category_id, not self.active, self.acting)
         except DomainError as exc:
             self.show_error(str(exc))
             return

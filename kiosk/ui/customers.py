@@ -272,7 +272,7 @@ class CustomerFormPopup(KioskPopup):
 
     def save(self) -> None:
         app = self.app
-        customers = app.services.customers
+        customers = app.context.customers
         try:
             if self.customer_id:
                 saved = customers.update(self.customer_id, self.draft(), app.staff)
@@ -311,7 +311,7 @@ class CustomerPickerPopup(SearchBox, KioskPopup):
         self.reload()
 
     def reload(self) -> None:
-        found = self.app.services.customers.search(self.search_text, limit=30) if self.search_text else []
+        found = self.services.customers.search(self.search_text, limit=30) if self.search_text else []
         self._found = {c.id: c for c in found}
         self.ids.rows.data = [row_of(c, "modal") for c in found]
         self.count_text = "" if not self.search_text else (

@@ -27,7 +27,7 @@ class ReceiptPreviewPopup(KioskPopup):
         popup = cls(title=_("Receipt preview"))
         app.open_modal(popup)
         popup.error_text = _("Preparing the preview...")
-        app.devices.run_in_thread(lambda: app.services.hardware.job_preview(job_id=job_id, sale_id=sale_id),
+        app.devices.run_in_thread(lambda: app.context.hardware.job_preview(job_id=job_id, sale_id=sale_id),
                                   popup.show_preview, lambda exc: setattr(popup, "error_text", str(exc)))
         return popup
 

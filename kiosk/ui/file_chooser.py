@@ -221,7 +221,7 @@ class ImageChooserPopup(KioskPopup):
         self._on_pick = on_pick
         self._task: BackgroundTask | None = None
         super().__init__(**kwargs)
-        self.ids.browser.source = self.app.services.product_images
+        self.ids.browser.source = self.services.product_images
         self.bind(on_dismiss=self._dismissed)  # also when the till locks
         Clock.schedule_once(lambda dt: self.ids.browser.refresh_places(), 0)
 
@@ -237,7 +237,7 @@ class ImageChooserPopup(KioskPopup):
     def use(self) -> None:
         if self.busy:
             return
-        images, source = self.app.services.product_images, self.chosen
+        images, source = self.services.product_images, self.chosen
         self.error_text = ""
         self.busy = True
         self.ids.import_progress.reset()

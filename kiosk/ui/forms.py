@@ -12,6 +12,7 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from kiosk.ui.base import KioskPopup
 from kiosk.ui.widgets import DeafWhenDisabled, KButton
+from kiosk.ui.shell import running_shell
 
 MAX_NUMBER_CHARS = 12
 
@@ -34,10 +35,9 @@ def keypad_edit(text: str, key: str, mark: str, *, max_chars: int = MAX_NUMBER_C
 
 def fit_width(button, minimum: float) -> None:  # noqa: ANN001
     """Size a button (size_hint_x None) to its text, at least ``minimum`` (x app.k)."""
-    from kivy.app import App
     from kivy.core.text import Label as CoreLabel
 
-    k = App.get_running_app().k
+    k = running_shell().k
     label = CoreLabel(text=button.text, font_size=button.font_size, bold=True)
     label.refresh()
     button.width = max(label.texture.size[0] + 36 * k, minimum * k)
@@ -119,9 +119,8 @@ class ListRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     detail_lines = NumericProperty(1)  # long details (CSV problems) wrap onto more lines
 
     def _screen(self):  # noqa: ANN202
-        from kivy.app import App
 
-        app = App.get_running_app()
+        app = running_shell()
         return app.modal if self.owner == "modal" else app.screen(self.owner)
 
     def on_release(self) -> None:

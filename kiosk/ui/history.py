@@ -22,6 +22,7 @@ from kiosk.formatting import date_order, format_rate, local_today
 from kiosk.i18n import _, format_date, format_datetime, format_money, format_time, ngettext
 from kiosk.ui.base import KioskPopup, KioskScreen
 from kiosk.ui.sell import quantity_detail
+from kiosk.ui.shell import running_shell
 
 
 class SaleRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
@@ -34,9 +35,8 @@ class SaleRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     voided = BooleanProperty(False)
 
     def on_release(self) -> None:
-        from kivy.app import App
 
-        App.get_running_app().screen("history").open_sale(self.sale_id)
+        running_shell().screen("history").open_sale(self.sale_id)
 
 
 class DetailRow(RecycleDataViewBehavior, BoxLayout):

@@ -50,7 +50,7 @@ class LockScreen(ThrottleWait, PinEntry, KioskScreen):
             return
         pin, self.pin = self.pin, ""
         users = self.services.users
-        check = users.unlock if self.app._resume else users.authenticate
+        check = users.unlock if self.app.resuming else users.authenticate
         self.checking = True
         self.error_text = ""
         app = self.app

@@ -27,6 +27,7 @@ from kiosk.i18n import _
 from kiosk.services.access import UserInfo
 from kiosk.ui.base import KioskPopup, KioskScreen
 from kiosk.ui.widgets import PinEntry
+from kiosk.ui.shell import ui_context
 
 
 def failure_text(exc: Exception) -> str:
@@ -60,9 +61,8 @@ class ThrottleWait:
             self._countdown = Clock.schedule_interval(self._count_down, 1)
 
     def _count_down(self, _dt: float) -> None:
-        from kivy.app import App
 
-        self.wait_s = App.get_running_app().services.users.wait_seconds()
+        self.wait_s = ui_context().users.wait_seconds()
         if self.wait_s:
             self.error_text = str(PinThrottled(seconds=self.wait_s))
         else:
@@ -94,7 +94,7 @@ class AuthorisePopup(ThrottleWait, PinEntry, KioskPopup):
         self._countdown = None
         self._closed = False
         super().__init__(**kwargs)
-        services = self.app.services
+        services = self.services
         self.act = Act(act).value
         self.act_text = act_label(act)
         self.roles_text = services.access.roles_text(Act(act))
@@ -110,7 +110,7 @@ class AuthorisePopup(ThrottleWait, PinEntry, KioskPopup):
         app = self.app
         user = app.user
         self.checking = True
-        app.devices.run_in_thread(lambda: app.services.users.authorize(pin, Act(self.act), user),
+        app.devices.run_in_thread(lambda: app.context.users.authorize(pin, Act(self.act), user),
                                   lambda grant: self._granted(user, grant), self._refused)
 
     def _granted(self, user: UserInfo, grant) -> None:  # noqa: ANN001
@@ -158,7 +158,7 @@ class PinTwice:
         pin, self.pin = self.pin, ""
         if self.step == "first":
             try:
-                self.app.services.users.policy.check(pin)  # pure and instant: say it before the second typing
+                self.services.users.policy.check(pin)  # pure and instant: say it before the second typing
             except DomainError as exc:
                 self._wrong(str(exc))
                 return
@@ -204,7 +204,7 @@ class NewPinScreen(ThrottleWait, PinTwice, PinEntry, KioskScreen):
     def pin_done(self, pin: str) -> None:
         app = self.app
         user = app.user
-        app.devices.run_in_thread(lambda: app.services.users.change_own_pin(user, pin), self._changed,
+        app.devices.run_in_thread(lambda: app.context.users.change_own_pin(user, pin), self._changed,
                                   self._failed)
 
     def _changed(self, user: UserInfo) -> None:

@@ -17,6 +17,7 @@ from kiosk.i18n import _
 from kiosk.ui.base import KioskPopup
 from kiosk.ui.widgets import SearchInput
 from kiosk.ui.staff import StaffScreen
+from kiosk.ui.shell import running_shell
 
 PAGE = 100
 
@@ -42,14 +43,12 @@ class ProductRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     tracks = BooleanProperty(True)
 
     def on_release(self) -> None:
-        from kivy.app import App
 
-        App.get_running_app().screen("editor").open_product(self.product_id)
+        running_shell().screen("editor").open_product(self.product_id)
 
     def open_ledger(self) -> None:
-        from kivy.app import App
 
-        App.get_running_app().screen("ledger").open_product(self.product_id)
+        running_shell().screen("ledger").open_product(self.product_id)
 
 
 class ProductListScreen(SearchInput, StaffScreen):
@@ -136,7 +135,7 @@ class ProductPickerPopup(KioskPopup):
         self.search()
 
     def search(self) -> None:
-        found = [p for p in self.app.services.catalog.search(self.query, limit=30, include_inactive=True)
+        found = [p for p in self.services.catalog.search(self.query, limit=30, include_inactive=True)
                  if p.tracks_stock]
         self.ids.results.data = [{
             "key": p.id, "owner": "modal", "title": p.name + ("" if p.active else "  (" + _("inactive") + ")"),

@@ -12,7 +12,6 @@ a weight too small to cost anything.
 
 from __future__ import annotations
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -23,6 +22,7 @@ from kiosk.core.pricing import line_total
 from kiosk.core.scale import ScaleReading, ScaleState, WeightUnit
 from kiosk.core.scale_text import format_tare, format_weight, state_label
 from kiosk.i18n import _, format_money
+from kiosk.ui.shell import running_shell
 
 LEVELS = {
     ScaleState.STABLE: "ok", ScaleState.MOTION: "warn", ScaleState.UNDER_ZERO: "warn",
@@ -59,13 +59,13 @@ class ScalePanel(BoxLayout):
         if self.demo:
             self._sync_demo()
         self._build_presets()
-        app = App.get_running_app()
+        app = running_shell()
         app.bind(scale_reading=self._reading)
         # The reading now (a product may already lie on the scale).
         self.show(rig.adapter.latest())
 
     def detach(self) -> None:
-        App.get_running_app().unbind(scale_reading=self._reading)
+        running_shell().unbind(scale_reading=self._reading)
 
     # --- what it shows --------------------------------------------------------------------------
     def _reading(self, _app, reading: ScaleReading | None) -> None:

@@ -27,6 +27,7 @@ from kiosk.i18n import N_, _, format_money, ngettext
 from kiosk.services.selling import Outcome
 from kiosk.ui.base import KioskPopup, KioskScreen
 from kiosk.ui.widgets import SearchInput
+from kiosk.ui.shell import running_shell
 
 PAGE = 120  # products fetched per page while scrolling the grid
 CART_ROW = 44  # height of a cart line at 800x480: five lines show beside the catalog (and in portrait)
@@ -100,15 +101,13 @@ class CatalogItem(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
 
     def refresh_view_attrs(self, rv, index, data):  # noqa: ANN001, ANN201
         result = super().refresh_view_attrs(rv, index, data)
-        from kivy.app import App
 
-        self.texture = App.get_running_app().images.for_product(self.name, self.image or None, self.color)
+        self.texture = running_shell().images.for_product(self.name, self.image or None, self.color)
         return result
 
     def on_release(self) -> None:
-        from kivy.app import App
 
-        App.get_running_app().screen("sell").tap_product(self.product_id)
+        running_shell().screen("sell").tap_product(self.product_id)
 
 
 class ProductTile(CatalogItem):
@@ -127,9 +126,8 @@ class CartRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     selected = BooleanProperty(False)
 
     def on_release(self) -> None:
-        from kivy.app import App
 
-        App.get_running_app().screen("sell").select_line(self.line_id)
+        running_shell().screen("sell").select_line(self.line_id)
 
 
 class DeviceBanner(BoxLayout):
@@ -533,7 +531,7 @@ class QuantityPopup(KioskPopup):
         except DomainError as exc:
             self.show_error(str(exc))
             return
-        if not self.confirming and self.app.services.sales.is_unusual(product, quantity):
+        if not self.confirming and self.services.sales.is_unusual(product, quantity):
             self.confirming = True
             self.error_text = _("{quantity} of {name} ({amount}) is far more than usual. Is it right? "
                                 "Tap again to add it.").format(quantity=format_quantity(quantity, product.uom),
@@ -560,9 +558,8 @@ class CategoryRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     selected = BooleanProperty(False)
 
     def on_release(self) -> None:
-        from kivy.app import App
 
-        modal = App.get_running_app().modal
+        modal = running_shell().modal
         if isinstance(modal, CategoryFilterPopup):
             modal.pick(self.key)
 

@@ -89,7 +89,7 @@ class RestockPopup(StockPopup):
 
     def accept(self) -> None:
         try:
-            change = self.app.services.stock.restock(self.product.id, self.quantity or "0", self.acting,
+            change = self.services.stock.restock(self.product.id, self.quantity or "0", self.acting,
                                                      unit_cost=self.cost or None)
         except DomainError as exc:
             self.failed(exc)
@@ -106,7 +106,7 @@ class AdjustPopup(StockPopup):
 
     def __init__(self, product: ProductRef, acting: UserInfo, on_done: Callable | None = None, **kwargs):
         super().__init__(product, acting, on_done, **kwargs)
-        self.reasons = self.app.services.stock.adjustment_reasons()
+        self.reasons = self.services.stock.adjustment_reasons()
         self._build_reasons()
         self.bind(adding=self._preview)
 
@@ -133,7 +133,7 @@ class AdjustPopup(StockPopup):
             self.show_error(_("Choose a reason."))
             return
         try:
-            change = self.app.services.stock.adjust(self.product.id, self.delta(), self.reason, self.acting)
+            change = self.services.stock.adjust(self.product.id, self.delta(), self.reason, self.acting)
         except DomainError as exc:
             self.failed(exc)
             return

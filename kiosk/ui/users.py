@@ -91,7 +91,7 @@ class UserPopup(KioskPopup):
         return role_label(role).capitalize()
 
     def save(self) -> None:
-        users = self.app.services.users
+        users = self.services.users
         if not self.user_id:  # a new user: the name is checked now, the PIN comes next
             try:
                 name = users.check_name(self.name)
@@ -113,7 +113,7 @@ class UserPopup(KioskPopup):
         self._on_done(_("Saved: {name} ({role})").format(name=user.name, role=role_label(user.role)))
 
     def reset_pin(self) -> None:
-        users, user_id, name, acting = self.app.services.users, self.user_id, self.name, self.acting
+        users, user_id, name, acting = self.services.users, self.user_id, self.name, self.acting
         self.dismiss(animation=False)
         self.app.open_modal(pin_popup(
             _("New PIN for {name}").format(name=name),
@@ -121,7 +121,7 @@ class UserPopup(KioskPopup):
             self._on_done))
 
     def toggle_active(self) -> None:
-        users, user_id, name, acting = self.app.services.users, self.user_id, self.name, self.acting
+        users, user_id, name, acting = self.services.users, self.user_id, self.name, self.acting
         try:
             users.set_active(user_id, not self.active, acting)
         except NewPinNeeded as exc:  # the old PIN belongs to someone else now

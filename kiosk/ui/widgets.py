@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import (
     BooleanProperty,
@@ -23,6 +22,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
 from kiosk.i18n import decimal_mark
+from kiosk.ui.shell import running_shell
 
 # Roboto (the default font) lacks arrows, dots and the backspace sign; Kivy also
 # ships DejaVu Sans, which has them.
@@ -44,7 +44,7 @@ class PinEntry:
         if self.pin_blocked():
             return
         if key in "0123456789" and len(key) == 1:  # ASCII only: isdigit() takes full-width digits too
-            if len(self.pin) < App.get_running_app().settings.security.pin_max_length:
+            if len(self.pin) < running_shell().settings.security.pin_max_length:
                 self.pin += key
             self.error_text = ""
         elif key == "back":

@@ -66,3 +66,15 @@ def test_parse_decimal_as_people_type_it(text, value):
 def test_parse_decimal_rejects_garbage(text):
     with pytest.raises(ValueError):
         parse_decimal(text)
+
+
+def test_plain_amount_is_the_one_unformatted_amount_text() -> None:
+    from kiosk.core import payment_qr, product_fields
+    from kiosk.core.money import plain_amount
+
+    assert plain_amount(320, 2) == "3.20"
+    assert plain_amount(-5, 2) == "-0.05"
+    assert plain_amount(12500, 0) == "12500"
+    assert plain_amount(123456789, 2) == "1234567.89"  # no grouping
+    assert product_fields.amount_text is plain_amount  # the CSV/editor form is the same helper
+    assert payment_qr.qr_values(150000, 2, "USD", 7)["amount_major"] == "1500.00"
