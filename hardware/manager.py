@@ -26,8 +26,8 @@ from typing import Any, Protocol
 from hardware.drawer import Drawer
 from hardware.events import ScanEvent, ScanHandler
 from hardware.gpio import Beeper, Gpio, PushButton, StatusLed
-from hardware.print_worker import JobQueue, PrintWorker
-from hardware.printer import ReceiptPrinter
+from hardware.printer.worker import JobQueue, PrintWorker
+from hardware.printer.receipt_printer import ReceiptPrinter
 from hardware.registry import DeviceState, Registry, write_snapshot
 from hardware.scan_check import ScanVerdict
 from hardware.scanner_evdev import EvdevScanner

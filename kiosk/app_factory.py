@@ -9,8 +9,8 @@ from pathlib import Path
 
 from db.engine import Database
 from db.migrate import MigrationResult, migrate
-from hardware.escpos_receipt import receipt_layout
-from hardware.printer import ReceiptPrinter
+from hardware.printer.receipt import receipt_layout
+from hardware.printer.receipt_printer import ReceiptPrinter
 from kiosk import formatting, i18n
 from kiosk.config import Settings
 from kiosk.core.drawer import DrawerPolicy

@@ -234,7 +234,7 @@ class PrinterSettings(Section):
     @field_validator("profile")
     @classmethod
     def _known_profile(cls, v: str) -> str:
-        from hardware.escpos_text import profile_names
+        from hardware.printer.text import profile_names
 
         names = profile_names()
         if v not in names:
@@ -247,7 +247,7 @@ class PrinterSettings(Section):
     @field_validator("codepage")
     @classmethod
     def _known_codepage(cls, v: str) -> str:
-        from hardware.escpos_text import known_codepages
+        from hardware.printer.text import known_codepages
 
         if v.upper() not in known_codepages():
             raise ValueError(f"python-escpos does not know the code page {v!r}; Spanish needs e.g. "
@@ -259,7 +259,7 @@ class PrinterSettings(Section):
         """A sample receipt is rendered with these settings: a profile that cannot print
         one (a customer display cannot print the sale's barcode) is refused here, not
         at the first sale."""
-        from hardware.escpos_receipt import ReceiptLayout, check_layout
+        from hardware.printer.receipt import ReceiptLayout, check_layout
 
         try:
             check_layout(ReceiptLayout(columns=self.line_columns, codepage=self.codepage.upper(),

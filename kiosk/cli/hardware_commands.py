@@ -17,15 +17,15 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hardware.escpos_decode import decode, render_png
+from hardware.printer.decode import decode, render_png
 from hardware.events import ScanEvent
 from hardware.manager import SNAPSHOT_NAME, build_scanners
-from hardware.printer import ReceiptPrinter
-from hardware.printer_conn import PrinterError
+from hardware.printer.receipt_printer import ReceiptPrinter
+from hardware.printer.connection import PrinterError
 from hardware.registry import Registry, read_snapshot
 from hardware.scan_check import verdict
 from hardware.selftest import run_selftest
-from hardware.test_ticket import render_test_ticket
+from hardware.printer.test_ticket import render_test_ticket
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CommandError, print_json, print_table, services, settings
 from kiosk.core.permissions import Act
 from kiosk.printer_url import parse_printer_url
@@ -127,9 +127,9 @@ def _simulated(s):  # noqa: ANN001, ANN202
     """Settings that use simulators: printer on 127.0.0.1, a pty scanner that scans a
     code after one second, a simulated scale, mock GPIO pins."""
     from hardware.settings import ScannerDevice
-    from hardware.sim_printer import SimPrinter
+    from hardware.printer.simulator import SimPrinter
     from hardware.sim_scanner import SimSerialScanner
-    from hardware.test_ticket import TEST_EAN
+    from hardware.printer.test_ticket import TEST_EAN
 
     printer = SimPrinter(drawer_close_after_s=3).start()
     scanner = SimSerialScanner()
@@ -160,7 +160,7 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
     if parsed.scheme == "none":
         print("error: no printer: give --url or set [printer] url", file=sys.stderr)
         return EXIT_USAGE
-    from hardware.escpos_receipt import receipt_layout
+    from hardware.printer.receipt import receipt_layout
 
     width = args.width or s.printer.paper_width_mm
     layout = replace(receipt_layout(s), drawer_pin=None, profile=args.profile or s.printer.profile,

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hardware.drawer import DrawerError
-from hardware.escpos_decode import Decoded, decode, render_png
+from hardware.printer.decode import Decoded, decode, render_png
 from hardware.events import ScanEvent, ScanHandler
 from hardware.manager import HardwareManager
-from hardware.printer import ReceiptPrinter
-from hardware.printer_conn import PrinterError
-from hardware.printer_status import problem_text
+from hardware.printer.receipt_printer import ReceiptPrinter
+from hardware.printer.connection import PrinterError
+from hardware.printer.status import problem_text
 from hardware.registry import DeviceState, Registry
 from hardware.scan_check import ScanVerdict
-from hardware.test_ticket import render_test_ticket
+from hardware.printer.test_ticket import render_test_ticket
 from kiosk.core.errors import DomainError
 from kiosk.i18n import N_, _, ngettext, translate
 from kiosk.services.printing import PrintQueue
@@ -271,7 +271,7 @@ class HardwareService:
     def print_test_ticket(self, by: UserInfo) -> None:
         """Print the test ticket directly (not queued: a test ticket printed an hour
         later is only confusing); the ``test_hardware`` act. Raises PrinterFailed."""
-        from hardware.escpos_receipt import receipt_layout
+        from hardware.printer.receipt import receipt_layout
 
         self.users.access.precheck(by, Act.TEST_HARDWARE)
         self.users.access.require(self.users.db, by, Act.TEST_HARDWARE)

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from hardware.sim_scanner import SimSerialScanner
-from hardware.test_ticket import TEST_EAN
+from hardware.printer.test_ticket import TEST_EAN
 from kiosk.app_factory import build
 from kiosk.core.cart import Cart
 from kiosk.core.errors import NotPermitted
@@ -152,7 +152,7 @@ def test_gpio_relay_pulse_length_manual_and_on_cash_sales(started, mock_pins):
     wait_until(lambda: len(pulses(relay)) == 2)
     time.sleep(0.2)
     assert len(pulses(relay)) == 2  # the card sale did not open it
-    from hardware.escpos_decode import decode
+    from hardware.printer.decode import decode
     assert not any(decode(app.printing.payload(j.id)).kicks for j in app.printing.jobs())
 
 

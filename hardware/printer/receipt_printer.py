@@ -23,8 +23,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from hardware.printer_conn import Link, LinkFactory, NoPrinter, PrinterError, open_link
-from hardware.printer_status import QUERIES, PrinterStatus, StatusGarbled, parse_status, problem_text, query
+from hardware.printer.connection import Link, LinkFactory, NoPrinter, PrinterError, open_link
+from hardware.printer.status import QUERIES, PrinterStatus, StatusGarbled, parse_status, problem_text, query
 from kiosk.printer_url import PrinterUrl, parse_printer_url
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ removed), opens its "drawer" on ``ESC p`` and can misbehave on purpose:
                   ``drop_after`` bytes, like a cable pulled in the middle of a job
     status        "ok" | "silent" (a printer without DLE EOT) | "garbage" (nonsense)
 
-Run one by hand:  python -m hardware.sim_printer --port 9100 --spool /tmp/jobs
+Run one by hand:  python -m hardware.printer.simulator --port 9100 --spool /tmp/jobs
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from hardware.printer_status import status_bytes
+from hardware.printer.status import status_bytes
 
 MODES = ("online", "offline", "paper_out", "cover_open")
 
@@ -217,7 +217,7 @@ class SimPrinter:
 
 
 def _kicks(job: bytes) -> list[tuple[int, int, int]]:
-    from hardware.escpos_decode import DrawerKick, decode
+    from hardware.printer.decode import DrawerKick, decode
 
     return [(e.pin, e.on_ms, e.off_ms) for e in decode(job).elements if isinstance(e, DrawerKick)]
 
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spool", type=Path, help="also save each job here as job-NNNNN.bin")
     parser.add_argument("--columns", type=int, default=48)
     args = parser.parse_args(argv)
-    from hardware.escpos_decode import decode
+    from hardware.printer.decode import decode
 
     sim = SimPrinter(args.host, args.port, spool_dir=args.spool, drawer_close_after_s=3).start()
     print(f"simulated printer on {sim.url} (Ctrl-C to stop)", flush=True)

@@ -8,7 +8,7 @@ Connections: ``tcp`` (raw port 9100), ``file`` (``/dev/usb/lp0`` or a plain file
 selling screen turns into a short banner.
 
 Jobs are built elsewhere (python-escpos on a ``Dummy``) and written here in one go;
-``hardware.printer.ReceiptPrinter`` adds the status check before and the delivery
+``hardware.printer.receipt_printer.ReceiptPrinter`` adds the status check before and the delivery
 confirmation after the job.
 """
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from escpos.printer import Dummy
 
-from hardware.escpos_text import CodepageReport, codepage_report, for_printer
-from hardware.printer import kick_command
+from hardware.printer.text import CodepageReport, codepage_report, for_printer
+from hardware.printer.receipt_printer import kick_command
 from kiosk.core.cart import LineEntry
 from kiosk.core.fiscal import FiscalPrintBlock
 from kiosk.core.payments import method_label

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hardware.escpos_receipt import ReceiptLayout, _wrap, print_barcode
-from hardware.escpos_text import for_printer
+from hardware.printer.receipt import ReceiptLayout, _wrap, print_barcode
+from hardware.printer.text import for_printer
 from kiosk.core.barcodes import gtin_check_digit
 from kiosk.formatting import local_now
 from kiosk.i18n import _, format_datetime
