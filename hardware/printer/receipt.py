@@ -20,7 +20,7 @@ from typing import Any
 from escpos.printer import Dummy
 
 from hardware.printer.text import CodepageReport, codepage_report, for_printer
-from hardware.printer.receipt_printer import kick_command
+from hardware.printer.receipt_printer import KICK_HEAD, kick_command, kick_in_job
 from kiosk.core.cart import LineEntry
 from kiosk.core.fiscal import FiscalPrintBlock
 from kiosk.core.payments import method_label
@@ -186,16 +186,15 @@ def render_fiscal_block(p: Dummy, block: FiscalPrintBlock, width: int) -> None:
     p.set(align="left")
 
 
-KICK_HEAD = 16  # the kick is written right after ESC @ and ESC t n
 
 
 def strip_drawer_kick(payload: bytes) -> bytes:
     """The job without the drawer kick that ``render_receipt`` puts at its start (for
     a receipt printed late: the drawer must not open long after the sale)."""
+    if kick_in_job(payload) is None:
+        return payload
     at = payload.find(b"\x1bp", 0, KICK_HEAD)
-    if at >= 0 and len(payload) >= at + 5 and payload[at + 2] in (0, 1, 48, 49):
-        return payload[:at] + payload[at + 5:]
-    return payload
+    return payload[:at] + payload[at + 5:]
 
 
 def render_receipt(receipt: Receipt, layout: ReceiptLayout = ReceiptLayout()) -> bytes:
