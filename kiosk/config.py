@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 # Sections defined next to the code that uses them; they subclass config_base.Section.
 from hardware.scale.config import BarcodeSettings, ScaleSettings
-from hardware.settings import DrawerSettings, GpioSettings, ScannerSettings
+from hardware.settings import CustomerDisplaySettings, DrawerSettings, GpioSettings, ScannerSettings
 from kiosk.appliance.settings import BackupSettings, DevicesSettings
 from kiosk.config_base import Section
 from kiosk.fiscal.settings import DianSettings
@@ -299,6 +299,7 @@ class Settings(Section):
     backup: BackupSettings = BackupSettings()
     scanner: ScannerSettings = ScannerSettings()
     drawer: DrawerSettings = DrawerSettings()
+    customer_display: CustomerDisplaySettings = CustomerDisplaySettings()
     gpio: GpioSettings = GpioSettings()
     scale: ScaleSettings = ScaleSettings()
     barcodes: BarcodeSettings = BarcodeSettings()

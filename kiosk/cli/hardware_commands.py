@@ -17,6 +17,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from hardware.pole.protocols import NAMES as POLE_NAMES
 from hardware.printer.decode import decode, render_png
 from hardware.events import ScanEvent
 from hardware.manager import SNAPSHOT_NAME, build_scanners
@@ -89,6 +90,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     ds = dsub.add_parser("status", help="drawer switch (when a sensor is configured)")
     ds.add_argument("--json", action="store_true")
     ds.set_defaults(func=cmd_drawer_status)
+
+    p = sub.add_parser("display", help="customer pole display (2x20)")
+    vsub = p.add_subparsers(dest="display_command", metavar="ACTION", required=True)
+    vt = vsub.add_parser("test", help="show a test screen (alignment, accents) on the pole display")
+    vt.add_argument("--port", help="serial port (default: [customer_display] port)")
+    vt.add_argument("--protocol", choices=POLE_NAMES, help="command set (default: [customer_display] protocol)")
+    vt.add_argument("--baudrate", type=int, help="default: [customer_display] baudrate (9600)")
+    vt.add_argument("--line1", help="upper line instead of the test screen")
+    vt.add_argument("--line2", help="lower line instead of the test screen")
+    vt.add_argument("--force", action="store_true", help="even while the kiosk runs and holds the display")
+    vt.add_argument("--json", action="store_true")
+    vt.set_defaults(func=cmd_display_test)
 
 
 def _refuse_if_kiosk_runs(s, force: bool) -> None:  # noqa: ANN001
@@ -339,6 +352,41 @@ def cmd_scanner_listen(args: argparse.Namespace) -> int:
 
 
 # --- drawer ----------------------------------------------------------------------------------
+
+def cmd_display_test(args: argparse.Namespace) -> int:
+    from hardware.pole.device import PoleDisplayError, write_screen
+    from hardware.pole.protocols import decode as pole_decode, encode as pole_encode, get as pole_protocol
+    from kiosk.services.customer_display import fit
+
+    s = settings(args)
+    cd = s.customer_display
+    port = args.port or cd.port
+    name = args.protocol or (cd.protocol if cd.protocol != "none" else "")
+    if not port or not name:
+        raise CommandError("no customer display configured: give --port PORT --protocol epson|cd5220 "
+                           "(or set [customer_display] protocol and port)")
+    if port == cd.port:
+        _refuse_if_kiosk_runs(s, args.force)
+    protocol = pole_protocol(name)
+    if args.line1 is not None or args.line2 is not None:
+        lines = (args.line1 or "", args.line2 or "")
+    else:
+        lines = (fit(f"Visor {protocol.name}", "OK"), "áéíóú ñÑ ü ¿? ¡!  $")
+    try:
+        write_screen(port, protocol, lines, baudrate=args.baudrate or cd.baudrate)
+    except PoleDisplayError as exc:
+        raise CommandError(str(exc)) from None
+    shown = tuple(pole_decode(pole_encode(line)).ljust(20) for line in lines)
+    if args.json:
+        print_json({"port": port, "protocol": protocol.name, "lines": list(shown)})
+    else:
+        print(f"sent to {port} ({protocol.title}):")
+        print("+" + "-" * 20 + "+")
+        for line in shown:
+            print(f"|{line}|")
+        print("+" + "-" * 20 + "+")
+    return EXIT_OK
+
 
 def cmd_drawer_open(args: argparse.Namespace) -> int:
     app = services(args)

@@ -29,6 +29,7 @@ from hardware.scan_check import ScanVerdict
 from hardware.printer.test_ticket import render_test_ticket
 from kiosk.core.errors import DomainError
 from kiosk.i18n import N_, _, ngettext, translate
+from kiosk.services.customer_display import CartSource, CustomerDisplayService
 from kiosk.services.printing import PrintQueue
 from kiosk.core.permissions import Act
 from kiosk.services import audit
@@ -113,6 +114,10 @@ class HardwareService:
         self.scale_factory = scale_factory
         self.evdev_opener = evdev_opener
         self.manager: HardwareManager | None = None
+        # The counter whose cart-changed and sale events feed the customer display
+        # (set by the composition root once the counter exists).
+        self.cart_source: CartSource | None = None
+        self.customer_display: CustomerDisplayService | None = None
 
     # --- life cycle --------------------------------------------------------------------
     def start(self, on_scan: ScanHandler | None = None, on_button: Callable[[], None] | None = None
@@ -127,9 +132,17 @@ class HardwareService:
                                            gpio_factory=self.gpio_factory, scale_factory=self.scale_factory,
                                            evdev_opener=self.evdev_opener)
             self.manager.start()
+            if self.manager.pole is not None and self.cart_source is not None:
+                cd = self.settings.customer_display
+                self.customer_display = CustomerDisplayService(self.manager.pole, greeting=cd.greeting,
+                                                               shop_name=self.settings.shop.name, hold_s=cd.hold_s)
+                self.customer_display.attach(self.cart_source)
         return self.manager
 
     def stop(self) -> None:
+        if self.customer_display is not None:
+            self.customer_display.detach()
+            self.customer_display = None
         if self.manager is not None:
             self.manager.stop()
             self.manager = None
