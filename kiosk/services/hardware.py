@@ -52,7 +52,7 @@ class PrinterFailed(DomainError):
 DEVICE_LABELS = {
     "printer": N_("Receipt printer"), "drawer": N_("Cash drawer"), "scanner": N_("Barcode scanner"),
     "scale": N_("Scale"), "led": N_("Status LED"), "buzzer": N_("Buzzer"), "button": N_("Button"),
-    "gpio": N_("GPIO"), "touchscreen": N_("Touchscreen"),
+    "gpio": N_("GPIO"), "touchscreen": N_("Touchscreen"), "customer_display": N_("Customer display"),
 }
 DRAWER_REASONS = {
     "none": N_("no cash drawer is configured"),
