@@ -210,6 +210,8 @@ class PrinterSettings(Section):
     url: str = "none"
     profile: str = "default"
     paper_width_mm: Literal[58, 80] = 80
+    # A picture (PNG) printed in black and white at the top of receipts; "" for none.
+    logo: str = ""
     columns: Literal[32, 42, 48] | None = None
     codepage: str = Field("CP850", pattern=r"^(CP|cp)\d{3,4}$|^ISO_8859-\d+$",
                           description='a code page such as "CP850" or "CP858"')
@@ -222,6 +224,20 @@ class PrinterSettings(Section):
     status_poll_s: float = Field(30.0, ge=0, le=3600)  # idle status check; 0: only when printing
     retry_min_s: float = Field(2.0, gt=0, le=600)  # first wait after a failed job, doubling ...
     retry_max_s: float = Field(60.0, gt=0, le=3600)  # ... up to this
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_path(cls, v: str) -> str:
+        if v and not v.startswith("/"):
+            raise ValueError(N_('expected an absolute path such as "/etc/kiosk/logo.png"'))
+        if v:
+            from hardware.printer.logo import LogoError, load_logo
+
+            try:
+                load_logo(v)  # converted once here, reused by the receipts
+            except LogoError as exc:
+                raise ValueError(str(exc)) from None
+        return v
 
     @field_validator("url")
     @classmethod
