@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hardware.sim_printer import SimPrinter
+from hardware.printer.simulator import SimPrinter
 
 
 @dataclass

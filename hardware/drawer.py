@@ -14,8 +14,8 @@ import logging
 from collections.abc import Callable
 
 from hardware.gpio import Gpio, GpioUnavailable, InputPin, Relay
-from hardware.printer import ReceiptPrinter
-from hardware.printer_conn import PrinterError
+from hardware.printer.receipt_printer import ReceiptPrinter
+from hardware.printer.connection import PrinterError
 from hardware.registry import Registry
 from hardware.settings import DrawerSettings
 from kiosk.i18n import _
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 class DrawerError(Exception):
     """The drawer could not be opened. The message is English (logs, kiosk-admin);
     ``problem`` says why for the UI: "none", "no_printer", "gpio" or a printer
-    problem code (hardware.printer_status.PROBLEM_TEXT)."""
+    problem code (hardware.printer.status.PROBLEM_TEXT)."""
 
     def __init__(self, message: str, problem: str = "error"):
         super().__init__(message)

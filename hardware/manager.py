@@ -26,8 +26,9 @@ from typing import Any, Protocol
 from hardware.drawer import Drawer
 from hardware.events import ScanEvent, ScanHandler
 from hardware.gpio import Beeper, Gpio, PushButton, StatusLed
-from hardware.print_worker import JobQueue, PrintWorker
-from hardware.printer import ReceiptPrinter
+from hardware.printer.worker import JobQueue, PrintWorker
+from hardware.printer.receipt_printer import ReceiptPrinter
+from hardware.pole.device import PoleDisplay
 from hardware.registry import DeviceState, Registry, write_snapshot
 from hardware.scan_check import ScanVerdict
 from hardware.scanner_evdev import EvdevScanner
@@ -146,6 +147,11 @@ class HardwareManager:
                             for i, dev in enumerate(scanner_devices(settings.scanner, usb_id), start=1)
                             if dev.kind == "wedge"]
 
+        cd = getattr(settings, "customer_display", None)
+        self.pole: PoleDisplay | None = None
+        if cd is not None and cd.configured:
+            self.pole = PoleDisplay(cd.port, cd.protocol, self.registry, baudrate=cd.baudrate)
+
         if scale_factory == "default":
             scale_factory = _load_scale_factory()
         self.scale: Adapter | None = None
@@ -167,6 +173,8 @@ class HardwareManager:
         self._unsubscribe = self.registry.subscribe(self._state_changed)
         if self.worker is not None:
             self.worker.start()
+        if self.pole is not None:
+            self.pole.start()
         for scanner in self.scanners:
             scanner.start()
         if self.scale is not None:
@@ -193,6 +201,8 @@ class HardwareManager:
             scanner.stop()
         if self.worker is not None:
             self.worker.stop()
+        if self.pole is not None:
+            self.pole.stop()
         self.drawer.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()

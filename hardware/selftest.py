@@ -21,11 +21,11 @@ from typing import Any
 from hardware.drawer import DrawerError
 from hardware.events import ScanEvent
 from hardware.manager import HardwareManager
-from hardware.printer import ReceiptPrinter
-from hardware.printer_conn import PrinterError
+from hardware.printer.receipt_printer import ReceiptPrinter
+from hardware.printer.connection import PrinterError
 from hardware.registry import Registry
 from hardware.scan_check import ScanVerdict
-from hardware.test_ticket import render_test_ticket
+from hardware.printer.test_ticket import render_test_ticket
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def _printer(settings: Any, printer: ReceiptPrinter, layout: Any, progress: Call
         return Check("printer", "printer", "skip", "no printer configured ([printer] url = \"none\")")
     progress(f"printer {p.url}: printing a test ticket")
     if layout is None:
-        from hardware.escpos_receipt import receipt_layout
+        from hardware.printer.receipt import receipt_layout
 
         layout = receipt_layout(settings)
     from dataclasses import replace

@@ -121,6 +121,31 @@ class DrawerSettings(Section):
         return self
 
 
+class CustomerDisplaySettings(Section):
+    """The customer's 2x20 pole display (hardware.pole): each line added, the total,
+    what was handed over and the change, a greeting when idle."""
+
+    # Command set: "epson" (ESC/POS display commands) or "cd5220"; "none": no display.
+    protocol: Literal["none", "epson", "cd5220"] = "none"
+    # Serial port (a device path such as /dev/ttyUSB1 or /dev/serial/by-id/..., or a pyserial URL).
+    port: str = ""
+    baudrate: Literal[2400, 4800, 9600, 19200, 38400] = 9600
+    # Upper idle line; empty: "¡Bienvenido!" (the lower one is the shop's name).
+    greeting: str = Field("", max_length=20)
+    # Seconds the change stays after a sale (the next customer's first line ends it sooner).
+    hold_s: float = Field(30.0, ge=0, le=600)
+
+    @model_validator(mode="after")
+    def _needs_port(self) -> CustomerDisplaySettings:
+        if self.protocol != "none" and not self.port:
+            raise ValueError('a customer display needs its serial port, e.g. port = "/dev/ttyUSB1"')
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return self.protocol != "none"
+
+
 class GpioSettings(Section):
     # "auto": lgpio, then RPi.GPIO, pigpio, native (the first that opens; lgpio is the
     # one for a Pi 5); "mock": simulated pins (demo, tests); a machine without GPIO

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from db.engine import Database
 from db.migrate import MigrationResult, migrate
-from hardware.escpos_receipt import receipt_layout
-from hardware.printer import ReceiptPrinter
+from hardware.printer.receipt import receipt_layout
+from hardware.printer.receipt_printer import ReceiptPrinter
 from kiosk import formatting, i18n
 from kiosk.config import Settings
 from kiosk.core.drawer import DrawerPolicy
@@ -185,6 +185,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                        drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash), fiscal=fiscal)
     carts = CartStore(db)
     counter = CounterService(catalog, till, carts, out_of_stock=settings.sales.out_of_stock)
+    hardware.cart_source = counter  # the customer display follows the counter's carts
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
                                  decimals=settings.currency.decimals, access=access)

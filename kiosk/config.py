@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 # Sections defined next to the code that uses them; they subclass config_base.Section.
 from hardware.scale.config import BarcodeSettings, ScaleSettings
-from hardware.settings import DrawerSettings, GpioSettings, ScannerSettings
+from hardware.settings import CustomerDisplaySettings, DrawerSettings, GpioSettings, ScannerSettings
 from kiosk.appliance.settings import BackupSettings, DevicesSettings
 from kiosk.config_base import Section
 from kiosk.fiscal.settings import DianSettings
@@ -210,6 +210,8 @@ class PrinterSettings(Section):
     url: str = "none"
     profile: str = "default"
     paper_width_mm: Literal[58, 80] = 80
+    # A picture (PNG) printed in black and white at the top of receipts; "" for none.
+    logo: str = ""
     columns: Literal[32, 42, 48] | None = None
     codepage: str = Field("CP850", pattern=r"^(CP|cp)\d{3,4}$|^ISO_8859-\d+$",
                           description='a code page such as "CP850" or "CP858"')
@@ -223,6 +225,20 @@ class PrinterSettings(Section):
     retry_min_s: float = Field(2.0, gt=0, le=600)  # first wait after a failed job, doubling ...
     retry_max_s: float = Field(60.0, gt=0, le=3600)  # ... up to this
 
+    @field_validator("logo")
+    @classmethod
+    def _logo_path(cls, v: str) -> str:
+        if v and not v.startswith("/"):
+            raise ValueError(N_('expected an absolute path such as "/etc/kiosk/logo.png"'))
+        if v:
+            from hardware.printer.logo import LogoError, load_logo
+
+            try:
+                load_logo(v)  # converted once here, reused by the receipts
+            except LogoError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
     @field_validator("url")
     @classmethod
     def _url_form(cls, v: str) -> str:
@@ -234,7 +250,7 @@ class PrinterSettings(Section):
     @field_validator("profile")
     @classmethod
     def _known_profile(cls, v: str) -> str:
-        from hardware.escpos_text import profile_names
+        from hardware.printer.text import profile_names
 
         names = profile_names()
         if v not in names:
@@ -247,7 +263,7 @@ class PrinterSettings(Section):
     @field_validator("codepage")
     @classmethod
     def _known_codepage(cls, v: str) -> str:
-        from hardware.escpos_text import known_codepages
+        from hardware.printer.text import known_codepages
 
         if v.upper() not in known_codepages():
             raise ValueError(f"python-escpos does not know the code page {v!r}; Spanish needs e.g. "
@@ -259,7 +275,7 @@ class PrinterSettings(Section):
         """A sample receipt is rendered with these settings: a profile that cannot print
         one (a customer display cannot print the sale's barcode) is refused here, not
         at the first sale."""
-        from hardware.escpos_receipt import ReceiptLayout, check_layout
+        from hardware.printer.receipt import ReceiptLayout, check_layout
 
         try:
             check_layout(ReceiptLayout(columns=self.line_columns, codepage=self.codepage.upper(),
@@ -299,6 +315,7 @@ class Settings(Section):
     backup: BackupSettings = BackupSettings()
     scanner: ScannerSettings = ScannerSettings()
     drawer: DrawerSettings = DrawerSettings()
+    customer_display: CustomerDisplaySettings = CustomerDisplaySettings()
     gpio: GpioSettings = GpioSettings()
     scale: ScaleSettings = ScaleSettings()
     barcodes: BarcodeSettings = BarcodeSettings()

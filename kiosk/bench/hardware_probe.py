@@ -16,9 +16,9 @@ BACKLOG = 20
 
 @probe("printing")
 def printing(ctx: BenchContext) -> dict[str, Any]:
-    from hardware.escpos_decode import decode, render_png
-    from hardware.sim_printer import SimPrinter
-    from hardware.test_ticket import render_test_ticket
+    from hardware.printer.decode import decode, render_png
+    from hardware.printer.simulator import SimPrinter
+    from hardware.printer.test_ticket import render_test_ticket
     from kiosk.app_factory import build
     from kiosk.config import load_settings
 
@@ -62,6 +62,6 @@ def printing(ctx: BenchContext) -> dict[str, Any]:
 
 
 def receipt_layout_for(settings):  # noqa: ANN001, ANN201
-    from hardware.escpos_receipt import receipt_layout
+    from hardware.printer.receipt import receipt_layout
 
     return receipt_layout(settings)

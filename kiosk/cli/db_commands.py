@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hardware.escpos_receipt import check_layout
-from hardware.escpos_receipt import receipt_layout
+from hardware.printer.receipt import check_layout
+from hardware.printer.receipt import receipt_layout
 from kiosk.appliance.devices import missing_nodes
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, print_json, services, settings
 from kiosk.config import ConfigError

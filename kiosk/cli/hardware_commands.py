@@ -17,15 +17,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hardware.escpos_decode import decode, render_png
+from hardware.pole.protocols import NAMES as POLE_NAMES
+from hardware.printer.decode import decode, render_png
 from hardware.events import ScanEvent
 from hardware.manager import SNAPSHOT_NAME, build_scanners
-from hardware.printer import ReceiptPrinter
-from hardware.printer_conn import PrinterError
+from hardware.printer.receipt_printer import ReceiptPrinter
+from hardware.printer.connection import PrinterError
 from hardware.registry import Registry, read_snapshot
 from hardware.scan_check import verdict
 from hardware.selftest import run_selftest
-from hardware.test_ticket import render_test_ticket
+from hardware.printer.test_ticket import render_test_ticket
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CommandError, print_json, print_table, services, settings
 from kiosk.core.permissions import Act
 from kiosk.printer_url import parse_printer_url
@@ -90,6 +91,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     ds.add_argument("--json", action="store_true")
     ds.set_defaults(func=cmd_drawer_status)
 
+    p = sub.add_parser("display", help="customer pole display (2x20)")
+    vsub = p.add_subparsers(dest="display_command", metavar="ACTION", required=True)
+    vt = vsub.add_parser("test", help="show a test screen (alignment, accents) on the pole display")
+    vt.add_argument("--port", help="serial port (default: [customer_display] port)")
+    vt.add_argument("--protocol", choices=POLE_NAMES, help="command set (default: [customer_display] protocol)")
+    vt.add_argument("--baudrate", type=int, help="default: [customer_display] baudrate (9600)")
+    vt.add_argument("--line1", help="upper line instead of the test screen")
+    vt.add_argument("--line2", help="lower line instead of the test screen")
+    vt.add_argument("--force", action="store_true", help="even while the kiosk runs and holds the display")
+    vt.add_argument("--json", action="store_true")
+    vt.set_defaults(func=cmd_display_test)
+
 
 def _refuse_if_kiosk_runs(s, force: bool) -> None:  # noqa: ANN001
     snap = read_snapshot(Path(s.state_dir) / SNAPSHOT_NAME)
@@ -127,9 +140,9 @@ def _simulated(s):  # noqa: ANN001, ANN202
     """Settings that use simulators: printer on 127.0.0.1, a pty scanner that scans a
     code after one second, a simulated scale, mock GPIO pins."""
     from hardware.settings import ScannerDevice
-    from hardware.sim_printer import SimPrinter
+    from hardware.printer.simulator import SimPrinter
     from hardware.sim_scanner import SimSerialScanner
-    from hardware.test_ticket import TEST_EAN
+    from hardware.printer.test_ticket import TEST_EAN
 
     printer = SimPrinter(drawer_close_after_s=3).start()
     scanner = SimSerialScanner()
@@ -160,7 +173,7 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
     if parsed.scheme == "none":
         print("error: no printer: give --url or set [printer] url", file=sys.stderr)
         return EXIT_USAGE
-    from hardware.escpos_receipt import receipt_layout
+    from hardware.printer.receipt import receipt_layout
 
     width = args.width or s.printer.paper_width_mm
     layout = replace(receipt_layout(s), drawer_pin=None, profile=args.profile or s.printer.profile,
@@ -339,6 +352,41 @@ def cmd_scanner_listen(args: argparse.Namespace) -> int:
 
 
 # --- drawer ----------------------------------------------------------------------------------
+
+def cmd_display_test(args: argparse.Namespace) -> int:
+    from hardware.pole.device import PoleDisplayError, write_screen
+    from hardware.pole.protocols import decode as pole_decode, encode as pole_encode, get as pole_protocol
+    from kiosk.services.customer_display import fit
+
+    s = settings(args)
+    cd = s.customer_display
+    port = args.port or cd.port
+    name = args.protocol or (cd.protocol if cd.protocol != "none" else "")
+    if not port or not name:
+        raise CommandError("no customer display configured: give --port PORT --protocol epson|cd5220 "
+                           "(or set [customer_display] protocol and port)")
+    if port == cd.port:
+        _refuse_if_kiosk_runs(s, args.force)
+    protocol = pole_protocol(name)
+    if args.line1 is not None or args.line2 is not None:
+        lines = (args.line1 or "", args.line2 or "")
+    else:
+        lines = (fit(f"Visor {protocol.name}", "OK"), "áéíóú ñÑ ü ¿? ¡!  $")
+    try:
+        write_screen(port, protocol, lines, baudrate=args.baudrate or cd.baudrate)
+    except PoleDisplayError as exc:
+        raise CommandError(str(exc)) from None
+    shown = tuple(pole_decode(pole_encode(line)).ljust(20) for line in lines)
+    if args.json:
+        print_json({"port": port, "protocol": protocol.name, "lines": list(shown)})
+    else:
+        print(f"sent to {port} ({protocol.title}):")
+        print("+" + "-" * 20 + "+")
+        for line in shown:
+            print(f"|{line}|")
+        print("+" + "-" * 20 + "+")
+    return EXIT_OK
+
 
 def cmd_drawer_open(args: argparse.Namespace) -> int:
     app = services(args)

@@ -103,6 +103,7 @@ class CounterService:
         self.rules = SellingService(catalog, out_of_stock)
         self._carts: dict[int, _Till] = {}
         self._listeners: list[CartListener] = []
+        self._sale_listeners: list[Callable[[SaleResult], None]] = []
         self._lock = threading.RLock()
 
     # --- listeners -------------------------------------------------------------------------
@@ -110,6 +111,12 @@ class CounterService:
         """``listener(view)`` after every change of any cart; returns the unsubscribe."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def subscribe_sales(self, listener: Callable[[SaleResult], None]) -> Callable[[], None]:
+        """``listener(result)`` once a cart became a stored sale (before the cashier's
+        new, empty cart is announced): a customer display shows the change."""
+        self._sale_listeners.append(listener)
+        return lambda: self._sale_listeners.remove(listener) if listener in self._sale_listeners else None
 
     def _announce(self, view: CartView) -> None:
         for listener in list(self._listeners):
@@ -319,6 +326,11 @@ class CounterService:
             if self._carts.get(user.id) is till:
                 self._carts[user.id] = _Till(Cart())
             view = self._carts[user.id].cart.view(user.id)
+        for listener in list(self._sale_listeners):
+            try:
+                listener(result)
+            except Exception:  # noqa: BLE001 - the sale is stored whatever a display does
+                log.exception("sale listener")
         self._announce(view)
         return result
 

@@ -18,17 +18,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hardware.drawer import DrawerError
-from hardware.escpos_decode import Decoded, decode, render_png
+from hardware.printer.decode import Decoded, decode, render_png
 from hardware.events import ScanEvent, ScanHandler
 from hardware.manager import HardwareManager
-from hardware.printer import ReceiptPrinter
-from hardware.printer_conn import PrinterError
-from hardware.printer_status import problem_text
+from hardware.printer.receipt_printer import ReceiptPrinter
+from hardware.printer.connection import PrinterError
+from hardware.printer.status import problem_text
 from hardware.registry import DeviceState, Registry
 from hardware.scan_check import ScanVerdict
-from hardware.test_ticket import render_test_ticket
+from hardware.printer.test_ticket import render_test_ticket
 from kiosk.core.errors import DomainError
 from kiosk.i18n import N_, _, ngettext, translate
+from kiosk.services.customer_display import CartSource, CustomerDisplayService
 from kiosk.services.printing import PrintQueue
 from kiosk.core.permissions import Act
 from kiosk.services import audit
@@ -51,7 +52,7 @@ class PrinterFailed(DomainError):
 DEVICE_LABELS = {
     "printer": N_("Receipt printer"), "drawer": N_("Cash drawer"), "scanner": N_("Barcode scanner"),
     "scale": N_("Scale"), "led": N_("Status LED"), "buzzer": N_("Buzzer"), "button": N_("Button"),
-    "gpio": N_("GPIO"), "touchscreen": N_("Touchscreen"),
+    "gpio": N_("GPIO"), "touchscreen": N_("Touchscreen"), "customer_display": N_("Customer display"),
 }
 DRAWER_REASONS = {
     "none": N_("no cash drawer is configured"),
@@ -113,6 +114,10 @@ class HardwareService:
         self.scale_factory = scale_factory
         self.evdev_opener = evdev_opener
         self.manager: HardwareManager | None = None
+        # The counter whose cart-changed and sale events feed the customer display
+        # (set by the composition root once the counter exists).
+        self.cart_source: CartSource | None = None
+        self.customer_display: CustomerDisplayService | None = None
 
     # --- life cycle --------------------------------------------------------------------
     def start(self, on_scan: ScanHandler | None = None, on_button: Callable[[], None] | None = None
@@ -127,9 +132,17 @@ class HardwareService:
                                            gpio_factory=self.gpio_factory, scale_factory=self.scale_factory,
                                            evdev_opener=self.evdev_opener)
             self.manager.start()
+            if self.manager.pole is not None and self.cart_source is not None:
+                cd = self.settings.customer_display
+                self.customer_display = CustomerDisplayService(self.manager.pole, greeting=cd.greeting,
+                                                               shop_name=self.settings.shop.name, hold_s=cd.hold_s)
+                self.customer_display.attach(self.cart_source)
         return self.manager
 
     def stop(self) -> None:
+        if self.customer_display is not None:
+            self.customer_display.detach()
+            self.customer_display = None
         if self.manager is not None:
             self.manager.stop()
             self.manager = None
@@ -271,7 +284,7 @@ class HardwareService:
     def print_test_ticket(self, by: UserInfo) -> None:
         """Print the test ticket directly (not queued: a test ticket printed an hour
         later is only confusing); the ``test_hardware`` act. Raises PrinterFailed."""
-        from hardware.escpos_receipt import receipt_layout
+        from hardware.printer.receipt import receipt_layout
 
         self.users.access.precheck(by, Act.TEST_HARDWARE)
         self.users.access.require(self.users.db, by, Act.TEST_HARDWARE)

@@ -36,8 +36,8 @@ from sqlalchemy import Connection, func, select, update
 from db.engine import Database
 from db.models import PrintJob, utcnow
 from db.raw_sql import insert_sql, stamp
-from hardware.escpos_receipt import ReceiptLayout, render_receipt, strip_drawer_kick
-from hardware.printer_conn import NoPrinter, PrinterError
+from hardware.printer.receipt import ReceiptLayout, render_receipt, strip_drawer_kick
+from hardware.printer.connection import NoPrinter, PrinterError
 from kiosk.core.receipt import Receipt
 
 log = logging.getLogger(__name__)

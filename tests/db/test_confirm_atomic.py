@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from hardware.escpos_decode import decode
-from hardware.escpos_text import UnknownProfile
+from hardware.printer.decode import decode
+from hardware.printer.text import UnknownProfile
 from kiosk.app_factory import build
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender

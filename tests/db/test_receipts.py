@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from hardware import printer_conn
-from hardware.escpos_receipt import ReceiptLayout, receipt_text_lines, render_receipt
+from hardware.printer import connection as printer_conn
+from hardware.printer.receipt import ReceiptLayout, receipt_text_lines, render_receipt
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
 from kiosk.core.receipt import ShopInfo

@@ -9,8 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from hardware.escpos_decode import decode, render_png
-from hardware.escpos_receipt import DOTS_PER_MM, ReceiptLayout, qr_modules, render_receipt
+from hardware.printer.decode import decode, render_png
+from hardware.printer.receipt import DOTS_PER_MM, ReceiptLayout, qr_modules, render_receipt
 from kiosk import i18n
 from kiosk.core import fiscal as f
 from kiosk.core.receipt import Receipt, ReceiptLine, ShopInfo

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from hardware.escpos_decode import decode
+from hardware.printer.decode import decode
 from kiosk.app_factory import build
 from kiosk.core import fiscal as f
 from kiosk.core.cart import Cart
@@ -340,7 +340,7 @@ def test_the_qr_size_comes_from_its_version_alone():
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
 
-    from hardware.escpos_receipt import qr_modules
+    from hardware.printer.receipt import qr_modules
 
     for length in (1, 40, 120, 170, 171, 300, 600):
         data = f.qr_url("a" * 96, f.Environment.TESTING)[:length].ljust(length, "x")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from hardware.sim_printer import SimPrinter
+from hardware.printer.simulator import SimPrinter
 from tests.conftest import make_settings
 
 

@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from hardware.escpos_decode import decode
+from hardware.printer.decode import decode
 from hardware.sim_scanner import SimSerialScanner
-from hardware.test_ticket import TEST_EAN
+from hardware.printer.test_ticket import TEST_EAN
 from kiosk.cli.main import main
 
 

@@ -8,9 +8,9 @@ import io
 from escpos.printer import Dummy
 from PIL import Image
 
-from hardware.escpos_decode import Barcode, Cut, DrawerKick, QrCode, Raster, decode, render_image, render_png
-from hardware.escpos_receipt import ReceiptLayout, render_receipt, strip_drawer_kick
-from hardware.test_ticket import SPANISH_SAMPLE, TEST_EAN, render_test_ticket
+from hardware.printer.decode import Barcode, Cut, DrawerKick, QrCode, Raster, decode, render_image, render_png
+from hardware.printer.receipt import ReceiptLayout, render_receipt, strip_drawer_kick
+from hardware.printer.test_ticket import SPANISH_SAMPLE, TEST_EAN, render_test_ticket
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
 from kiosk.core.units import SaleMode, Uom

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from hardware.sim_scanner import SimSerialScanner
-from hardware.test_ticket import TEST_EAN
+from hardware.printer.test_ticket import TEST_EAN
 from kiosk.app_factory import build
 from kiosk.core.cart import Cart
 from kiosk.core.errors import NotPermitted
@@ -127,13 +127,49 @@ def test_manual_open_needs_the_act_and_is_recorded(started, sim_printer):
     assert ("drawer_open_failed", "Gerente", "", "manual") in _events(app)
 
 
-def test_drawer_is_not_kicked_while_the_printer_is_out_of_paper(started, sim_printer):
-    app = started(printer={"url": sim_printer.url, "status_query": "on"})
+@pytest.mark.parametrize("mode", ["paper_out", "cover_open"])
+def test_drawer_opens_with_the_real_time_pulse_while_the_printer_cannot_print(started, sim_printer, mode):
+    """Out of paper or with the cover open the printer is offline and keeps ESC p for
+    later; Epson's DLE DC4 1 m t opens the drawer at once."""
+    app = started(printer={"url": sim_printer.url, "status_query": "on"},
+                  drawer={"mode": "printer", "printer_pin": 5, "pulse_ms": 200})
     _, manager = _users(app)
+    sim_printer.set_mode(mode)
+    app.hardware.open_drawer(manager)
+    assert sim_printer.realtime_kicks == [(5, 200, 200)] and sim_printer.drawer_open
+    assert sim_printer.jobs == [] and sim_printer.discarded == []  # nothing to print later
+    assert ("drawer_opened", "Gerente", "", "manual") in _events(app)
+
+
+def test_cash_sale_out_of_paper_opens_the_drawer_and_prints_the_receipt_later(started, sim_printer):
+    app = started(printer={"url": sim_printer.url, "status_query": "on", "retry_min_s": 0.05,
+                           "retry_max_s": 0.2})
+    _, manager = _users(app)
+    InventoryService(app.db).create_product(ProductDraft("ESP", "Esponja", SaleMode.UNIT, Uom.UNIT, 60))
     sim_printer.set_mode("paper_out")
-    with pytest.raises(DrawerNotOpened, match="Impresora sin papel"):
-        app.hardware.open_drawer(manager)
-    assert sim_printer.kicks == [] and sim_printer.discarded == []
+    cart = Cart()
+    cart.add(app.catalog.by_sku("ESP"), 1)
+    app.till.complete_sale(cart, [Tender(PaymentMethod.CASH, 100)], manager)
+    wait_until(lambda: sim_printer.realtime_kicks == [(2, 100, 100)])
+    wait_until(lambda: app.printing.jobs()[0].attempts >= 2)  # retried, still waiting for paper
+    assert sim_printer.jobs == [] and sim_printer.realtime_kicks == [(2, 100, 100)]
+    sim_printer.set_mode("online")  # paper loaded
+    app.hardware.manager.worker.wake()
+    jobs = sim_printer.wait_for_jobs(1)
+    assert len(jobs) == 1 and b"Esponja" in jobs[0]
+    from hardware.printer.decode import decode
+    assert decode(jobs[0]).kicks == []  # late receipt: no second opening
+    assert sim_printer.kicks == [(2, 100, 100)]
+
+
+def test_drawer_is_not_kicked_while_the_printer_reports_another_fault(sim_printer):
+    """An error other than paper or cover (here an autocutter jam) refuses the kick."""
+    from hardware.printer.receipt_printer import PrinterNotReady, ReceiptPrinter
+    printer = ReceiptPrinter(sim_printer.url, status_query="on")
+    sim_printer.error = "autocutter"
+    with pytest.raises(PrinterNotReady, match="drawer not opened"):
+        printer.kick()
+    assert sim_printer.kicks == []
 
 
 def test_gpio_relay_pulse_length_manual_and_on_cash_sales(started, mock_pins):
@@ -152,7 +188,7 @@ def test_gpio_relay_pulse_length_manual_and_on_cash_sales(started, mock_pins):
     wait_until(lambda: len(pulses(relay)) == 2)
     time.sleep(0.2)
     assert len(pulses(relay)) == 2  # the card sale did not open it
-    from hardware.escpos_decode import decode
+    from hardware.printer.decode import decode
     assert not any(decode(app.printing.payload(j.id)).kicks for j in app.printing.jobs())
 
 

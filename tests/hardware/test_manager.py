@@ -116,7 +116,7 @@ def test_hardware_screen_rows_and_receipt_preview_in_demo_mode(settings):
         assert any("Esponja ñandú" in line for line in preview.lines)
         assert preview.decoded.kicks  # the cash sale kicked the drawer through the printer
         assert Image.open(io.BytesIO(preview.png)).width == 576
-        assert preview.decoded.text == __import__("hardware.escpos_decode", fromlist=["decode"]).decode(
+        assert preview.decoded.text == __import__("hardware.printer.decode", fromlist=["decode"]).decode(
             demo.printer.jobs[0]).text  # what staff see is what the printer got
         assert (app.settings.state_dir / "demo-printer" / "job-00001.bin").read_bytes() == demo.printer.jobs[0]
         wait_until(lambda: app.hardware.drawer_is_open() is True)  # the simulated drawer opened

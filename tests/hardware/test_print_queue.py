@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import update
 
 from db.models import PrintJob
-from hardware.escpos_decode import decode
-from hardware.printer import ReceiptPrinter
-from hardware.printer_conn import UsbLink
-from hardware.printer_status import status_bytes
+from hardware.printer.decode import decode
+from hardware.printer.receipt_printer import ReceiptPrinter
+from hardware.printer.connection import UsbLink
+from hardware.printer.status import status_bytes
 from kiosk import i18n
 from kiosk.app_factory import build
 from kiosk.config import ConfigError

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hardware.printer_status import StatusGarbled, parse_status, problem_text, status_bytes
+from hardware.printer.status import StatusGarbled, parse_status, problem_text, status_bytes
 
 
 @pytest.mark.parametrize("state, problem", [

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from hardware.escpos_decode import Unknown, decode
-from hardware.escpos_receipt import ReceiptLayout, render_receipt
-from hardware.escpos_text import for_printer, profile_names
-from hardware.test_ticket import SPANISH_SAMPLE, render_test_ticket
+from hardware.printer.decode import Unknown, decode
+from hardware.printer.receipt import ReceiptLayout, render_receipt
+from hardware.printer.text import for_printer, profile_names
+from hardware.printer.test_ticket import SPANISH_SAMPLE, render_test_ticket
 from kiosk.app_factory import build
 from kiosk.cli.main import main
 from kiosk.config import ConfigError

@@ -337,7 +337,7 @@ def fast_printer(url: str) -> dict:
 
 @pytest.fixture
 def sim_printer():  # noqa: ANN201
-    from hardware.sim_printer import SimPrinter
+    from hardware.printer.simulator import SimPrinter
 
     sim = SimPrinter(drawer_close_after_s=2.0).start()
     yield sim

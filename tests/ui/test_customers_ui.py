@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from hardware.escpos_decode import decode
+from hardware.printer.decode import decode
 from kiosk.app_factory import build
 from kiosk.core import fiscal as f
 from kiosk.i18n import _

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from hardware.escpos_decode import decode
+from hardware.printer.decode import decode
 from kiosk.demo import demo_barcodes
 from kiosk.i18n import _
 from tests.invariants import check_invariants

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hardware.escpos_receipt import ReceiptLayout, _wrap, print_barcode
-from hardware.escpos_text import for_printer
+from hardware.printer.receipt import ReceiptLayout, _wrap, print_barcode, print_logo
+from hardware.printer.text import for_printer
 from kiosk.core.barcodes import gtin_check_digit
 from kiosk.formatting import local_now
 from kiosk.i18n import _, format_datetime
@@ -29,6 +29,7 @@ def render_test_ticket(shop_name: str, layout: ReceiptLayout = ReceiptLayout(), 
     printer_text = for_printer(layout.profile, layout.codepage)
     c = printer_text.clean
     p = printer_text.job()
+    print_logo(p, layout)
     p.set(align="center", bold=True, double_height=True, double_width=True)
     p.text("\n".join(_wrap(c(shop_name), max(1, w // 2))) + "\n")
     p.set(align="center", normal_textsize=True, bold=True)

@@ -14,9 +14,9 @@ import threading
 import time
 from typing import Any, Protocol
 
-from hardware.printer import PrinterNotReady, ReceiptPrinter
-from hardware.printer_conn import PrinterError
-from hardware.printer_status import PrinterStatus, problem_text
+from hardware.printer.receipt_printer import PrinterNotReady, ReceiptPrinter
+from hardware.printer.connection import PrinterError
+from hardware.printer.status import PrinterStatus, problem_text
 from hardware.registry import DeviceState, Registry
 from kiosk.i18n import ngettext
 

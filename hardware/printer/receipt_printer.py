@@ -23,8 +23,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from hardware.printer_conn import Link, LinkFactory, NoPrinter, PrinterError, open_link
-from hardware.printer_status import QUERIES, PrinterStatus, StatusGarbled, parse_status, problem_text, query
+from hardware.printer.connection import Link, LinkFactory, NoPrinter, PrinterError, open_link
+from hardware.printer.status import QUERIES, PrinterStatus, StatusGarbled, parse_status, problem_text, query
 from kiosk.printer_url import PrinterUrl, parse_printer_url
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,28 @@ def kick_command(pin: int, on_ms: int, off_ms: int) -> bytes:
     return bytes([0x1B, 0x70, 0 if pin == 2 else 1, t1, t2])
 
 
+def realtime_kick_command(pin: int, on_ms: int) -> bytes:
+    """DLE DC4 1 m t: Epson's real-time pulse on pin 2 (m=0) or 5 (m=1), on and off
+    for t x 100 ms (t 1..8). The printer runs it at once, also while it is offline
+    because the paper ran out or the cover is open (ESC p then waits in its buffer)."""
+    if pin not in (2, 5):
+        raise ValueError("drawer pin must be 2 or 5")
+    return bytes([0x10, 0x14, 1, 0 if pin == 2 else 1, max(1, min(8, round(on_ms / 100)))])
+
+
+# Offline states in which the real-time pulse still opens the drawer.
+REALTIME_KICK_PROBLEMS = frozenset({"paper_out", "cover_open"})
+KICK_HEAD = 16  # a receipt's kick is written right after ESC @ and ESC t n
+
+
+def kick_in_job(payload: bytes) -> tuple[int, int] | None:
+    """(pin, on_ms) of the ESC p kick at the start of a receipt job, or None."""
+    at = payload.find(b"\x1bp", 0, KICK_HEAD)
+    if at >= 0 and len(payload) >= at + 5 and payload[at + 2] in (0, 1, 48, 49):
+        return (2 if payload[at + 2] in (0, 48) else 5), payload[at + 3] * 2
+    return None
+
+
 @dataclass(frozen=True)
 class PrintOutcome:
     confirmed_by: str  # "status" | "link"
@@ -65,6 +87,7 @@ class ReceiptPrinter:
         self.last_status: PrinterStatus | None = None
         self.status_note = ""  # why status is not used (garbled answer, no answer)
         self._status_works: bool | None = None  # learnt on the first query ("auto")
+        self.realtime_kicks = 0  # drawer openings by DLE DC4 (paper out, cover open)
 
     @property
     def configured(self) -> bool:
@@ -144,6 +167,13 @@ class ReceiptPrinter:
             with self._open() as link:
                 status = self._read_status(link) if self._wants_status(link) else None
                 if status is not None and status.problem:
+                    kick = kick_in_job(payload)
+                    if kick is not None and status.problem in REALTIME_KICK_PROBLEMS:
+                        # A cash sale while the paper is out: the receipt waits in the
+                        # queue (without its kick), the drawer opens now.
+                        link.write(realtime_kick_command(*kick))
+                        self.realtime_kicks += 1
+                        log.info("drawer opened with the real-time pulse (%s); receipt queued", status.problem)
                     raise PrinterNotReady(status)
                 link.write(payload)
                 if status is not None:
@@ -160,13 +190,18 @@ class ReceiptPrinter:
 
     def kick(self, pin: int = 2, on_ms: int = 100, off_ms: int = 100) -> None:
         """Open the drawer now (not queued: a drawer that opens minutes later is worse
-        than one that does not open). Refused while the printer is offline, because it
-        would run the kick only when it comes back."""
+        than one that does not open). Out of paper or with the cover open the printer is
+        offline and would keep ESC p until it comes back, so Epson's real-time pulse
+        (DLE DC4) opens it instead; any other offline state refuses the kick."""
         with self._lock:
             with self._open() as link:
                 status = self._read_status(link) if self._wants_status(link) else None
                 if status is not None and not status.online:
-                    raise PrinterNotReady(status, "drawer not opened")
+                    if status.problem not in REALTIME_KICK_PROBLEMS:
+                        raise PrinterNotReady(status, "drawer not opened")
+                    link.write(realtime_kick_command(pin, on_ms))
+                    self.realtime_kicks += 1
+                    return
                 link.write(kick_command(pin, on_ms, off_ms))
                 if status is None:
                     link.finish()

@@ -19,8 +19,9 @@ from typing import Any
 
 from escpos.printer import Dummy
 
-from hardware.escpos_text import CodepageReport, codepage_report, for_printer
-from hardware.printer import kick_command
+from hardware.printer.logo import configured_logo
+from hardware.printer.text import CodepageReport, codepage_report, for_printer
+from hardware.printer.receipt_printer import KICK_HEAD, kick_command, kick_in_job
 from kiosk.core.cart import LineEntry
 from kiosk.core.fiscal import FiscalPrintBlock
 from kiosk.core.payments import method_label
@@ -40,6 +41,7 @@ class ReceiptLayout:
     drawer_pin: int | None = None  # 2 or 5: kick the drawer at the start of the job
     drawer_on_ms: int = 100  # kick pulse ([drawer] pulse_ms, pulse_off_ms)
     drawer_off_ms: int = 100
+    logo: bytes | None = None  # GS v 0 raster of [printer] logo (hardware.printer.logo), printed centred on top
 
 
 def receipt_layout(settings: Any) -> ReceiptLayout:
@@ -49,7 +51,13 @@ def receipt_layout(settings: Any) -> ReceiptLayout:
     p, d = settings.printer, settings.drawer
     return ReceiptLayout(columns=p.line_columns, codepage=p.codepage.upper(), profile=p.profile,
                          sale_code=p.sale_code, cut=p.cut, drawer_pin=d.printer_pin if d.mode == "printer" else None,
-                         drawer_on_ms=d.pulse_ms, drawer_off_ms=d.pulse_off_ms)
+                         drawer_on_ms=d.pulse_ms, drawer_off_ms=d.pulse_off_ms, logo=configured_logo(settings))
+
+
+def print_logo(p: Dummy, layout: ReceiptLayout) -> None:
+    if layout.logo:
+        p.set(align="center")
+        p._raw(layout.logo)
 
 
 def _two_columns(left: str, right: str, width: int) -> list[str]:
@@ -186,16 +194,15 @@ def render_fiscal_block(p: Dummy, block: FiscalPrintBlock, width: int) -> None:
     p.set(align="left")
 
 
-KICK_HEAD = 16  # the kick is written right after ESC @ and ESC t n
 
 
 def strip_drawer_kick(payload: bytes) -> bytes:
     """The job without the drawer kick that ``render_receipt`` puts at its start (for
     a receipt printed late: the drawer must not open long after the sale)."""
+    if kick_in_job(payload) is None:
+        return payload
     at = payload.find(b"\x1bp", 0, KICK_HEAD)
-    if at >= 0 and len(payload) >= at + 5 and payload[at + 2] in (0, 1, 48, 49):
-        return payload[:at] + payload[at + 5:]
-    return payload
+    return payload[:at] + payload[at + 5:]
 
 
 def render_receipt(receipt: Receipt, layout: ReceiptLayout = ReceiptLayout()) -> bytes:
@@ -207,6 +214,7 @@ def render_receipt(receipt: Receipt, layout: ReceiptLayout = ReceiptLayout()) ->
     w = layout.columns
     if layout.drawer_pin in (2, 5):
         p._raw(kick_command(layout.drawer_pin, layout.drawer_on_ms, layout.drawer_off_ms))
+    print_logo(p, layout)
     p.set(align="center", bold=True, double_height=True, double_width=True)
     for line in _wrap(c(receipt.shop.name), w // 2):
         p.text(line + "\n")

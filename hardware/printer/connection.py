@@ -2,13 +2,13 @@
 printer's real-time status bytes, close.
 
 Connections: ``tcp`` (raw port 9100), ``file`` (``/dev/usb/lp0`` or a plain file),
-``serial`` (pyserial, so pseudo-terminals work in tests) and ``usb`` (python-escpos
-``Usb`` over pyusb, which needs libusb and a udev rule). Every failure becomes
+``serial`` (pyserial, so pseudo-terminals work in tests) and ``usb`` (pyusb, which
+needs libusb and a udev rule; see hardware.printer.usb). Every failure becomes
 ``PrinterError`` with a message a technician can act on and a ``problem`` code the
 selling screen turns into a short banner.
 
 Jobs are built elsewhere (python-escpos on a ``Dummy``) and written here in one go;
-``hardware.printer.ReceiptPrinter`` adds the status check before and the delivery
+``hardware.printer.receipt_printer.ReceiptPrinter`` adds the status check before and the delivery
 confirmation after the job.
 """
 
@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from hardware.printer import usb as usb_devices
+from hardware.printer.usb import UsbDevices, UsbOpenError
 from kiosk.printer_url import PrinterUrl, parse_printer_url
 
 DLE_EOT = b"\x10\x04"
@@ -278,50 +280,45 @@ def _serial_options(options: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-# --- USB (pyusb through python-escpos) -----------------------------------------------------
-
-def _escpos_usb_device(url: PrinterUrl, timeout: float) -> tuple[Any, int, int, Callable[[], None]]:
-    """Open the printer with python-escpos' ``Usb`` (finds the device, detaches the
-    kernel's usblp driver, configures it). Returns (pyusb device, in_ep, out_ep, close)."""
-    ident = f"USB printer {url.vendor:04x}:{url.product:04x}"
-    try:
-        import usb.core  # noqa: F401  (pyusb)
-        from escpos.printer import Usb
-    except ImportError:
-        raise PrinterError(f"{ident}: USB printing needs pyusb (pip install pyusb)") from None
-    in_ep = int(url.options.get("in_ep", "0x82"), 0)
-    out_ep = int(url.options.get("out_ep", "0x01"), 0)
-    printer = Usb(url.vendor, url.product, timeout=int(timeout * 1000), in_ep=in_ep, out_ep=out_ep)
-    try:
-        printer.open()
-    except Exception as exc:  # pyusb/escpos raise many types; all mean "cannot open"
-        text = str(exc).replace("\n", " ")
-        if type(exc).__name__ == "NoBackendError":
-            text = "libusb is not installed (apt install libusb-1.0-0)"
-        elif "not found" in text.lower() or "DeviceNotFound" in type(exc).__name__:
-            text = "not found (unplugged or switched off?)"
-        elif "Access denied" in text or "Errno 13" in text:
-            text = "access denied (udev rule for the kiosk user missing?)"
-        raise PrinterError(f"{ident}: {text}") from None
-    return printer.device, in_ep, out_ep, printer.close
-
+# --- USB (pyusb, opened once: hardware.printer.usb) -----------------------------------
 
 class UsbLink(Link):
-    can_read = True
+    """A job or status query on a USB printer. The pyusb device stays open between
+    links (no reset, no re-enumeration per job); an error meaning the device is gone
+    drops it so the next link finds the printer again."""
 
-    def __init__(self, url: PrinterUrl, timeout: float, device: Any = None):
-        """``device``: an already open pyusb-like device (tests emulate one)."""
+    def __init__(self, url: PrinterUrl, timeout: float, device: Any = None,
+                 devices: UsbDevices | None = None):
+        """``device``: an already open pyusb-like device (tests emulate one) with the
+        classic endpoints 0x01/0x82; otherwise ``devices`` (the kiosk's table of open
+        USB printers by default) opens it from its descriptors."""
         self.name = f"USB printer {url.vendor:04x}:{url.product:04x}"
         self.timeout = timeout
-        if device is None:
-            self.device, self.in_ep, self.out_ep, self._close = _escpos_usb_device(url, timeout)
+        self._devices = devices if devices is not None else usb_devices.DEVICES
+        self._handle: usb_devices.OpenDevice | None = None
+        if device is not None:
+            self.device, self.in_ep, self.out_ep = device, 0x82, 0x01
+            self._devices = None
         else:
-            self.device, self.in_ep, self.out_ep, self._close = device, 0x82, 0x01, lambda: None
+            try:
+                self._handle = self._devices.get(url.vendor, url.product, dict(url.options))
+            except UsbOpenError as exc:
+                raise PrinterError(f"{self.name}: {exc}") from None
+            self.device = self._handle.device
+            self.out_ep = self._handle.endpoints.out_ep
+            self.in_ep = self._handle.endpoints.in_ep
+        self.can_read = self.in_ep is not None
 
     def _error(self, exc: Exception) -> PrinterError:
-        if getattr(exc, "errno", None) == errno.ENODEV or "No such device" in str(exc):
+        if usb_devices.is_gone(exc):
+            self._drop()
             return PrinterError(f"{self.name} disappeared in the middle of a job (unplugged?)")
         return PrinterError(f"{self.name}: {exc}")
+
+    def _drop(self) -> None:
+        if self._handle is not None and self._devices is not None:
+            self._devices.forget(self._handle)
+            self._handle = None
 
     def write(self, data: bytes) -> None:
         ms = int(self.timeout * 1000)
@@ -329,30 +326,30 @@ class UsbLink(Link):
             try:
                 self.device.write(self.out_ep, data[start:start + USB_CHUNK], ms)
             except Exception as exc:  # usb.core.USBError / USBTimeoutError
-                if "timeout" in type(exc).__name__.lower() or getattr(exc, "errno", None) == errno.ETIMEDOUT:
+                if usb_devices.is_timeout(exc):
                     raise PrinterError(f"{self.name} stopped taking data (offline or out of paper?)",
                                        "offline") from None
                 raise self._error(exc) from None
 
     def read(self, n: int, timeout: float) -> bytes:
+        if self.in_ep is None:
+            return super().read(n, timeout)
         try:
             return bytes(self.device.read(self.in_ep, max(n, 64), int(timeout * 1000)))[:n]
         except Exception as exc:
-            if "timeout" in type(exc).__name__.lower() or getattr(exc, "errno", None) == errno.ETIMEDOUT:
+            if usb_devices.is_timeout(exc):
                 return b""
             raise self._error(exc) from None
 
     def close(self) -> None:
-        try:
-            self._close()
-        except Exception:  # noqa: BLE001 - the device may already be gone
-            pass
+        """The device stays open for the next job (see hardware.printer.usb)."""
 
 
 LinkFactory = Callable[[PrinterUrl, float], Link]
 
 
-def open_link(url: str | PrinterUrl, timeout: float = 5.0) -> Link:
+def open_link(url: str | PrinterUrl, timeout: float = 5.0, *, usb: UsbDevices | None = None) -> Link:
+    """``usb``: the table of open USB printers (tests pass one with an emulated device)."""
     parsed = parse_printer_url(url) if isinstance(url, str) else url
     if parsed.scheme == "none":
         raise NoPrinter("no printer configured")
@@ -363,7 +360,7 @@ def open_link(url: str | PrinterUrl, timeout: float = 5.0) -> Link:
     if parsed.scheme == "serial":
         return SerialLink(parsed, timeout)
     if parsed.scheme == "usb":
-        return UsbLink(parsed, timeout)
+        return UsbLink(parsed, timeout, devices=usb)
     raise PrinterError(f"unsupported printer connection {parsed.scheme}")  # parse_printer_url prevents it
 
 

@@ -3,7 +3,9 @@ mode and technicians.
 
 It listens on 127.0.0.1 (port 0 = any free port), answers ``DLE EOT n`` wherever it
 appears in the stream, stores each connection's data as one job (status queries
-removed), opens its "drawer" on ``ESC p`` and can misbehave on purpose:
+removed), opens its "drawer" on ``ESC p`` (in a printed job) and on Epson's
+real-time ``DLE DC4 1 m t`` (at once, even out of paper or with the cover open) and
+can misbehave on purpose:
 
     online        prints every job
     offline       refuses connections (the port is closed, like a switched-off printer)
@@ -13,7 +15,7 @@ removed), opens its "drawer" on ``ESC p`` and can misbehave on purpose:
                   ``drop_after`` bytes, like a cable pulled in the middle of a job
     status        "ok" | "silent" (a printer without DLE EOT) | "garbage" (nonsense)
 
-Run one by hand:  python -m hardware.sim_printer --port 9100 --spool /tmp/jobs
+Run one by hand:  python -m hardware.printer.simulator --port 9100 --spool /tmp/jobs
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from hardware.printer_status import status_bytes
+from hardware.printer.status import status_bytes
 
 MODES = ("online", "offline", "paper_out", "cover_open")
 
@@ -52,10 +54,12 @@ class SimPrinter:
         self.mode = "online"
         self.status = "ok"  # ok | silent | garbage
         self.paper = "ok"  # ok | near_end (paper_out is a mode)
+        self.error = ""  # "" | autocutter | unrecoverable | auto-recoverable: reported, not acted on
         self.jobs: list[bytes] = []
         self.fragments: list[bytes] = []  # jobs cut by a dropped connection
         self.discarded: list[bytes] = []  # data received while it could not print
         self.kicks: list[tuple[int, int, int]] = []  # (pin, on_ms, off_ms)
+        self.realtime_kicks: list[tuple[int, int, int]] = []  # the DLE DC4 ones among them
         self.queries = 0
         self.connections = 0
         self._drawer_open_until: float | None = None
@@ -142,7 +146,7 @@ class SimPrinter:
         if self.status == "garbage":
             return b"?!x"
         replies = status_bytes(online=self.mode == "online", cover_open=self.mode == "cover_open",
-                               paper="out" if self.mode == "paper_out" else self.paper,
+                               paper="out" if self.mode == "paper_out" else self.paper, error=self.error,
                                drawer_pin3=self.drawer_open)
         return bytes([replies.get(n, 0x12)])
 
@@ -172,6 +176,13 @@ class SimPrinter:
                                 sock.sendall(answer)
                             i += 3
                             continue
+                        if data[i + 1] == 0x14 and data[i + 2] == 1:  # DLE DC4 1 m t
+                            if len(data) - i < 5:
+                                pending = data[i:]
+                                break
+                            self._realtime_kick(data[i + 3], data[i + 4])
+                            i += 5
+                            continue
                     job.append(b)
                     i += 1
                     if drop is None:
@@ -190,6 +201,21 @@ class SimPrinter:
         job.extend(pending)
         if job:
             self._finish_job(bytes(job))
+
+    def _realtime_kick(self, m: int, t: int) -> None:
+        """Epson's real-time pulse: runs at once, in every mode (paper out, cover
+        open), unlike ESC p, which is part of the job. Invalid m/t are ignored, as a
+        printer does."""
+        if m not in (0, 1) or not 1 <= t <= 8:
+            return
+        with self._lock:
+            kick = (2 if m == 0 else 5, t * 100, t * 100)
+            self.kicks.append(kick)
+            self.realtime_kicks.append(kick)
+            self._drawer_open = True
+            self._drawer_open_until = (time.monotonic() + self.drawer_close_after_s
+                                       if self.drawer_close_after_s else None)
+            self._lock.notify_all()
 
     def _take_drop(self) -> bool:
         with self._lock:
@@ -217,7 +243,7 @@ class SimPrinter:
 
 
 def _kicks(job: bytes) -> list[tuple[int, int, int]]:
-    from hardware.escpos_decode import DrawerKick, decode
+    from hardware.printer.decode import DrawerKick, decode
 
     return [(e.pin, e.on_ms, e.off_ms) for e in decode(job).elements if isinstance(e, DrawerKick)]
 
@@ -229,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spool", type=Path, help="also save each job here as job-NNNNN.bin")
     parser.add_argument("--columns", type=int, default=48)
     args = parser.parse_args(argv)
-    from hardware.escpos_decode import decode
+    from hardware.printer.decode import decode
 
     sim = SimPrinter(args.host, args.port, spool_dir=args.spool, drawer_close_after_s=3).start()
     print(f"simulated printer on {sim.url} (Ctrl-C to stop)", flush=True)
