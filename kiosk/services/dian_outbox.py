@@ -284,30 +284,10 @@ class DianOutbox:
                 "SELECT answer_z FROM dian_exchanges WHERE id = ?", (exchange_id,)).scalar())
 
     def link(self) -> tuple[bool, datetime | None, int, str]:
-        with self.db.read() as s:
-            row = s.connection().exec_driver_sql(
-                "SELECT contingency, since, failures, last_failure FROM dian_link WHERE id = 1").first()
-        if row is None:
-            return False, None, 0, ""
-        return bool(row[0]), _when(row[1]), row[2], row[3]
+        return read_link(self.db)
 
     def summary(self, now: datetime | None = None) -> OutboxSummary:
-        now = now or self.clock()
-        deadline = now - timedelta(hours=self.settings.contingency_deadline_h)
-        marks = ", ".join("?" * len(WAITING))
-        with self.db.read() as s:
-            conn = s.connection()
-            waiting, oldest = conn.exec_driver_sql(
-                f"SELECT COUNT(*), MIN(d.issued_at) FROM dian_outbox o JOIN fiscal_documents d ON d.id = o.document_id"
-                f" WHERE o.state IN ({marks})", WAITING).first()
-            overdue = conn.exec_driver_sql(
-                f"SELECT COUNT(*) FROM dian_outbox o JOIN fiscal_documents d ON d.id = o.document_id"
-                f" WHERE o.state IN ({marks}) AND d.issued_at < ?", (*WAITING, stamp(deadline))).scalar()
-            rejected = conn.exec_driver_sql("SELECT COUNT(*) FROM dian_outbox WHERE state = 'rejected'").scalar()
-        contingency, since, failures, last_failure = self.link()
-        return OutboxSummary(waiting=waiting, rejected=rejected, oldest_waiting_at=_when(oldest), overdue=overdue,
-                             contingency=contingency, contingency_since=since, failures=failures,
-                             last_failure=last_failure, problem=self.problem, now=now)
+        return outbox_summary(self.db, self.settings, now or self.clock(), problem=self.problem)
 
     def next_due(self) -> datetime | None:
         """When the first waiting document may be tried (None: nothing waits)."""
@@ -478,8 +458,9 @@ class DianOutbox:
         log.warning("DIAN did not answer for %s: %s", number, detail)
         return "unreachable"
 
-    def resend(self, document: str | int, now: datetime | None = None) -> SendReport:
-        """Build, sign and send a rejected (or waiting) document again, with its number."""
+    def mark_for_resend(self, document: str | int, now: datetime | None = None) -> OutboxEntry:
+        """Put a rejected (or waiting) document back to ``built``: the next round builds
+        and signs it again from the stored document (same number) and sends it."""
         entry = self.entry(document)
         if entry.state == "accepted":
             raise NotResendable(document=entry.document_number, state=entry.state)
@@ -487,6 +468,11 @@ class DianOutbox:
             now = now or self.clock()
             with self.db.write_connection() as conn:
                 self._move(conn, entry.id, now, state="built", next_attempt_at=None)
+        return entry
+
+    def resend(self, document: str | int, now: datetime | None = None) -> SendReport:
+        """Build, sign and send a rejected (or waiting) document again, with its number."""
+        entry = self.mark_for_resend(document, now)
         return self.process(now, force=True, documents=[entry.document_id])
 
     def send_test_set(self, document: str | int, test_set_id: str, now: datetime | None = None) -> Answer:
@@ -504,6 +490,36 @@ class DianOutbox:
             self._exchange(conn, entry.document_id, "sent", now, file_name=names.zip, answer=answer, key=signed.key,
                            message=f"test set {test_set_id}: {answer.outcome.value} {answer.track_id}".strip())
         return answer
+
+
+def read_link(db: Database) -> tuple[bool, datetime | None, int, str]:
+    with db.read() as s:
+        row = s.connection().exec_driver_sql(
+            "SELECT contingency, since, failures, last_failure FROM dian_link WHERE id = 1").first()
+    if row is None:
+        return False, None, 0, ""
+    return bool(row[0]), _when(row[1]), row[2], row[3]
+
+
+def outbox_summary(db: Database, settings: DianSettings, now: datetime | None = None, *,
+                   problem: str = "") -> OutboxSummary:
+    """How many documents wait for DIAN, the oldest's time, overdue ones, contingency."""
+    now = now or utcnow()
+    deadline = now - timedelta(hours=settings.contingency_deadline_h)
+    marks = ", ".join("?" * len(WAITING))
+    with db.read() as s:
+        conn = s.connection()
+        waiting, oldest = conn.exec_driver_sql(
+            f"SELECT COUNT(*), MIN(d.issued_at) FROM dian_outbox o JOIN fiscal_documents d ON d.id = o.document_id"
+            f" WHERE o.state IN ({marks})", WAITING).first()
+        overdue = conn.exec_driver_sql(
+            f"SELECT COUNT(*) FROM dian_outbox o JOIN fiscal_documents d ON d.id = o.document_id"
+            f" WHERE o.state IN ({marks}) AND d.issued_at < ?", (*WAITING, stamp(deadline))).scalar()
+        rejected = conn.exec_driver_sql("SELECT COUNT(*) FROM dian_outbox WHERE state = 'rejected'").scalar()
+    contingency, since, failures, last_failure = read_link(db)
+    return OutboxSummary(waiting=waiting, rejected=rejected, oldest_waiting_at=_when(oldest), overdue=overdue,
+                         contingency=contingency, contingency_since=since, failures=failures,
+                         last_failure=last_failure, problem=problem, now=now)
 
 
 class CertificateMissing(DomainError):
