@@ -56,6 +56,7 @@ from kiosk.fiscal.schemas import UblValidator, installed_validator
 from kiosk.fiscal.settings import DianSettings
 from kiosk.fiscal.transport import Answer, SoapTransport, Transport
 from kiosk.fiscal.xades import XadesSigner
+from kiosk.i18n import N_, _
 from kiosk.services.fiscal_documents import KIND_NAMES, FiscalDocuments
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ def decompress(data: bytes | None) -> bytes | None:
 
 class NotResendable(DomainError):
     code = "dian_not_resendable"
-    template = "Document {document} is {state}: only a rejected or waiting document is sent again."
+    template = N_("Document {document} is {state}: only a rejected or waiting document is sent again.")
 
 
 class DianOutbox:
@@ -288,6 +289,9 @@ class DianOutbox:
 
     def summary(self, now: datetime | None = None) -> OutboxSummary:
         return outbox_summary(self.db, self.settings, now or self.clock(), problem=self.problem)
+
+    def banner(self, now: datetime | None = None) -> tuple[str, str] | None:
+        return banner(self.summary(now))
 
     def next_due(self) -> datetime | None:
         """When the first waiting document may be tried (None: nothing waits)."""
@@ -522,9 +526,43 @@ def outbox_summary(db: Database, settings: DianSettings, now: datetime | None = 
                          last_failure=last_failure, problem=problem, now=now)
 
 
+def age_text(age: timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h {minutes % 60:02d} min"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def banner(summary: OutboxSummary) -> tuple[str, str] | None:
+    """The manager's banner: (level, text), None when nothing waits or is wrong.
+    Level "error" when documents are overdue (over 48 h), rejected or cannot be
+    signed; "warn" while documents wait or the till is in contingency."""
+    parts = []
+    if summary.contingency:
+        parts.append(_("DIAN contingency: DIAN cannot be reached, sales go on as contingency documents."))
+    if summary.waiting:
+        parts.append(_("Documents waiting for DIAN: {count}; the oldest for {age}.").format(
+            count=summary.waiting, age=age_text(summary.oldest_age or timedelta(0))))
+    if summary.overdue:
+        parts.append(_("{count} waiting longer than {hours} h: send them now (kiosk-admin dian send).").format(
+            count=summary.overdue, hours=48))
+    if summary.rejected:
+        parts.append(_("Rejected by DIAN: {count} (kiosk-admin dian documents list --state rejected).").format(
+            count=summary.rejected))
+    if summary.problem:
+        parts.append(summary.problem)
+    if not parts:
+        return None
+    level = "error" if (summary.overdue or summary.rejected or summary.problem) else "warn"
+    return level, " ".join(parts)
+
+
 class CertificateMissing(DomainError):
     code = "dian_certificate_missing"
-    template = "No signing certificate: set [dian] certificate and certificate_password_file."
+    template = N_("No signing certificate: set [dian] certificate and certificate_password_file.")
 
 
 def _local_year(issued_at: datetime) -> int:
