@@ -317,10 +317,21 @@ class DianOutbox:
             "answer_z": compress(answer.raw or answer.application_response) if answer else None}).scalar_one()
 
     @staticmethod
-    def _move(conn: Connection, entry_id: int, now: datetime, **values: object) -> None:
+    def _move(conn: Connection, entry_id: int, now: datetime, *, expect: OutboxEntry | None = None,
+              **values: object) -> None:
+        """Change an entry; with ``expect``, only if nobody else (the kiosk's worker, a
+        technician's ``dian send``) moved it since it was read: else _Taken (the
+        transaction rolls back and this round stops)."""
         values["updated_at"] = stamp(now)
         sets = ", ".join(f"{k} = :{k}" for k in values)
-        conn.exec_driver_sql(f"UPDATE dian_outbox SET {sets} WHERE id = :id", {**values, "id": entry_id})
+        where = "id = :id"
+        params = {**values, "id": entry_id}
+        if expect is not None:
+            where += " AND state = :was_state AND attempts = :was_attempts"
+            params |= {"was_state": expect.state, "was_attempts": expect.attempts}
+        result = conn.exec_driver_sql(f"UPDATE dian_outbox SET {sets} WHERE {where}", params)
+        if expect is not None and result.rowcount != 1:
+            raise _Taken()
 
     def _link(self, conn: Connection, now: datetime, *, failed: str = "") -> None:
         row = conn.exec_driver_sql("SELECT contingency, failures FROM dian_link WHERE id = 1").first()
@@ -382,9 +393,12 @@ class DianOutbox:
         for entry in todo:
             if not force and documents is None and entry.next_attempt_at and entry.next_attempt_at > now:
                 break  # the first waiting one is not due: the ones after it wait behind it
-            outcome = self._one(entry, now, signer, transport, validator, report)
-            if outcome == "unreachable":
-                break
+            try:
+                outcome = self._one(entry, now, signer, transport, validator, report)
+            except _Taken:
+                outcome = "busy"
+            if outcome in ("unreachable", "busy"):
+                break  # in order: nothing after it goes first
         return report
 
     def _one(self, entry: OutboxEntry, now: datetime, signer: XadesSigner, transport: Transport,
@@ -393,6 +407,8 @@ class DianOutbox:
         state, key = entry.state, entry.document_key
         xml = None
         if state == "sent" and key:
+            if entry.updated_at > now - timedelta(seconds=2 * self.settings.timeout_s + 60):
+                return "busy"  # another process is waiting for DIAN's answer right now
             # The till stopped while DIAN was answering: ask before sending again.
             answer = transport.status(key)
             if answer.accepted:
@@ -411,7 +427,8 @@ class DianOutbox:
             xml, key = signed.xml, signed.key
             with self.db.write_connection() as conn:
                 self._exchange(conn, entry.document_id, "signed", now, key=key, xml=xml)
-                self._move(conn, entry.id, now, state="signed", document_key=key, last_error="", rule_codes="")
+                self._move(conn, entry.id, now, expect=entry, state="signed", document_key=key, last_error="",
+                           rule_codes="")
             if self.after_sign is not None:
                 self.after_sign(number)
         if xml is None:
@@ -422,7 +439,8 @@ class DianOutbox:
         attempt = entry.attempts + 1
         with self.db.write_connection() as conn:
             exchange_id = self._exchange(conn, entry.document_id, "sent", now, attempt=attempt, key=key)
-            self._move(conn, entry.id, now, state="sent", attempts=attempt)
+            self._move(conn, entry.id, now, expect=_with_state(entry, "signed") if state in ("built", "rejected")
+                       else entry, state="sent", attempts=attempt)
         names = f.file_names(doc.kind, self.fiscal.settings.nit, self.settings.provider_code,
                              _local_year(doc.issued_at), exchange_id)
         answer = transport.send(xml, names)
@@ -560,6 +578,10 @@ def banner(summary: OutboxSummary) -> tuple[str, str] | None:
     return level, " ".join(parts)
 
 
+class _Taken(Exception):
+    """Another process moved the document on meanwhile."""
+
+
 class CertificateMissing(DomainError):
     code = "dian_certificate_missing"
     template = N_("No signing certificate: set [dian] certificate and certificate_password_file.")
@@ -582,7 +604,7 @@ class DianSender:
     """The worker thread: ``process`` now, then again when woken (a new document) or
     at the next retry time. ``stop`` ends it."""
 
-    def __init__(self, outbox: DianOutbox, idle_s: float = 300.0):
+    def __init__(self, outbox: DianOutbox, idle_s: float = 30.0):
         self.outbox = outbox
         self.idle_s = idle_s
         self._wake = threading.Event()

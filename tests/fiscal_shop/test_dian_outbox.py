@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from db.raw_sql import stamp
 from kiosk.core import fiscal as f
 from kiosk.core.numbering import NumberingKind
 from kiosk.fiscal.demo_certificate import throwaway_identity
@@ -233,17 +234,20 @@ def test_a_time_out_counts_as_unreachable(co_app, cashier, ranges, identity, fak
     assert outbox.process().accepted == [doc]
 
 
-def test_a_document_left_sent_is_asked_about_before_sending_again(co_app, cashier, ranges, outbox, fake):
+def test_a_document_left_sent_is_asked_about_before_sending_again(co_app, cashier, ranges, outbox, fake, clock):
     doc = _numbers(co_app, [sell(co_app, cashier, [("CERA", 1)])])[0]
     assert outbox.process().accepted == [doc]
     # as if the till stopped while DIAN answered: the answer was never written
     conn = co_app.db.raw_connection()
     try:
         conn.execute("DROP TRIGGER dian_outbox_accepted_final")
-        conn.execute("UPDATE dian_outbox SET state = 'sent', accepted_at = NULL")
+        conn.execute("UPDATE dian_outbox SET state = 'sent', accepted_at = NULL, updated_at = ?",
+                     (stamp(clock.now),))
         conn.commit()
     finally:
         conn.close()
+    assert outbox.process().accepted == []  # it may still be on its way: not touched yet
+    clock.advance(minutes=5)  # long past the time-out: the till stopped while DIAN answered
     assert outbox.process().accepted == [doc]
     assert [r.operation for r in fake.received] == ["SendBillSync", "GetStatus"]  # asked, not sent twice
 
@@ -295,3 +299,41 @@ def test_credit_notes_and_a_200_line_invoice_go_through(co_app, boss, cashier, r
     assert report.accepted == [*_numbers(co_app, [big]), note.document_number]
     xml = outbox.signed_xml(co_app.fiscal.sale_document(big.sale_id).id)
     assert xml.count(b"<cac:InvoiceLine>") == 200
+
+
+def test_documents_written_before_the_outbox_join_it_when_the_database_is_migrated(co_app, cashier, ranges):
+    from alembic import command
+
+    from db.migrate import alembic_config, current_revision, in_migration_transaction, migrate
+
+    docs = _numbers(co_app, [sell(co_app, cashier, [("CERA", 1)]), sell(co_app, cashier, [("AGUA", 1)])])
+    cfg = alembic_config()
+
+    def down(conn):  # noqa: ANN001, ANN202
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0009_fiscal_documents")
+
+    in_migration_transaction(co_app.db, down)
+    assert current_revision(co_app.db) == "0009_fiscal_documents"
+    migrate(co_app.db)
+    entries = co_app.dian.entries()
+    assert [(e.document_number, e.state) for e in entries] == [(d, "built") for d in docs]
+    assert len({e.id for e in entries}) == 2
+    with co_app.db.read() as s:
+        uuids = [r[0] for r in s.connection().exec_driver_sql("SELECT uuid FROM dian_outbox")]
+    assert len(set(uuids)) == 2 and all(len(u) == 36 and u[14] == "4" for u in uuids)
+
+
+def test_two_senders_never_send_the_same_document_twice(co_app, cashier, ranges, identity, fake, clock):
+    """The kiosk's worker and a technician's `dian send` at the same moment: the one
+    that finds the document already moved on stops."""
+    doc = _numbers(co_app, [sell(co_app, cashier, [("CERA", 1)])])[0]
+    other = make_outbox(co_app, identity, fake, clock)
+
+    def meanwhile(number):  # noqa: ANN001, ANN202 - the other sender runs between our signing and sending
+        assert other.process().accepted == [number]
+
+    first = make_outbox(co_app, identity, fake, clock, after_sign=meanwhile)
+    report = first.process()
+    assert report.accepted == [] and report.rejected == []
+    assert accepted_numbers(fake) == [doc]
