@@ -337,3 +337,22 @@ def test_two_senders_never_send_the_same_document_twice(co_app, cashier, ranges,
     report = first.process()
     assert report.accepted == [] and report.rejected == []
     assert accepted_numbers(fake) == [doc]
+
+
+def test_the_signed_xml_and_dians_answer_are_in_every_backup(co_app, cashier, ranges, outbox, fake, tmp_path):
+    from db.backup import backup
+    from kiosk.services.dian_outbox import decompress
+
+    doc = _numbers(co_app, [sell(co_app, cashier, [("CERA", 1)])])[0]
+    assert outbox.process().accepted == [doc]
+    entry = outbox.entry(doc)
+    copy = backup(co_app.db.path, tmp_path / "kiosk-backup.sqlite")
+    conn = sqlite3.connect(copy)
+    try:
+        rows = dict(conn.execute("SELECT state, COALESCE(xml_z, answer_z) FROM dian_exchanges WHERE document_id = ? "
+                                 "AND state IN ('signed', 'accepted')", (entry.document_id,)).fetchall())
+    finally:
+        conn.close()
+    assert decompress(rows["signed"]) == outbox.signed_xml(entry.document_id)
+    answer = decompress(rows["accepted"])
+    assert b"IsValid>true<" in answer and entry.document_key.encode() in answer
