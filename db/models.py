@@ -491,6 +491,78 @@ class FiscalDocumentLine(Base):
     )
 
 
+# --- DIAN transmission (issue 16): migration 0012_dian_outbox ---------------------------
+
+DIAN_STATES = ("built", "signed", "sent", "accepted", "rejected", "contingency")
+
+
+class DianOutboxEntry(Base):
+    """A fiscal document's place in the queue to DIAN, written in the same transaction
+    as the document: its current state (built -> signed -> sent -> accepted | rejected
+    | contingency), attempts and when to try again. What happened on the way is the
+    append-only ``dian_exchanges`` log."""
+
+    __tablename__ = "dian_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    till_id: Mapped[int] = document_till()
+    document_id: Mapped[int] = mapped_column(ForeignKey("fiscal_documents.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(12), default="built", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    document_key: Mapped[str] = mapped_column(String(96), default="")  # CUDE / CUFE of the signed XML
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    rule_codes: Mapped[str] = mapped_column(String(200), default="")  # DIAN's rules of the last rejection
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("state IN ('built','signed','sent','accepted','rejected','contingency')", name="state"),
+    )
+
+
+class DianExchange(Base):
+    """One step of a document's way to DIAN, never changed or deleted: the signed XML
+    (state ``signed``), each sending (``sent``) and DIAN's answer (``accepted``,
+    ``rejected`` with rule codes and messages, ``contingency`` when DIAN could not be
+    reached). XML and answers are zlib-compressed; they are kept with the database
+    (and its backups) for as long as the database lives (DIAN: at least 5 years)."""
+
+    __tablename__ = "dian_exchanges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    till_id: Mapped[int] = document_till()
+    document_id: Mapped[int] = mapped_column(ForeignKey("fiscal_documents.id"), index=True)
+    state: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    file_name: Mapped[str] = mapped_column(String(64), default="")
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    status_code: Mapped[str] = mapped_column(String(8), default="")
+    rule_codes: Mapped[str] = mapped_column(String(200), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    document_key: Mapped[str] = mapped_column(String(96), default="")
+    xml_z: Mapped[bytes | None] = mapped_column(LargeBinary)  # the signed XML (state signed)
+    answer_z: Mapped[bytes | None] = mapped_column(LargeBinary)  # DIAN's whole answer
+    __table_args__ = (
+        CheckConstraint("state IN ('built','signed','sent','accepted','rejected','contingency')", name="state"),
+    )
+
+
+class DianLink(Base):
+    """The one row saying whether this till is in contingency (DIAN unreachable after
+    the configured failures) and since when."""
+
+    __tablename__ = "dian_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contingency: Mapped[bool] = mapped_column(Boolean, default=False)
+    since: Mapped[datetime | None] = mapped_column(DateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive, since the last answer
+    last_failure: Mapped[str] = mapped_column(Text, default="")
+    last_contact_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class StoredCart(Base):
     """A cashier's cart as it is being rung up, stored line by line as it changes (by
     kiosk/services/cart_store.py), so a crash, a restart or a power cut loses no line

@@ -21,6 +21,7 @@ from kiosk.services.cart_store import CartStore
 from kiosk.services.catalog import CatalogService
 from kiosk.services.counter import CounterService
 from kiosk.services.customers import CustomerService
+from kiosk.services.dian_outbox import DianOutbox, DianSender
 from kiosk.services.fiscal_documents import FiscalDocuments
 from kiosk.services.hardware import HardwareService
 from kiosk.services.inventory import InventoryService
@@ -67,6 +68,17 @@ class Services:
     hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
     access: Access | None = None  # the permission check (roles -> acts, [permissions])
     audit: AuditService | None = None
+    dian: DianOutbox | None = None  # fiscal documents on their way to DIAN (outbox, contingency)
+    dian_sender: DianSender | None = None  # its worker thread, started by start_dian_sender()
+
+    def start_dian_sender(self) -> DianSender | None:
+        """Start sending fiscal documents to DIAN in a worker thread (the kiosk does at
+        start-up when the fiscal profile is on and a certificate is configured)."""
+        if self.dian is None or not self.fiscal.on or self.settings.dian.certificate is None:
+            return None
+        if self.dian_sender is None:
+            self.dian_sender = DianSender(self.dian).start()
+        return self.dian_sender
 
     @property
     def state_dir(self) -> Path:
@@ -84,6 +96,9 @@ class Services:
             printing=self.printing, hardware=self.hardware)
 
     def close(self) -> None:
+        if self.dian_sender is not None:
+            self.dian_sender.stop()
+            self.dian_sender = None
         if self.hardware is not None:
             self.hardware.stop()
         self.carts.stop()
@@ -198,7 +213,8 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
                     product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
                     customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
-                    migration, hardware, access=access, audit=audit)
+                    migration, hardware, access=access, audit=audit,
+                    dian=DianOutbox(db, fiscal, settings.dian))
 
 
 def record_upgrade(audit: AuditService, migration: MigrationResult, release: str = "") -> None:

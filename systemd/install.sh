@@ -29,6 +29,7 @@ PIP_ARGS=""
 ADMIN_PYTHON=""
 START=1
 KIOSK_ONLY=0
+UBL_XSD=""
 
 HW_GROUPS="dialout lp input video render gpio"
 APT_PACKAGES="python3 python3-venv python3-pip python3-dev build-essential sqlite3 \
@@ -49,6 +50,9 @@ usage: $0 [--root DIR] [--user NAME] [--python PY] [--pip-args ARGS] [--kiosk-on
   --admin-python PY   run kiosk-admin from the source tree with this interpreter
                       (staging: the release has no dependencies installed)
   --no-start          install and enable, but do not start the service
+  --ubl-xsd DIR       the OASIS UBL 2.1 schemas (folder holding maindoc/ and common/) to install
+                      in /usr/share/kiosk/ubl-2.1-xsd for the DIAN documents' validation
+                      (default: shared/reference/ubl-2.1-xsd beside the source tree, if there)
 EOF
 }
 
@@ -61,10 +65,15 @@ while [[ $# -gt 0 ]]; do
         --kiosk-only) KIOSK_ONLY=1; shift ;;
         --admin-python) ADMIN_PYTHON=$2; shift 2 ;;
         --no-start) START=0; shift ;;
+        --ubl-xsd) UBL_XSD=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "install.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
 done
+if [[ -n "$UBL_XSD" && ! -f "$UBL_XSD/maindoc/UBL-Invoice-2.1.xsd" ]]; then
+    echo "kiosk-install: error: --ubl-xsd $UBL_XSD: no maindoc/UBL-Invoice-2.1.xsd there" >&2
+    exit 1
+fi
 if [[ -n "$ROOT" ]]; then
     mkdir -p "$ROOT"
     ROOT=$(cd "$ROOT" && pwd)  # absolute: the staged kiosk.toml names paths under it
@@ -266,6 +275,30 @@ put "$SRC/README.md" "$PREFIX/share/README.md" 0644 root:root
 for f in "$SRC"/docs/*.md; do
     put "$f" "$PREFIX/share/docs/${f##*/}" 0644 root:root
 done
+
+# The UBL 2.1 schemas the DIAN documents are validated against before they are sent
+# (kiosk/fiscal/schemas.py finds them here; [dian] schema_dir may name another folder).
+XSD_DEST="$ROOT/usr/share/kiosk/ubl-2.1-xsd"
+if [[ -z "$UBL_XSD" ]]; then
+    for d in "$SRC/../shared/reference/ubl-2.1-xsd" "$SRC/../../shared/reference/ubl-2.1-xsd"; do
+        if [[ -f "$d/maindoc/UBL-Invoice-2.1.xsd" ]]; then UBL_XSD=$d; break; fi
+    done
+fi
+if [[ -n "$UBL_XSD" ]]; then
+    [[ -f "$UBL_XSD/maindoc/UBL-Invoice-2.1.xsd" ]] || die "--ubl-xsd $UBL_XSD: no maindoc/UBL-Invoice-2.1.xsd there"
+    if ! diff -rq "$UBL_XSD" "$XSD_DEST" >/dev/null 2>&1; then
+        mkdir -p "$(dirname "$XSD_DEST")"
+        rm -rf "$XSD_DEST.new"
+        cp -r "$UBL_XSD" "$XSD_DEST.new"
+        find "$XSD_DEST.new" -type d -exec chmod 0755 {} + && find "$XSD_DEST.new" -type f -exec chmod 0644 {} +
+        rm -rf "$XSD_DEST" && mv "$XSD_DEST.new" "$XSD_DEST"
+        say "installed the UBL 2.1 schemas in $XSD_DEST"
+        CHANGED=1
+    fi
+    own root:root "$XSD_DEST"
+elif [[ ! -d "$XSD_DEST" ]]; then
+    say "note: no UBL 2.1 schemas found (--ubl-xsd DIR): DIAN documents are sent without the local schema check"
+fi
 
 # The configuration names the state directory, so that kiosk-admin run with sudo (which
 # drops the service's $STATE_DIRECTORY) works on the service's database.

@@ -73,7 +73,10 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         report = check_layout(receipt_layout(s))
     except Exception as exc:  # noqa: BLE001 - whatever a receipt would raise
         render_error = f"receipts cannot be printed with profile {s.printer.profile!r}: {exc!r}"
-    ok = not missing and not render_error
+    from kiosk.fiscal.certificate import configured_certificate_problem
+
+    cert = configured_certificate_problem(s.fiscal.on, s.dian.certificate, s.dian.certificate_password_file)
+    ok = not missing and not render_error and (cert is None or cert[0] != "fail")
     printer = {"profile": s.printer.profile, "codepage_wanted": s.printer.codepage.upper(),
                "codepage": report.codepage if report else None, "missing_letters": report.missing if report else None,
                "note": report.note if report else "", "error": render_error}
@@ -82,7 +85,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
                     "state_dir": str(s.state_dir), "state_dir_origin": s.state_dir_origin,
                     "database": str(s.database_path), "printer": printer,
                     "missing_devices": [{"setting": n.key, "node": n.node, "message": n.problem()}
-                                        for n in missing]})
+                                        for n in missing],
+                    "dian_certificate": None if cert is None else {"result": cert[0], "detail": cert[1]}})
     else:
         print(f"configuration OK ({s.source or 'built-in defaults'}); state directory {s.state_dir} "
               f"({s.state_dir_reason()})")
@@ -92,4 +96,6 @@ def cmd_config_check(args: argparse.Namespace) -> int:
             print(f"  [printer] codepage: {report.note}")
         for n in missing:
             print(f"  {n.key}: {n.problem()}")
+        if cert is not None and cert[0] != "pass":
+            print(f"  [dian] certificate: {cert[1]}")
     return EXIT_OK if ok else EXIT_FAIL

@@ -1,6 +1,10 @@
-"""kiosk-admin dian hash | certificate | fake-server
+"""kiosk-admin dian hash | certificate | fake-server | documents list|show | xml | send | test-set
 
-``hash`` recomputes a CUFE/CUDE from the values of a document's XML (a technician
+``documents`` lists the outbox to DIAN (each document's state, DIAN's rule codes)
+and shows one document's way (signed, sent, answered); ``xml`` writes a document's
+signed XML; ``send`` sends what waits now (``--all``: rejected ones too, built and
+signed again) or one document; ``test-set`` sends documents to DIAN's enablement
+test set. ``hash`` recomputes a CUFE/CUDE from the values of a document's XML (a technician
 diagnosing "CUFE no coincide" compares the printed input with DIAN's);
 ``certificate`` checks the signing certificate; ``fake-server`` runs the fake DIAN
 web service on 127.0.0.1 for the demo and for trying a till's configuration."""
@@ -16,9 +20,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, settings
+from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, services, settings
 from kiosk.config import ConfigError
 from kiosk.core.fiscal import hash_fields_from_values
+from kiosk.formatting import to_local
 
 _TIME = re.compile(r"^\d{2}:\d{2}:\d{2}-05:00$")
 
@@ -81,6 +86,164 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="technical key of a numbering resolution, for CUFEs (repeatable)")
     fs.add_argument("--schemas", type=Path, help="UBL 2.1 XSD folder (default: found as [dian] schema_dir)")
     fs.set_defaults(func=cmd_fake_server)
+    register_outbox(dsub)
+
+
+def register_outbox(dsub: argparse._SubParsersAction) -> None:
+    d = dsub.add_parser("documents", help="fiscal documents on their way to DIAN")
+    ds = d.add_subparsers(dest="documents_command", metavar="ACTION", required=True)
+    ls = ds.add_parser("list", help="the outbox: each document's state, attempts and DIAN's rule codes")
+    ls.add_argument("--state", choices=("waiting", *STATE_CHOICES), help="only documents in this state")
+    ls.add_argument("--limit", type=int, default=None, help="at most this many (oldest first)")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_documents_list)
+    sh = ds.add_parser("show", help="one document's way to DIAN: signed, sent, DIAN's answers")
+    sh.add_argument("document", metavar="PREFIXNUMBER", help="as printed, e.g. CJ1-15")
+    sh.add_argument("--json", action="store_true")
+    sh.set_defaults(func=cmd_documents_show)
+
+    x = dsub.add_parser("xml", help="write a document's signed XML (as sent to DIAN) to a file")
+    x.add_argument("document", metavar="PREFIXNUMBER")
+    x.add_argument("--out", type=Path, required=True, help="file to write ('-': standard output)")
+    x.set_defaults(func=cmd_xml)
+
+    se = dsub.add_parser("send", help="send the waiting documents now (in order), or one document")
+    se.add_argument("document", metavar="PREFIXNUMBER", nargs="?", help="only this one (a rejected one is rebuilt)")
+    se.add_argument("--all", action="store_true", help="rejected documents too: build, sign and send them again")
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=cmd_send)
+
+    t = dsub.add_parser("test-set", help="send documents to DIAN's enablement test set (SendTestSetAsync)")
+    t.add_argument("--test-set-id", required=True, help="the TestSetId DIAN gave the software")
+    t.add_argument("documents", metavar="PREFIXNUMBER", nargs="*",
+                   help="documents to send (default: every document of this till, oldest first)")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_test_set)
+
+
+STATE_CHOICES = ("built", "signed", "sent", "accepted", "rejected", "contingency")
+
+
+def _age(hours: float | None) -> str:
+    if hours is None:
+        return "-"
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+def cmd_documents_list(args: argparse.Namespace) -> int:
+    app = services(args)
+    entries = app.dian.entries(args.state, limit=args.limit)
+    summary = app.dian.summary()
+    if args.json:
+        print_json({"summary": summary.as_dict(), "documents": [e.as_dict() for e in entries]})
+        return EXIT_OK
+    print_table(("document", "kind", "issued", "state", "tries", "DIAN rules / last error"),
+                [(e.document_number, e.kind.value, to_local(e.issued_at).strftime("%Y-%m-%d %H:%M"), e.state,
+                  e.attempts, (e.rule_codes + " " + e.last_error).strip()[:70]) for e in entries], right=(4,))
+    print()
+    print(status_line(summary.as_dict()))
+    return EXIT_OK
+
+
+def cmd_documents_show(args: argparse.Namespace) -> int:
+    app = services(args)
+    entry = app.dian.entry(args.document)
+    exchanges = app.dian.exchanges(entry.document_id)
+    if args.json:
+        print_json({**entry.as_dict(), "exchanges": [x.as_dict() for x in exchanges]})
+        return EXIT_OK
+    print(f"document  {entry.document_number} (type {entry.kind.value})")
+    print(f"state     {entry.state}" + (f" ({entry.attempts} sendings)" if entry.attempts else ""))
+    if entry.document_key:
+        print(f"key       {entry.document_key}")
+    if entry.rule_codes or entry.last_error:
+        print(f"problem   {entry.rule_codes} {entry.last_error}".rstrip())
+    if entry.next_attempt_at and entry.waiting:
+        print(f"next try  {to_local(entry.next_attempt_at):%Y-%m-%d %H:%M:%S}")
+    for x in exchanges:
+        extra = " ".join(p for p in (x.file_name, f"HTTP {x.http_status}" if x.http_status else "",
+                                     x.status_code and f"status {x.status_code}", x.rule_codes, x.message) if p)
+        print(f"  {to_local(x.at):%Y-%m-%d %H:%M:%S}  {x.state:<11} {extra}".rstrip())
+    return EXIT_OK
+
+
+def cmd_xml(args: argparse.Namespace) -> int:
+    app = services(args)
+    entry = app.dian.entry(args.document)
+    xml = app.dian.signed_xml(entry.document_id)
+    if xml is None:
+        raise CommandError(f"{entry.document_number} is not signed yet (state {entry.state}): "
+                           "kiosk-admin dian send signs and sends it")
+    if str(args.out) == "-":
+        sys.stdout.buffer.write(xml)
+    else:
+        try:
+            args.out.write_bytes(xml)
+        except OSError as exc:
+            raise CommandError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        print(f"{entry.document_number}: {len(xml)} bytes written to {args.out}")
+    return EXIT_OK
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    app = services(args)
+    if not app.fiscal.on:
+        raise CommandError("the fiscal profile is off ([fiscal] country): there is nothing to send to DIAN")
+    outbox = app.dian
+    if args.document:
+        report = outbox.resend(args.document)
+    else:
+        rejected = [e.document_id for e in outbox.entries("rejected")] if args.all else []
+        for doc_id in rejected:
+            outbox.mark_for_resend(doc_id)
+        report = outbox.process(force=True)
+    if args.json:
+        print_json({**report.as_dict(), "summary": outbox.summary().as_dict()})
+    else:
+        for label, numbers in (("accepted", report.accepted), ("rejected", report.rejected),
+                               ("no answer", report.waiting)):
+            if numbers:
+                print(f"{label}: {' '.join(numbers)}")
+        if report.problem:
+            print(f"PROBLEM: {report.problem}")
+        if not (report.accepted or report.rejected or report.waiting or report.problem):
+            print("nothing to send")
+        print(status_line(outbox.summary().as_dict()))
+    return EXIT_FAIL if (report.problem or report.rejected or report.waiting) else EXIT_OK
+
+
+def cmd_test_set(args: argparse.Namespace) -> int:
+    app = services(args)
+    numbers = args.documents or [e.document_number for e in app.dian.entries()]
+    if not numbers:
+        raise CommandError("no fiscal documents yet: make the test set's sales first")
+    results = []
+    for number in numbers:
+        answer = app.dian.send_test_set(number, args.test_set_id)
+        results.append({"document": number, "outcome": answer.outcome.value, "track_id": answer.track_id,
+                        "rules": [f"{m.code} {m.text}".strip() for m in answer.messages], "detail": answer.detail})
+    if args.json:
+        print_json(results)
+    else:
+        for r in results:
+            print(f"{r['document']}: {r['outcome']} {r['track_id']} {'; '.join(r['rules'])} {r['detail']}".rstrip())
+    return EXIT_OK if all(r["outcome"] in ("pending", "accepted") for r in results) else EXIT_FAIL
+
+
+def status_line(summary: dict) -> str:
+    """One line for ``kiosk-admin status`` and ``dian documents list``."""
+    parts = [f"{summary['waiting']} waiting"]
+    if summary["waiting"]:
+        parts.append(f"oldest {_age(summary['oldest_age_hours'])}")
+    if summary["overdue"]:
+        parts.append(f"{summary['overdue']} OVERDUE (over 48 h)")
+    if summary["rejected"]:
+        parts.append(f"{summary['rejected']} rejected")
+    if summary["contingency"]:
+        parts.append(f"CONTINGENCY since {summary['contingency_since']}")
+    if summary.get("problem"):
+        parts.append(f"PROBLEM: {summary['problem']}")
+    return "DIAN: " + ", ".join(parts)
 
 
 def cmd_hash(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ from hardware.printer.receipt_printer import ReceiptPrinter
 from hardware.printer.connection import PrinterError
 from hardware.registry import Registry, read_snapshot
 from hardware.scan_check import verdict
-from hardware.selftest import run_selftest
+from hardware.selftest import Check, run_selftest
 from hardware.printer.test_ticket import render_test_ticket
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CommandError, print_json, print_table, services, settings
 from kiosk.core.permissions import Act
@@ -127,6 +127,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     finally:
         for sim in sims:
             sim.stop() if hasattr(sim, "stop") else sim.close()
+    checks.extend(_dian_certificate(s))
     failed = [c for c in checks if c.failed]
     if args.json:
         print_json({"ok": not failed, "checks": [c.__dict__ for c in checks]})
@@ -134,6 +135,17 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         print_table(["device", "result", "detail"], [(c.device, c.result.upper(), c.detail) for c in checks])
         print(f"{len(failed)} failed" if failed else "all configured devices passed")
     return EXIT_FAIL if failed else EXIT_OK
+
+
+def _dian_certificate(s) -> list[Check]:  # noqa: ANN001
+    """The DIAN signing certificate, when the fiscal profile is on: expired, not yet
+    valid or unreadable fails the selftest (documents wait until it is put right)."""
+    from kiosk.fiscal.certificate import configured_certificate_problem
+
+    found = configured_certificate_problem(s.fiscal.on, s.dian.certificate, s.dian.certificate_password_file)
+    if found is None:
+        return []
+    return [Check("dian certificate", "certificate", found[0], found[1])]
 
 
 def _simulated(s):  # noqa: ANN001, ANN202

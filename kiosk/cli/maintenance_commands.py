@@ -200,6 +200,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                              None: "unknown (older database)"}[st["default_pin_in_use"]]),
             ("disk free", f"{_mb(st['disk_free_bytes'])} of {_mb(st['disk_total_bytes'])}"),
         ]
+        if st.get("dian") is not None:
+            from kiosk.cli.dian_commands import status_line
+
+            rows.append(("dian", status_line(st["dian"]).removeprefix("DIAN: ")))
         for warning in st["numbering"] or []:
             rows.append((f"numbering {warning['kind']}", f"{warning['level']}: {warning['text']}"))
         for node, info in st["device_nodes"].items():

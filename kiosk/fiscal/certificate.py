@@ -139,3 +139,23 @@ def certificate_report(path: Path | str, password_file: Path | str, now: datetim
     except errors.CertificateProblem as exc:
         return CertificateReport(ok=False, problem=str(exc), **info)
     return CertificateReport(ok=True, problem="", **info)
+
+
+def configured_certificate_problem(fiscal_on: bool, p12: Path | None, password_file: Path | None,
+                                   now: datetime | None = None) -> tuple[str, str] | None:
+    """For ``config check`` and ``selftest``: None when there is nothing to check (the
+    fiscal profile is off); else (result, text) with result "pass", "fail" (the
+    certificate is unreadable, expired or not yet valid: documents wait) or "skip"
+    (no certificate configured yet: documents wait for it)."""
+    if not fiscal_on:
+        return None
+    if p12 is None or password_file is None:
+        return "skip", "no signing certificate configured ([dian] certificate, certificate_password_file): " \
+                       "fiscal documents wait and are not sent to DIAN"
+    report = certificate_report(p12, password_file, now)
+    if not report.ok:
+        return "fail", report.problem + " (fiscal documents wait and are not sent to DIAN)"
+    text = f"{report.subject}, valid until {report.not_after:%Y-%m-%d} ({report.days_left} days left)"
+    if report.expires_soon:
+        text += ": order its renewal"
+    return "pass", text

@@ -8,6 +8,11 @@ and numbering resolutions are another section).
     schema_dir = "/usr/share/kiosk/ubl-2.1-xsd"        # default: found (see kiosk/fiscal/schemas.py)
     url = ""                            # empty: DIAN's web service for the environment
     timeout_s = 30
+    provider_code = "000"               # the 3 digits of the software provider in file names
+    contingency_after_failures = 3      # unanswered sendings in a row before contingency (type 08)
+    retry_first_s = 30                  # first wait after a failed sending; doubles up to retry_max_s
+    retry_max_s = 900
+    contingency_deadline_h = 48         # a document waiting longer is overdue (DIAN: 48 h)
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ class DianSettings(Section):
     schema_dir: Path | None = None
     url: str = Field("", description='an http:// or https:// address, or "" for DIAN\'s own')
     timeout_s: float = Field(30.0, gt=0, le=300)
+    provider_code: str = Field("000", pattern=r"^\d{3}$")
+    contingency_after_failures: int = Field(3, ge=1, le=100)
+    retry_first_s: float = Field(30.0, gt=0, le=3600)
+    retry_max_s: float = Field(900.0, gt=0, le=86400)
+    contingency_deadline_h: int = Field(48, ge=1, le=720)
 
     @field_validator("url")
     @classmethod

@@ -23,6 +23,7 @@ from it, and the printed document's legal block comes from it too.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -32,6 +33,7 @@ from decimal import Decimal
 from sqlalchemy import Connection
 
 from db.engine import Database
+from db.models import DianOutboxEntry
 from db.models import FiscalDocument as FiscalDocumentRow
 from db.models import FiscalDocumentLine, new_uuid, utcnow
 from db.raw_sql import insert_sql, stamp
@@ -49,6 +51,7 @@ from kiosk.core.fiscal_shop_errors import (
     InvoiceNeedsCustomer,
     InvoiceRequiredByAmount,
     NothingToCredit,
+    NumberingUnavailable,
 )
 from kiosk.core.money import round_half_up
 from kiosk.core.numbering import NumberingKind, Resolution
@@ -62,6 +65,8 @@ from kiosk.services.customers import CustomerService
 from kiosk.services.fiscal_settings import FiscalSettings
 from kiosk.services.numbering import NumberingService, read_resolutions
 from kiosk.services.sales import PreparedSale
+
+log = logging.getLogger(__name__)
 
 ORIGINAL_TYPES = (f.DocumentKind.POS, f.DocumentKind.POS_CONTINGENCY, f.DocumentKind.INVOICE)
 CONSUMIDOR_FINAL_NAME = "Consumidor final"
@@ -228,6 +233,8 @@ _INSERT_DOC = insert_sql(FiscalDocumentRow.__table__,
 _INSERT_LINE = insert_sql(FiscalDocumentLine.__table__,
                           "document_id position sale_line_id sku name category gtin uom quantity unit_price "
                           "line_total tax_rate_bp tax_amount")
+_INSERT_OUTBOX = insert_sql(DianOutboxEntry.__table__, "uuid till_id document_id state attempts document_key "
+                            "last_error rule_codes created_at updated_at")
 # The sale's lines with the product's category and barcodes as they are now (the
 # document keeps them: a later catalog change never alters it).
 _SALE_LINES = """
@@ -268,9 +275,16 @@ class FiscalDocuments:
         self.decimals = decimals
         self.environment = f.Environment(str(environment))
         self.clock = clock
-        # Set by the electronic engine while DIAN cannot be reached: POS documents are
-        # then numbered from the contingency range (type 08).
-        self.contingency = False
+        # None: follow the till's DIAN link (kiosk/services/dian_outbox.py sets it when
+        # DIAN cannot be reached); True/False: forced (tests, demo).
+        self.contingency: bool | None = None
+
+    def in_contingency(self) -> bool:
+        """Whether POS documents are issued as contingency documents (type 08) now."""
+        if self.contingency is not None:
+            return self.contingency
+        with self.db.read() as s:
+            return bool(s.connection().exec_driver_sql("SELECT contingency FROM dian_link WHERE id = 1").scalar())
 
     @property
     def on(self) -> bool:
@@ -302,11 +316,20 @@ class FiscalDocuments:
                     raise InvoiceRequiredByAmount(threshold=format_money(threshold))
                 raise InvoiceNeedsCustomer()
             kind, numbering = f.DocumentKind.INVOICE, NumberingKind.INVOICE
-        elif self.contingency:
+        elif self.in_contingency():
             kind, numbering = f.DocumentKind.POS_CONTINGENCY, NumberingKind.CONTINGENCY
         else:
             kind, numbering = f.DocumentKind.POS, NumberingKind.POS
-        resolution = self.numbering.current(numbering, day or self.numbering.today())
+        try:
+            resolution = self.numbering.current(numbering, day or self.numbering.today())
+        except NumberingUnavailable:
+            if numbering is not NumberingKind.CONTINGENCY:
+                raise
+            # No contingency range: the till keeps selling POS documents; they wait in
+            # the outbox like the others.
+            log.warning("DIAN contingency without a contingency numbering range: POS documents keep type 20")
+            kind, numbering = f.DocumentKind.POS, NumberingKind.POS
+            resolution = self.numbering.current(numbering, day or self.numbering.today())
         return FiscalPlan(kind, numbering, customer, resolution, by_amount)
 
     # --- inside the sale's transaction ------------------------------------------------
@@ -349,6 +372,10 @@ class FiscalDocuments:
              "name": ln.name, "category": ln.category, "gtin": ln.gtin, "uom": ln.uom.value, "quantity": ln.quantity,
              "unit_price": ln.unit_price, "line_total": ln.line_total, "tax_rate_bp": ln.tax_rate_bp,
              "tax_amount": ln.tax_amount} for ln in lines])
+        # Its place in the queue to DIAN, in the same transaction (kiosk/services/dian_outbox.py).
+        conn.exec_driver_sql(_INSERT_OUTBOX, {"uuid": new_uuid(), "till_id": self.till_id, "document_id": doc_id,
+                                              "state": "built", "attempts": 0, "document_key": "", "last_error": "",
+                                              "rule_codes": "", "created_at": stamp(at), "updated_at": stamp(at)})
         return IssuedDocument(doc_id, uuid, kind, resolution.prefix, number, sale_id, total, tax, buyer, resolution)
 
     # --- credit notes (returns and voids, issue 14) ----------------------------------

@@ -608,6 +608,7 @@ class MaintenanceService:
         database: dict = {"size_bytes": 0, "integrity": "missing", "schema": None, "schema_head": _head()}
         pending = None
         numbering = None
+        dian = None
         if self.db_path.is_file():
             database["size_bytes"] = self._db_bytes()
             try:
@@ -615,6 +616,7 @@ class MaintenanceService:
                 database["schema"] = _revision(self.db_path)
                 pending = _pending_jobs(self.db_path)
                 numbering = _numbering_warnings(self.db_path, s) if s.fiscal.on else None
+                dian = _dian_summary(self.db_path, s) if s.fiscal.on else None
             except (dbbackup.BackupError, sqlite3.Error) as exc:
                 database["integrity"] = f"unreadable: {exc}"
         last = self.last_backup()
@@ -657,6 +659,8 @@ class MaintenanceService:
             # fiscal profile on: what managers are warned about (no valid numbering, few
             # numbers or days left); None when the profile is off
             "numbering": numbering,
+            # fiscal profile on: documents waiting for DIAN, the oldest's age, contingency
+            "dian": dian,
             "devices": _hardware_states(s.state_dir / "hardware.json"),
             "device_nodes": {n.node: {"setting": n.key, "usb_id": n.usb_id or None, "present": n.present}
                              for n in expected_nodes(s)},
@@ -742,6 +746,21 @@ def _numbering_warnings(path: Path, settings: Settings) -> list[dict] | None:
         return [w.as_dict() for w in numbering.warnings()]
     except Exception as exc:  # an old schema or a locked file must not break the report
         log.warning("numbering not readable: %s", exc)
+        return None
+    finally:
+        db.dispose()
+
+
+def _dian_summary(path: Path, settings: Settings) -> dict | None:
+    """What waits for DIAN (kiosk/services/dian_outbox.py), read without building the app."""
+    from db.engine import Database
+    from kiosk.services.dian_outbox import outbox_summary
+
+    db = Database(path)
+    try:
+        return outbox_summary(db, settings.dian).as_dict()
+    except Exception as exc:  # an old schema or a locked file must not break the report
+        log.warning("DIAN outbox not readable: %s", exc)
         return None
     finally:
         db.dispose()

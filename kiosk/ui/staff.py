@@ -50,13 +50,18 @@ class StaffScreen(KioskScreen):
 
     def numbering_warnings(self) -> None:
         """Managers are told on the staff screens when DIAN numbering is missing or
-        running out (fiscal profile)."""
+        running out, and how many documents wait for DIAN (fiscal profile)."""
         if not self.services.fiscal.on:
             return
         warnings = self.services.numbering.warnings()
-        if warnings:
-            worst = "error" if any(w.level == "error" for w in warnings) else "warn"
-            self.message("  ".join(w.text for w in warnings), worst, 20)
+        texts = [w.text for w in warnings]
+        worst = "error" if any(w.level == "error" for w in warnings) else "warn"
+        dian = self.services.dian.banner() if self.services.dian is not None else None
+        if dian is not None:  # documents waiting for DIAN, contingency, rejections
+            texts.append(dian[1])
+            worst = "error" if dian[0] == "error" else worst
+        if texts:
+            self.message("  ".join(texts), worst, 20)
 
     def back(self) -> None:
         self.app.show(self.back_to)

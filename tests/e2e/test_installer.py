@@ -85,6 +85,9 @@ EXPECTED = {
     "var/lib/kiosk/backups": ("drwxr-x---", "kiosk", "kiosk"),
     "var/lib/kiosk/kivy": ("drwxr-x---", "kiosk", "kiosk"),
     "var/lib/kiosk/kivy/config.ini": ("-rw-r-----", "kiosk", "kiosk"),
+    # the UBL 2.1 schemas the DIAN documents are checked against (kiosk/fiscal/schemas.py)
+    "usr/share/kiosk/ubl-2.1-xsd": ("drwxr-xr-x", "root", "root"),
+    "usr/share/kiosk/ubl-2.1-xsd/maindoc/UBL-Invoice-2.1.xsd": ("-rw-r--r--", "root", "root"),
 }
 
 
@@ -184,6 +187,22 @@ def test_installed_units_pass_verify(staged) -> None:
                           *(f"/etc/systemd/system/{u}" for u in UNITS)], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0 and not out.stderr.strip(), out.stdout + out.stderr
+
+
+def test_the_ubl_schemas_are_installed_and_validate(staged, tmp_path: Path) -> None:
+    from kiosk.fiscal.schemas import UblValidator, find_schema_dir
+
+    root, result = staged
+    installed = root / "usr/share/kiosk/ubl-2.1-xsd"
+    assert "installed the UBL 2.1 schemas" in result.stdout
+    assert find_schema_dir(installed, env={}) == installed
+    source = find_schema_dir(None, env={})
+    assert sorted(p.relative_to(installed) for p in installed.rglob("*.xsd")) == \
+        sorted(p.relative_to(source) for p in source.rglob("*.xsd"))
+    assert UblValidator(installed).errors(b"<x/>") == ["unknown document element 'x'"]
+    out = subprocess.run(["bash", str(INSTALL), "--root", str(tmp_path / "other"), "--ubl-xsd", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120, cwd="/")
+    assert out.returncode == 1 and "no maindoc/UBL-Invoice-2.1.xsd" in out.stderr
 
 
 def test_second_run_changes_nothing(staged) -> None:
