@@ -33,6 +33,7 @@ from kiosk.services.preferences import PreferenceService
 from kiosk.services.product_images import ProductImages
 from kiosk.services.printing import PrintQueue, Sender
 from kiosk.services.receipts import ReceiptService
+from kiosk.services.returns import ReturnsService
 from kiosk.services.sales import SalesService
 from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
@@ -67,6 +68,7 @@ class Services:
     hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
     access: Access | None = None  # the permission check (roles -> acts, [permissions])
     audit: AuditService | None = None
+    returns: ReturnsService | None = None  # returns and voids (issue 14)
 
     @property
     def state_dir(self) -> Path:
@@ -153,7 +155,10 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
                     product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
                     customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
-                    migration, hardware, access=access, audit=audit)
+                    migration, hardware, access=access, audit=audit,
+                    returns=ReturnsService(db, printing, shop, access=access, fiscal=fiscal,
+                                           drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash),
+                                           currency=settings.currency.code, drawer=hardware))
 
 
 def record_upgrade(audit: AuditService, migration: MigrationResult, release: str = "") -> None:
