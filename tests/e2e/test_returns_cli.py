@@ -97,3 +97,29 @@ def test_void_then_return_refused(shop, capsys, monkeypatch):
     code, _, err = run(shop, capsys, monkeypatch, "sales", "void", "1", "--reason", "x", "--user", "Mario",
                        "--pin-stdin", pin=MANAGER_PIN)
     assert code == 1 and "devolución" in err
+
+
+def test_demo_data_with_days_of_history(tmp_path, capsys, monkeypatch):
+    from db.engine import Database
+    from tests.invariants import check_invariants
+
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[printer]\nurl = "file://{tmp_path}/lp0"\n', encoding="utf-8")
+    code, out, err = run(cfg, capsys, monkeypatch, "demo-data", "--days", "2", "--json")
+    assert code == 0, err
+    history = json.loads(out)["history"]
+    assert history["sales"] >= 18 and history["returns"] + history["voids"] >= 0
+    code, out, _ = run(cfg, capsys, monkeypatch, "sales", "list", "--from",
+                       (__import__("kiosk.formatting", fromlist=["x"]).local_today()
+                        - __import__("datetime").timedelta(days=1)).isoformat(), "--json")
+    sales = json.loads(out)
+    assert len(sales) == history["sales"]
+    assert {m for s in sales for m in s["methods"]} >= {"cash", "card"}
+    code, out, _ = run(cfg, capsys, monkeypatch, "demo-data", "--days", "2")
+    assert "already has sales" in out
+    check_invariants(Database(tmp_path / "kiosk.db"))
+    code, _, err = run(cfg, capsys, monkeypatch, "demo-data", "--days", "-1")
+    assert code == 1 and "--days" in err
