@@ -117,8 +117,14 @@ def receipt_text_lines(receipt: Receipt, width: int, clean: Callable[[str], str]
             detail += " " + _("(manual weight)")
         elif line.tare:
             detail += " " + _("(tare {weight})").format(weight=format_quantity(line.tare, line.uom))
-        out += _two_columns(clean(detail), clean(format_money(line.total)), width)
+        out += _two_columns(clean(detail), clean(format_money(line.list_total)), width)
+        if line.discount:
+            out += _two_columns(clean("  " + _("Discount")), clean(format_money(-line.discount)), width)
     out.append(rule)
+    if receipt.discount:
+        out += _two_columns(clean(_("Before discounts")), clean(format_money(receipt.total + receipt.discount)),
+                            width)
+        out += _two_columns(clean(_("Discounts")), clean(format_money(-receipt.discount)), width)
     out += _two_columns(clean(_("Subtotal")), clean(format_money(receipt.subtotal)), width)
     for t in receipt.taxes:
         named = receipt.tax_names.get(t.rate_bp)

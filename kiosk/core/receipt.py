@@ -34,6 +34,11 @@ class ReceiptLine:
     entry: LineEntry = LineEntry.COUNT
     tare: int = 0  # grams of container the scale subtracted (scale lines)
     category: str = ""  # printed on fiscal documents
+    discount: int = 0  # taken off this line (its own discount and its share of the sale's)
+
+    @property
+    def list_total(self) -> int:
+        return self.total + self.discount
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,10 @@ class Receipt:
     @property
     def tax_total(self) -> int:
         return sum(t.tax for t in self.taxes)
+
+    @property
+    def discount(self) -> int:
+        return sum(ln.discount for ln in self.lines)
 
     @property
     def subtotal(self) -> int:
