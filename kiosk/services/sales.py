@@ -19,7 +19,6 @@ from sqlalchemy.orm import selectinload
 from db.engine import Database
 from db.models import PrintJob, Sale, SaleLine, SalePayment, SaleTax, StockMovement, new_uuid, utcnow
 from db.raw_sql import insert_sql, stamp
-from kiosk.core import tax as taxes
 from kiosk.core.cart import Cart, CartLine, LineEntry
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError, OutOfStock, ProductInactive, SaleNotFound

@@ -42,7 +42,7 @@ def audit_count(app):
 def test_line_and_sale_discounts_reach_the_sale_record_and_receipt(demo_app, admin):
     c = demo_app.counter
     sponge = c.add(admin.id, demo_app.catalog.by_sku("ESP-DOB"), 10).line  # 6.00
-    det = c.add(admin.id, demo_app.catalog.by_sku("DET-LAV"), 1000).line  # 3.20
+    c.add(admin.id, demo_app.catalog.by_sku("DET-LAV"), 1000)  # 3.20
     c.discount_line(admin, sponge.id, Discount.percent(10, REASON))  # -0.60
     view = c.discount_sale(admin, Discount.amount(100, "promoción"))  # -1.00 over 5.40 + 3.20
     assert view.total == 600 + 320 - 60 - 100 and view.discount == 160 and view.list_total == 920
