@@ -143,7 +143,8 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                        drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash), fiscal=fiscal)
     carts = CartStore(db)
     counter = CounterService(catalog, till, carts, out_of_stock=settings.sales.out_of_stock,
-                             discount_reasons=settings.sales.discount_reasons)
+                             discount_reasons=settings.sales.discount_reasons,
+                             parked_flag_hours=settings.sales.parked_flag_hours)
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
                                  decimals=settings.currency.decimals, access=access)

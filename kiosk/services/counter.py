@@ -34,8 +34,10 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from db.models import utcnow
 from kiosk.core.cart import Cart, CartLine, CartView, LineEntry, Repriced
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError
@@ -118,8 +120,10 @@ class _Till:
 
 class CounterService:
     def __init__(self, catalog: CatalogService, till: TillService, store: CartStore, *,
-                 out_of_stock: str = "warn", discount_reasons: Sequence[str] = DEFAULT_DISCOUNT_REASONS):
+                 out_of_stock: str = "warn", discount_reasons: Sequence[str] = DEFAULT_DISCOUNT_REASONS,
+                 parked_flag_hours: float = 4.0):
         self.discount_reasons = tuple(discount_reasons)
+        self.parked_flag_hours = parked_flag_hours
         self.catalog = catalog
         self.till = till
         self.store = store
@@ -395,6 +399,13 @@ class CounterService:
     def parked(self) -> list[ParkedRow]:
         """*Recuperar*'s list: label, when, lines and total, oldest first."""
         return self.store.parked()
+
+    def stale_parked(self, now: datetime | None = None) -> list[ParkedRow]:
+        """Parked carts older than ``[sales] parked_flag_hours``: what the till's closing
+        flags (a customer who never came back, goods to put back on the shelf)."""
+        now = now or utcnow()
+        limit = timedelta(hours=self.parked_flag_hours)
+        return [p for p in self.store.parked() if now - p.parked_at > limit]
 
     def recall(self, user_id: int, cart_uuid: str) -> CartView:
         """*Recuperar*: bring a parked cart back as this cashier's cart (theirs must be

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -129,6 +131,8 @@ def test_park_serve_another_and_recall_after_a_restart(demo_app, admin, state_di
     c.add(admin.id, demo_app.catalog.by_sku("ESP-DOB"), 1)
     [parked] = c.parked()
     assert (parked.label, parked.lines, parked.total) == ("Señora del sombrero", 2, 180 + 160)
+    assert c.stale_parked() == []
+    assert c.stale_parked(parked.parked_at + timedelta(hours=4, minutes=1)) == [parked]  # flagged at closing
     with pytest.raises(CartNotEmpty):
         c.recall(admin.id, parked.uuid)
     c.checkout(admin, [Tender(PaymentMethod.CASH, 100)])
