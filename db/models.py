@@ -212,6 +212,9 @@ class Sale(Base):
     currency: Mapped[str] = mapped_column(String(3))
     uuid: Mapped[str] = document_uuid()
     till_id: Mapped[int] = document_till()
+    # The sale discount (minor units; its shares are in the lines' ``discount``) and why.
+    discount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    discount_reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     user: Mapped[User] = relationship(lazy="joined")
     lines: Mapped[list[SaleLine]] = relationship(back_populates="sale", order_by="SaleLine.position")
@@ -242,6 +245,13 @@ class SaleLine(Base):
     tax_amount: Mapped[int] = mapped_column(Integer)
     entry: Mapped[str] = mapped_column(String(12), default="count")
     tare: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # grams (scale lines)
+    # Discounts (issue 14): ``line_total`` is what was paid (net); ``list_total`` what the
+    # line cost before its discount and its share of the sale discount (``discount``).
+    # ``catalog_price``: the catalog's price when the line's price was overridden.
+    list_total: Mapped[int | None] = mapped_column(Integer)
+    discount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    discount_reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    catalog_price: Mapped[int | None] = mapped_column(Integer)
     sale: Mapped[Sale] = relationship(back_populates="lines")
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),)
 
@@ -577,6 +587,13 @@ class StoredCart(Base):
     status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Parked carts (issue 14): the cashier's label and when it was parked.
+    label: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The sale discount as asked: kind (percent | amount), value, reason.
+    discount_kind: Mapped[str | None] = mapped_column(String(8))
+    discount_value: Mapped[int | None] = mapped_column(Integer)
+    discount_reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
     lines: Mapped[list[StoredCartLine]] = relationship(
         back_populates="cart", cascade="all, delete-orphan", order_by="StoredCartLine.line_no")
     __table_args__ = (CheckConstraint("status IN ('open','parked')", name="status"),)
@@ -598,11 +615,96 @@ class StoredCartLine(Base):
     tare: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     unit_price: Mapped[int] = mapped_column(Integer)
     tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    discount_kind: Mapped[str | None] = mapped_column(String(8))
+    discount_value: Mapped[int | None] = mapped_column(Integer)
+    discount_reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    override_price: Mapped[int | None] = mapped_column(Integer)
+    override_reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
     cart: Mapped[StoredCart] = relationship(back_populates="lines")
     __table_args__ = (
         Index("ux_cart_lines_line", "cart_id", "line_no", unique=True),
         CheckConstraint("quantity > 0", name="quantity"),
     )
+
+
+RETURN_REASONS = ("damaged", "expired", "wrong_product", "changed_mind")
+
+
+class SaleReturn(Base):
+    """A return: its own document with a gap-free number (per database, as sales),
+    against a sale (``sale_id``) or, with its own permission, without a receipt
+    (``sale_id`` NULL, at the current price). Never changed or deleted (triggers)."""
+
+    __tablename__ = "returns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    authorised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    total: Mapped[int] = mapped_column(Integer)
+    tax_total: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    uuid: Mapped[str] = document_uuid()
+    till_id: Mapped[int] = document_till()
+    lines: Mapped[list[ReturnLine]] = relationship(order_by="ReturnLine.position")
+    payments: Mapped[list[ReturnPayment]] = relationship(order_by="ReturnPayment.id")
+    __table_args__ = (
+        CheckConstraint("number > 0", name="number"),
+        CheckConstraint("reason IN ('damaged','expired','wrong_product','changed_mind')", name="reason"),
+        CheckConstraint("total >= 0", name="total"),
+    )
+
+
+class ReturnLine(Base):
+    __tablename__ = "return_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    sale_line_id: Mapped[int | None] = mapped_column(ForeignKey("sale_lines.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    sku: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
+    uom: Mapped[str] = mapped_column(String(8))
+    unit_price: Mapped[int] = mapped_column(Integer)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)  # base sub-units
+    refund: Mapped[int] = mapped_column(Integer)
+    tax_amount: Mapped[int] = mapped_column(Integer)
+    restock: Mapped[bool] = mapped_column(Boolean)  # back to stock (else to waste)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("refund >= 0 AND tax_amount >= 0", name="amounts"),
+    )
+
+
+class ReturnPayment(Base):
+    __tablename__ = "return_payments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
+    method: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        CheckConstraint("method IN ('cash','card','qr')", name="method"),
+        CheckConstraint("amount > 0", name="amount"),
+    )
+
+
+class SaleVoid(Base):
+    """A void: the document that cancels a whole sale (which keeps its number, with
+    status 'voided'). At most one per sale; never changed or deleted."""
+
+    __tablename__ = "sale_voids"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    authorised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+    uuid: Mapped[str] = document_uuid()
+    till_id: Mapped[int] = document_till()
 
 
 class ImportJob(Base):

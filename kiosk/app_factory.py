@@ -34,6 +34,7 @@ from kiosk.services.preferences import PreferenceService
 from kiosk.services.product_images import ProductImages
 from kiosk.services.printing import PrintQueue, Sender
 from kiosk.services.receipts import ReceiptService
+from kiosk.services.returns import ReturnsService
 from kiosk.services.sales import SalesService
 from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
@@ -68,6 +69,7 @@ class Services:
     hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
     access: Access | None = None  # the permission check (roles -> acts, [permissions])
     audit: AuditService | None = None
+    returns: ReturnsService | None = None  # returns and voids (issue 14)
     dian: DianOutbox | None = None  # fiscal documents on their way to DIAN (outbox, contingency)
     dian_sender: DianSender | None = None  # its worker thread, started by start_dian_sender()
 
@@ -199,7 +201,9 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     till = TillService(sales, receipts, printing, drawer=hardware, save_timeout_s=settings.sales.save_timeout_s,
                        drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash), fiscal=fiscal)
     carts = CartStore(db)
-    counter = CounterService(catalog, till, carts, out_of_stock=settings.sales.out_of_stock)
+    counter = CounterService(catalog, till, carts, out_of_stock=settings.sales.out_of_stock,
+                             discount_reasons=settings.sales.discount_reasons,
+                             parked_flag_hours=settings.sales.parked_flag_hours)
     hardware.cart_source = counter  # the customer display follows the counter's carts
     inventory = InventoryService(db, tax_rates_bp=settings.tax.rates_bp(),
                                  default_tax_rate_bp=settings.tax.default_rate_bp, state_dir=settings.state_dir,
@@ -214,7 +218,10 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                     product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
                     customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
                     migration, hardware, access=access, audit=audit,
-                    dian=DianOutbox(db, fiscal, settings.dian))
+                    dian=DianOutbox(db, fiscal, settings.dian),
+                    returns=ReturnsService(db, printing, shop, access=access, fiscal=fiscal,
+                                           drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash),
+                                           currency=settings.currency.code, drawer=hardware))
 
 
 def record_upgrade(audit: AuditService, migration: MigrationResult, release: str = "") -> None:

@@ -171,6 +171,12 @@ class SalesSettings(Section):
     # How long Confirmar waits ("Guardando...") for another writer (an import, a count,
     # a backup) to free the database before it says the sale was not saved.
     save_timeout_s: float = Field(15.0, ge=1, le=120)
+    # Why a discount is given: the cashier picks one of these (issue 14).
+    discount_reasons: list[str] = Field(
+        default_factory=lambda: ["cliente frecuente", "promoción", "producto con defecto", "error de precio"],
+        min_length=1)
+    # Parked carts older than this are flagged at closing (hours).
+    parked_flag_hours: float = Field(4.0, gt=0, le=168)
 
 
 class QrPaymentSettings(Section):

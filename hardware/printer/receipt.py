@@ -106,7 +106,8 @@ def receipt_text_lines(receipt: Receipt, width: int, clean: Callable[[str], str]
     laid out (the printer's code page; the screen needs nothing)."""
     rule = "-" * width
     out = [rule]
-    out += _two_columns(clean(_("Sale {reference}").format(reference=receipt.reference)),
+    heading = _("Sale {reference}").format(reference=receipt.reference) if receipt.number else receipt.title
+    out += _two_columns(clean(heading),
                         clean(format_datetime(receipt.issued_at)), width)
     out.append(clean(_("Cashier: {name}").format(name=receipt.cashier))[:width])
     out.append(rule)
@@ -124,8 +125,14 @@ def receipt_text_lines(receipt: Receipt, width: int, clean: Callable[[str], str]
             detail += " " + _("(manual weight)")
         elif line.tare:
             detail += " " + _("(tare {weight})").format(weight=format_quantity(line.tare, line.uom))
-        out += _two_columns(clean(detail), clean(format_money(line.total)), width)
+        out += _two_columns(clean(detail), clean(format_money(line.list_total)), width)
+        if line.discount:
+            out += _two_columns(clean("  " + _("Discount")), clean(format_money(-line.discount)), width)
     out.append(rule)
+    if receipt.discount:
+        out += _two_columns(clean(_("Before discounts")), clean(format_money(receipt.total + receipt.discount)),
+                            width)
+        out += _two_columns(clean(_("Discounts")), clean(format_money(-receipt.discount)), width)
     out += _two_columns(clean(_("Subtotal")), clean(format_money(receipt.subtotal)), width)
     for t in receipt.taxes:
         named = receipt.tax_names.get(t.rate_bp)
@@ -232,6 +239,15 @@ def render_receipt(receipt: Receipt, layout: ReceiptLayout = ReceiptLayout()) ->
     if receipt.status != "completed":
         p.set(align="center", bold=True)
         p.text("*** " + _("VOIDED") + " ***\n")
+    if receipt.title:
+        p.set(align="center", bold=True, double_height=True, double_width=True)
+        for line in _wrap(c(receipt.title), w // 2):
+            p.text(line + "\n")
+    if receipt.extra:
+        p.set(align="left", normal_textsize=True)
+        for key, value in receipt.extra.items():
+            for line in _two_columns(c(key), c(value), w):
+                p.text(line + "\n")
     p.set(align="left", normal_textsize=True)
     p.text("\n".join(receipt_text_lines(receipt, w, c)) + "\n")
     p.set(align="left", bold=True, double_height=True)
@@ -254,11 +270,12 @@ def render_receipt(receipt: Receipt, layout: ReceiptLayout = ReceiptLayout()) ->
         render_fiscal_block(p, receipt.fiscal, w)
     p.text("\n")
     p.set(align="center")
-    if layout.sale_code == "code128":
-        print_barcode(p, "{B" + receipt.reference, "CODE128")
-    elif layout.sale_code == "qr":
-        p.qr(receipt.reference, native=True, size=6)
-        p.text(receipt.reference + "\n")
+    code = receipt.reference if receipt.code is None else receipt.code
+    if code and layout.sale_code == "code128":
+        print_barcode(p, "{B" + code, "CODE128")
+    elif code and layout.sale_code == "qr":
+        p.qr(code, native=True, size=6)
+        p.text(code + "\n")
     if receipt.shop.footer:
         p.text("\n")
         for line in _wrap(c(receipt.shop.footer), w):

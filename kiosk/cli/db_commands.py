@@ -8,9 +8,10 @@ import sys
 from hardware.printer.receipt import check_layout
 from hardware.printer.receipt import receipt_layout
 from kiosk.appliance.devices import missing_nodes
-from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, print_json, services, settings
+from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CommandError, print_json, services, settings
 from kiosk.config import ConfigError
 from kiosk.demo import load_demo
+from kiosk.demo_history import describe, make_history
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("demo-data", help="load the demo cleaning-products shop into an empty catalog")
+    p.add_argument("--days", type=int, default=0, metavar="N",
+                   help="also ring up N days of plausible history (sales, a few returns and voids) through the "
+                        "real services, when the shop has no sales yet")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_demo)
 
@@ -43,14 +47,30 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     app = services(args, create=True)
-    added = load_demo(app.db, app.state_dir, app.settings.currency.decimals)
+    try:
+        if args.days < 0 or args.days > 366:
+            raise CommandError("--days must be between 0 and 366")
+        added = load_demo(app.db, app.state_dir, app.settings.currency.decimals)
+        history, note = None, ""
+        if args.days:
+            if app.sales.last_number() or app.returns.returns(limit=1):
+                note = "the shop already has sales; no history added"
+            else:
+                history = make_history(app, args.days)
+    finally:
+        app.close()
     if args.json:
-        print_json({"added": added, "database": str(app.settings.database_path)})
-    elif added:
+        print_json({"added": added, "database": str(app.settings.database_path),
+                    "history": history, "note": note or None})
+        return EXIT_OK
+    if added:
         print(f"demo shop loaded: {added} products into {app.settings.database_path}")
     else:
         print("the catalog already has products; nothing loaded")
-    app.close()
+    if history is not None:
+        print(f"history of {args.days} days: {describe(history)}")
+    if note:
+        print(note)
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ from kiosk.services import audit
 COMMAND_MODULES = [
     "kiosk.cli.db_commands",
     "kiosk.cli.sales_commands",
+    "kiosk.cli.returns_commands",
     "kiosk.cli.bench_command",
     "kiosk.cli.products_commands",
     "kiosk.cli.stock_commands",

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from kiosk.cli.common import EXIT_OK, CommandError, print_json, print_table, services
+from kiosk.cli.returns_commands import register_sales
 from kiosk.core.fiscal_shop_errors import FiscalDocumentMissing
 from kiosk.core.payments import method_label
 from kiosk.core.receipt import sale_reference
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pdf.add_argument("--credit-notes", action="store_true", help="also the sale's credit notes")
     pdf.add_argument("--json", action="store_true")
     pdf.set_defaults(func=cmd_pdf)
+    register_sales(ssub)
 
 
 KIND_TEXT = {"pos": "POS document", "contingency": "POS document (contingency)", "invoice": "electronic invoice",
@@ -68,14 +70,21 @@ def cmd_show(args: argparse.Namespace) -> int:
     d = app.sales.detail(number=args.number)
     documents = app.fiscal.for_sale(d.summary.id)
     original = documents[0].summary() if documents and not documents[0].is_credit_note else None
+    returnable = app.returns.sale(args.number)
     if args.json:
         print_json({
             "number": d.number, "time": d.summary.created_at, "cashier": d.summary.cashier,
             "status": d.summary.status, "total_minor": d.total, "subtotal_minor": d.subtotal,
             "tax_minor": d.tax_total, "change_minor": d.change,
-            "lines": [{"sku": ln.sku, "name": ln.name, "quantity_base": ln.quantity, "uom": ln.uom,
-                       "unit_price_minor": ln.unit_price, "total_minor": ln.total, "tax_rate_bp": ln.tax_rate_bp,
-                       "entry": ln.entry} for ln in d.lines],
+            "lines": [{"position": r.position, "sku": ln.sku, "name": ln.name, "quantity_base": ln.quantity,
+                       "uom": ln.uom, "unit_price_minor": ln.unit_price, "total_minor": ln.total,
+                       "tax_rate_bp": ln.tax_rate_bp, "entry": ln.entry, "returned": r.returned,
+                       "returned_minor": r.returned_net}
+                      for ln, r in zip(d.lines, returnable.lines)],
+            "returns": [{"number": x.number, "reference": x.reference, "time": x.created_at,
+                         "total_minor": x.total, "reason": x.reason, "methods": list(x.methods)}
+                        for x in returnable.returns],
+            "void_reason": returnable.void_reason or None,
             "payments": [{"method": p.method, "amount_minor": p.amount, "tendered_minor": p.tendered,
                           "change_minor": p.change, "reference": p.reference} for p in d.payments],
             "taxes": [{"rate_bp": t.rate_bp, "gross_minor": t.gross, "tax_minor": t.tax} for t in d.taxes],
@@ -86,12 +95,18 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         s = d.summary
         print(f"Sale #{s.number}  {s.created_at:%Y-%m-%d %H:%M}  {s.cashier}  [{s.status}]")
-        print_table(["sku", "product", "quantity", "price", "total"],
-                    [(ln.sku, ln.name, format_quantity(ln.quantity, ln.uom),
-                      format_unit_price(ln.unit_price, ln.uom), format_money(ln.total)) for ln in d.lines],
-                    right=(2, 3, 4))
+        print_table(["#", "sku", "product", "quantity", "price", "total", "returned"],
+                    [(r.position, ln.sku, ln.name, format_quantity(ln.quantity, ln.uom),
+                      format_unit_price(ln.unit_price, ln.uom), format_money(ln.total),
+                      format_quantity(r.returned, ln.uom) if r.returned else "")
+                     for ln, r in zip(d.lines, returnable.lines)],
+                    right=(0, 3, 4, 5, 6))
         print(f"subtotal {format_money(d.subtotal)}  tax {format_money(d.tax_total)}  "
               f"total {format_money(d.total)}")
+        for x in returnable.returns:
+            print(f"return {x.reference}  {x.created_at:%Y-%m-%d %H:%M}  {format_money(x.total)}  ({x.reason})")
+        if returnable.void_reason:
+            print(f"voided: {returnable.void_reason}")
         for p in d.payments:
             ref = f" ref {p.reference}" if p.reference else ""
             change = f", change {format_money(p.change)}" if p.change else ""

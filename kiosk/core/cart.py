@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from kiosk.core import discounts
 from kiosk.core import tax as taxes
 from kiosk.core.catalog import ProductRef, ScanMatch
 from kiosk.core.errors import (
@@ -46,12 +47,23 @@ class CartLine:
     entry: LineEntry = LineEntry.COUNT
     fixed_total: int | None = None  # by-amount and price-label lines charge exactly this
     tare: int = 0  # grams of container subtracted (scale lines, informative)
+    discount: discounts.Discount | None = None  # the line's own discount (kiosk/core/discounts.py)
+    override_price: int | None = None  # a price typed instead of the catalog's (per uom)
+    override_reason: str = ""
+
+    @property
+    def price(self) -> int:
+        """The unit price the line charges: the override, else the catalog's."""
+        return self.product.price if self.override_price is None else self.override_price
 
     @property
     def total(self) -> int:
+        """The line at its price, before discounts (its list total)."""
         if self.fixed_total is not None:
             return self.fixed_total
-        return line_total(self.quantity, self.product.price, self.product.uom)
+        if self.price == 0:
+            return 0
+        return line_total(self.quantity, self.price, self.product.uom)
 
     @property
     def manual(self) -> bool:
@@ -99,11 +111,21 @@ class CartView:
     user_id: int
     cart_uuid: str
     lines: tuple[CartLine, ...]
-    total: int
+    total: int  # to pay: after every discount
     tax: int
     touched: int | None = None
     notices: tuple[str, ...] = ()
     repriced: tuple[Repriced, ...] = ()
+    priced: discounts.Priced | None = None  # list price, discount and net of each line
+    sale_discount: discounts.Discount | None = None
+
+    @property
+    def discount(self) -> int:
+        return self.priced.discount if self.priced is not None else 0
+
+    @property
+    def list_total(self) -> int:
+        return self.total + self.discount
 
     @property
     def subtotal(self) -> int:
@@ -119,9 +141,11 @@ class CartView:
 
 
 class Cart:
-    def __init__(self, uuid: str | None = None, lines: Iterable[CartLine] = ()) -> None:
+    def __init__(self, uuid: str | None = None, lines: Iterable[CartLine] = (),
+                 sale_discount: discounts.Discount | None = None) -> None:
         """A new, empty cart; or (``uuid`` and ``lines``) one restored from storage."""
         self.uuid = uuid or str(uuidlib.uuid4())
+        self.sale_discount = sale_discount
         self._lines: list[CartLine] = list(lines)
         self._next_id = max((ln.id for ln in self._lines), default=0) + 1
 
@@ -143,16 +167,61 @@ class Cart:
                 return line
         raise LineNotFound(line_id=line_id)
 
+    def priced(self) -> discounts.Priced:
+        """Each line's list total, discounts, net and tax by the one rounding rule."""
+        return discounts.price([discounts.LineIn(ln.total, ln.product.tax_rate_bp, ln.discount)
+                                for ln in self._lines], self.sale_discount)
+
     @property
     def total(self) -> int:
-        return sum(line.total for line in self._lines)
+        """What the customer pays: after the lines' and the sale's discounts."""
+        if self.sale_discount is None and all(ln.discount is None for ln in self._lines):
+            return sum(line.total for line in self._lines)
+        return self.priced().total
 
     def tax_breakdown(self) -> list[taxes.TaxLine]:
-        return taxes.breakdown((line.product.tax_rate_bp, line.total) for line in self._lines)
+        return list(self.priced().taxes)
 
     @property
     def tax(self) -> int:
         return sum(t.tax for t in self.tax_breakdown())
+
+    # --- discounts and price overrides (checked by the counter service) ---------------
+    def set_line_discount(self, line_id: int, discount: discounts.Discount | None) -> CartLine:
+        line = self.line(line_id)
+        if discount is not None:
+            discounts.discount_amount(line.total, discount)  # raises for 0, 100 % or more than the line
+        new = self._replace(line_id, discount=discount)
+        self._check_sale_discount()
+        return new
+
+    def set_sale_discount(self, discount: discounts.Discount | None) -> None:
+        old = self.sale_discount
+        self.sale_discount = discount
+        try:
+            self._check_sale_discount()
+        except Exception:
+            self.sale_discount = old
+            raise
+
+    def _check_sale_discount(self) -> None:
+        if self.sale_discount is not None and self._lines:
+            self.priced()  # raises when the sale discount would leave nothing to pay
+
+    def override_price(self, line_id: int, price: int | None, reason: str = "") -> CartLine:
+        """A typed unit price (None: back to the catalog's). A by-amount line becomes a
+        by-quantity line at the new price."""
+        line = self.line(line_id)
+        if price is not None:
+            discounts.check_override(price)
+        fixed = None if price is not None else line.fixed_total
+        if line.entry in (LineEntry.AMOUNT, LineEntry.LABEL) and price is not None:
+            entry = LineEntry.QUANTITY
+        else:
+            entry = line.entry
+        return self._replace(line_id, override_price=price, override_reason=reason if price is not None else "",
+                             fixed_total=fixed, entry=entry,
+                             discount=None if price is not None and price == 0 else line.discount)
 
     @property
     def subtotal(self) -> int:
@@ -178,7 +247,14 @@ class Cart:
                 new = replace(line, **changes)
                 if new.total > MAX_LINE_AMOUNT:
                     raise AmountTooLarge(amount_minor=new.total)
+                if new.discount is not None and new.total > 0:
+                    discounts.discount_amount(new.total, new.discount)  # still fits the changed line
                 self._lines[i] = new
+                try:
+                    self._check_sale_discount()
+                except Exception:
+                    self._lines[i] = line
+                    raise
                 return new
         raise LineNotFound(line_id=line_id)
 
@@ -259,9 +335,22 @@ class Cart:
     def remove(self, line_id: int) -> None:
         self.line(line_id)
         self._lines = [line for line in self._lines if line.id != line_id]
+        self._drop_sale_discount_if_too_large()
+
+    def _drop_sale_discount_if_too_large(self) -> None:
+        """Lines taken out: a sale discount (an amount) that no longer fits what is
+        left is dropped (the cashier sees the total go back up and may ask again)."""
+        if not self._lines:
+            self.sale_discount = None
+            return
+        try:
+            self._check_sale_discount()
+        except discounts.DiscountTooLarge:
+            self.sale_discount = None
 
     def clear(self) -> None:
         self._lines.clear()
+        self.sale_discount = None
 
     def take_out(self, line_ids: Sequence[int]) -> tuple[tuple[int, CartLine], ...]:
         """Remove these lines and return them with their places, for ``put_back``
@@ -271,6 +360,7 @@ class Cart:
             self.line(line_id)
         taken = tuple((i, line) for i, line in enumerate(self._lines) if line.id in wanted)
         self._lines = [line for line in self._lines if line.id not in wanted]
+        self._drop_sale_discount_if_too_large()
         return taken
 
     def put_back(self, taken: Sequence[tuple[int, CartLine]]) -> list[CartLine]:
@@ -295,7 +385,9 @@ class Cart:
 
     def view(self, user_id: int, touched: int | None = None, notices: tuple[str, ...] = (),
              repriced: tuple[Repriced, ...] = ()) -> CartView:
-        return CartView(user_id, self.uuid, self.lines, self.total, self.tax, touched, notices, repriced)
+        priced = self.priced()
+        return CartView(user_id, self.uuid, self.lines, priced.total, priced.tax, touched, notices, repriced,
+                        priced, self.sale_discount)
 
     def refresh_products(self, fresh: Callable[[int], ProductRef | None]) -> tuple[list[str], list[Repriced]]:
         """Replace product snapshots with current catalog data. Lines whose product

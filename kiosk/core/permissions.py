@@ -34,6 +34,8 @@ class Act(StrEnum):
     DISCOUNT = "discount"  # a discount above the role's limit
     PRICE_OVERRIDE = "price_override"
     RETURN = "return"
+    RETURN_NO_RECEIPT = "return_no_receipt"  # a return without the sale (at the current price)
+    REFUND_OTHER_METHOD = "refund_other_method"  # refund by another method than the sale was paid with
     VOID = "void"
     REPRINT = "reprint"
     OPEN_DRAWER = "open_drawer"  # without a sale
@@ -54,6 +56,8 @@ ACT_LABELS = {
     Act.DISCOUNT: N_("Discount above the limit"),
     Act.PRICE_OVERRIDE: N_("Override a price"),
     Act.RETURN: N_("Return"),
+    Act.RETURN_NO_RECEIPT: N_("Return without a receipt"),
+    Act.REFUND_OTHER_METHOD: N_("Refund by another method"),
     Act.VOID: N_("Void a sale"),
     Act.REPRINT: N_("Reprint a receipt"),
     Act.OPEN_DRAWER: N_("Open the drawer without a sale"),

@@ -34,6 +34,11 @@ class ReceiptLine:
     entry: LineEntry = LineEntry.COUNT
     tare: int = 0  # grams of container the scale subtracted (scale lines)
     category: str = ""  # printed on fiscal documents
+    discount: int = 0  # taken off this line (its own discount and its share of the sale's)
+
+    @property
+    def list_total(self) -> int:
+        return self.total + self.discount
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,18 @@ class Receipt:
     fiscal: FiscalPrintBlock | None = None  # DIAN's lines, CUDE/CUFE and QR of an electronic document
     # Fiscal documents name each rate's tax: {1900: "IVA 19 %", 800: "INC 8 %", 0: "Excluido"}.
     tax_names: dict[int, str] = field(default_factory=dict)
+    # A document other than a sale (issue 14): its title ("DEVOLUCIÓN", "ANULACIÓN"),
+    # and the code printed at the bottom ("" none; None: the sale's reference).
+    title: str = ""
+    code: str | None = None
 
     @property
     def tax_total(self) -> int:
         return sum(t.tax for t in self.taxes)
+
+    @property
+    def discount(self) -> int:
+        return sum(ln.discount for ln in self.lines)
 
     @property
     def subtotal(self) -> int:
@@ -73,6 +86,11 @@ class Receipt:
 def sale_reference(number: int) -> str:
     """Printed (and encoded in the receipt barcode) to find the sale again: V000042."""
     return f"V{number:06d}"
+
+
+def return_reference(number: int) -> str:
+    """A return's printed number: D000007."""
+    return f"D{number:06d}"
 
 
 def parse_sale_reference(text: str) -> int | None:

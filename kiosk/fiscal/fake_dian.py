@@ -1,4 +1,4 @@
-"""A fake DIAN web service on 127.0.0.1, as hardware/sim_printer.py is a fake
+"""A fake DIAN web service on 127.0.0.1, as hardware/printer/simulator.py is a fake
 printer: the tests, the demo and a technician send real SOAP to it.
 
 It does what DIAN's reception does with a document, in this order, and answers the

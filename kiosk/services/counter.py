@@ -19,8 +19,13 @@ out-of-stock policy); the counter adds what a till needs around them:
   hands it to the till, whose one transaction stores the sale, its receipt job with
   the drawer decision *and* deletes the stored cart; then the cashier gets a new cart.
 
-Later features (discounts, price overrides, returns, parked carts, a customer on the
-sale) are further changes here and further fields of the stored cart and the view.
+- **discounts and price overrides** (issue 14): a line or sale discount needs a reason
+  from the shop's list; above the role's limit it needs the ``discount`` act (a
+  manager's PIN at the prompt); a price override needs ``price_override`` and a
+  reason. Each is checked and written to the audit log before the cart changes;
+- **parked carts** (*Aparcar* / *Recuperar*): the cart is set aside in the database
+  with a label and the cashier gets a new one; any cashier of the till may bring a
+  parked cart back (re-priced; a product taken off sale meanwhile leaves it, said so).
 """
 
 from __future__ import annotations
@@ -29,8 +34,10 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from db.models import utcnow
 from kiosk.core.cart import Cart, CartLine, CartView, LineEntry, Repriced
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError
@@ -40,7 +47,16 @@ from kiosk.core.quantities import format_unit_price
 from kiosk.core.scanning import ScanEvent
 from kiosk.formatting import format_rate
 from kiosk.i18n import N_, format_money, translate
-from kiosk.services.cart_store import CartStore
+from kiosk.core.discounts import Discount, discount_amount, percent_of
+from kiosk.core.returns_errors import (
+    CartNotEmpty,
+    DiscountAboveLimit,
+    DiscountReasonUnknown,
+    NothingToPark,
+    PriceOverrideInvalid,
+)
+from kiosk.services import audit
+from kiosk.services.cart_store import CartStore, ParkedRow
 from kiosk.services.catalog import CatalogService
 from kiosk.services.fiscal_documents import FiscalRequest
 from kiosk.services.sales import SaleResult
@@ -51,6 +67,14 @@ from kiosk.services.users import UserInfo
 log = logging.getLogger(__name__)
 
 CartListener = Callable[[CartView], None]
+
+
+DEFAULT_DISCOUNT_REASONS = ("cliente frecuente", "promoción", "producto con defecto", "error de precio")
+
+
+class OverrideReasonRequired(DomainError):
+    code = "override_reason_required"
+    template = N_("Write the reason for the new price.")
 
 
 class SaleInProgress(DomainError):
@@ -96,7 +120,10 @@ class _Till:
 
 class CounterService:
     def __init__(self, catalog: CatalogService, till: TillService, store: CartStore, *,
-                 out_of_stock: str = "warn"):
+                 out_of_stock: str = "warn", discount_reasons: Sequence[str] = DEFAULT_DISCOUNT_REASONS,
+                 parked_flag_hours: float = 4.0):
+        self.discount_reasons = tuple(discount_reasons)
+        self.parked_flag_hours = parked_flag_hours
         self.catalog = catalog
         self.till = till
         self.store = store
@@ -287,6 +314,120 @@ class CounterService:
         except DomainError:
             scale.rearm()
             raise
+
+    # --- discounts and price overrides ------------------------------------------------------------
+    def _authorise(self, user: UserInfo, act: Act | None, what: str, subject: str, after: dict) -> None:
+        """The act (if any) checked for ``user`` (a grant it carries is spent) and the
+        audit row, in one transaction, before the cart changes."""
+        access = self.till.sales.access
+        with self.till.sales.db.write() as s:
+            who = access.check(s, user, act) if act is not None else user
+            audit.record(s, what, subject, after=after, by=who)
+
+    def _discount_act(self, user: UserInfo, discount: Discount, gross: int) -> Act | None:
+        if discount.reason not in self.discount_reasons:
+            raise DiscountReasonUnknown(reason=discount.reason, reasons=", ".join(self.discount_reasons))
+        amount = discount_amount(gross, discount)  # raises for zero, 100 % or more than the price
+        percent = percent_of(amount, gross)
+        permissions = self.till.sales.access.permissions
+        act = permissions.discount_act(user.role, percent)
+        if act is not None:
+            grant = user.grant
+            if not permissions.allows(user.role, act) and (grant is None or grant.act is not act
+                                                           or not grant.usable):
+                limit = permissions.discount_limits[user.role]
+                raise DiscountAboveLimit(percent=f"{percent:.1f}".rstrip("0").rstrip("."), limit=limit)
+        return act
+
+    def discount_line(self, user: UserInfo, line_id: int, discount: Discount | None) -> Outcome:
+        """Give (None: take back) a line discount. Raises DiscountReasonUnknown,
+        DiscountInvalid, DiscountTooLarge, DiscountAboveLimit (a manager's PIN is
+        needed: ``user`` must carry a grant for ``discount``); the cart is unchanged."""
+        line = self.cart(user.id).line(line_id)
+        if discount is not None:
+            act = self._discount_act(user, discount, line.total)
+            self._authorise(user, act, "discount", line.product.name,
+                            {"line": line_id, "kind": discount.kind.value, "value": discount.value,
+                             "reason": discount.reason, "list_total": line.total})
+        return self._change(user.id, lambda cart: Outcome(cart.set_line_discount(line_id, discount)))
+
+    def discount_sale(self, user: UserInfo, discount: Discount | None) -> CartView:
+        """The whole sale's discount, on what the lines cost after their own discounts."""
+        cart = self.cart(user.id)
+        cart.require_items()
+        if discount is not None:
+            gross = sum(p.list_total - p.line_discount for p in cart.priced().lines)
+            act = self._discount_act(user, discount, gross)
+            self._authorise(user, act, "discount", translate(N_("whole sale")),
+                            {"kind": discount.kind.value, "value": discount.value, "reason": discount.reason,
+                             "list_total": gross})
+
+        def change(c: Cart) -> Outcome:
+            c.set_sale_discount(discount)
+            self.store.header_changed(c, user.id)
+            return Outcome(None)
+
+        self._change(user.id, change)
+        return self.view(user.id)
+
+    def override_price(self, user: UserInfo, line_id: int, price: int | None, reason: str = "") -> Outcome:
+        """Charge ``price`` (per unit of measure) instead of the catalog's (None: back to
+        it): the ``price_override`` act and a reason. Raises PriceOverrideInvalid for a
+        negative price."""
+        line = self.cart(user.id).line(line_id)
+        if price is not None:
+            if price < 0:
+                raise PriceOverrideInvalid(price=format_money(price))
+            if not reason.strip():
+                raise OverrideReasonRequired()
+            self.till.sales.access.precheck(user, Act.PRICE_OVERRIDE)
+            self._authorise(user, Act.PRICE_OVERRIDE, "price_override", line.product.name,
+                            {"line": line_id, "catalog_price": line.product.price, "price": price,
+                             "reason": reason.strip()})
+        return self._change(user.id, lambda cart: Outcome(cart.override_price(line_id, price, reason.strip())))
+
+    # --- parked carts ----------------------------------------------------------------------------------
+    def park(self, user_id: int, label: str = "") -> CartView:
+        """*Aparcar*: set the cart aside (stored, it survives a restart); the cashier
+        gets a new, empty cart. Raises NothingToPark, SaleInProgress, DatabaseBusy."""
+        with self._lock:
+            till = self._carts.get(user_id)
+            if till is None or till.cart.is_empty:
+                raise NothingToPark()
+            if till.checking_out:
+                raise SaleInProgress()
+            if not self.store.park(till.cart, user_id, label, self.till.save_timeout_s):
+                raise DatabaseBusy(seconds=round(self.till.save_timeout_s))
+            self._carts[user_id] = _Till(Cart())
+            view = self._carts[user_id].cart.view(user_id)
+        self._announce(view)
+        return view
+
+    def parked(self) -> list[ParkedRow]:
+        """*Recuperar*'s list: label, when, lines and total, oldest first."""
+        return self.store.parked()
+
+    def stale_parked(self, now: datetime | None = None) -> list[ParkedRow]:
+        """Parked carts older than ``[sales] parked_flag_hours``: what the till's closing
+        flags (a customer who never came back, goods to put back on the shelf)."""
+        now = now or utcnow()
+        limit = timedelta(hours=self.parked_flag_hours)
+        return [p for p in self.store.parked() if now - p.parked_at > limit]
+
+    def recall(self, user_id: int, cart_uuid: str) -> CartView:
+        """*Recuperar*: bring a parked cart back as this cashier's cart (theirs must be
+        empty: CartNotEmpty). Lines whose product was taken off sale meanwhile leave
+        it, with a notice naming them."""
+        with self._lock:
+            till = self._carts.get(user_id)
+            if till is not None and (not till.cart.is_empty or till.checking_out):
+                raise CartNotEmpty()
+            cart, gone = self.store.take_parked(cart_uuid, user_id, self.catalog.product)
+            self._carts[user_id] = _Till(cart)
+            notices = tuple(removed_text(n) for n in gone)
+            view = self._reprice(user_id, cart, notices)
+        self._announce(view)
+        return view
 
     # --- checkout ------------------------------------------------------------------------------------
     def checkout(self, user: UserInfo, tenders: Sequence[Tender], *,

@@ -19,7 +19,6 @@ from sqlalchemy.orm import selectinload
 from db.engine import Database
 from db.models import PrintJob, Sale, SaleLine, SalePayment, SaleTax, StockMovement, new_uuid, utcnow
 from db.raw_sql import insert_sql, stamp
-from kiosk.core import tax as taxes
 from kiosk.core.cart import Cart, CartLine, LineEntry
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import DomainError, OutOfStock, ProductInactive, SaleNotFound
@@ -91,11 +90,12 @@ _CURRENT_PRODUCTS = ("SELECT id, name, active, stock, sale_mode, uom, price, tax
                      "WHERE id IN ({marks})")
 # The next number is read inside the INSERT, under the write lock BEGIN IMMEDIATE took.
 _INSERT_SALE = insert_sql(Sale.__table__, "uuid created_at user_id status subtotal tax_total total change_total "
-                                          "currency",
+                                          "currency discount discount_reason",
                           computed={"number": "(SELECT COALESCE(MAX(number), 0) + 1 FROM sales)"},
                           returning="id, number")
 _INSERT_LINE = insert_sql(SaleLine.__table__, "sale_id position product_id sku name sale_mode uom unit_price "
-                                              "tax_rate_bp quantity line_total tax_amount entry tare")
+                                              "tax_rate_bp quantity line_total tax_amount entry tare list_total "
+                                              "discount discount_reason catalog_price")
 _INSERT_TAX = insert_sql(SaleTax.__table__, "sale_id rate_bp gross tax")
 _INSERT_PAYMENT = insert_sql(SalePayment.__table__, "sale_id method amount tendered change reference")
 _INSERT_MOVEMENT = insert_sql(StockMovement.__table__, "uuid product_id quantity reason detail reference sale_id "
@@ -125,6 +125,12 @@ class PreparedSale:
     payments: tuple[Payment, ...]
     taxes: tuple[TaxLine, ...]
     needed: tuple[tuple[int, int], ...]  # (product id, base units) per product
+    # Discounts (kiosk/core/discounts.py): per line its list total and discount (its
+    # own and its share of the sale's); the sale discount and its reason.
+    list_totals: tuple[int, ...] = ()
+    line_discounts: tuple[int, ...] = ()
+    sale_discount: int = 0
+    sale_discount_reason: str = ""
 
     @property
     def cash(self) -> bool:
@@ -132,10 +138,12 @@ class PreparedSale:
 
     def receipt(self, shop: ShopInfo, number: int, cashier: str) -> Receipt:
         """The receipt this sale will print: the same as one built from the stored sale."""
+        discounts = self.line_discounts or (0,) * len(self.lines)
         lines = tuple(ReceiptLine(name=ln.product.name, sku=ln.product.sku, quantity=ln.quantity,
-                                  uom=ln.product.uom, unit_price=ln.product.price, total=total,
-                                  tax_rate_bp=ln.product.tax_rate_bp, entry=ln.entry, tare=ln.tare or 0)
-                      for ln, total in zip(self.lines, self.line_totals))
+                                  uom=ln.product.uom, unit_price=ln.price, total=total,
+                                  tax_rate_bp=ln.product.tax_rate_bp, entry=ln.entry, tare=ln.tare or 0,
+                                  discount=discount)
+                      for ln, total, discount in zip(self.lines, self.line_totals, discounts))
         return Receipt(shop=shop, number=number, issued_at=to_local(self.created_at), cashier=cashier,
                        lines=lines, taxes=self.taxes, total=self.total, payments=self.payments)
 
@@ -160,19 +168,21 @@ class SalesService:
         an empty cart or payments that do not cover the total)."""
         cart.require_items()
         lines = cart.lines
-        line_totals = tuple(ln.total for ln in lines)
-        total = sum(line_totals)
+        priced = cart.priced()  # tax on the discounted amounts; the lines add up to the total
+        line_totals = tuple(p.net for p in priced.lines)
+        total = priced.total
         payments = tuple(settle(total, tenders))
-        rated = [(ln.product.tax_rate_bp, t) for ln, t in zip(lines, line_totals)]
-        breakdown = tuple(sorted(taxes.breakdown(rated), key=lambda t: t.rate_bp))
+        breakdown = tuple(sorted(priced.taxes, key=lambda t: t.rate_bp))
         needed: dict[int, int] = defaultdict(int)
         for ln in lines:
             needed[ln.product.id] += ln.quantity
         return PreparedSale(
             uuid=new_uuid(), user_id=user_id, created_at=self.clock(), lines=lines, line_totals=line_totals,
-            line_tax=tuple(taxes.line_taxes(rated)), total=total, tax_total=sum(t.tax for t in breakdown),
+            line_tax=tuple(p.tax for p in priced.lines), total=total, tax_total=sum(t.tax for t in breakdown),
             change=sum(p.change for p in payments), payments=payments, taxes=breakdown,
-            needed=tuple(needed.items()))
+            needed=tuple(needed.items()), list_totals=tuple(p.list_total for p in priced.lines),
+            line_discounts=tuple(p.discount for p in priced.lines), sale_discount=priced.sale_discount,
+            sale_discount_reason=cart.sale_discount.reason if cart.sale_discount is not None else "")
 
     def store(self, sale: PreparedSale, alongside: Alongside | None = None, *,
               by: UserInfo | None = None) -> SaleResult:
@@ -218,13 +228,19 @@ class SalesService:
                 sale_id, number = conn.exec_driver_sql(_INSERT_SALE, {
                     "uuid": sale.uuid, "created_at": created, "user_id": user_id, "status": "completed",
                     "subtotal": sale.total - sale.tax_total, "tax_total": sale.tax_total, "total": sale.total,
-                    "change_total": sale.change, "currency": self.currency}).one()
+                    "change_total": sale.change, "currency": self.currency, "discount": sale.sale_discount,
+                    "discount_reason": sale.sale_discount_reason}).one()
                 conn.exec_driver_sql(_INSERT_LINE, [
                     {"sale_id": sale_id, "position": i, "product_id": ln.product.id, "sku": ln.product.sku,
                      "name": ln.product.name, "sale_mode": ln.product.sale_mode.value, "uom": ln.product.uom.value,
-                     "unit_price": ln.product.price, "tax_rate_bp": ln.product.tax_rate_bp,
+                     "unit_price": ln.price, "tax_rate_bp": ln.product.tax_rate_bp,
                      "quantity": ln.quantity, "line_total": line_totals[i], "tax_amount": line_tax[i],
-                     "entry": ln.entry.value, "tare": ln.tare}
+                     "entry": ln.entry.value, "tare": ln.tare,
+                     "list_total": sale.list_totals[i] if sale.list_totals else line_totals[i],
+                     "discount": sale.line_discounts[i] if sale.line_discounts else 0,
+                     "discount_reason": "; ".join(x for x in (
+                         ln.discount.reason if ln.discount else "", ln.override_reason) if x)[:64],
+                     "catalog_price": ln.product.price if ln.override_price is not None else None}
                     for i, ln in enumerate(lines)])
                 conn.exec_driver_sql(_INSERT_TAX, [
                     {"sale_id": sale_id, "rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in sale.taxes])
@@ -294,7 +310,7 @@ class SalesService:
             lines = tuple(ReceiptLine(name=ln.name, sku=ln.sku, quantity=ln.quantity, uom=Uom(ln.uom),
                                       unit_price=ln.unit_price, total=ln.line_total,
                                       tax_rate_bp=ln.tax_rate_bp, entry=LineEntry(ln.entry),
-                                      tare=ln.tare or 0)
+                                      tare=ln.tare or 0, discount=ln.discount or 0)
                           for ln in sale.lines)
             return SaleDetail(
                 summary=self._summary(sale), lines=lines,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_dian_outbox"
-down_revision = "0009_fiscal_documents"
+down_revision = "0010_returns"
 branch_labels = None
 depends_on = None
 
