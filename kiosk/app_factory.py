@@ -95,7 +95,8 @@ class Services:
             users=self.users, access=self.access, audit=self.audit, inventory=self.inventory, stock=self.stock,
             product_images=self.product_images, product_csv=self.product_csv, product_clone=self.product_clone,
             customers=self.customers, numbering=self.numbering, fiscal=self.fiscal, preferences=self.preferences,
-            printing=self.printing, hardware=self.hardware)
+            printing=self.printing, hardware=self.hardware,
+            returns=self.returns, dian=self.dian)
 
     def close(self) -> None:
         if self.dian_sender is not None:
@@ -134,6 +135,8 @@ class UiContext:
     preferences: PreferenceService
     printing: PrintQueue
     hardware: HardwareService
+    returns: ReturnsService | None = None  # returns and voids
+    dian: DianOutbox | None = None  # what waits for DIAN (the manager's banner)
 
     @property
     def state_dir(self) -> Path:
