@@ -5,9 +5,11 @@ factors in ``kiosk.core.units`` (1 lb = 453.59237 g), rounded half-up to the gra
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
 
 from kiosk.core.units import Uom, to_base
 
@@ -168,3 +170,71 @@ class Noise:
 
 
 Event = ScaleReading | NoChange | Reply | ScanCode | EchoMode | Noise
+
+
+# --- what the till's screens may ask of a scale (hardware/scale implements it) ------------
+
+class Weighed(Protocol):
+    net_g: int
+    tare_g: int
+    unit: WeightUnit | None
+
+
+class Answer(Protocol):
+    """A scale command's answer, which comes later (a concurrent.futures.Future)."""
+
+    def add_done_callback(self, fn: Callable[[Any], object]) -> None: ...
+
+    def exception(self, timeout: float | None = None) -> BaseException | None: ...
+
+
+@runtime_checkable
+class ScaleControls(Protocol):
+    """The scale as the selling screens use it: the newest reading, whether it can be
+    sold now, and the tare commands (hardware.scale.adapter.ScaleAdapter)."""
+
+    def latest(self) -> ScaleReading: ...
+
+    def check_weight(self) -> Weighed: ...  # raises a DomainError saying why not
+
+    def weigh_for_sale(self) -> Weighed: ...
+
+    def rearm(self) -> None: ...
+
+    def request_tare(self) -> Answer: ...
+
+    def tare_preset(self, grams: int) -> ScaleReading: ...
+
+    def clear_tare(self) -> Answer: ...
+
+
+@runtime_checkable
+class ScaleDemo(Protocol):
+    """The demo mode's simulated scale, moved from the calculator's demo control
+    (hardware.scale.simulator.ScaleSimulator)."""
+
+    @property
+    def plugged(self) -> bool: ...
+
+    def status(self) -> dict[str, object]: ...
+
+    def set_weight(self, grams: int) -> None: ...
+
+    def set_motion(self, moving: bool) -> None: ...
+
+    def unplug(self, quietly: bool = False) -> None: ...
+
+    def replug(self) -> None: ...
+
+
+class NamedTare(Protocol):
+    name: str
+    grams: int
+
+
+class ScaleDesk(Protocol):
+    """The scale the screens see (``Shell.scale``; hardware.scale.factory.ScaleRig)."""
+
+    adapter: ScaleControls
+    simulator: ScaleDemo | None
+    presets: tuple[NamedTare, ...]

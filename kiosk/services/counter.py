@@ -44,6 +44,7 @@ from kiosk.core.errors import DomainError
 from kiosk.core.payments import Tender
 from kiosk.core.permissions import Act
 from kiosk.core.quantities import format_unit_price
+from kiosk.core.scale import Weighed
 from kiosk.core.scanning import ScanEvent
 from kiosk.formatting import format_rate
 from kiosk.i18n import N_, format_money, translate
@@ -86,11 +87,6 @@ class PricesChanged(DomainError):
     code = "prices_changed"
     template = N_("Prices changed while paying: {changes}. The total is now {total}; check the payment and "
                   "confirm again.")
-
-
-class Weighed(Protocol):
-    net_g: int
-    tare_g: int
 
 
 class ScaleForSale(Protocol):

@@ -19,7 +19,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.core.cart import check_quantity
 from kiosk.core.errors import DomainError
 from kiosk.core.pricing import line_total
-from kiosk.core.scale import ScaleReading, ScaleState, WeightUnit
+from kiosk.core.scale import ScaleDesk, ScaleReading, ScaleState, WeightUnit
 from kiosk.core.scale_text import format_tare, format_weight, state_label
 from kiosk.i18n import _, format_money
 from kiosk.ui.shell import running_shell
@@ -50,7 +50,7 @@ class ScalePanel(BoxLayout):
     demo_unplugged = BooleanProperty(False)
     presets = ListProperty([])
 
-    def __init__(self, *, calc, rig, **kwargs):  # noqa: ANN001
+    def __init__(self, *, calc, rig: ScaleDesk, **kwargs):  # noqa: ANN001
         self.rig = rig
         self._setting_slider = False
         super().__init__(calc=calc, **kwargs)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.core.cart import Cart
     from kiosk.core.permissions import Act
+    from kiosk.core.scale import ScaleDesk
     from kiosk.services.access import UserInfo
     from kiosk.ui.hardware_link import HardwareLink
     from kiosk.ui.images import TextureCache
@@ -59,7 +60,7 @@ class Shell(Protocol):
     def cart(self) -> Cart: ...
 
     @property
-    def scale(self) -> Any: ...
+    def scale(self) -> ScaleDesk | None: ...
 
     def bind(self, **kwargs: Any) -> Any: ...
 
