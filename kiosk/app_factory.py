@@ -36,6 +36,7 @@ from kiosk.services.receipts import ReceiptService
 from kiosk.services.sales import SalesService
 from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
+from kiosk.services.till_sessions import TillSessions
 from kiosk.services.users import LOOKUP_KEY_FILE, UserService
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Services:
     hardware: HardwareService | None = None  # devices; started by the UI (hardware.start(on_scan=...))
     access: Access | None = None  # the permission check (roles -> acts, [permissions])
     audit: AuditService | None = None
+    sessions: TillSessions | None = None  # the shop day: Abrir caja, cash in/out, Cerrar caja, X/Z
 
     @property
     def state_dir(self) -> Path:
@@ -118,7 +120,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     catalog = CatalogService(db, layouts=settings.barcodes.layouts(),
                              validate_check_digits=settings.barcodes.validate_check_digits)
     sales = SalesService(db, currency=settings.currency.code, out_of_stock=settings.sales.out_of_stock,
-                         access=access)
+                         access=access, without_session=settings.till.without_session)
     sec = settings.security
     users = UserService(db, access=access, default_admin_pin=sec.default_admin_pin, min_length=sec.pin_min_length,
                         max_length=sec.pin_max_length, free_attempts=sec.free_attempts,
@@ -150,10 +152,31 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                                    mount_globs=inv.media_globs, folders=inv.media_folders, inventory=inventory)
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
+    sessions = till_sessions(settings, db, access, printing, hardware)
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
                     product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
                     customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
-                    migration, hardware, access=access, audit=audit)
+                    migration, hardware, access=access, audit=audit, sessions=sessions)
+
+
+def till_sessions(settings: Settings, db: Database, access: Access, printing: PrintQueue,
+                  drawer: HardwareService | None) -> TillSessions:
+    """The shop day's service: notes from [currency] cash_notes, coins from [till] coins
+    (else the currency's usual ones), the note threshold in minor units."""
+    from kiosk.core.money import to_minor
+    from kiosk.core.till_day import DEFAULT_COINS, DEFAULT_COINS_MINOR
+
+    cur = settings.currency
+    if settings.till.coins:
+        coins = [to_minor(c, cur.decimals) for c in settings.till.coins]
+    elif cur.code in DEFAULT_COINS:
+        coins = [to_minor(c, cur.decimals) for c in DEFAULT_COINS[cur.code]]
+    else:
+        coins = DEFAULT_COINS_MINOR if cur.decimals == 2 else [1, 5, 10, 25, 50, 100]
+    return TillSessions(db, access, printing, notes=cur.notes(), coins=coins,
+                        note_over=to_minor(settings.till.note_over, cur.decimals),
+                        drawer_policy=DrawerPolicy(settings.drawer.mode, True), drawer=drawer,
+                        till_name=settings.shop.name)
 
 
 def record_upgrade(audit: AuditService, migration: MigrationResult, release: str = "") -> None:

@@ -45,7 +45,7 @@ class NegativeAmount(DomainError):
 
 class NoteRequired(DomainError):
     code = "note_required"
-    template = N_("The count differs from the expected cash by {difference_minor}: write a note saying why.")
+    template = N_("The count differs from the expected cash by {difference}: write a note saying why.")
 
 
 class MovementKind(StrEnum):
