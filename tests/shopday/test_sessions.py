@@ -75,7 +75,8 @@ def test_cash_in_and_out_need_the_act_a_reason_and_print_a_slip_that_opens_the_d
     assert moved.expected_after == 12500
     slip = decode(day.printing.payload(moved.print_job))
     assert slip.kicks, "the slip opens the drawer"
-    assert "Cambio" in job_text(day, moved.print_job) or "change" in job_text(day, moved.print_job).lower()
+    slip_text = job_text(day, moved.print_job)
+    assert "ENTRADA DE EFECTIVO" in slip_text and "Reposición de cambio" in slip_text and "$25,00" in slip_text
     out = day.sessions.cash_movement(manager, "out", 2500, "safe_drop")
     assert out.expected_after == 10000
     with day.db.read() as s:
