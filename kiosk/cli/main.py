@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "kiosk.cli.dian_commands",
     "kiosk.cli.customers_commands",
     "kiosk.cli.numbering_commands",
+    "kiosk.cli.till_commands",
 ]
 
 
