@@ -37,6 +37,7 @@ from kiosk.services.sales import SalesService
 from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
 from kiosk.services.till_sessions import TillSessions
+from kiosk.services.daily_report import DailyReports, ReportWorker
 from kiosk.services.users import LOOKUP_KEY_FILE, UserService
 
 log = logging.getLogger(__name__)
@@ -69,12 +70,16 @@ class Services:
     access: Access | None = None  # the permission check (roles -> acts, [permissions])
     audit: AuditService | None = None
     sessions: TillSessions | None = None  # the shop day: Abrir caja, cash in/out, Cerrar caja, X/Z
+    reports: DailyReports | None = None  # the daily report file (PDF, XLSX, CSV)
+    report_worker: ReportWorker | None = None  # makes it in the background after the last closing
 
     @property
     def state_dir(self) -> Path:
         return self.settings.state_dir
 
     def close(self) -> None:
+        if self.report_worker is not None:
+            self.report_worker.wait()  # a report being written is finished, not cut off
         if self.hardware is not None:
             self.hardware.stop()
         self.carts.stop()
@@ -156,7 +161,23 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
                     product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
                     customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
-                    migration, hardware, access=access, audit=audit, sessions=sessions)
+                    migration, hardware, access=access, audit=audit, sessions=sessions,
+                    **daily_reports(settings, db, stock, sessions))
+
+
+def daily_reports(settings: Settings, db: Database, stock: StockService, sessions: TillSessions) -> dict:
+    """The daily report and its worker; with [till] report_on_close, closing the last
+    open session of a day starts the day's report in the background."""
+    t = settings.till
+    reports = DailyReports(db, settings.state_dir, shop=settings.shop.name, low_stock=stock.low_stock,
+                           mount_globs=tuple(settings.inventory.media_globs), decimals=settings.currency.decimals)
+    worker = ReportWorker(reports, formats=tuple(t.report_formats), to_usb=t.report_to_usb)
+    if t.report_on_close:
+        def after_close(z) -> None:  # noqa: ANN001 - a ZInfo
+            if sessions.current() is None:  # the last session of the day (one till: always)
+                worker.start(z.business_date)
+        sessions.on_closed.append(after_close)
+    return {"reports": reports, "report_worker": worker}
 
 
 def till_sessions(settings: Settings, db: Database, access: Access, printing: PrintQueue,

@@ -186,3 +186,74 @@ def load_demo_staff(users) -> int:  # noqa: ANN001
             users.create_user(name, role, pin)
             added += 1
     return added
+
+
+class DemoDayOpen(Exception):
+    def __str__(self) -> str:
+        return "the till is open: close it (kiosk-admin till close) before making demo days"
+
+
+def demo_days(app, days: int, per_day: int = 30, seed: int = 17) -> dict:  # noqa: ANN001 - kiosk.app_factory.Services
+    """Sell ``per_day`` random carts on each of the last ``days`` days (before today),
+    each day in a till session of its own: opened at 08:00 with a float, a change
+    top-up and a supplier paid out in cash, closed at 20:00 with the exact count
+    (Z report). For the daily report's tests and a demo with history. Returns
+    {"days": n, "sales": n, "z": [numbers]}."""
+    import random
+    from datetime import datetime, time, timedelta
+
+    from kiosk.core.cart import Cart
+    from kiosk.core.errors import DomainError
+    from kiosk.core.payments import PaymentMethod, Tender
+    from kiosk.formatting import local_today, local_zone
+    from kiosk.services.access import TECHNICIAN
+
+    rng = random.Random(seed)
+    admin = next(u for u in app.users.users() if u.role.value == "admin")
+    products = [p for p in app.catalog.browse(limit=200) if p.price > 0]
+    sales_clock, sessions_clock = app.sales.clock, app.sessions.clock
+    zone = local_zone()
+    made, znums = 0, []
+    scale = 10 ** app.settings.currency.decimals
+    try:
+        if app.sessions.current() is not None:
+            raise DemoDayOpen()  # history is never mixed into an open day
+        for back in range(days, 0, -1):
+            day = local_today() - timedelta(days=back)
+
+            def at(hour: int, minute: int = 0, second: int = 0, _day=day):  # noqa: ANN001, ANN202
+                local = datetime.combine(_day, time(hour, minute, second), zone)
+                return (local - local.utcoffset()).replace(tzinfo=None)  # naive UTC, as stored
+
+            app.sessions.clock = lambda: at(8)
+            app.sessions.open(TECHNICIAN, amount=100 * scale)
+            app.sessions.clock = lambda: at(8, 5)
+            app.sessions.cash_movement(TECHNICIAN, "in", 20 * scale, "change")
+            moments = sorted(rng.randrange(9 * 3600, 19 * 3600) for _ in range(per_day))
+            for sec in moments:
+                cart = Cart()
+                for p in rng.sample(products, rng.randint(1, 4)):
+                    try:
+                        if p.bulk:
+                            cart.add_amount(p, rng.randint(2, 20) * scale)
+                        else:
+                            cart.add(p, rng.randint(1, 3))
+                    except DomainError:
+                        continue
+                if not cart.lines:
+                    continue
+                method = rng.choice([PaymentMethod.CASH, PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.QR])
+                tendered = cart.total
+                if method is PaymentMethod.CASH:
+                    tendered = -(-cart.total // (5 * scale)) * 5 * scale  # the next 5 note
+                app.sales.clock = lambda s=sec: at(s // 3600, s % 3600 // 60, s % 60)
+                app.till.complete_sale(cart, [Tender(method, tendered)], admin)
+                made += 1
+            app.sessions.clock = lambda: at(19, 30)
+            app.sessions.cash_movement(TECHNICIAN, "out", 10 * scale, "supplier", force=True)
+            app.sessions.clock = lambda: at(20)
+            expected = app.sessions.expected_cash()
+            znums.append(app.sessions.close(TECHNICIAN, counted=expected).number)
+    finally:
+        app.sales.clock, app.sessions.clock = sales_clock, sessions_clock
+    return {"days": days, "sales": made, "z": znums}

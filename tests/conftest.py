@@ -36,7 +36,8 @@ def make_settings(state_dir: Path, **overrides: dict) -> Settings:
     without_session = "open"; the product's default is "refuse"). The ``app`` fixture's
     till is opened explicitly (``open_till``); tests of the shop day pass
     ``till={"without_session": "refuse"}``."""
-    sections = {"printer": {"url": f"file://{state_dir / 'printer.bin'}"}, "till": {"without_session": "open"}}
+    sections = {"printer": {"url": f"file://{state_dir / 'printer.bin'}"}, "till": {"without_session": "open",
+                                                                                   "report_on_close": False}}
     for section, values in overrides.items():
         sections.setdefault(section, {}).update(values)
     return load_settings(env={"STATE_DIRECTORY": str(state_dir), "HOME": str(state_dir)},

@@ -8,9 +8,9 @@ import sys
 from hardware.escpos_receipt import check_layout
 from hardware.escpos_receipt import receipt_layout
 from kiosk.appliance.devices import missing_nodes
-from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, print_json, services, settings
+from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CommandError, print_json, services, settings
 from kiosk.config import ConfigError
-from kiosk.demo import load_demo
+from kiosk.demo import DemoDayOpen, demo_days, load_demo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("demo-data", help="load the demo cleaning-products shop into an empty catalog")
+    p.add_argument("--days", type=int, default=0, metavar="N",
+                   help="also sell on each of the last N days, one till session (with its Z) a day")
+    p.add_argument("--per-day", type=int, default=30, metavar="N", help="sales a day with --days (default 30)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_demo)
 
@@ -42,10 +45,21 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.days < 0 or args.days > 400 or args.per_day < 1 or args.per_day > 5000:
+        raise CommandError("--days must be 0-400 and --per-day 1-5000")
     app = services(args, create=True)
     added = load_demo(app.db, app.state_dir, app.settings.currency.decimals)
+    history = None
+    if args.days:
+        try:
+            history = demo_days(app, args.days, args.per_day)
+        except DemoDayOpen as exc:
+            app.close()
+            raise CommandError(str(exc)) from None
+        if not args.json:
+            print(f"{history['sales']} sales on {history['days']} days, Z {history['z'][0]}-{history['z'][-1]}")
     if args.json:
-        print_json({"added": added, "database": str(app.settings.database_path)})
+        print_json({"added": added, "database": str(app.settings.database_path), "history": history})
     elif added:
         print(f"demo shop loaded: {added} products into {app.settings.database_path}")
     else:

@@ -27,6 +27,8 @@ class TillSettings(Section):
     report_at: str = Field("", description='a time "HH:MM" or ""')
     # Formats of the daily report file made automatically.
     report_formats: list[Literal["pdf", "xlsx", "csv"]] = Field(default_factory=lambda: ["pdf", "xlsx"])
+    # Make the daily report file when the last till session of the day closes.
+    report_on_close: bool = True
     # Copy the automatic report to a mounted USB stick ([inventory] media_globs).
     report_to_usb: bool = True
 
