@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         services.audit.record_settings(settings)  # a changed kiosk.toml (or [permissions]) is recorded
     log.info("state directory %s; printer %s", settings.state_dir, settings.printer.url)
+    if settings.till.report_at and services.report_worker is not None:
+        services.report_worker.schedule_daily(settings.till.report_at)  # [till] report_at
 
     from kiosk.ui.app import KioskApp
 

@@ -305,6 +305,24 @@ class ReportWorker:
         thread.start()
         return job
 
+    def schedule_daily(self, at: str, clock: Callable[[], datetime] = local_now,
+                       every_s: float = 30.0) -> threading.Event:
+        """Make the day's report every day at ``at`` ("HH:MM", shop time) while the
+        kiosk runs ([till] report_at); returns the Event that stops the timer."""
+        hour, minute = (int(x) for x in at.split(":"))
+        stop = threading.Event()
+
+        def loop() -> None:
+            done: date | None = None
+            while not stop.wait(every_s):
+                now = clock()
+                if done != now.date() and (now.hour, now.minute) >= (hour, minute):
+                    done = now.date()
+                    self.start(now.date())
+
+        threading.Thread(target=loop, name="daily-report-timer", daemon=True).start()
+        return stop
+
     def wait(self, timeout: float | None = None) -> None:
         t = self._thread
         if t is not None:

@@ -157,3 +157,33 @@ def test_usb_copy_read_only_and_pulled_mid_copy(day, tmp_path, monkeypatch):
             assert why
     finally:
         stick.chmod(0o700)
+
+
+def test_the_report_is_made_by_the_worker_after_the_last_closing_and_at_the_configured_time(day, cashier, manager,
+                                                                                               tmp_path):
+    from datetime import datetime
+
+    from kiosk.services.daily_report import ReportWorker
+
+    worker = ReportWorker(day.reports, formats=("csv",), to_usb=False)
+    jobs = []
+    worker.listeners.append(jobs.append)
+    day.sessions.on_closed.append(lambda z: worker.start(z.business_date))
+    day.sessions.open(cashier, amount=0)
+    z = day.sessions.close(manager, counted=0)
+    worker.wait()
+    assert jobs[-1].done and not jobs[-1].error and jobs[-1].percent == 100
+    assert jobs[-1].paths == [day.reports.folder / f"report-{z.business_date}.csv.zip"]
+    assert jobs[-1].paths[0].is_file()
+    # [till] report_at: the timer starts the day's report once the time has come
+    started = []
+    worker.start = lambda first, last=None: started.append(first)  # type: ignore[method-assign]
+    stop = worker.schedule_daily("07:30", clock=lambda: datetime(2026, 5, 4, 7, 31), every_s=0.01)
+    try:
+        import time
+        deadline = time.monotonic() + 60
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+    assert started[0].isoformat() == "2026-05-04" and len(set(started)) == 1
