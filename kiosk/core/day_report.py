@@ -38,6 +38,7 @@ class Table:
     columns: list[Column]
     rows: list[tuple] = field(default_factory=list)
     pdf: bool = True  # long tables (every product's stock) go to XLSX/CSV only
+    pdf_rows: int | None = None  # the PDF shows the first rows only (the files have them all)
 
     def total(self, key: str) -> int:
         i = [c.key for c in self.columns].index(key)

@@ -51,9 +51,15 @@ def _utc(value: object) -> datetime:
 
 
 def _value_at_cost(stock: int, cost: int, uom: str) -> int:
+    """Stock (base sub-units) x cost (minor units per uom), half-up; integer arithmetic
+    when the unit's factor is whole (every unit but the gallon and the pound)."""
     if stock <= 0 or not cost:
         return 0
-    return int((Decimal(stock) * cost / FACTOR[Uom(uom)]).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    factor = FACTOR[Uom(uom)]
+    if factor == factor.to_integral_value():
+        f = int(factor)
+        return (2 * stock * cost + f) // (2 * f)
+    return int((Decimal(stock) * cost / factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 class DailyReports:
@@ -121,7 +127,7 @@ class DailyReports:
             prod = rep.add(Table("sales_by_product", N_("Sales by product"), "sales",
                                  [Column("sku", N_("SKU")), Column("name", N_("Product")),
                                   Column("uom", N_("Unit")), Column("quantity", N_("Quantity"), QTY),
-                                  Column("total", N_("Total"), MONEY)]))
+                                  Column("total", N_("Total"), MONEY)], pdf_rows=50))
             prod.rows = [(sku, name, uom, int(qty), int(t)) for sku, name, uom, qty, t in q(
                 "SELECT l.sku, MAX(l.name), MAX(l.uom), SUM(l.quantity), SUM(l.line_total) FROM sale_lines l "
                 "JOIN sales s ON s.id = l.sale_id WHERE s.created_at >= :start AND s.created_at < :end "

@@ -292,7 +292,11 @@ def write_pdf(rep: DayReport, path: Path) -> None:
         if pdf.get_y() > pdf.h - 40:
             pdf.add_page()
         pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(width, 6, latin1(translate(table.title)), new_x="LMARGIN", new_y="NEXT")
+        title = translate(table.title)
+        if table.pdf_rows is not None and len(table.rows) > table.pdf_rows:
+            title += " " + translate(N_("(first {n} of {total}: all in the XLSX and CSV)")).format(
+                n=table.pdf_rows, total=len(table.rows))
+        pdf.cell(width, 6, latin1(title), new_x="LMARGIN", new_y="NEXT")
         if not table.rows:
             pdf.set_font("Helvetica", "", 9)
             pdf.cell(width, 5, "-", new_x="LMARGIN", new_y="NEXT")
@@ -306,7 +310,8 @@ def write_pdf(rep: DayReport, path: Path) -> None:
             pdf.cell(col_w, 5, latin1(translate(c.title))[:30], align="R" if c.kind is not Cell.TEXT else "L")
         pdf.ln()
         pdf.set_font("Helvetica", "", 8)
-        for values in table.rows:
+        rows = table.rows if table.pdf_rows is None else table.rows[:table.pdf_rows]
+        for values in rows:
             uom = values[uom_at] if uom_at is not None else None
             for i in shown:
                 c = table.columns[i]
