@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -215,6 +216,8 @@ class Sale(Base):
     # The sale discount (minor units; its shares are in the lines' ``discount``) and why.
     discount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     discount_reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # The till session (Abrir caja .. Cerrar caja) the sale was rung up in (0011_shop_day).
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("till_sessions.id"), index=True)
 
     user: Mapped[User] = relationship(lazy="joined")
     lines: Mapped[list[SaleLine]] = relationship(back_populates="sale", order_by="SaleLine.position")
@@ -739,4 +742,80 @@ class ImportJob(Base):
     __table_args__ = (
         CheckConstraint("phase IN ('categories','barcodes','rows','done')", name="phase"),
         CheckConstraint("status IN ('applying','done','failed')", name="status"),
+    )
+
+
+# --- the shop day (0011_shop_day): till sessions, cash movements, Z reports -------------
+
+class TillSession(Base):
+    """One till's day from *Abrir caja* to *Cerrar caja*: at most one open session per
+    till (a partial unique index). Written once when opened and once when closed
+    (a trigger refuses any change to a closed session)."""
+
+    __tablename__ = "till_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"), default=LOCAL_TILL_ID,
+                                         server_default=str(LOCAL_TILL_ID))
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    business_date: Mapped[date] = mapped_column(Date)  # the shop's local date when opened
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opening_float: Mapped[int] = mapped_column(Integer, default=0)
+    float_counts: Mapped[str] = mapped_column(Text, default="")  # JSON {value: count} when counted
+    auto_opened: Mapped[bool] = mapped_column(Boolean, default=False)  # opened by a sale ([till] without_session)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    counted: Mapped[int | None] = mapped_column(Integer)
+    counted_counts: Mapped[str] = mapped_column(Text, default="")  # JSON {value: count}
+    expected: Mapped[int | None] = mapped_column(Integer)
+    difference: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = (
+        CheckConstraint("status IN ('open','closed')", name="status"),
+        CheckConstraint("opening_float >= 0", name="opening_float"),
+        Index("ux_till_sessions_open", "till_id", unique=True, sqlite_where=text("status = 'open'")),
+    )
+
+
+class CashMovement(Base):
+    """Cash put into or taken out of the drawer outside a sale (change top-up,
+    paid-out to a supplier, safe drop). Never changed or deleted (triggers)."""
+
+    __tablename__ = "cash_movements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    till_id: Mapped[int] = document_till()
+    session_id: Mapped[int] = mapped_column(ForeignKey("till_sessions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(3))  # in | out
+    amount: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    authorised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        CheckConstraint("kind IN ('in','out')", name="kind"),
+        CheckConstraint("amount > 0", name="amount"),
+    )
+
+
+class ZReport(Base):
+    """A session's closing report: numbered gap-free per till, never changed or
+    deleted (triggers). ``figures`` is the JSON of kiosk.core.till_day.ReportFigures
+    plus the session's header; ``printed_text`` is what was printed."""
+
+    __tablename__ = "z_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    till_id: Mapped[int] = document_till()
+    number: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[int] = mapped_column(ForeignKey("till_sessions.id"), unique=True)
+    business_date: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    figures: Mapped[str] = mapped_column(Text)
+    printed_text: Mapped[str] = mapped_column(Text)
+    __table_args__ = (
+        UniqueConstraint("till_id", "number", name="uq_z_reports_till_number"),
+        CheckConstraint("number > 0", name="number"),
     )

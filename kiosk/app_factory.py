@@ -38,6 +38,8 @@ from kiosk.services.returns import ReturnsService
 from kiosk.services.sales import SalesService
 from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
+from kiosk.services.till_sessions import TillSessions
+from kiosk.services.daily_report import DailyReports, ReportWorker
 from kiosk.services.users import LOOKUP_KEY_FILE, UserService
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,9 @@ class Services:
         if self.dian_sender is None:
             self.dian_sender = DianSender(self.dian).start()
         return self.dian_sender
+    sessions: TillSessions | None = None  # the shop day: Abrir caja, cash in/out, Cerrar caja, X/Z
+    reports: DailyReports | None = None  # the daily report file (PDF, XLSX, CSV)
+    report_worker: ReportWorker | None = None  # makes it in the background after the last closing
 
     @property
     def state_dir(self) -> Path:
@@ -102,6 +107,8 @@ class Services:
         if self.dian_sender is not None:
             self.dian_sender.stop()
             self.dian_sender = None
+        if self.report_worker is not None:
+            self.report_worker.wait()  # a report being written is finished, not cut off
         if self.hardware is not None:
             self.hardware.stop()
         self.carts.stop()
@@ -182,7 +189,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     catalog = CatalogService(db, layouts=settings.barcodes.layouts(),
                              validate_check_digits=settings.barcodes.validate_check_digits)
     sales = SalesService(db, currency=settings.currency.code, out_of_stock=settings.sales.out_of_stock,
-                         access=access)
+                         access=access, without_session=settings.till.without_session)
     sec = settings.security
     users = UserService(db, access=access, default_admin_pin=sec.default_admin_pin, min_length=sec.pin_min_length,
                         max_length=sec.pin_max_length, free_attempts=sec.free_attempts,
@@ -217,14 +224,51 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                                    mount_globs=inv.media_globs, folders=inv.media_folders, inventory=inventory)
     product_csv = ProductCsv(db, inventory, decimals=settings.currency.decimals, max_bytes=inv.csv_max_bytes,
                              mount_globs=tuple(inv.media_globs), folders=tuple(inv.media_folders))
+    sessions = till_sessions(settings, db, access, printing, hardware)
     return Services(settings, db, catalog, sales, users, receipts, printing, till, inventory, stock,
                     product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
                     customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
-                    migration, hardware, access=access, audit=audit,
+                    migration, hardware, access=access, audit=audit, sessions=sessions,
                     dian=DianOutbox(db, fiscal, settings.dian),
                     returns=ReturnsService(db, printing, shop, access=access, fiscal=fiscal,
                                            drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash),
-                                           currency=settings.currency.code, drawer=hardware))
+                                           currency=settings.currency.code, drawer=hardware),
+                    **daily_reports(settings, db, stock, sessions))
+
+
+def daily_reports(settings: Settings, db: Database, stock: StockService, sessions: TillSessions) -> dict:
+    """The daily report and its worker; with [till] report_on_close, closing the last
+    open session of a day starts the day's report in the background."""
+    t = settings.till
+    reports = DailyReports(db, settings.state_dir, shop=settings.shop.name, low_stock=stock.low_stock,
+                           mount_globs=tuple(settings.inventory.media_globs), decimals=settings.currency.decimals)
+    worker = ReportWorker(reports, formats=tuple(t.report_formats), to_usb=t.report_to_usb)
+    if t.report_on_close:
+        def after_close(z) -> None:  # noqa: ANN001 - a ZInfo
+            if sessions.current() is None:  # the last session of the day (one till: always)
+                worker.start(z.business_date)
+        sessions.on_closed.append(after_close)
+    return {"reports": reports, "report_worker": worker}
+
+
+def till_sessions(settings: Settings, db: Database, access: Access, printing: PrintQueue,
+                  drawer: HardwareService | None) -> TillSessions:
+    """The shop day's service: notes from [currency] cash_notes, coins from [till] coins
+    (else the currency's usual ones), the note threshold in minor units."""
+    from kiosk.core.money import to_minor
+    from kiosk.core.till_day import DEFAULT_COINS, DEFAULT_COINS_MINOR
+
+    cur = settings.currency
+    if settings.till.coins:
+        coins = [to_minor(c, cur.decimals) for c in settings.till.coins]
+    elif cur.code in DEFAULT_COINS:
+        coins = [to_minor(c, cur.decimals) for c in DEFAULT_COINS[cur.code]]
+    else:
+        coins = DEFAULT_COINS_MINOR if cur.decimals == 2 else [1, 5, 10, 25, 50, 100]
+    return TillSessions(db, access, printing, notes=cur.notes(), coins=coins,
+                        note_over=to_minor(settings.till.note_over, cur.decimals),
+                        drawer_policy=DrawerPolicy(settings.drawer.mode, True), drawer=drawer,
+                        till_name=settings.shop.name)
 
 
 def record_upgrade(audit: AuditService, migration: MigrationResult, release: str = "") -> None:

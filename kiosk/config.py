@@ -36,6 +36,7 @@ from kiosk.services.fiscal_settings import FiscalSettings
 from kiosk.services.inventory_settings import InventorySettings
 from kiosk.services.quick_buttons import CalculatorSettings
 from kiosk.services.staff_settings import PermissionsSettings
+from kiosk.services.till_settings import TillSettings
 from kiosk.i18n import N_, MoneyFormat, translate
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
@@ -328,6 +329,7 @@ class Settings(Section):
     calculator: CalculatorSettings = CalculatorSettings()
     dian: DianSettings = DianSettings()
     fiscal: FiscalSettings = FiscalSettings()
+    till: TillSettings = TillSettings()
 
     # Not read from the file: where it came from, the resolved state directory and which
     # rule chose it (a key of STATE_ORIGINS).

@@ -79,6 +79,9 @@ def resolve_settings(args: argparse.Namespace, env: dict[str, str] | None = None
         overrides["ui"] = ui
     if args.language:
         overrides["locale"] = {"language": args.language}
+    if args.demo:
+        # The demo shop sells at once: the first sale opens the till (float 0) and says so.
+        overrides["till"] = {"without_session": "open"}
     return load_settings(args.config, env=env, overrides=overrides)
 
 
@@ -158,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         services.audit.record_settings(settings)  # a changed kiosk.toml (or [permissions]) is recorded
     log.info("state directory %s; printer %s", settings.state_dir, settings.printer.url)
+    if settings.till.report_at and services.report_worker is not None:
+        services.report_worker.schedule_daily(settings.till.report_at)  # [till] report_at
 
     from kiosk.ui.app import KioskApp
 

@@ -1,5 +1,6 @@
 """Fixtures shared by every test folder: settings on a temporary state directory and
-a fully built application (migrated real SQLite file), optionally with the demo shop."""
+a fully built application (migrated real SQLite file, its till open: a session
+with a float of 0), optionally with the demo shop."""
 
 from __future__ import annotations
 
@@ -30,7 +31,13 @@ CASHIER_PIN = "314159"
 
 
 def make_settings(state_dir: Path, **overrides: dict) -> Settings:
-    sections = {"printer": {"url": f"file://{state_dir / 'printer.bin'}"}}
+    """Settings on ``state_dir``. Tests that are not about the shop day sell as the demo
+    shop does: a sale with no open till session opens one itself ([till]
+    without_session = "open"; the product's default is "refuse"). The ``app`` fixture's
+    till is opened explicitly (``open_till``); tests of the shop day pass
+    ``till={"without_session": "refuse"}``."""
+    sections = {"printer": {"url": f"file://{state_dir / 'printer.bin'}"}, "till": {"without_session": "open",
+                                                                                   "report_on_close": False}}
     for section, values in overrides.items():
         sections.setdefault(section, {}).update(values)
     return load_settings(env={"STATE_DIRECTORY": str(state_dir), "HOME": str(state_dir)},
@@ -75,8 +82,19 @@ def base_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated database with the first start's admin (default PIN) and its PIN
     look-up key, made once: hashing a PIN costs scrypt's full price (0.4 s)."""
     state = tmp_path_factory.mktemp("base-state")
-    build(make_settings(state)).close()
+    app = build(make_settings(state))
+    open_till(app)
+    app.close()
     return state
+
+
+def open_till(app: Services, amount: int = 0) -> None:
+    """Abrir caja by kiosk-admin, unless the till is open: selling needs an open
+    session ([till] without_session = "refuse")."""
+    from kiosk.services.access import TECHNICIAN
+
+    if app.sessions.current() is None:
+        app.sessions.open(TECHNICIAN, amount=amount)
 
 
 def database_at(path: Path, revision: str):  # noqa: ANN201

@@ -17,7 +17,8 @@ from typing import Any
 PROBE_MODULES = ["kiosk.bench.engine", "kiosk.bench.inventory", "kiosk.bench.long_writers", "kiosk.bench.ui",
                  "kiosk.bench.hardware_probe",
                  "kiosk.bench.scale_probe",
-                 "kiosk.bench.ui_scale", "kiosk.bench.fiscal_probe", "kiosk.bench.fiscal_shop_probe", "kiosk.bench.staff"]
+                 "kiosk.bench.ui_scale", "kiosk.bench.fiscal_probe", "kiosk.bench.fiscal_shop_probe", "kiosk.bench.staff",
+                 "kiosk.bench.report_probe"]
 
 
 @dataclass

@@ -55,6 +55,9 @@ def build_app(ctx: BenchContext):  # noqa: ANN201
     ctx.shared["populate_s"] = round(time.perf_counter() - t0, 2)
     with app.db.read() as s:
         ctx.shared["codes"] = list(s.scalars(select(Barcode.code).order_by(func.random()).limit(3000)))
+    from kiosk.services.access import TECHNICIAN
+
+    app.sessions.open(TECHNICIAN, amount=0)  # Abrir caja: the benchmark sells in an open session
     ctx.shared["app"] = app
     return app
 

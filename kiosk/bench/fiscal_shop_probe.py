@@ -27,7 +27,8 @@ def _shop(ctx: BenchContext, name: str, fiscal: dict[str, Any]):  # noqa: ANN202
     state = ctx.workdir / name
     settings = load_settings(env={"STATE_DIRECTORY": str(state), "HOME": str(ctx.workdir)}, overrides={
         "printer": {"url": "none"}, "currency": {"code": "COP", "decimals": 0}, "tax": {"rates": [0, 5, 8, 19]},
-        "locale": {"timezone": "America/Bogota"}, "fiscal": fiscal})
+        "locale": {"timezone": "America/Bogota"}, "fiscal": fiscal,
+        "till": {"without_session": "open"}})
     app = build(settings, sender=lambda payload: None)
     boss = app.users.users()[0]
     category = app.inventory.create_category("Detergentes", by=boss)

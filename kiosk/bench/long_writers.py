@@ -24,7 +24,7 @@ from kiosk.config import load_settings
 
 def _settings(state: Path, home: Path):  # noqa: ANN202
     return load_settings(env={"STATE_DIRECTORY": str(state), "HOME": str(home)},
-                         overrides={"printer": {"url": "none"}})
+                         overrides={"printer": {"url": "none"}, "till": {"without_session": "open"}})
 
 
 def _peak_rss_mb() -> float:

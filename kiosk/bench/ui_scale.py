@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:  # the child process
     from kiosk.main import configure_kivy
 
     settings = load_settings(env={"STATE_DIRECTORY": str(state), "HOME": str(state)},
-                             overrides={"printer": {"url": "none"}, "scale": {"simulate": True},
+                             overrides={"printer": {"url": "none"}, "scale": {"simulate": True}, "till": {"without_session": "open"},
                                         "ui": {"fullscreen": False, "width": 800, "height": 480}})
     os.environ["KIVY_HOME"] = str(state / "kivy")
     configure_kivy(settings)

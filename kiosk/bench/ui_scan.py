@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
     from kiosk.main import configure_kivy
 
     settings = load_settings(env={"STATE_DIRECTORY": str(state), "HOME": str(state)},
-                             overrides={"printer": {"url": "none"},
+                             overrides={"printer": {"url": "none"}, "till": {"without_session": "open"},
                                         "ui": {"fullscreen": False, "width": 800, "height": 480}})
     os.environ["KIVY_HOME"] = str(state / "kivy")
     configure_kivy(settings)

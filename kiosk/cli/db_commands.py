@@ -11,7 +11,7 @@ from kiosk.appliance.devices import missing_nodes
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CommandError, print_json, services, settings
 from kiosk.config import ConfigError
 from kiosk.demo import load_demo
-from kiosk.demo_history import describe, make_history
+from kiosk.demo_history import DemoDayOpen, describe, make_history
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,8 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("demo-data", help="load the demo cleaning-products shop into an empty catalog")
     p.add_argument("--days", type=int, default=0, metavar="N",
-                   help="also ring up N days of plausible history (sales, a few returns and voids) through the "
-                        "real services, when the shop has no sales yet")
+                   help="also ring up the last N days before today (one till session with its Z a day; sales, "
+                        "a few returns and voids) through the real services, when the shop has no sales yet")
+    p.add_argument("--per-day", type=int, default=None, metavar="N", help="sales a day with --days (default 18-40)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_demo)
 
@@ -46,22 +47,26 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.days < 0 or args.days > 400 or (args.per_day is not None and not 1 <= args.per_day <= 5000):
+        raise CommandError("--days must be 0-400 and --per-day 1-5000")
     app = services(args, create=True)
     try:
-        if args.days < 0 or args.days > 366:
-            raise CommandError("--days must be between 0 and 366")
         added = load_demo(app.db, app.state_dir, app.settings.currency.decimals)
         history, note = None, ""
         if args.days:
             if app.sales.last_number() or app.returns.returns(limit=1):
                 note = "the shop already has sales; no history added"
             else:
-                history = make_history(app, args.days)
+                per_day = (args.per_day, args.per_day) if args.per_day else (18, 40)
+                try:
+                    history = make_history(app, args.days, per_day=per_day)
+                except DemoDayOpen as exc:
+                    raise CommandError(str(exc)) from None
     finally:
         app.close()
     if args.json:
         print_json({"added": added, "database": str(app.settings.database_path),
-                    "history": history, "note": note or None})
+                    "history": asdict(history) if history else None, "note": note or None})
         return EXIT_OK
     if added:
         print(f"demo shop loaded: {added} products into {app.settings.database_path}")

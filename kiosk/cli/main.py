@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "kiosk.cli.dian_commands",
     "kiosk.cli.customers_commands",
     "kiosk.cli.numbering_commands",
+    "kiosk.cli.till_commands",
+    "kiosk.cli.report_commands",
 ]
 
 

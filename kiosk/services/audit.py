@@ -68,6 +68,10 @@ ACT_LABELS = {
     "restore": N_("Restore"),
     "upgrade": N_("Upgrade"),
     "audit_viewed": N_("Audit log viewed"),
+    "till_opened": N_("Till opened"),
+    "cash_in": N_("Cash in"),
+    "cash_out": N_("Cash out"),
+    "till_closed": N_("Till closed (Z)"),
 }
 
 _origin = {"text": "kiosk"}

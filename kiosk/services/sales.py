@@ -31,6 +31,7 @@ from kiosk.core.usual import LOOKBACK_DAYS, is_unusual
 from kiosk.formatting import format_quantity, local_day_bounds, to_local
 from kiosk.i18n import N_, translate
 from kiosk.services.access import Access, UserInfo
+from kiosk.services.till_sessions import AUTO_OPENED_NOTICE, session_for_sale
 
 
 class PriceChangedMeanwhile(DomainError):
@@ -90,7 +91,7 @@ _CURRENT_PRODUCTS = ("SELECT id, name, active, stock, sale_mode, uom, price, tax
                      "WHERE id IN ({marks})")
 # The next number is read inside the INSERT, under the write lock BEGIN IMMEDIATE took.
 _INSERT_SALE = insert_sql(Sale.__table__, "uuid created_at user_id status subtotal tax_total total change_total "
-                                          "currency discount discount_reason",
+                                          "currency discount discount_reason session_id",
                           computed={"number": "(SELECT COALESCE(MAX(number), 0) + 1 FROM sales)"},
                           returning="id, number")
 _INSERT_LINE = insert_sql(SaleLine.__table__, "sale_id position product_id sku name sale_mode uom unit_price "
@@ -150,8 +151,12 @@ class PreparedSale:
 
 class SalesService:
     def __init__(self, db: Database, *, currency: str = "USD", out_of_stock: str = "warn",
-                 clock: Callable[[], datetime] = utcnow, access: Access | None = None):
+                 clock: Callable[[], datetime] = utcnow, access: Access | None = None,
+                 without_session: str = "open"):
         self.db = db
+        # No open till session at checkout: "refuse" (NoOpenSession), "open" (one opens
+        # itself with a float of 0, and the result says so) or "" (sessions not used).
+        self.without_session = without_session
         self.access = access or Access()
         self.currency = currency
         self.out_of_stock = out_of_stock
@@ -207,6 +212,7 @@ class SalesService:
                 grant = self.access.check_role(*(seller or (str(user_id), "", False)), Act.SELL, by=by,
                                                authoriser=lambda uid: conn.exec_driver_sql(_SELLER, (uid,))
                                                .one_or_none())
+                session_id, opened_now = session_for_sale(conn, self.without_session, user_id, sale.created_at)
                 ids = tuple(needed)
                 current = {r.id: r for r in conn.exec_driver_sql(
                     _CURRENT_PRODUCTS.format(marks=", ".join("?" * len(ids))), ids)}
@@ -225,11 +231,13 @@ class SalesService:
                             raise OutOfStock(name=row.name, available=available)
                         warnings.append(translate(N_("Stock of {name} is now below zero ({available} were left)."))
                                         .format(name=row.name, available=available))
+                if opened_now:
+                    warnings.append(translate(AUTO_OPENED_NOTICE))
                 sale_id, number = conn.exec_driver_sql(_INSERT_SALE, {
                     "uuid": sale.uuid, "created_at": created, "user_id": user_id, "status": "completed",
                     "subtotal": sale.total - sale.tax_total, "tax_total": sale.tax_total, "total": sale.total,
                     "change_total": sale.change, "currency": self.currency, "discount": sale.sale_discount,
-                    "discount_reason": sale.sale_discount_reason}).one()
+                    "discount_reason": sale.sale_discount_reason, "session_id": session_id}).one()
                 conn.exec_driver_sql(_INSERT_LINE, [
                     {"sale_id": sale_id, "position": i, "product_id": ln.product.id, "sku": ln.product.sku,
                      "name": ln.product.name, "sale_mode": ln.product.sale_mode.value, "uom": ln.product.uom.value,

@@ -32,7 +32,9 @@ def test_migrate_demo_data_and_sales_history(tmp_path):
     code = (
         "from kiosk.app_factory import build; from kiosk.config import load_settings;"
         "from kiosk.core.cart import Cart; from kiosk.core.payments import Tender, PaymentMethod;"
+        "from kiosk.services.access import TECHNICIAN;"
         f"app = build(load_settings({str(cfg)!r})); u = app.users.authenticate('000000'); c = Cart();"
+        "app.sessions.open(TECHNICIAN, amount=0);"  # Abrir caja: selling needs an open till
         "c.add_amount(app.catalog.by_sku('DET-LAV'), 500); c.add(app.catalog.by_sku('ESP-DOB'), 2);"
         "app.till.complete_sale(c, [Tender(PaymentMethod.CASH, 1000)], u); app.printing.flush()"
     )

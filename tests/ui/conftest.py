@@ -20,7 +20,7 @@ import pytest
 
 from kiosk import i18n
 from kiosk.i18n import _
-from tests.conftest import ADMIN_PIN, make_settings
+from tests.conftest import ADMIN_PIN, make_settings, open_till
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "_artifacts" / "screenshots"
@@ -70,6 +70,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The first start's admin has replaced the default PIN (the forced change has its own tests).
     admin = services.users.get(name="Administrador")
     services.users.set_pin(admin.id, ADMIN_PIN)
+    open_till(services)  # the morning's Abrir caja: the UI tests sell in an open session
     services.close()
     return state
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_dian_outbox"
-down_revision = "0010_returns"
+down_revision = "0011_shop_day"
 branch_labels = None
 depends_on = None
 
