@@ -15,9 +15,7 @@ import contextlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from escpos.printer import Dummy
+from typing import TYPE_CHECKING, Any
 
 from hardware.escpos_text import CodepageReport, codepage_report, for_printer
 from hardware.printer import kick_command
@@ -28,6 +26,9 @@ from kiosk.core.product_fields import uom_label
 from kiosk.core.receipt import Receipt
 from kiosk.formatting import format_quantity, format_rate, format_unit_price
 from kiosk.i18n import _, format_datetime, format_money
+
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hardware.escpos_receipt import check_layout
-from hardware.escpos_receipt import receipt_layout
-from kiosk.appliance.devices import missing_nodes
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, print_json, services, settings
-from kiosk.config import ConfigError
-from kiosk.demo import load_demo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +37,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from kiosk.demo import load_demo
+
     app = services(args, create=True)
     added = load_demo(app.db, app.state_dir, app.settings.currency.decimals)
     if args.json:
@@ -55,6 +52,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from hardware.escpos_receipt import check_layout, receipt_layout
+    from kiosk.appliance.devices import missing_nodes
+    from kiosk.config import ConfigError
+
     try:
         s = settings(args)  # ConfigError (exit 2) lists every problem
     except ConfigError as exc:

@@ -17,19 +17,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hardware.escpos_decode import decode, render_png
-from hardware.events import ScanEvent
-from hardware.manager import SNAPSHOT_NAME, build_scanners
-from hardware.printer import ReceiptPrinter
-from hardware.printer_conn import PrinterError
-from hardware.registry import Registry, read_snapshot
-from hardware.scan_check import verdict
-from hardware.selftest import run_selftest
-from hardware.test_ticket import render_test_ticket
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CommandError, print_json, print_table, services, settings
 from kiosk.core.permissions import Act
-from kiosk.printer_url import parse_printer_url
-from kiosk.services.printing import JobNotFound
+
+# The device modules (python-escpos, pyserial, evdev, Pillow) are imported by the
+# commands that use them, not here: kiosk-admin's start-up time (kiosk/cli/main.py).
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,6 +84,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _refuse_if_kiosk_runs(s, force: bool) -> None:  # noqa: ANN001
+    from hardware.manager import SNAPSHOT_NAME
+    from hardware.registry import read_snapshot
+
     snap = read_snapshot(Path(s.state_dir) / SNAPSHOT_NAME)
     if snap and snap.get("running") and not force:
         raise CommandError(f"the kiosk is running (pid {snap['pid']}) and holds the devices: stop it first "
@@ -101,6 +96,8 @@ def _refuse_if_kiosk_runs(s, force: bool) -> None:  # noqa: ANN001
 # --- selftest --------------------------------------------------------------------------------
 
 def cmd_selftest(args: argparse.Namespace) -> int:
+    from hardware.selftest import run_selftest
+
     s = settings(args)
     sims = []
     if args.simulated:
@@ -150,6 +147,11 @@ def _simulated(s):  # noqa: ANN001, ANN202
 # --- printer ---------------------------------------------------------------------------------
 
 def cmd_printer_test(args: argparse.Namespace) -> int:
+    from hardware.printer import ReceiptPrinter
+    from hardware.printer_conn import PrinterError
+    from hardware.test_ticket import render_test_ticket
+    from kiosk.printer_url import parse_printer_url
+
     s = settings(args)
     url = args.url or s.printer.url
     try:
@@ -185,6 +187,8 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
 
 
 def cmd_printer_status(args: argparse.Namespace) -> int:
+    from hardware.printer_conn import PrinterError
+
     app = services(args)
     p = app.settings.printer
     counts = app.printing.counts()
@@ -226,6 +230,8 @@ def cmd_printer_queue(args: argparse.Namespace) -> int:
 
 
 def _change_job(args: argparse.Namespace, action: str) -> int:
+    from kiosk.services.printing import JobNotFound
+
     app = services(args)
     try:
         getattr(app.printing, action)(args.job)
@@ -248,6 +254,9 @@ def cmd_printer_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_printer_preview(args: argparse.Namespace) -> int:
+    from hardware.escpos_decode import decode, render_png
+    from kiosk.services.printing import JobNotFound
+
     app = services(args)
     try:
         job = args.job or app.printing.last_job_id()
@@ -277,6 +286,11 @@ def cmd_printer_preview(args: argparse.Namespace) -> int:
 # --- scanners --------------------------------------------------------------------------------
 
 def cmd_scanner_listen(args: argparse.Namespace) -> int:
+    from hardware.events import ScanEvent
+    from hardware.manager import build_scanners
+    from hardware.registry import Registry
+    from hardware.scan_check import verdict
+
     s = settings(args)
     _refuse_if_kiosk_runs(s, args.force)
     registry = Registry()
@@ -354,6 +368,9 @@ def cmd_drawer_open(args: argparse.Namespace) -> int:
 
 
 def cmd_drawer_status(args: argparse.Namespace) -> int:
+    from hardware.printer import ReceiptPrinter
+    from hardware.printer_conn import PrinterError
+
     s = settings(args)
     d = s.drawer
     value = None
