@@ -322,6 +322,8 @@ class SellScreen(SearchInput, KioskScreen):
             if item["product_id"] == product_id and product is not None:
                 rv.data[i] = tile_data(product, self._colors.get(product.category_id, "#607D8B"))
                 rv.refresh_from_data()
+                if rv.data[i]["low"] and not item["low"]:
+                    self.app.pulse_low()  # it has just become low
                 return
 
     # --- search ----------------------------------------------------------------------------------
