@@ -454,13 +454,15 @@ class KioskApp(App):
     def refresh_low_count(self) -> None:
         self.low_count = self.services.stock.low_stock_count()
 
-    def stock_moved(self, product_ids) -> None:  # noqa: ANN001
-        """After a sale: those products' tiles show their new low-stock mark, and the
-        badge is recounted."""
-        sell = self.screen("sell")
-        for product_id in dict.fromkeys(product_ids):
-            sell.refresh_product(product_id)
-        self.refresh_low_count()
+    def stock_moved(self, low_changes) -> None:  # noqa: ANN001
+        """After a sale: the products whose low-stock mark it changed ((id, low now)
+        pairs, SaleResult.low_changes, worked out in the sale's transaction) show it
+        on their tiles, and the badge counts them; nothing is read back from the
+        database (issue 18: that re-reading was part of every Confirmar's wait)."""
+        if not low_changes:
+            return
+        self.screen("sell").set_low_marks(dict(low_changes))
+        self.low_count = max(0, self.low_count + sum(1 if low else -1 for _pid, low in low_changes))
 
     def catalog_changed(self) -> None:
         """Products, stock or categories changed: the selling screen reloads its grid

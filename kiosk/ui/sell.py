@@ -314,6 +314,21 @@ class SellScreen(SearchInput, KioskScreen):
         self.app.refresh_low_count()
         self.message(change.message, "warn" if change.is_low else "ok", 5)
 
+    def set_low_marks(self, low: dict[int, bool]) -> None:
+        """The low-stock mark of the tiles of those products (id -> low now), from
+        what a sale worked out: no database read, one redraw."""
+        rv = self.ids.catalog
+        changed = False
+        for i, item in enumerate(rv.data):
+            now = low.get(item["product_id"])
+            if now is not None and now != item["low"]:
+                rv.data[i] = {**item, "low": now}
+                changed = True
+        if changed:
+            rv.refresh_from_data()
+        if any(low.values()):
+            self.app.pulse_low()  # one has just become low
+
     def refresh_product(self, product_id: int) -> None:
         """Redraw one tile (stock, low mark) without reloading the grid."""
         rv = self.ids.catalog
