@@ -436,7 +436,7 @@ class KioskApp(App):
         step = Animation(pulse=0.35, duration=0.6, t="in_out_sine") + Animation(pulse=1.0, duration=0.6,
                                                                                  t="in_out_sine")
         anim = step
-        for _ in range(PULSE_BLINKS - 1):
+        for _blink in range(PULSE_BLINKS - 1):
             anim = anim + step
         anim.bind(on_complete=self._pulse_done)
         self._pulse = anim
