@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 # Quantities and unit prices are formatted in kiosk.core (error messages need them too).
@@ -14,13 +13,10 @@ from kiosk.core.quantities import display_uom, format_quantity, format_unit_pric
 from kiosk import i18n
 from kiosk.i18n import decimal_mark, format_decimal, format_money
 
-if TYPE_CHECKING:
-    from kiosk.config import Settings
-
 _zone: tzinfo | None = None
 
 
-def apply_locale(settings: Settings) -> None:
+def apply_locale(settings) -> None:  # noqa: ANN001 - kiosk.config.Settings (imports this module)
     """The language, number and money formats and the time zone of the settings."""
     i18n.configure(language=settings.locale.language, locale=settings.locale.formats,
                    money=settings.currency.money_format())
