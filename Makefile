@@ -70,7 +70,7 @@ screenshots: setup
 	KIOSK_UPDATE_README_IMAGES=1 $(BIN)/python -m pytest tests/ui/test_screenshots.py -q
 
 bench: setup
-	$(BIN)/kiosk-admin bench --products 100000 --json
+	$(BIN)/kiosk-admin bench --products 100000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis tests/_artifacts

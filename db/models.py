@@ -112,6 +112,19 @@ class Category(Base):
     __table_args__ = (CheckConstraint("kind IN ('goods','services')", name="kind"),)
 
 
+# "At or below its low-stock level" (an active product that keeps stock). The partial
+# index ix_products_low_stock holds exactly these rows, so the badge's count after every
+# sale reads a handful of index entries instead of the whole catalog. SQLite uses a
+# partial index only when the query repeats its condition word for word: queries take
+# this text with ``prefix="products."`` (kiosk/services/stock.py), never bound values.
+LOW_STOCK_WHERE = ("{t}active = 1 AND {t}sale_mode != 'service' AND {t}low_stock > 0 "
+                   "AND {t}stock <= {t}low_stock")
+
+
+def low_stock_condition(prefix: str = "products.") -> str:
+    return LOW_STOCK_WHERE.format(t=prefix)
+
+
 class Product(Base):
     __tablename__ = "products"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,6 +156,12 @@ class Product(Base):
         CheckConstraint("cost >= 0", name="cost"),
         CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate"),
         CheckConstraint("low_stock >= 0", name="low_stock"),
+        # The selling screen's grid (active products by name, all or one category) and the
+        # category chips' counts, read from the index in order (migration 0014_perf).
+        Index("ix_products_active_name", "active", "name"),
+        Index("ix_products_active_category_name", "active", "category_id", "name"),
+        Index("ix_products_low_stock", "active", "sale_mode", "low_stock", "stock",
+              sqlite_where=text(low_stock_condition(""))),
     )
 
 

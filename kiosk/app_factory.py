@@ -11,7 +11,7 @@ from db.engine import Database
 from db.migrate import MigrationResult, migrate
 from hardware.printer.receipt import receipt_layout
 from hardware.printer.receipt_printer import ReceiptPrinter
-from kiosk import formatting, i18n
+from kiosk import formatting
 from kiosk.config import Settings
 from kiosk.core.drawer import DrawerPolicy
 from kiosk.core.receipt import ShopInfo
@@ -150,10 +150,7 @@ class UiContext:
         return self.settings.state_dir
 
 
-def apply_locale(settings: Settings) -> None:
-    i18n.configure(language=settings.locale.language, locale=settings.locale.formats,
-                   money=settings.currency.money_format())
-    formatting.set_timezone(settings.locale.timezone)
+apply_locale = formatting.apply_locale  # its home is kiosk/formatting.py (kiosk-admin loads it without this module)
 
 
 def state_path(settings: Settings, *parts: str) -> Path:

@@ -10,9 +10,17 @@ from zoneinfo import ZoneInfo
 
 # Quantities and unit prices are formatted in kiosk.core (error messages need them too).
 from kiosk.core.quantities import display_uom, format_quantity, format_unit_price
+from kiosk import i18n
 from kiosk.i18n import decimal_mark, format_decimal, format_money
 
 _zone: tzinfo | None = None
+
+
+def apply_locale(settings) -> None:  # noqa: ANN001 - kiosk.config.Settings (imports this module)
+    """The language, number and money formats and the time zone of the settings."""
+    i18n.configure(language=settings.locale.language, locale=settings.locale.formats,
+                   money=settings.currency.money_format())
+    set_timezone(settings.locale.timezone)
 
 
 def set_timezone(name: str) -> None:

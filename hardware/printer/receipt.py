@@ -4,7 +4,7 @@ The job is built on a ``Dummy`` printer (nothing is sent here), so it can be sto
 the print queue before it goes to the real connection. Text is encoded in one code
 page, selected once with ``ESC t``: the configured one (CP850 by default: it has every
 Spanish letter, upper- and lower-case accents included) when the printer profile has
-it, else the profile's best page for Spanish (hardware/escpos_text.py). Every string
+it, else the profile's best page for Spanish (hardware/printer/text.py). Every string
 is cleaned before it is laid out: no control character from data ever reaches the
 printer, and characters the code page lacks are transliterated.
 """
@@ -15,9 +15,7 @@ import contextlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from escpos.printer import Dummy
+from typing import TYPE_CHECKING, Any
 
 from hardware.printer.logo import configured_logo
 from hardware.printer.text import CodepageReport, codepage_report, for_printer
@@ -29,6 +27,9 @@ from kiosk.core.product_fields import uom_label
 from kiosk.core.receipt import Receipt
 from kiosk.formatting import format_quantity, format_rate, format_unit_price
 from kiosk.i18n import _, format_datetime, format_money
+
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,13 @@ import unicodedata
 from dataclasses import dataclass
 
 from anyascii import anyascii
-from escpos.magicencode import Encoder
-from escpos.printer import Dummy
+
+from hardware.printer import capabilities as escpos_capabilities
+
+escpos_capabilities.prepare()  # before python-escpos reads its printer database
+
+from escpos.magicencode import Encoder  # noqa: E402
+from escpos.printer import Dummy  # noqa: E402
 
 # Every letter and sign Spanish text needs beyond ASCII.
 SPANISH_LETTERS = "áéíóúüñÁÉÍÓÚÜÑ¿¡"

@@ -16,9 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
 
-from kiosk.appliance.settings import DEVICE_NODES, DevicesSettings
 from kiosk.appliance.templates import template
+
+if TYPE_CHECKING:  # kiosk-admin's parser loads this module: pydantic comes with render()
+    from kiosk.appliance.settings import DevicesSettings
 
 TEMPLATE = "kivy-config.ini.in"
 
@@ -45,6 +48,8 @@ def kivy_defaults(python: str = sys.executable) -> configparser.RawConfigParser:
 
 def render(devices: DevicesSettings, defaults: configparser.RawConfigParser | None = None,
            text: str | None = None) -> str:
+    from kiosk.appliance.settings import DEVICE_NODES
+
     text = template(TEMPLATE).read_text(encoding="utf-8") if text is None else text
     filled = Template(text).substitute(
         touch_provider=devices.touch_provider,

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
 
-from kiosk.appliance.settings import DevicesSettings, UsbId
 from kiosk.appliance.templates import template
+
+if TYPE_CHECKING:  # annotations only: kiosk-admin's parser loads this module (no pydantic at start)
+    from kiosk.appliance.settings import DevicesSettings, UsbId
 
 RULES_NAME = "70-kiosk.rules"
 RULES_PATH = Path("/etc/udev/rules.d") / RULES_NAME

@@ -18,7 +18,33 @@ PROBE_MODULES = ["kiosk.bench.engine", "kiosk.bench.inventory", "kiosk.bench.lon
                  "kiosk.bench.hardware_probe",
                  "kiosk.bench.scale_probe",
                  "kiosk.bench.ui_scale", "kiosk.bench.fiscal_probe", "kiosk.bench.fiscal_shop_probe", "kiosk.bench.staff",
+                 "kiosk.bench.cashier",
                  "kiosk.bench.report_probe"]
+
+# Issue 18's budgets (on the machine the README names; a Pi 4 is 3-4x slower per core).
+# A figure absent from a run (its probe skipped) is shown as "-".
+BUDGETS: dict[str, float] = {
+    "confirm_to_done_p95_ms": 100, "keystroke_to_results_p95_ms": 60, "unlock_to_catalog_ms": 200,
+    "ui_start_s": 2.0, "idle_cpu_pct": 3, "lookup_ratio": 5, "search_ratio": 4, "checkout_ratio": 2.0,
+    "import_100k_s": 10, "import_peak_rss_mb": 250, "admin_start_s": 0.8,
+}
+
+
+def table(results: dict[str, Any]) -> str:
+    """The figures with budgets as a readable table (the JSON follows it)."""
+    rows = [("figure", "value", "budget", "")]
+    for key, budget in BUDGETS.items():
+        value = results.get(key)
+        verdict = "" if not isinstance(value, (int, float)) else ("ok" if value <= budget else "OVER")
+        rows.append((key, "-" if value is None else str(value), f"<= {budget:g}", verdict))
+    for key, value in results.items():
+        if key not in BUDGETS and isinstance(value, (int, float)):
+            rows.append((key, str(value), "", ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+             for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 @dataclass

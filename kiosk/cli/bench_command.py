@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rows of the import_100k file (sale_during_import imports twice as many)")
     p.add_argument("--only", help="comma-separated probe names to run")
     p.add_argument("--skip", help="comma-separated probe names to leave out")
-    p.add_argument("--json", action="store_true", help="print JSON only")
+    p.add_argument("--json", action="store_true", help="print JSON only (default: a table with the budgets, "
+                                                       "then the JSON)")
+    p.add_argument("--key-rounds", type=int, default=2, help="rounds of the keystroke query mix (default 2)")
     p.set_defaults(func=cmd_bench)
 
 
@@ -28,7 +30,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     skip = set(args.skip.split(",")) if args.skip else None
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
         ctx = bench.BenchContext(products=args.products, workdir=Path(tmp),
-                                 options={"sales": args.sales, "import_rows": args.import_rows})
+                                 options={"sales": args.sales, "import_rows": args.import_rows,
+                                          "key_rounds": args.key_rounds})
         progress = None if args.json else (lambda name: print(f"running {name} ...", file=sys.stderr))
         try:
             results = bench.run(ctx, only, skip, progress)
@@ -36,9 +39,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             app = ctx.shared.get("app")
             if app is not None:
                 app.close()
-    if args.json:
-        print_json(results)
-    else:
-        for key, value in results.items():
-            print(f"{key:28} {value}")
+    if not args.json:
+        print(bench.table(results))
+        print()
+    print_json(results)
     return EXIT_OK

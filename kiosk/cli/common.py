@@ -12,11 +12,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kiosk.app_factory import Services, apply_locale, build
-from kiosk.appliance.ownership import give_tree_to, owner_of
-from kiosk.config import Settings, load_settings
+# kiosk.app_factory and kiosk.config load the whole application (SQLAlchemy, Alembic,
+# pydantic, python-escpos): imported when a command asks for them, so that
+# ``kiosk-admin --help`` and the commands that need neither start at once.
+if TYPE_CHECKING:
+    from kiosk.app_factory import Services
+    from kiosk.config import Settings
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -26,6 +29,9 @@ class CommandError(Exception):
 
 
 def settings(args: argparse.Namespace) -> Settings:
+    from kiosk.config import load_settings
+    from kiosk.formatting import apply_locale
+
     s = load_settings(getattr(args, "config", None))
     apply_locale(s)
     return s
@@ -44,6 +50,9 @@ def services(args: argparse.Namespace, *, create: bool = False, **kwargs: Any) -
     its -wal/-shm, a pre-migration backup, pictures) is handed to the directory's owner
     when it ends (``hand_back``): root-owned files there would stop the kiosk service
     from writing."""
+    from kiosk.app_factory import build
+    from kiosk.appliance.ownership import owner_of
+
     s = settings(args)
     owner = owner_of(s.state_dir)
     app = build(s, create=create, **kwargs)
@@ -53,6 +62,10 @@ def services(args: argparse.Namespace, *, create: bool = False, **kwargs: Any) -
 
 def hand_back() -> None:
     """Give what the opened applications created back to the state directory's owner."""
+    if not _opened:
+        return
+    from kiosk.appliance.ownership import give_tree_to
+
     while _opened:
         owner, app = _opened.pop()
         give_tree_to(owner, app.settings.state_dir)

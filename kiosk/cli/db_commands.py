@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 
-from hardware.printer.receipt import check_layout
-from hardware.printer.receipt import receipt_layout
-from kiosk.appliance.devices import missing_nodes
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CommandError, print_json, services, settings
-from kiosk.config import ConfigError
-from kiosk.demo import load_demo
-from kiosk.demo_history import DemoDayOpen, describe, make_history
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,6 +44,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.days < 0 or args.days > 400 or (args.per_day is not None and not 1 <= args.per_day <= 5000):
         raise CommandError("--days must be 0-400 and --per-day 1-5000")
+    from kiosk.demo import load_demo
+    from kiosk.demo_history import DemoDayOpen, describe, make_history
+
     app = services(args, create=True)
     try:
         added = load_demo(app.db, app.state_dir, app.settings.currency.decimals)
@@ -80,6 +78,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from hardware.printer.receipt import check_layout, receipt_layout
+    from kiosk.appliance.devices import missing_nodes
+    from kiosk.config import ConfigError
+
     try:
         s = settings(args)  # ConfigError (exit 2) lists every problem
     except ConfigError as exc:

@@ -21,7 +21,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, services, settings
-from kiosk.config import ConfigError
 from kiosk.core.fiscal import hash_fields_from_values
 from kiosk.formatting import to_local
 
@@ -298,6 +297,7 @@ def _technical_keys(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_fake_server(args: argparse.Namespace) -> int:
+    from kiosk.config import ConfigError
     from kiosk.fiscal.fake_dian import FakeDian
     from kiosk.fiscal.schemas import UblValidator
 

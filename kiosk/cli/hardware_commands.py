@@ -17,20 +17,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hardware.pole.protocols import NAMES as POLE_NAMES
-from hardware.printer.decode import decode, render_png
-from hardware.events import ScanEvent
-from hardware.manager import SNAPSHOT_NAME, build_scanners
-from hardware.printer.receipt_printer import ReceiptPrinter
-from hardware.printer.connection import PrinterError
-from hardware.registry import Registry, read_snapshot
-from hardware.scan_check import verdict
-from hardware.selftest import Check, run_selftest
-from hardware.printer.test_ticket import render_test_ticket
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CommandError, print_json, print_table, services, settings
 from kiosk.core.permissions import Act
-from kiosk.printer_url import parse_printer_url
-from kiosk.services.printing import JobNotFound
+
+# The device modules (python-escpos, pyserial, evdev, Pillow) are imported by the
+# commands that use them, not here: kiosk-admin's start-up time (kiosk/cli/main.py).
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -91,6 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ds.add_argument("--json", action="store_true")
     ds.set_defaults(func=cmd_drawer_status)
 
+    from hardware.pole.protocols import NAMES as POLE_NAMES
+
     p = sub.add_parser("display", help="customer pole display (2x20)")
     vsub = p.add_subparsers(dest="display_command", metavar="ACTION", required=True)
     vt = vsub.add_parser("test", help="show a test screen (alignment, accents) on the pole display")
@@ -105,6 +98,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _refuse_if_kiosk_runs(s, force: bool) -> None:  # noqa: ANN001
+    from hardware.manager import SNAPSHOT_NAME
+    from hardware.registry import read_snapshot
+
     snap = read_snapshot(Path(s.state_dir) / SNAPSHOT_NAME)
     if snap and snap.get("running") and not force:
         raise CommandError(f"the kiosk is running (pid {snap['pid']}) and holds the devices: stop it first "
@@ -114,6 +110,8 @@ def _refuse_if_kiosk_runs(s, force: bool) -> None:  # noqa: ANN001
 # --- selftest --------------------------------------------------------------------------------
 
 def cmd_selftest(args: argparse.Namespace) -> int:
+    from hardware.selftest import run_selftest
+
     s = settings(args)
     sims = []
     if args.simulated:
@@ -137,9 +135,10 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
-def _dian_certificate(s) -> list[Check]:  # noqa: ANN001
+def _dian_certificate(s) -> list:  # noqa: ANN001 - hardware.selftest.Check
     """The DIAN signing certificate, when the fiscal profile is on: expired, not yet
     valid or unreadable fails the selftest (documents wait until it is put right)."""
+    from hardware.selftest import Check
     from kiosk.fiscal.certificate import configured_certificate_problem
 
     found = configured_certificate_problem(s.fiscal.on, s.dian.certificate, s.dian.certificate_password_file)
@@ -175,6 +174,11 @@ def _simulated(s):  # noqa: ANN001, ANN202
 # --- printer ---------------------------------------------------------------------------------
 
 def cmd_printer_test(args: argparse.Namespace) -> int:
+    from hardware.printer.receipt_printer import ReceiptPrinter
+    from hardware.printer.connection import PrinterError
+    from hardware.printer.test_ticket import render_test_ticket
+    from kiosk.printer_url import parse_printer_url
+
     s = settings(args)
     url = args.url or s.printer.url
     try:
@@ -210,6 +214,8 @@ def cmd_printer_test(args: argparse.Namespace) -> int:
 
 
 def cmd_printer_status(args: argparse.Namespace) -> int:
+    from hardware.printer.connection import PrinterError
+
     app = services(args)
     p = app.settings.printer
     counts = app.printing.counts()
@@ -251,6 +257,8 @@ def cmd_printer_queue(args: argparse.Namespace) -> int:
 
 
 def _change_job(args: argparse.Namespace, action: str) -> int:
+    from kiosk.services.printing import JobNotFound
+
     app = services(args)
     try:
         getattr(app.printing, action)(args.job)
@@ -273,6 +281,9 @@ def cmd_printer_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_printer_preview(args: argparse.Namespace) -> int:
+    from hardware.printer.decode import decode, render_png
+    from kiosk.services.printing import JobNotFound
+
     app = services(args)
     try:
         job = args.job or app.printing.last_job_id()
@@ -302,6 +313,11 @@ def cmd_printer_preview(args: argparse.Namespace) -> int:
 # --- scanners --------------------------------------------------------------------------------
 
 def cmd_scanner_listen(args: argparse.Namespace) -> int:
+    from hardware.events import ScanEvent
+    from hardware.manager import build_scanners
+    from hardware.registry import Registry
+    from hardware.scan_check import verdict
+
     s = settings(args)
     _refuse_if_kiosk_runs(s, args.force)
     registry = Registry()
@@ -414,6 +430,9 @@ def cmd_drawer_open(args: argparse.Namespace) -> int:
 
 
 def cmd_drawer_status(args: argparse.Namespace) -> int:
+    from hardware.printer.receipt_printer import ReceiptPrinter
+    from hardware.printer.connection import PrinterError
+
     s = settings(args)
     d = s.drawer
     value = None

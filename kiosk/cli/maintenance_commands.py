@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.appliance import kivy_config, udev
 from kiosk.appliance.ownership import give_database_to, owner_of
@@ -25,8 +26,10 @@ from kiosk.appliance.upgrade import (
     read_trial,
 )
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, services, settings
-from kiosk.config import Settings
-from kiosk.services.maintenance import MANUAL, SCHEDULED, MaintenanceService, NoDatabase, RestorePlan
+
+if TYPE_CHECKING:  # loaded by the commands that use them (kiosk/cli/main.py: start-up time)
+    from kiosk.config import Settings
+    from kiosk.services.maintenance import MaintenanceService, RestorePlan
 
 # Replaced by tests: the systemctl wrapper and the program runner (journalctl, udevadm).
 SERVICE_CONTROL: Callable[[], ServiceControl] = Systemctl
@@ -96,6 +99,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _maintenance(s: Settings) -> MaintenanceService:
+    from kiosk.services.maintenance import MaintenanceService
+
     return MaintenanceService(s, service=SERVICE_CONTROL())
 
 
@@ -107,6 +112,8 @@ def _mb(n: int | None) -> str:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     s = settings(args)
+    from kiosk.services.maintenance import MANUAL, SCHEDULED
+
     kind = SCHEDULED if args.nightly else MANUAL
     report = _maintenance(s).backup(args.to, prefix=kind, rotate=not args.no_rotate, usb=not args.no_usb)
     if args.json:
@@ -218,6 +225,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         for key, value in rows:
             print(f"{key.ljust(width)}  {value}")
     if db["integrity"] == "missing":  # everything else is still shown: it helps to find out why
+        from kiosk.services.maintenance import NoDatabase
+
         print(f"error: {NoDatabase.at(s)}", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK if db["integrity"] == "ok" else EXIT_FAIL

@@ -9,7 +9,6 @@ from datetime import date
 from kiosk.cli.common import EXIT_OK, print_json, print_table, services
 from kiosk.cli.stock_commands import acting_user
 from kiosk.core.numbering import NumberingKind, Resolution, ResolutionDraft, kind_label
-from kiosk.services.numbering import state_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,6 +57,8 @@ def resolution_json(r: Resolution, today: date) -> dict:
 
 
 def _rows(resolutions: list[Resolution], today: date) -> list[tuple]:
+    from kiosk.services.numbering import state_label  # with the command (kiosk/cli/main.py: start-up time)
+
     return [(r.id, r.kind.value, r.resolution, r.prefix, f"{r.range_from}-{r.range_to}",
              f"{r.valid_from} .. {r.valid_to}", f"{r.prefix}{r.next_number}" if r.remaining else "-", r.remaining,
              state_label(r, today)) for r in resolutions]
@@ -100,6 +101,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from kiosk.services.numbering import state_label
+
     app = services(args)
     try:
         today = app.numbering.today()

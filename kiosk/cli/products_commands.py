@@ -8,12 +8,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, print_json, services
 from kiosk.cli.stock_commands import acting_user
 from kiosk.core.progress import Progress
-from kiosk.services.access import TECHNICIAN
-from kiosk.services.product_csv import STAGE_APPLY, STAGE_CHECK, STAGE_READ, ImportReport
+
+if TYPE_CHECKING:  # the services load with the command (kiosk/cli/main.py: start-up time)
+    from kiosk.services.product_csv import ImportReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +59,8 @@ def _shown(progress: Progress, enabled: bool) -> Iterator[None]:
         yield
         return
     stop = threading.Event()
+
+    from kiosk.services.product_csv import STAGE_APPLY, STAGE_CHECK, STAGE_READ
 
     def show() -> None:
         while not stop.wait(0.5):
@@ -121,6 +125,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from kiosk.services.access import TECHNICIAN
+
     app = services(args)
     try:
         result = app.product_csv.export_file(args.file, by=TECHNICIAN, include_inactive=args.all,

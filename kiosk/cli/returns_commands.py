@@ -7,6 +7,7 @@ import getpass
 import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from kiosk.cli.common import EXIT_OK, CommandError, print_json, print_table, services
 from kiosk.core.payments import method_label
@@ -14,8 +15,17 @@ from kiosk.core.receipt import return_reference, sale_reference
 from kiosk.core.units import to_base
 from kiosk.formatting import format_quantity, format_unit_price
 from kiosk.i18n import format_money
-from kiosk.services.returns import RETURN_REASONS, ReturnableSale, ReturnDetail, ReturnSummary, reason_label
-from kiosk.services.users import UserInfo
+from kiosk.core.refunds import RETURN_REASONS
+
+if TYPE_CHECKING:  # the services load with the commands that use them (kiosk-admin's start-up time)
+    from kiosk.services.returns import ReturnableSale, ReturnDetail, ReturnSummary
+    from kiosk.services.users import UserInfo
+
+
+def reason_label(reason: str) -> str:
+    from kiosk.services.returns import reason_label as label
+
+    return label(reason)
 
 
 def register_sales(ssub: argparse._SubParsersAction) -> None:

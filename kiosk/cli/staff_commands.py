@@ -14,13 +14,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import TYPE_CHECKING
 
-from kiosk.app_factory import Services
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, services, settings
 from kiosk.core.permissions import Act, Role, act_label
 from kiosk.formatting import local_day_bounds, to_local
-from kiosk.services.audit import AuditFilter
-from kiosk.services.users import UserInfo
+
+if TYPE_CHECKING:  # the services load with the command (kiosk/cli/main.py: start-up time)
+    from kiosk.app_factory import Services
+    from kiosk.services.users import UserInfo
 
 ROLES = [r.value for r in Role]
 
@@ -204,6 +206,8 @@ def cmd_permissions(args: argparse.Namespace) -> int:
 # --- audit ---------------------------------------------------------------------------
 
 def cmd_audit_list(args: argparse.Namespace) -> int:
+    from kiosk.services.audit import AuditFilter
+
     since = local_day_bounds(args.since)[0] if args.since else None
     until = local_day_bounds(args.until)[1] if args.until else None
     if args.act and args.act not in {a.value for a in Act} | _known_acts():

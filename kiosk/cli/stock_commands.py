@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from kiosk.cli.common import EXIT_OK, CommandError, print_json, print_table, services
 from kiosk.i18n import format_money
-from kiosk.services.inventory import ADJUSTMENT_REASONS
-from kiosk.services.users import Role, UserInfo
+from kiosk.core.adjustments import ADJUSTMENT_REASONS
+from kiosk.core.permissions import Role
+
+if TYPE_CHECKING:
+    from kiosk.services.access import UserInfo
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,15 +11,18 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from kiosk.app_factory import Services
 from kiosk.cli.common import EXIT_OK, CommandError, print_json, print_table, services
 from kiosk.core.permissions import Act
 from kiosk.core.product_fields import parse_amount
 from kiosk.formatting import to_local
 from kiosk.i18n import format_money
-from kiosk.services.access import UserInfo
-from kiosk.services.till_sessions import SessionInfo, ZInfo
+
+if TYPE_CHECKING:  # the services load with the commands that use them (kiosk-admin's start-up time)
+    from kiosk.app_factory import Services
+    from kiosk.services.access import UserInfo
+    from kiosk.services.till_sessions import SessionInfo, ZInfo
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -767,3 +767,8 @@ def print_block(document: FiscalDocument, key: str) -> FiscalPrintBlock:
     lines.append(_("Software {software} by {maker}").format(software=sw.software_name, maker=sw.maker_company))
     return FiscalPrintBlock(title=_(TITLES[document.kind]), lines=tuple(lines), key_label=document.kind.key_name,
                             key=key, qr=qr_url(key, document.environment))
+
+
+# A document in the DIAN outbox that has not reached DIAN's verdict yet (the outbox, the
+# till's closing and the reports read the states from here).
+OUTBOX_WAITING = ("built", "signed", "sent", "contingency")

@@ -69,3 +69,7 @@ def split_refund(total: int, paid: dict[str, int], refunded: dict[str, int]) -> 
         first = next(iter(sorted(paid, key=lambda m: (m != "cash", m))), "cash")
         out[first] = out.get(first, 0) + left
     return out
+
+
+# Why something comes back -> whether it goes back on the shelf (False: to waste).
+RETURN_REASONS: dict[str, bool] = {"damaged": False, "expired": False, "wrong_product": True, "changed_mind": True}

@@ -13,13 +13,10 @@ Rows never hold a PIN or a PIN hash.
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
-import os
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +31,8 @@ from kiosk.core.audit_chain import GENESIS, Break, canonical_json, row_hash, ver
 from kiosk.core.permissions import Act
 from kiosk.i18n import N_, translate
 from kiosk.services.access import Access, Authority, UserInfo
+from kiosk.services import audit_origin
+from kiosk.services.audit_origin import cli_origin, origin  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 
@@ -74,31 +73,8 @@ ACT_LABELS = {
     "till_closed": N_("Till closed (Z)"),
 }
 
-_origin = {"text": "kiosk"}
-
-
-@contextmanager
-def origin(text_: str) -> Iterator[None]:
-    """Rows written inside are marked as written by ``text_`` ("kiosk-admin (pi)");
-    outside, by "kiosk" (the till's screen)."""
-    before = _origin["text"]
-    _origin["text"] = text_[:32]
-    try:
-        yield
-    finally:
-        _origin["text"] = before
-
-
-def cli_origin() -> str:
-    who = os.environ.get("SUDO_USER") or _login()
-    return f"kiosk-admin ({who})" if who else "kiosk-admin"
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
+# Who writes the rows (kiosk/services/audit_origin.py: light, kiosk-admin sets it at start).
+_origin = audit_origin.current
 
 
 def act_text(act: str) -> str:

@@ -61,7 +61,7 @@ from kiosk.services.fiscal_documents import KIND_NAMES, FiscalDocuments
 
 log = logging.getLogger(__name__)
 
-WAITING = ("built", "signed", "sent", "contingency")
+WAITING = f.OUTBOX_WAITING
 STATES = (*WAITING, "accepted", "rejected")
 LOCAL_RULE = "LOCAL"  # a document refused before sending (it does not add up, the XSD refuses it)
 

@@ -17,6 +17,8 @@ from sqlalchemy import exists, func, select
 
 from db.engine import Database
 from db.models import Barcode, Category, Product, StockMovement
+# ADJUSTMENT_REASONS: re-exported, existing callers import it from this module.
+from kiosk.core.adjustments import ADJUSTMENT_REASONS  # noqa: F401
 from kiosk.core.barcodes import classify, normalize
 from kiosk.core.errors import (
     DomainError,
@@ -61,14 +63,6 @@ from kiosk.services import audit
 from kiosk.services.access import Access, UserInfo
 from kiosk.services.users import Role
 
-# Kept here (not in stock.py) because existing callers import it from this module.
-ADJUSTMENT_REASONS = {
-    "breakage": N_("Breakage"),
-    "expired": N_("Expired"),
-    "internal_use": N_("Internal use"),
-    "theft": N_("Theft"),
-    "count_correction": N_("Count correction"),
-}
 
 CATEGORY_KINDS = ("goods", "services")
 EDIT_ROLE = Role.MANAGER  # the rank that edits by default (acts: edit_catalog, adjust_stock, import_export)

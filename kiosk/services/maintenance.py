@@ -32,7 +32,6 @@ from datetime import datetime
 from pathlib import Path
 
 from db import backup as dbbackup
-from db.engine import create_private
 from kiosk import __version__
 from kiosk.appliance import health, service_exit
 from kiosk.appliance.devices import expected_nodes
@@ -41,9 +40,17 @@ from kiosk.appliance.servicectl import KIOSK_UNIT, ServiceControl, Systemctl, is
 from kiosk.config import Settings, state_dir_reason
 from kiosk.core.errors import DomainError
 from kiosk.i18n import N_, translate
-from kiosk.services.audit import note_in_file
 
 log = logging.getLogger(__name__)
+
+
+def note_in_file(path: Path, act: str, subject: str = "", **values: object) -> bool:
+    """kiosk.services.audit.note_in_file, loaded when a backup or restore is noted
+    (the audit log brings SQLAlchemy: ``kiosk-admin status`` starts without it)."""
+    from kiosk.services import audit
+
+    return audit.note_in_file(path, act, subject, **values)
+
 
 SCHEDULED = "kiosk"
 MANUAL = "manual"

@@ -67,7 +67,7 @@ class CashDrawer(Protocol):
 
 
 # Why goods come back, and where they go: back on the shelf, or to waste.
-RETURN_REASONS: dict[str, bool] = {"damaged": False, "expired": False, "wrong_product": True, "changed_mind": True}
+from kiosk.core.refunds import RETURN_REASONS  # noqa: E402 - re-exported: the services and the CLI share it
 REASON_LABELS = {"damaged": N_("damaged"), "expired": N_("expired"), "wrong_product": N_("wrong product"),
                  "changed_mind": N_("customer changed mind")}
 

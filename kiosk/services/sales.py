@@ -48,6 +48,10 @@ class SaleResult:
     payments: tuple[Payment, ...]
     warnings: tuple[str, ...] = ()
     print_job: int | None = None  # the receipt's job, stored in the sale's transaction
+    # Products whose low-stock mark this sale changed, as (product id, low now): worked
+    # out in the sale's transaction from the rows it read, so the selling screen updates
+    # its tiles and badge without reading back what the sale just wrote.
+    low_changes: tuple[tuple[int, bool], ...] = ()
 
     @property
     def reference(self) -> str:
@@ -87,7 +91,7 @@ class SaleDetail:
 # Checkout is the till's hot path: its statements are plain SQL text run with
 # exec_driver_sql (db/raw_sql.py), checked against the models when this loads.
 _SELLER = "SELECT name, role, active FROM users WHERE id = ?"
-_CURRENT_PRODUCTS = ("SELECT id, name, active, stock, sale_mode, uom, price, tax_rate_bp FROM products "
+_CURRENT_PRODUCTS = ("SELECT id, name, active, stock, low_stock, sale_mode, uom, price, tax_rate_bp FROM products "
                      "WHERE id IN ({marks})")
 # The next number is read inside the INSERT, under the write lock BEGIN IMMEDIATE took.
 _INSERT_SALE = insert_sql(Sale.__table__, "uuid created_at user_id status subtotal tax_total total change_total "
@@ -264,6 +268,11 @@ class SalesService:
                     if tracks_stock(SaleMode(current[pid].sale_mode))]
                 if movements:
                     conn.exec_driver_sql(_INSERT_MOVEMENT, movements)
+                low_changes = tuple(
+                    (m["product_id"], low_after) for m in movements
+                    if (low_after := _is_low(current[m["product_id"]].stock + m["quantity"],
+                                             current[m["product_id"]].low_stock))
+                    != _is_low(current[m["product_id"]].stock, current[m["product_id"]].low_stock))
                 job_id = alongside(conn, sale_id, number) if alongside is not None else None
         except BaseException:
             if grant is not None:
@@ -271,7 +280,8 @@ class SalesService:
             raise
         if grant is not None:
             grant.spend()
-        return SaleResult(sale_id, number, sale.total, sale.change, sale.payments, tuple(warnings), job_id)
+        return SaleResult(sale_id, number, sale.total, sale.change, sale.payments, tuple(warnings), job_id,
+                          low_changes)
 
     def stored(self, sale_uuid: str) -> SaleResult | None:
         """The sale with this UUID if it was stored (a retry after an error whose
@@ -356,3 +366,8 @@ def _payment(p: SalePayment) -> Payment:
     return Payment(PaymentMethod(p.method), p.amount, p.tendered, p.change, p.reference)
 
 
+
+
+def _is_low(stock: int, level: int) -> bool:
+    """ProductRef.is_low for a product that keeps stock (db.models.LOW_STOCK_WHERE)."""
+    return level > 0 and stock <= level

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from db.engine import Database
-from db.models import Product, Sale, StockMovement, User, new_time_uuid, utcnow
+from db.models import Product, Sale, StockMovement, User, low_stock_condition, new_time_uuid, utcnow
 from kiosk.core.catalog import ProductRef
 from kiosk.core.errors import (
     InvalidProduct,
@@ -621,8 +621,9 @@ class StockService:
 
     # --- low stock -----------------------------------------------------------------
     def _low_filter(self, stmt):  # noqa: ANN001, ANN202
-        return stmt.where(Product.active.is_(True), Product.sale_mode != SaleMode.SERVICE.value,
-                          Product.low_stock > 0, Product.stock <= Product.low_stock)
+        # Word for word the partial index's condition (db/models.py), so SQLite reads the
+        # index of low products, not the catalog.
+        return stmt.where(text(low_stock_condition()))
 
     def low_stock_count(self) -> int:
         """For the admin menu's badge: active products at or below their level."""

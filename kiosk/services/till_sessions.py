@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import LOCAL_TILL_ID, CashMovement, TillSession, ZReport, new_uuid, utcnow
 from db.raw_sql import stamp
-from hardware.escpos_receipt import ReceiptLayout
-from hardware.escpos_report import render_text_document
+from hardware.printer.receipt import ReceiptLayout
+from hardware.printer.report import render_text_document
 from kiosk.core.drawer import DrawerPolicy
 from kiosk.core.errors import DomainError
 from kiosk.core.permissions import Act
@@ -221,7 +221,7 @@ def session_figures(conn: Connection | Session, session_id: int, opening_float: 
 def waiting_fiscal_documents(conn: Connection | Session) -> int:
     """Fiscal documents not yet accepted by DIAN (the outbox's waiting states), listed
     before closing."""
-    from kiosk.services.dian_outbox import WAITING
+    from kiosk.core.fiscal import OUTBOX_WAITING as WAITING
 
     marks = ", ".join(f":w{i}" for i in range(len(WAITING)))
     return int(conn.execute(text(f"SELECT COUNT(*) FROM dian_outbox WHERE state IN ({marks})"),

@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 KV_FILES = ("widgets.kv", "pins.kv", "lock.kv", "sell.kv", "scale_panel.kv", "calculator.kv", "checkout.kv", "done.kv",
             "history.kv", "hardware.kv", "devices.kv")
 LEVELS = ("info", "ok", "warn", "error")
+PULSE_BLINKS = 3  # times the low-stock marks blink when a product becomes low (then they rest, lit)
 
 
 def load_kv(name: str) -> None:
@@ -84,7 +85,7 @@ class KioskApp(App):
     portrait = BooleanProperty(False)
     user_name = StringProperty("")
     clock_text = StringProperty("")
-    pulse = NumericProperty(1.0)  # low-stock badges blink with this
+    pulse = NumericProperty(1.0)  # low-stock badges blink with this (pulse_low), then rest at 1
     banner_text = StringProperty("")
     banner_level = StringProperty("info")
     modal = ObjectProperty(None, allownone=True)  # the popup in front, if any
@@ -106,6 +107,7 @@ class KioskApp(App):
         self._resume: tuple[int, str] | None = None
         self._recording: threading.Thread | None = None  # the last lock being written to the audit log
         self._last_activity = time.monotonic()
+        self._low_seen = 0  # the low-stock count last shown (a rise makes the marks blink)
         self.scans: ScanDispatcher | None = None
         self.wedge: KeyboardWedge | None = None
         self.devices = HardwareLink(self)
@@ -151,10 +153,8 @@ class KioskApp(App):
         if interval:
             self._every(interval, lambda dt: sdnotify.watchdog())
         self._watch_touch()
-        self._pulse = Animation(pulse=0.35, duration=0.6, t="in_out_sine") + \
-            Animation(pulse=1.0, duration=0.6, t="in_out_sine")
-        self._pulse.repeat = True
-        self._pulse.start(self)
+        self._pulse: Animation | None = None
+        self.bind(low_count=self._low_count_changed)
         self.later(self._finish_interrupted_work, 1.0)
         return self.sm
 
@@ -434,16 +434,42 @@ class KioskApp(App):
         self.staff = None
         self.show("sell")
 
+    def pulse_low(self) -> None:
+        """The low-stock marks blink a few times, then stay lit: they draw the eye when
+        a product becomes low, and cost no CPU the rest of the day (a mark blinking
+        forever kept a fifth of a Pi core busy redrawing the screen)."""
+        if self._pulse is not None:
+            return  # already blinking
+        step = Animation(pulse=0.35, duration=0.6, t="in_out_sine") + Animation(pulse=1.0, duration=0.6,
+                                                                                 t="in_out_sine")
+        anim = step
+        for _blink in range(PULSE_BLINKS - 1):
+            anim = anim + step
+        anim.bind(on_complete=self._pulse_done)
+        self._pulse = anim
+        anim.start(self)
+
+    def _pulse_done(self, _anim, _widget) -> None:  # noqa: ANN001
+        self._pulse = None
+        self.pulse = 1.0
+
+    def _low_count_changed(self, _app, count: int) -> None:  # noqa: ANN001
+        if count > self._low_seen:
+            self.pulse_low()  # one more product (at least) just became low
+        self._low_seen = count
+
     def refresh_low_count(self) -> None:
         self.low_count = self.services.stock.low_stock_count()
 
-    def stock_moved(self, product_ids) -> None:  # noqa: ANN001
-        """After a sale: those products' tiles show their new low-stock mark, and the
-        badge is recounted."""
-        sell = self.screen("sell")
-        for product_id in dict.fromkeys(product_ids):
-            sell.refresh_product(product_id)
-        self.refresh_low_count()
+    def stock_moved(self, low_changes) -> None:  # noqa: ANN001
+        """After a sale: the products whose low-stock mark it changed ((id, low now)
+        pairs, SaleResult.low_changes, worked out in the sale's transaction) show it
+        on their tiles, and the badge counts them; nothing is read back from the
+        database (issue 18: that re-reading was part of every Confirmar's wait)."""
+        if not low_changes:
+            return
+        self.screen("sell").set_low_marks(dict(low_changes))
+        self.low_count = max(0, self.low_count + sum(1 if low else -1 for _pid, low in low_changes))
 
     def catalog_changed(self) -> None:
         """Products, stock or categories changed: the selling screen reloads its grid
@@ -555,6 +581,7 @@ class KioskApp(App):
         self._events.clear()
         if getattr(self, "_pulse", None) is not None:
             self._pulse.cancel(self)
+            self._pulse = None
         if self.wedge is not None:
             self.wedge.uninstall()
         if self.scans is not None:

@@ -365,7 +365,6 @@ class CheckoutScreen(KioskScreen):
         self.can_confirm = False
         app = self.app
         tenders = self.current_tenders()
-        sold = [ln.product.id for ln in app.cart.lines]
         counter = self.services.counter
         fiscal = None
         if self.fiscal_on:
@@ -378,16 +377,16 @@ class CheckoutScreen(KioskScreen):
                 _("Saving… the database is busy with another task; trying again."), "warn", 30, beep=False))
 
         app.devices.run_in_thread(lambda: counter.checkout(user, tenders, on_wait=waiting, fiscal=fiscal),
-                                  lambda result: self._saved(result, sold), self._not_saved)
+                                  self._saved, self._not_saved)
 
-    def _saved(self, result, sold: list[int]) -> None:  # noqa: ANN001
+    def _saved(self, result) -> None:  # noqa: ANN001
         """Main thread: the sale and its receipt job are stored."""
         app = self.app
         self.busy = False
         self.forget_customer()
         try:
             app.screen("sell").selected_line = 0
-            app.stock_moved(sold)
+            app.stock_moved(result.low_changes)
         except Exception:  # noqa: BLE001 - the sale is stored: show it as done whatever the tiles do
             log.exception("refreshing the selling screen after sale %s", result.reference)
         app.show_done(result)

@@ -65,6 +65,25 @@ def tile_data(p: ProductRef, color: str) -> dict:
     }
 
 
+def update_by_difference(data: list, new: list) -> None:
+    """Make the RecycleView's ``data`` equal ``new`` with the fewest changes it sees:
+    nothing when equal, one slice assignment from the first tile that differs (the
+    tiles before it keep their place), or a truncation when ``new`` is a prefix."""
+    same = 0
+    for old_item, new_item in zip(data, new):
+        if old_item != new_item:
+            break
+        same += 1
+    if same == len(data) == len(new):
+        return
+    if same == len(new):
+        del data[same:]
+    elif same == len(data):
+        data.extend(new[same:])
+    else:
+        data[same:len(data)] = new[same:]  # (an open-ended slice trips Kivy's RecycleDataModel)
+
+
 def quantity_detail(quantity: int, uom: Uom, unit_price: int, entry: LineEntry, total: int, tare: int = 0) -> str:
     """How a line's quantity came about, for the cart and the history detail:
     "500 ml × $3,20/L", "$5,00 buys …", a typed weight, a scale weight's tare."""
@@ -140,6 +159,7 @@ class DeviceBanner(BoxLayout):
 
 class SellScreen(SearchInput, KioskScreen):
     query = StringProperty("")
+    shown_query = StringProperty("")  # the query whose results the grid holds (benchmarks wait for it)
     category_id = NumericProperty(0)  # 0: every category
     keyboard_open = BooleanProperty(False)
     selected_line = NumericProperty(0)
@@ -247,22 +267,31 @@ class SellScreen(SearchInput, KioskScreen):
 
     # --- catalog ---------------------------------------------------------------------------------
     def reload_catalog(self) -> None:
+        """The first page for the query and category, put in the grid by difference
+        (issue 18): tiles that stay where they were are left alone, and results equal
+        to what is shown change nothing at all, so a keystroke costs the search and the
+        tiles that really change, not a rebuilt grid."""
         self._offset = 0
         self._more = True
         rv = self.ids.catalog
-        rv.data = []
-        self._load_page()
+        self._load_page(replace=True)
         rv.scroll_y = 1
 
-    def _load_page(self) -> None:
+    def _load_page(self, replace: bool = False) -> None:
         if not self._more:
             return
         products = self.services.catalog.search(self.query, limit=PAGE, offset=self._offset,
                                                 category_id=self.category_id or None)
         self._offset += len(products)
         self._more = len(products) == PAGE
-        self.ids.catalog.data.extend(tile_data(p, self._colors.get(p.category_id, "#607D8B")) for p in products)
-        n = len(self.ids.catalog.data)
+        page = [tile_data(p, self._colors.get(p.category_id, "#607D8B")) for p in products]
+        data = self.ids.catalog.data
+        if not replace:
+            data.extend(page)
+        else:
+            update_by_difference(data, page)
+        self.shown_query = self.query
+        n = len(data)
         if self.query and not n:
             self.result_count_text = _("Nothing matches \u201c{query}\u201d").format(query=self.query)
         else:
@@ -312,6 +341,21 @@ class SellScreen(SearchInput, KioskScreen):
         self.app.refresh_low_count()
         self.message(change.message, "warn" if change.is_low else "ok", 5)
 
+    def set_low_marks(self, low: dict[int, bool]) -> None:
+        """The low-stock mark of the tiles of those products (id -> low now), from
+        what a sale worked out: no database read, one redraw."""
+        rv = self.ids.catalog
+        changed = False
+        for i, item in enumerate(rv.data):
+            now = low.get(item["product_id"])
+            if now is not None and now != item["low"]:
+                rv.data[i] = {**item, "low": now}
+                changed = True
+        if changed:
+            rv.refresh_from_data()
+        if any(low.values()):
+            self.app.pulse_low()  # one has just become low
+
     def refresh_product(self, product_id: int) -> None:
         """Redraw one tile (stock, low mark) without reloading the grid."""
         rv = self.ids.catalog
@@ -320,6 +364,8 @@ class SellScreen(SearchInput, KioskScreen):
             if item["product_id"] == product_id and product is not None:
                 rv.data[i] = tile_data(product, self._colors.get(product.category_id, "#607D8B"))
                 rv.refresh_from_data()
+                if rv.data[i]["low"] and not item["low"]:
+                    self.app.pulse_low()  # it has just become low
                 return
 
     # --- search ----------------------------------------------------------------------------------

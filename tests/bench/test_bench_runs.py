@@ -19,3 +19,21 @@ def test_engine_benchmark_prints_its_figures_as_json(tmp_path):
     figures = json.loads(r.stdout)
     assert ENGINE_KEYS <= figures.keys()
     assert all(isinstance(figures[k], (int, float)) and figures[k] > 0 for k in ENGINE_KEYS)
+
+
+def test_cashier_ratios_and_the_readable_table(tmp_path):
+    """Issue 18's floors beside the service (tiny sizes; no timing is asserted), and the
+    table ``make bench`` prints before the JSON: every budgeted key, "-" when skipped."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "kiosk.cli.main", "bench", "--products", "1500", "--sales", "10",
+                        "--only", "lookup_ratio,search_ratio"],
+                       capture_output=True, text=True, env=env, timeout=300, check=True)
+    table, _, rest = r.stdout.partition("\n\n")
+    figures = json.loads(rest)
+    for key in ("lookup_ratio", "search_ratio", "lookup_raw_p50_ms", "search_raw_p50_ms"):
+        assert isinstance(figures[key], (int, float)) and figures[key] > 0, key
+    lines = table.splitlines()
+    assert lines[0].split()[:3] == ["figure", "value", "budget"]
+    rows = {line.split()[0]: line.split()[1] for line in lines[2:]}
+    assert rows["lookup_ratio"] == str(figures["lookup_ratio"])
+    assert rows["admin_start_s"] == "-" and rows["keystroke_to_results_p95_ms"] == "-"

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from hardware.escpos_decode import decode
+from hardware.printer.decode import decode
 from kiosk.core.staff_errors import ActNotPermitted
 from kiosk.core.till_day import NegativeCount, NoteRequired
 from kiosk.services.till_sessions import (

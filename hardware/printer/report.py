@@ -1,15 +1,15 @@
 """Plain text documents for the receipt printer (a Z or X report, a cash in/out
 slip): a bold title and lines already laid out to the paper's width, built on a
-``Dummy`` printer like a receipt (hardware/escpos_receipt.py), so the job can be
+``Dummy`` printer like a receipt (hardware/printer/receipt.py), so the job can be
 stored in the print queue before it is sent."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hardware.escpos_receipt import ReceiptLayout
-from hardware.escpos_text import for_printer
-from hardware.printer import kick_command
+from hardware.printer.receipt import ReceiptLayout
+from hardware.printer.text import for_printer
+from hardware.printer.receipt_printer import kick_command
 
 
 def render_text_document(title: str, lines: Sequence[str], layout: ReceiptLayout = ReceiptLayout(), *,

@@ -1,0 +1,67 @@
+"""python-escpos's printer database, read once per machine instead of at every start.
+
+``escpos.capabilities`` parses its ``capabilities.json`` with PyYAML's pure-Python
+loader when it is imported (a third of a second here, over a second on a Pi) and
+keeps a pickle of the result only in ``$ESCPOS_CAPABILITIES_PICKLE_DIR`` — by default
+a new temporary directory per process, so every ``kiosk-admin`` command and every
+kiosk start paid the full parse (and left a directory behind in /tmp).
+
+``prepare()`` points that variable at a private cache directory (``$CACHE_DIRECTORY``
+under systemd, else ``$XDG_CACHE_HOME/kiosk`` or ``~/.cache/kiosk``) and, when the
+pickle is not there yet, writes it from the same JSON with the standard ``json``
+module, which is many times faster than the YAML loader. python-escpos then loads the
+pickle; it re-parses the JSON itself if the package is upgraded (the JSON is newer).
+It must run before anything imports ``escpos.printer`` or ``escpos.capabilities``;
+``hardware.printer.text`` (the first module here to import python-escpos) calls it.
+A directory that cannot be written leaves python-escpos to its default.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pickle
+import platform
+import tempfile
+from pathlib import Path
+
+ENV = "ESCPOS_CAPABILITIES_PICKLE_DIR"
+
+
+def cache_dir(env: os._Environ[str] | dict[str, str] = os.environ) -> Path:
+    if env.get("CACHE_DIRECTORY"):  # systemd's CacheDirectory= (may list several)
+        return Path(env["CACHE_DIRECTORY"].split(":")[0]) / "escpos"
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+    return Path(base) / "kiosk" / "escpos"
+
+
+def _capabilities_json() -> Path | None:
+    spec = importlib.util.find_spec("escpos")  # the package's folder, without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "capabilities.json"
+    return path if path.is_file() else None
+
+
+def prepare() -> Path | None:
+    """Use (and fill) the cache; returns its directory, or None when it cannot be used."""
+    if os.environ.get(ENV):  # chosen by whoever runs us (tests, a technician)
+        return Path(os.environ[ENV])
+    folder = cache_dir()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if folder.stat().st_uid != os.getuid():  # a pickle is code: load only our own
+            return None
+        pickled = folder / f"{platform.python_version()}.capabilities.pickle"
+        source = _capabilities_json()
+        if source is not None and (not pickled.exists() or pickled.stat().st_mtime < source.stat().st_mtime):
+            data = json.loads(source.read_text(encoding="utf-8"))
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(data, fh, protocol=2)
+            os.replace(tmp, pickled)
+    except (OSError, ValueError):
+        return None
+    os.environ[ENV] = str(folder)
+    return folder
