@@ -52,10 +52,9 @@ def make_history(app, days: int, *, seed: int = 14,  # noqa: ANN001 - kiosk.app_
     if app.sessions.current() is not None:
         raise DemoDayOpen()
     rng = random.Random(seed)
-    load_demo_staff(app.users)
-    pins = {name: pin for name, _, pin in DEMO_STAFF}
-    cashier = app.users.authenticate(pins["Carla"])
-    manager = app.users.authenticate(pins["Mario"])
+    load_demo_staff(app.users)  # the demo cashier and manager, unless users of those names exist
+    staff = {u.name: u for u in app.users.users()}
+    cashier, manager = (staff[name] for name, _, _ in DEMO_STAFF)
     products = [p for p in (app.catalog.browse(limit=500)) if p.active and p.price > 0]
     unit = [p for p in products if not p.bulk]
     bulk = [p for p in products if p.bulk]

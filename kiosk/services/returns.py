@@ -80,11 +80,17 @@ def reasons_text() -> str:
     return ", ".join(f"{r} ({reason_label(r)})" for r in RETURN_REASONS)
 
 
-def void_window_open(sale_created_at: datetime, sale_till_id: int, now: datetime, till_id: int) -> bool:
-    """Whether a sale may still be voided: on its own business day (the shop's local
-    day) at its own till. The one place this rule lives: once till sessions exist
-    (issue 17) it becomes "the sale's till session is still open"."""
-    return sale_till_id == till_id and to_local(sale_created_at).date() == to_local(now).date()
+def void_window_open(sale_created_at: datetime, sale_till_id: int, now: datetime, till_id: int,
+                     session_status: str | None = None) -> bool:
+    """Whether a sale may still be voided: at its own till while its till session is
+    open (after *Cerrar caja* its money is counted: a return is the way then). A sale
+    rung up before till sessions existed has none: then on its own business day. The
+    one place this rule lives."""
+    if sale_till_id != till_id:
+        return False
+    if session_status is not None:
+        return session_status == "open"
+    return to_local(sale_created_at).date() == to_local(now).date()
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,7 @@ class ReturnableSale:
     refunded: dict[str, int]
     returns: tuple[ReturnSummary, ...] = ()
     void_reason: str = ""
+    session_status: str | None = None  # its till session's: open | closed; None: sold before sessions
 
     @property
     def reference(self) -> str:
@@ -217,7 +224,8 @@ class _Plan:
     lines: list[tuple[ReturnableLine, int, int, int]] = field(default_factory=list)  # line, quantity, refund, tax
 
 
-_SALE = "SELECT id, number, status, created_at, till_id, total FROM sales WHERE {where}"
+_SALE = ("SELECT id, number, status, created_at, till_id, total, "
+        "(SELECT t.status FROM till_sessions t WHERE t.id = sales.session_id) FROM sales WHERE {where}")
 _LINES = ("SELECT id, position, product_id, sku, name, uom, sale_mode, unit_price, tax_rate_bp, quantity, "
           "line_total, tax_amount FROM sale_lines WHERE sale_id = ? ORDER BY position")
 _RETURNED = ("SELECT rl.sale_line_id, SUM(rl.quantity), SUM(rl.refund), SUM(rl.tax_amount) FROM return_lines rl "
@@ -275,7 +283,7 @@ class ReturnsService:
             _RETURN_ROWS + " WHERE r.sale_id = ? ORDER BY r.number", (sid,)))
         void_reason = conn.exec_driver_sql("SELECT reason FROM sale_voids WHERE sale_id = ?", (sid,)).scalar() or ""
         return ReturnableSale(sid, row[1], row[2], _when(row[3]), row[4], row[5], tuple(lines), paid, refunded,
-                              returns, void_reason)
+                              returns, void_reason, session_status=row[6])
 
     @staticmethod
     def _summary(r: Sequence) -> ReturnSummary:
@@ -557,7 +565,7 @@ class ReturnsService:
             raise SaleAlreadyVoided(reference=sale.reference)
         if sale.returns:
             raise SaleHasReturns(reference=sale.reference)
-        if not void_window_open(sale.created_at, sale.till_id, self.clock(), self.till_id):
+        if not void_window_open(sale.created_at, sale.till_id, self.clock(), self.till_id, sale.session_status):
             raise VoidNotAllowedNow(reference=sale.reference)
 
 

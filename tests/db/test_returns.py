@@ -141,15 +141,19 @@ def test_a_sale_with_a_return_cannot_be_voided(demo_app, admin):
     assert counts(demo_app) == before
 
 
-def test_void_only_on_its_day_at_its_till(demo_app, admin):
+def test_void_window_at_its_till_while_its_session_is_open(demo_app, admin):
     sale = sell(demo_app, admin)
     created = demo_app.returns.sale(sale.number).created_at
     assert void_window_open(created, 1, created, 1)
     assert not void_window_open(created, 2, created, 1)
     assert not void_window_open(created, 1, created + timedelta(days=1), 1)
-    demo_app.returns.clock = lambda: created + timedelta(days=1)
+    # with till sessions: while the sale's session is open, whatever the day; never after closing
+    assert void_window_open(created, 1, created + timedelta(days=1), 1, "open")
+    assert not void_window_open(created, 1, created, 1, "closed")
+    assert not void_window_open(created, 2, created, 1, "open")
+    demo_app.returns.till_id = 2  # another till may not void it
     with pytest.raises(VoidNotAllowedNow):
-        demo_app.returns.void(admin, sale.number, "late")
+        demo_app.returns.void(admin, sale.number, "other till")
 
 
 def test_permissions_for_return_void_and_refund_method(demo_app, admin, staff):
@@ -185,3 +189,15 @@ def test_return_without_receipt_at_the_current_price(demo_app, admin):
     d = demo_app.returns.detail(result.number)
     assert d.summary.sale_number is None and "receipt" in d.note.lower() or "recibo" in d.note.lower()
     check_invariants(demo_app.db)
+
+
+def test_a_sale_can_be_voided_only_while_its_till_session_is_open(demo_app, admin):
+    sale = sell(demo_app, admin)
+    assert demo_app.returns.sale(sale.number).session_status == "open"
+    other = sell(demo_app, admin)
+    demo_app.returns.void(admin, other.number, "rung by mistake")  # the session is open: allowed
+    demo_app.sessions.close(admin, counted=demo_app.sessions.expected_cash())
+    assert demo_app.returns.sale(sale.number).session_status == "closed"
+    with pytest.raises(VoidNotAllowedNow):
+        demo_app.returns.void(admin, sale.number, "rung by mistake")
+    assert demo_app.returns.sale(sale.number).status == "completed"

@@ -45,7 +45,7 @@ def db_sums(app, d) -> dict:  # noqa: ANN001
                        "AND status='completed'"),
             "methods": dict(s.execute(text(
                 "SELECT p.method, SUM(p.amount) FROM payments p JOIN sales s ON s.id = p.sale_id "
-                "WHERE s.created_at >= :a AND s.created_at < :b GROUP BY p.method"), p).all()),
+                "WHERE s.created_at >= :a AND s.created_at < :b AND s.status = 'completed' GROUP BY p.method"), p).all()),
         }
 
 
