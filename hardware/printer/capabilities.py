@@ -29,9 +29,11 @@ from pathlib import Path
 ENV = "ESCPOS_CAPABILITIES_PICKLE_DIR"
 
 
-def cache_dir(env: os._Environ[str] | dict[str, str] = os.environ) -> Path:
+def cache_dir(env: os._Environ[str] | dict[str, str] = os.environ) -> Path | None:
     if env.get("CACHE_DIRECTORY"):  # systemd's CacheDirectory= (may list several)
         return Path(env["CACHE_DIRECTORY"].split(":")[0]) / "escpos"
+    if os.geteuid() == 0:  # `sudo kiosk-admin`: leave root's home as it was (no cache)
+        return None
     base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
     return Path(base) / "kiosk" / "escpos"
 
@@ -49,6 +51,8 @@ def prepare() -> Path | None:
     if os.environ.get(ENV):  # chosen by whoever runs us (tests, a technician)
         return Path(os.environ[ENV])
     folder = cache_dir()
+    if folder is None:
+        return None
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if folder.stat().st_uid != os.getuid():  # a pickle is code: load only our own

@@ -37,14 +37,14 @@ def test_help_prints_every_command_without_loading_the_application():
 def test_python_escpos_reads_its_printer_database_from_a_kept_cache(tmp_path):
     """The parsed capabilities are pickled once in the kiosk's cache folder (python-escpos
     would otherwise parse its JSON with PyYAML at every start, in a new temp folder)."""
-    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "CACHE_DIRECTORY": str(tmp_path / "cache")}
     code = ("import os\nimport hardware.printer.text\n"
             "print(os.environ['ESCPOS_CAPABILITIES_PICKLE_DIR'])")
     for _ in range(2):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
                              env=env)
     folder = Path(out.stdout.strip())
-    assert folder == tmp_path / ".cache" / "kiosk" / "escpos"
+    assert folder == tmp_path / "cache" / "escpos"  # the service's CacheDirectory=
     assert [p.name.endswith(".capabilities.pickle") for p in folder.iterdir()] == [True]
     from hardware.printer.text import profile_names
     assert "default" in profile_names()

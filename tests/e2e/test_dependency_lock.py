@@ -38,11 +38,11 @@ def test_the_check_names_a_new_dependency_the_lock_lacks(tmp_path: Path) -> None
     text = PYPROJECT.read_text(encoding="utf-8")
     assert '"pydantic>=2.6,<3",' in text
     changed = tmp_path / "pyproject.toml"
-    changed.write_text(text.replace('"pydantic>=2.6,<3",', '"pydantic>=2.6,<3",\n    "xlsxwriter>=3.1",')
+    changed.write_text(text.replace('"pydantic>=2.6,<3",', '"pydantic>=2.6,<3",\n    "reportlab>=4.0",')
                        .replace('"pytest>=8",', '"pytest>=99",'), encoding="utf-8")
     found = lock_tool.problems(changed, LOCK)
     assert len(found) == 2, found
-    assert "requirements.lock does not pin xlsxwriter ([project] dependencies in pyproject.toml: 'xlsxwriter>=3.1')" in found
+    assert "requirements.lock does not pin reportlab ([project] dependencies in pyproject.toml: 'reportlab>=4.0')" in found
     assert any(line.startswith("requirements.lock pins pytest==") and "'>=99'" in line and
                "[project.optional-dependencies] test" in line for line in found), found
     assert "run `make lock`" in lock_tool.advice() and "commit requirements.lock" in lock_tool.advice()
