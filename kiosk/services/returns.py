@@ -366,7 +366,7 @@ class ReturnsService:
                 raise SaleIsVoided(reference=sale.reference)
             plan = self.plan(sale, lines)
             total = sum(r for _, _, r, _ in plan.lines)
-            payments = self._refund_split(authority, sale, total, refund_method)
+            payments = self._refund_split(authority, sale, total, refund_method, s, by)
             rows = [(ln.product_id, ln.sale_line_id, ln.sku, ln.name, ln.uom, ln.unit_price, ln.tax_rate_bp,
                      ln.sale_mode, q, r, t) for ln, q, r, t in plan.lines]
             result = self._write_return(s, conn, authority, now, sale, rows, reason, note, payments)
@@ -414,7 +414,8 @@ class ReturnsService:
         return result
 
     def _refund_split(self, authority: Authority, sale: ReturnableSale, total: int,
-                      method: str | None) -> tuple[tuple[str, int], ...]:
+                      method: str | None, s=None, by: UserInfo | None = None,  # noqa: ANN001
+                      ) -> tuple[tuple[str, int], ...]:
         if total == 0:
             return ()
         if method is None:
@@ -424,10 +425,20 @@ class ReturnsService:
             allows = self.access.permissions.allows
             authoriser = authority.authorised_by
             if not (authority.user is TECHNICIAN or allows(authority.user.role, Act.REFUND_OTHER_METHOD)
-                    or (authoriser is not None and allows(authoriser.role, Act.REFUND_OTHER_METHOD))):
+                    or (authoriser is not None and allows(authoriser.role, Act.REFUND_OTHER_METHOD))
+                    or self._other_method_granted(s, by)):
                 raise RefundMethodNotPermitted(paid=", ".join(method_label(m) for m in sale.paid) or "-",
                                                asked=method_label(method))
         return ((method, total),)
+
+    def _other_method_granted(self, s, by: UserInfo | None) -> bool:  # noqa: ANN001
+        """A role that may return but not refund by another method: a manager's PIN
+        typed for ``refund_other_method`` (the grant ``by`` carries) allows it once."""
+        grant = by.grant if by is not None else None
+        if s is None or grant is None or grant.act is not Act.REFUND_OTHER_METHOD:
+            return False
+        self.access.check(s, by, Act.REFUND_OTHER_METHOD)  # spent with the return's transaction
+        return True
 
     def _write_return(self, s, conn: Connection, authority: Authority, now: datetime,  # noqa: ANN001
                       sale: ReturnableSale | None, rows: Sequence[tuple], reason: str, note: str,

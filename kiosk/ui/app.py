@@ -36,7 +36,7 @@ from kiosk.ui.theme import Theme
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 KV_FILES = ("widgets.kv", "pins.kv", "lock.kv", "sell.kv", "scale_panel.kv", "calculator.kv", "checkout.kv", "done.kv",
-            "history.kv", "hardware.kv", "devices.kv")
+            "history.kv", "hardware.kv", "devices.kv", "cart_actions.kv", "returns_ui.kv")
 LEVELS = ("info", "ok", "warn", "error")
 PULSE_BLINKS = 3  # times the low-stock marks blink when a product becomes low (then they rest, lit)
 

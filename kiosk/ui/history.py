@@ -33,10 +33,17 @@ class SaleRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     methods = StringProperty("")
     total_text = StringProperty("")
     voided = BooleanProperty(False)
+    status_text = StringProperty("")  # "anulada", "devuelta parcial", or a return's "devolución"
+    is_return = BooleanProperty(False)  # a return, listed under its sale
+    sale_number = NumericProperty(0)
 
     def on_release(self) -> None:
 
-        running_shell().screen("history").open_sale(self.sale_id)
+        history = running_shell().screen("history")
+        if self.sale_id:
+            history.open_sale(self.sale_id)
+        elif self.sale_number:
+            history.open_number(self.sale_number)
 
 
 class DetailRow(RecycleDataViewBehavior, BoxLayout):
@@ -55,12 +62,17 @@ class HistoryScreen(KioskScreen):
     detail_title = StringProperty("")
     detail_totals = StringProperty("")
     detail_payments = StringProperty("")
+    detail_status = StringProperty("")  # anulada / devuelta (parcial) and the sale's returns
+    sale_number = NumericProperty(0)
+    can_return = BooleanProperty(False)
+    can_void = BooleanProperty(False)
 
     def on_detail_open(self, _instance, value: bool) -> None:
         self.ids.panels.current = "detail" if value else "list"
 
     def on_pre_enter(self, *_args) -> None:
         self.detail_open = False
+        self._sale_total = 0
         self.show_day(local_today())
 
     def show_day(self, day: date) -> None:
@@ -70,14 +82,35 @@ class HistoryScreen(KioskScreen):
         label = format_date(self.day, "full")
         self.day_text = (_("Today") + " \u2014 " + label) if self.is_today else label
         sales = self.services.sales.day(self.day)
-        self.ids.sales.data = [{
-            "sale_id": s.id, "number_text": f"#{s.number}", "time_text": format_time(s.created_at),
-            "cashier": s.cashier, "methods": ", ".join(method_label(m) for m in s.methods),
-            "total_text": format_money(s.total), "voided": s.status != "completed",
-        } for s in sales]
+        returns = self.services.returns.returns(self.day) if self.services.returns is not None else []
+        by_sale: dict[int | None, list] = {}
+        for r in sorted(returns, key=lambda r: r.number):
+            by_sale.setdefault(r.sale_number, []).append(r)
+        rows = []
+        for s in sales:
+            mine = by_sale.pop(s.number, [])
+            rows.append({
+                "sale_id": s.id, "sale_number": s.number, "number_text": f"#{s.number}",
+                "time_text": format_time(s.created_at), "cashier": s.cashier,
+                "methods": ", ".join(method_label(m) for m in s.methods),
+                "total_text": format_money(s.total), "voided": s.status != "completed",
+                "status_text": _("voided") if s.status == "voided" else (_("returned in part") if mine else ""),
+                "is_return": False})
+            rows.extend(self._return_row(r) for r in mine)
+        for rest in by_sale.values():  # returns of sales from other days, and without a receipt
+            rows.extend(self._return_row(r) for r in rest)
+        self.ids.sales.data = rows
         total = sum(s.total for s in sales if s.status == "completed")
         self.summary_text = ngettext("{count} sale, {total}", "{count} sales, {total}", len(sales)).format(
             count=len(sales), total=format_money(total)) if sales else _("No sales on this day.")
+
+    @staticmethod
+    def _return_row(r) -> dict:  # noqa: ANN001 - kiosk.services.returns.ReturnSummary
+        return {"sale_id": 0, "sale_number": r.sale_number or 0, "number_text": r.reference,
+                "time_text": format_time(r.created_at), "cashier": r.cashier,
+                "methods": ", ".join(method_label(m) for m in r.methods),
+                "total_text": "\u2212" + format_money(r.total), "voided": False,
+                "status_text": _("return") if r.sale_number else _("return without receipt"), "is_return": True}
 
     def previous_day(self) -> None:
         self.show_day(self.day - timedelta(days=1))
@@ -119,7 +152,69 @@ class HistoryScreen(KioskScreen):
                     tendered=format_money(p.tendered), change=format_money(p.change))
             parts.append(text)
         self.detail_payments = "   ".join(parts)
+        self.sale_number = s.number
+        self._show_status(s.number)
         self.detail_open = True
+
+    def _show_status(self, number: int) -> None:
+        """The sale's returns and status under its totals; what *Devolver* and *Anular* allow."""
+        self.detail_status = ""
+        self.can_return = self.can_void = False
+        returns = self.services.returns
+        if returns is None:
+            return
+        try:
+            sale = returns.sale(number)
+        except DomainError:
+            return
+        parts = []
+        if sale.voided:
+            parts.append(_("VOIDED: {reason}").format(reason=sale.void_reason))
+        elif sale.returns:
+            parts.append(_("Returned") if sale.fully_returned else _("Returned in part"))
+        for r in sale.returns:
+            parts.append(_("{reference} {time}: \u2212{amount}").format(
+                reference=r.reference, time=format_datetime(r.created_at, "short"), amount=format_money(r.total)))
+        self.detail_status = "   ".join(parts)
+        self.can_return = not sale.voided and not sale.fully_returned
+        self.can_void = not sale.voided and not sale.returns
+        self._sale_total = sale.total
+
+    def open_number(self, number: int) -> None:
+        try:
+            self.find_number(number)
+        except DomainError as exc:
+            self.message(str(exc), "error")
+
+    # --- returns and voids (kiosk/ui/returns_ui.py) -------------------------------------------
+    def ask_return(self) -> None:
+        from kiosk.ui.returns_ui import ReturnPopup
+
+        try:
+            popup = ReturnPopup(self.sale_number)
+        except DomainError as exc:
+            self.message(str(exc), "error")
+            return
+        self.app.open_modal(popup)
+
+    def ask_void(self) -> None:
+        from kiosk.ui.returns_ui import VoidPopup
+
+        self.app.open_modal(VoidPopup(self.sale_number, self._sale_total))
+
+    def returned(self, number: int, result) -> None:  # noqa: ANN001 - ReturnResult
+        """A return was written: the sale shown again with it, and what happened said."""
+        self.find_number(number)
+        methods = ", ".join(f"{method_label(m)} {format_money(a)}" for m, a in result.payments)
+        text = _("Return {reference} done: refund {methods}.").format(reference=result.reference,
+                                                                      methods=methods or format_money(0))
+        if result.credit_note:
+            text += " " + _("Credit note {number}.").format(number=result.credit_note)
+        self.message(text, "ok", 10)
+
+    def voided(self, result) -> None:  # noqa: ANN001 - VoidResult
+        self.find_number(result.number)
+        self.message(_("Sale #{number} voided; the stock is back.").format(number=result.number), "ok", 10)
 
     # --- finding a sale -------------------------------------------------------------------
     def ask_search(self) -> None:

@@ -100,7 +100,18 @@ def quantity_detail(quantity: int, uom: Uom, unit_price: int, entry: LineEntry, 
 
 
 def line_detail(line: CartLine) -> str:
-    return quantity_detail(line.quantity, line.product.uom, line.product.price, line.entry, line.total, line.tare)
+    return quantity_detail(line.quantity, line.product.uom, line.price, line.entry, line.total, line.tare)
+
+
+def discount_note(line: CartLine, priced) -> str:  # noqa: ANN001 - kiosk.core.discounts.PricedLine
+    """What a line's price override and discounts add to its detail: "precio cambiado",
+    "desc. −$0,50" (the line's own discount plus its share of the sale's)."""
+    parts = []
+    if line.override_price is not None:
+        parts.append(_("price changed"))
+    if priced.discount:
+        parts.append(_("disc. \u2212{amount}").format(amount=format_money(priced.discount)))
+    return ("  \u2022  " + ", ".join(parts)) if parts else ""
 
 
 class CatalogItem(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
@@ -142,6 +153,7 @@ class CartRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     name = StringProperty("")
     detail = StringProperty("")
     total_text = StringProperty("")
+    list_text = StringProperty("")  # the list total, struck through, when the line is discounted
     selected = BooleanProperty(False)
 
     def on_release(self) -> None:
@@ -169,6 +181,7 @@ class SellScreen(SearchInput, KioskScreen):
     subtotal_text = StringProperty("")
     tax_text = StringProperty("")
     total_text = StringProperty("")
+    discount_text = StringProperty("")  # the cart's discounts (lines' and sale's), when any
     result_count_text = StringProperty("")
     stale = BooleanProperty(False)  # the catalog changed on a staff screen: reload on entering
 
@@ -433,14 +446,19 @@ class SellScreen(SearchInput, KioskScreen):
         lines = view.lines
         if self.selected_line and not any(ln.id == self.selected_line for ln in lines):
             self.selected_line = lines[-1].id if lines else 0
+        priced = view.priced.lines if view.priced is not None and len(view.priced.lines) == len(lines) else None
         self.ids.cart.data = [{
-            "line_id": ln.id, "name": ln.product.name, "detail": line_detail(ln),
-            "total_text": format_money(ln.total), "selected": ln.id == self.selected_line,
-        } for ln in lines]
+            "line_id": ln.id, "name": ln.product.name,
+            "detail": line_detail(ln) + (discount_note(ln, priced[i]) if priced else ""),
+            "total_text": format_money(priced[i].net if priced else ln.total),
+            "list_text": format_money(ln.total) if priced and priced[i].discount else "",
+            "selected": ln.id == self.selected_line,
+        } for i, ln in enumerate(lines)]
         self.line_count = len(lines)
         self.subtotal_text = format_money(view.subtotal)
         self.tax_text = format_money(view.tax)
         self.total_text = format_money(view.total)
+        self.discount_text = format_money(view.discount) if view.discount else ""
         selected = next((ln for ln in lines if ln.id == self.selected_line), None)
         self.selected_bulk = bool(selected and selected.product.bulk)
         self.selected_qty = format_quantity(selected.quantity, selected.product.uom) if selected else ""
@@ -531,6 +549,13 @@ class SellScreen(SearchInput, KioskScreen):
 
     def clear_cart(self) -> None:
         self._take_out([ln.id for ln in self.app.cart.lines], _("Cart emptied."))
+
+    def open_cart_actions(self) -> None:
+        """*Más*: discounts, a changed price, *Aparcar* and *Recuperar* (kiosk/ui/cart_actions.py)."""
+        from kiosk.ui.cart_actions import CartActionsPopup
+
+        if self.app.user is not None:
+            self.app.open_modal(CartActionsPopup())
 
     def open_calculator(self, product: ProductRef, line: CartLine | None = None) -> None:
         from kiosk.ui.calculator import PriceCalculator

@@ -1,0 +1,260 @@
+"""Returns and voids on screen (issue 14), opened from *Historial*'s sale detail.
+
+- ``ReturnPopup``: the sale's lines with what is left to return; tap a line, type the
+  quantity on the keypad in the unit a person says it in (millilitres or grams for a
+  bulk line sold by the litre or the kilo, as the price calculator does), or *Todo*;
+  pick the reason (it decides stock back or waste) and the refund method (the sale's
+  own by default; another one is the ``refund_other_method`` act); *Devolver* writes
+  the return through ``ReturnsService.make_return`` (its DEVOLUCIÓN ticket goes to the
+  print queue; a cash refund opens the drawer: the service decides).
+- ``VoidPopup``: the reason typed on the on-screen keyboard; *Anular* voids the whole
+  sale (``ReturnsService.void``; refused, saying why, outside ``void_window_open``).
+
+The acts (``return``, ``void``) a cashier lacks are authorised once by a manager's
+PIN (``app.with_act`` and the one ``AuthorisePopup``).
+"""
+
+from __future__ import annotations
+
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.recycleview.views import RecycleDataViewBehavior
+
+from kiosk.core.errors import DomainError
+from kiosk.core.payments import method_label
+from kiosk.core.permissions import Act
+from kiosk.core.refunds import RETURN_REASONS, refund
+from kiosk.core.units import SYMBOL, from_base, to_base, typing_unit
+from kiosk.formatting import format_quantity, keypad_text
+from kiosk.i18n import _, format_money
+from kiosk.services.returns import reason_label
+from kiosk.ui.base import KioskPopup
+from kiosk.ui.cart_actions import KeypadEntry, typed_value
+from kiosk.ui.shell import running_shell
+
+REFUND_METHODS = ("cash", "card", "qr")
+
+
+class ReturnLineRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
+    position = NumericProperty(0)
+    name = StringProperty("")
+    detail = StringProperty("")
+    chosen_text = StringProperty("")
+    selected = BooleanProperty(False)
+    done = BooleanProperty(False)  # nothing left to return
+
+    def on_release(self) -> None:
+        modal = running_shell().modal
+        if isinstance(modal, ReturnPopup) and not self.done:
+            modal.select(self.position)
+
+
+class ReturnPopup(KeypadEntry, KioskPopup):
+    title = StringProperty("")
+    entry = StringProperty("")
+    unit_text = StringProperty("")
+    selected = NumericProperty(0)
+    chosen = DictProperty({})  # position -> base units to return
+    reason = StringProperty("")
+    method = StringProperty("")  # "" until the refund method is known
+    original = ListProperty([])  # the methods the sale was paid with
+    total_text = StringProperty("")
+    error_text = StringProperty("")
+
+    def __init__(self, sale_number: int, **kwargs):
+        super().__init__(**kwargs)
+        self.sale = self.services.returns.sale(sale_number)
+        self.title = _("Return from sale #{number}").format(number=self.sale.number)
+        self.original = [m for m, amount in self.sale.paid.items() if amount > 0]
+        self.method = self.original[0] if self.original else "cash"
+        self._build_choices()
+        first = next((ln for ln in self.sale.lines if ln.left > 0), None)
+        if first is not None:
+            self.select(first.position)
+        self._draw()
+
+    def _build_choices(self) -> None:
+        from kiosk.ui.widgets import KButton
+
+        k = self.app.k
+        box = self.ids.reasons
+        box.clear_widgets()
+        for reason in RETURN_REASONS:
+            b = KButton(text=reason_label(reason), role="plain", size_hint_y=None, height=k * 48)
+            b.value = reason
+            b.bind(on_release=lambda btn: self.pick_reason(btn.value))
+            box.add_widget(b)
+        box = self.ids.methods
+        box.clear_widgets()
+        for method in REFUND_METHODS:
+            b = KButton(text=method_label(method), role="plain")
+            b.value = method
+            b.bind(on_release=lambda btn: self.pick_method(btn.value))
+            box.add_widget(b)
+        self._mark()
+
+    def _mark(self) -> None:
+        for b in self.ids.reasons.children:
+            b.role = "accent" if b.value == self.reason else "plain"
+        for b in self.ids.methods.children:
+            b.role = "accent" if b.value == self.method else "plain"
+
+    def pick_reason(self, reason: str) -> None:
+        self.reason = reason
+        self.error_text = ""
+        self._mark()
+
+    def pick_method(self, method: str) -> None:
+        self.method = method
+        self.error_text = ""
+        self._mark()
+
+    # --- lines and quantities -------------------------------------------------------------------
+    def select(self, position: int) -> None:
+        line = self.sale.line(position)
+        self.selected = position
+        unit = typing_unit(line.uom)
+        self.unit_text = SYMBOL[unit]
+        chosen = self.chosen.get(position, 0)
+        self.entry = keypad_text(from_base(chosen, unit)) if chosen else ""
+        self._draw()
+
+    def press(self, key: str) -> None:
+        super().press(key)
+        self._take_entry()
+
+    def _take_entry(self) -> None:
+        if not self.selected:
+            return
+        line = self.sale.line(self.selected)
+        value = typed_value(self.entry)
+        quantity = to_base(value, typing_unit(line.uom)) if value is not None else 0
+        chosen = dict(self.chosen)
+        if quantity > 0:
+            chosen[self.selected] = quantity
+        else:
+            chosen.pop(self.selected, None)
+        self.chosen = chosen
+        if quantity > line.left:
+            self.error_text = _("Only {left} of {name} can come back (sold {sold}).").format(
+                left=format_quantity(line.left, line.uom), name=line.name, sold=format_quantity(line.sold, line.uom))
+        self._draw()
+
+    def all_of_line(self) -> None:
+        """*Todo*: everything left of the selected line."""
+        if not self.selected:
+            return
+        line = self.sale.line(self.selected)
+        self.entry = keypad_text(from_base(line.left, typing_unit(line.uom)))
+        self._take_entry()
+
+    def _draw(self) -> None:
+        rows = []
+        total = 0
+        for ln in self.sale.lines:
+            q = self.chosen.get(ln.position, 0)
+            if 0 < q <= ln.left:
+                total += refund(ln.sold_line(), q).amount
+            rows.append({
+                "position": ln.position, "name": f"{ln.position}. {ln.name}",
+                "detail": _("sold {sold}, left {left}").format(sold=format_quantity(ln.sold, ln.uom),
+                                                             left=format_quantity(ln.left, ln.uom)),
+                "chosen_text": format_quantity(q, ln.uom) if q else "",
+                "selected": ln.position == self.selected, "done": ln.left == 0})
+        self.ids.lines.data = rows
+        self.total_text = format_money(total)
+
+    # --- confirming -------------------------------------------------------------------------------
+    def confirm(self) -> None:
+        wanted = [(pos, q) for pos, q in sorted(self.chosen.items()) if q > 0]
+        if not wanted:
+            self.show_error(_("Tap a line and type how much comes back."))
+            return
+        if not self.reason:
+            self.show_error(_("Pick the reason of the return."))
+            return
+        try:
+            self.services.returns.plan(self.sale, wanted)  # too much: said here, nothing written
+        except DomainError as exc:
+            self.show_error(str(exc))
+            return
+        app = self.app
+        access = self.services.access
+        other = self.method not in self.original
+        user = app.user
+        if not access.allows(user, Act.RETURN):
+            act = Act.RETURN  # the manager who authorises may also refund by another method
+        elif other and not access.allows(user, Act.REFUND_OTHER_METHOD):
+            act = Act.REFUND_OTHER_METHOD
+        else:
+            act = None
+        number, reason, method = self.sale.number, self.reason, (self.method if other else None)
+        history = app.screen("history")
+
+        def run(actor) -> None:  # noqa: ANN001
+            try:
+                result = self.services.returns.make_return(actor, number, wanted, reason, refund_method=method)
+            except DomainError as exc:
+                if app.modal is self:
+                    self.show_error(str(exc))
+                else:
+                    history.message(str(exc), "error", 10)
+                return
+            if app.modal is self:
+                self.dismiss(animation=False)
+            history.returned(number, result)
+
+        if act is None:
+            run(user)
+        else:
+            from kiosk.ui.pins import AuthorisePopup
+
+            app.open_modal(AuthorisePopup(act, run))
+
+
+class VoidPopup(KioskPopup):
+    """*Anular*: the reason (required), typed on the on-screen keyboard."""
+
+    title = StringProperty("")
+    reason = StringProperty("")
+    error_text = StringProperty("")
+
+    def __init__(self, sale_number: int, total: int, **kwargs):
+        self.sale_number = sale_number
+        super().__init__(**kwargs)
+        self.title = _("Void sale #{number} ({total})").format(number=sale_number, total=format_money(total))
+
+    def type_text(self, text: str) -> None:
+        self.error_text = ""
+        self.reason = (self.reason + text)[:120]
+
+    def backspace(self) -> None:
+        self.reason = self.reason[:-1]
+
+    def clear(self) -> None:
+        self.reason = ""
+
+    def confirm(self) -> None:
+        reason = self.reason.strip()
+        if not reason:
+            self.show_error(_("Write why the sale is voided."))
+            return
+        app = self.app
+        history = app.screen("history")
+        number = self.sale_number
+
+        def run(actor) -> None:  # noqa: ANN001
+            try:
+                result = self.services.returns.void(actor, number, reason)
+            except DomainError as exc:
+                if app.modal is self:
+                    self.show_error(str(exc))
+                else:
+                    history.message(str(exc), "error", 10)
+                return
+            if app.modal is self:
+                self.dismiss(animation=False)
+            history.voided(result)
+
+        app.with_act(Act.VOID, run)
