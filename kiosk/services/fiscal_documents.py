@@ -576,6 +576,15 @@ class FiscalDocuments:
                               total=sale.total, tax_total=sale.tax_total, lines=lines, resolution=resolution,
                               payments=sale.payments)
 
+    def credit_note_receipt_in(self, conn: Connection, document_id: int, shop: ShopInfo) -> Receipt:
+        """The credit note just issued in ``conn``'s transaction, on paper (its own
+        ticket is stored in that transaction too: the customer gets its number and
+        CUDE/CUFE with the return or void)."""
+        row = conn.exec_driver_sql(_SELECT_DOC + " WHERE d.id = ?", (document_id,)).first()
+        if row is None:
+            raise FiscalDocumentMissing(reference=f"#{document_id}")
+        return self.credit_note_receipt(self._document(conn, row), shop)
+
     def credit_note_receipt(self, doc: StoredDocument | int, shop: ShopInfo) -> Receipt:
         """A credit note on paper (issue 14 prints it with the return or void)."""
         if isinstance(doc, int):

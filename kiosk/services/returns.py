@@ -375,7 +375,10 @@ class ReturnsService:
                 doc = self.fiscal.issue_credit_note(
                     conn, sale_id=sale.id, origin="return", user_id=by.id, at=now,
                     lines=[CreditLine(ln.sale_line_id, q) for ln, q, _, _ in plan.lines])
+                note_job = self._credit_note_ticket(conn, doc.id, sale.id)
         self._after(result.print_job, result.payments)
+        if doc is not None:
+            self._after(note_job, ())
         return ReturnResult(result.return_id, result.number, result.total, result.payments, result.print_job,
                             doc.document_number if doc is not None else "")
 
@@ -430,6 +433,13 @@ class ReturnsService:
                 raise RefundMethodNotPermitted(paid=", ".join(method_label(m) for m in sale.paid) or "-",
                                                asked=method_label(method))
         return ((method, total),)
+
+    def _credit_note_ticket(self, conn: Connection, document_id: int, sale_id: int) -> int:
+        """The credit note's own ticket (its number, the original's, the CUDE/CUFE and
+        QR), stored in the return's or void's transaction: printed after its
+        DEVOLUCIÓN / ANULACIÓN ticket."""
+        receipt = self.fiscal.credit_note_receipt_in(conn, document_id, self.shop)
+        return self.printing.insert_job(conn, self.printing.render(receipt), "credit_note", sale_id)
 
     def _other_method_granted(self, s, by: UserInfo | None) -> bool:  # noqa: ANN001
         """A role that may return but not refund by another method: a manager's PIN
@@ -551,6 +561,7 @@ class ReturnsService:
             if self.fiscal is not None:
                 doc = self.fiscal.issue_credit_note(conn, sale_id=sale.id, lines=None, origin="void",
                                                     user_id=by.id, at=now)
+                note_job = self._credit_note_ticket(conn, doc.id, sale.id)
             extra = {translate(N_("Voided sale")): sale.reference, translate(N_("Reason")): reason}
             if authority.authorised_by is not None:
                 extra[translate(N_("Authorised by"))] = authority.authorised_by.name
@@ -569,6 +580,8 @@ class ReturnsService:
                          after={"status": "voided", "reason": reason, "total": sale.total},
                          by=authority, till_id=self.till_id)
         self._after(job, ())
+        if doc is not None:
+            self._after(note_job, ())
         return VoidResult(sale.id, sale.number, sale.total, job, doc.document_number if doc is not None else "")
 
     def _check_voidable(self, sale: ReturnableSale) -> None:
