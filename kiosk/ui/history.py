@@ -212,6 +212,18 @@ class HistoryScreen(KioskScreen):
             text += " " + _("Credit note {number}.").format(number=result.credit_note)
         self.message(text, "ok", 10)
 
+    def ask_no_receipt(self) -> None:
+        from kiosk.ui.returns_ui import NoReceiptReturnPopup
+
+        self.app.open_modal(NoReceiptReturnPopup())
+
+    def returned_without_receipt(self, result) -> None:  # noqa: ANN001 - ReturnResult
+        self.close_sale()
+        self.show_day(local_today())
+        methods = ", ".join(f"{method_label(m)} {format_money(a)}" for m, a in result.payments)
+        self.message(_("Return {reference} done: refund {methods}.").format(
+            reference=result.reference, methods=methods or format_money(0)), "ok", 10)
+
     def voided(self, result) -> None:  # noqa: ANN001 - VoidResult
         self.find_number(result.number)
         self.message(_("Sale #{number} voided; the stock is back.").format(number=result.number), "ok", 10)

@@ -26,7 +26,7 @@ from kiosk.core.payments import method_label
 from kiosk.core.permissions import Act
 from kiosk.core.refunds import RETURN_REASONS, refund
 from kiosk.core.units import SYMBOL, from_base, to_base, typing_unit
-from kiosk.formatting import format_quantity, keypad_text
+from kiosk.formatting import format_quantity, format_unit_price, keypad_text
 from kiosk.i18n import _, format_money
 from kiosk.services.returns import reason_label
 from kiosk.ui.base import KioskPopup
@@ -46,7 +46,7 @@ class ReturnLineRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
 
     def on_release(self) -> None:
         modal = running_shell().modal
-        if isinstance(modal, ReturnPopup) and not self.done:
+        if isinstance(modal, (ReturnPopup, NoReceiptReturnPopup)) and not self.done:
             modal.select(self.position)
 
 
@@ -258,3 +258,149 @@ class VoidPopup(KioskPopup):
             history.voided(result)
 
         app.with_act(Act.VOID, run)
+
+
+class ProductPickRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
+    product_id = NumericProperty(0)
+    name = StringProperty("")
+    detail = StringProperty("")
+
+    def on_release(self) -> None:
+        modal = running_shell().modal
+        if isinstance(modal, NoReceiptReturnPopup):
+            modal.add_product(self.product_id)
+
+
+class NoReceiptReturnPopup(KeypadEntry, KioskPopup):
+    """A return **without a receipt** (the ``return_no_receipt`` act): the goods are
+    scanned or found by name (*Buscar producto*, on the on-screen keyboard), their
+    quantities typed as in a return, refunded at the current price (cash by default);
+    the document says it had no receipt."""
+
+    entry = StringProperty("")
+    unit_text = StringProperty("")
+    selected = NumericProperty(0)  # product id
+    reason = StringProperty("")
+    method = StringProperty("cash")
+    original = ListProperty([])  # none: any method is this act's
+    query = StringProperty("")
+    searching = BooleanProperty(False)
+    has_items = BooleanProperty(False)
+    total_text = StringProperty("")
+    error_text = StringProperty("")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.items: dict[int, int] = {}  # product id -> base units, in the order added
+        self.products: dict = {}
+        ReturnPopup._build_choices(self)
+        self._draw()
+
+    pick_reason = ReturnPopup.pick_reason
+    pick_method = ReturnPopup.pick_method
+    _mark = ReturnPopup._mark
+
+    def on_searching(self, _instance, value: bool) -> None:
+        self.ids.panels.current = "search" if value else "lines"
+        if value:
+            self._search()
+
+    # --- finding goods ----------------------------------------------------------------------------
+    def type_text(self, text: str) -> None:
+        self.query += text
+        self._search()
+
+    def backspace(self) -> None:
+        self.query = self.query[:-1]
+        self._search()
+
+    def clear_query(self) -> None:
+        self.query = ""
+        self._search()
+
+    def _search(self) -> None:
+        found = self.services.catalog.search(self.query, limit=30) if self.query.strip() else []
+        self.ids.found.data = [{"product_id": p.id, "name": p.name,
+                                "detail": format_unit_price(p.price, p.uom)} for p in found]
+
+    def on_scan(self, event) -> None:  # noqa: ANN001
+        try:
+            match = self.services.catalog.lookup_barcode(event.code)
+        except DomainError as exc:
+            self.show_error(str(exc))
+            return
+        if match is None:
+            self.show_error(_("No product has the code {code}.").format(code=event.code))
+            return
+        self.add_product(match.product.id)
+
+    def add_product(self, product_id: int) -> None:
+        product = self.services.catalog.product(product_id)
+        if product is None:
+            self.show_error(_("That product is no longer in the catalog."))
+            return
+        self.products[product.id] = product
+        self.items.setdefault(product.id, 0 if product.bulk else 1)
+        self.searching = False
+        self.select(product.id)
+
+    # --- quantities ---------------------------------------------------------------------------------
+    def select(self, product_id: int) -> None:
+        product = self.products[product_id]
+        self.selected = product_id
+        unit = typing_unit(product.uom)
+        self.unit_text = SYMBOL[unit]
+        q = self.items.get(product_id, 0)
+        self.entry = keypad_text(from_base(q, unit)) if q else ""
+        self._draw()
+
+    def press(self, key: str) -> None:
+        KeypadEntry.press(self, key)
+        if not self.selected:
+            return
+        product = self.products[self.selected]
+        value = typed_value(self.entry)
+        self.items[self.selected] = to_base(value, typing_unit(product.uom)) if value is not None else 0
+        self._draw()
+
+    def _draw(self) -> None:
+        from kiosk.core.pricing import line_total
+
+        total = 0
+        rows = []
+        for pid, q in self.items.items():
+            p = self.products[pid]
+            total += line_total(q, p.price, p.uom) if q > 0 else 0
+            rows.append({"position": pid, "name": p.name, "detail": format_unit_price(p.price, p.uom),
+                         "chosen_text": format_quantity(q, p.uom) if q else "", "selected": pid == self.selected,
+                         "done": False})
+        self.ids.lines.data = rows
+        self.has_items = bool(rows)
+        self.total_text = format_money(total)
+
+    def confirm(self) -> None:
+        items = [(pid, q) for pid, q in self.items.items() if q > 0]
+        if not items:
+            self.show_error(_("Scan or find the goods and type how much comes back."))
+            return
+        if not self.reason:
+            self.show_error(_("Pick the reason of the return."))
+            return
+        app = self.app
+        history = app.screen("history")
+        reason, method = self.reason, self.method
+
+        def run(actor) -> None:  # noqa: ANN001
+            try:
+                result = self.services.returns.return_without_receipt(actor, items, reason, refund_method=method)
+            except DomainError as exc:
+                if app.modal is self:
+                    self.show_error(str(exc))
+                else:
+                    history.message(str(exc), "error", 10)
+                return
+            if app.modal is self:
+                self.dismiss(animation=False)
+            history.returned_without_receipt(result)
+
+        app.with_act(Act.RETURN_NO_RECEIPT, run)

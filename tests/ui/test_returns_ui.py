@@ -242,3 +242,42 @@ def test_void_from_history_needs_a_reason_and_is_refused_outside_its_window(make
     ui.tap(popup.ids.void_ok)
     assert app.modal is popup and popup.error_text
     assert not app.services.returns.sale(other.number).voided
+
+
+def test_return_without_receipt_found_by_name_needs_its_own_act(make_ui) -> None:
+    ui = make_ui()
+    add_staff(ui)
+    sign_in(ui, CASHIER_PIN)
+    app = ui.app
+    stock = app.services.catalog.by_sku("DET-LAV").stock
+    app.show("history")
+    history = ui.screen("history")
+    ui.frames(3)
+    ui.tap(history.ids.no_receipt)
+    popup = app.modal
+    assert type(popup).__name__ == "NoReceiptReturnPopup"
+    ui.tap(popup.ids.no_receipt_ok)
+    assert popup.error_text == _("Scan or find the goods and type how much comes back.")
+    ui.tap(popup.ids.find_product)
+    assert popup.searching
+    for ch in "DETERGENTE":
+        ui.tap(ui.find_text(ch, popup.ids.keyboard), settle=0)
+    ui.frames(3)
+    names = [r["name"] for r in popup.ids.found.data]
+    assert "Detergente líquido lavanda" in names
+    shots(ui, "no-receipt-search")
+    popup.add_product(app.services.catalog.by_sku("DET-LAV").id)
+    assert not popup.searching and popup.unit_text == "ml"
+    ui.keypad("250", popup.ids.keypad)
+    popup.pick_reason("damaged")
+    assert popup.total_text == "$0,80"
+    shots(ui, "no-receipt-return")
+    ui.tap(popup.ids.no_receipt_ok)
+    auth = app.modal
+    assert type(auth).__name__ == "AuthorisePopup"  # a cashier: the manager's PIN, for this act
+    ui.pin_on(auth, MANAGER_PIN)
+    ui.until(lambda: app.modal is None, what="the return")
+    r = app.services.returns.returns()[0]
+    assert (r.sale_number, r.total, r.reason, r.authorised_by) == (None, 80, "damaged", "Mario")
+    assert app.services.catalog.by_sku("DET-LAV").stock == stock  # damaged: back in and straight to waste
+    assert [row["status_text"] for row in history.ids.sales.data] == [_("return without receipt")]
