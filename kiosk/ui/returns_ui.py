@@ -301,6 +301,7 @@ class NoReceiptReturnPopup(KeypadEntry, KioskPopup):
     _mark = ReturnPopup._mark
 
     def on_searching(self, _instance, value: bool) -> None:
+        self.error_text = ""
         self.ids.panels.current = "search" if value else "lines"
         if value:
             self._search()
