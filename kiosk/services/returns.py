@@ -445,7 +445,7 @@ class ReturnsService:
         """A role that may return but not refund by another method: a manager's PIN
         typed for ``refund_other_method`` (the grant ``by`` carries) allows it once."""
         grant = by.grant if by is not None else None
-        if s is None or grant is None or grant.act is not Act.REFUND_OTHER_METHOD:
+        if s is None or grant is None or grant.act is not Act.REFUND_OTHER_METHOD or not grant.usable:
             return False
         self.access.check(s, by, Act.REFUND_OTHER_METHOD)  # spent with the return's transaction
         return True
