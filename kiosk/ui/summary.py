@@ -53,13 +53,13 @@ class HourBars(Widget):
             Line(points=[self.x, self.y + label_h, self.right, self.y + label_h], width=1)
             for i, h in enumerate(hours):
                 x = self.x + i * slot
-                w = max(2.0, slot * 0.6)
-                if today[h]:
-                    Color(*self.bar_rgba)
-                    Rectangle(pos=(x + (slot - w) / 2, self.y + label_h), size=(w, chart_h * today[h] / top))
+                w = max(2.0, slot * 0.38)  # last week's outline on the left, today's bar on the right
                 if before[h]:
                     Color(*self.before_rgba)
-                    Line(rectangle=(x + (slot - w) / 2, self.y + label_h, w, chart_h * before[h] / top), width=1.2)
+                    Line(rectangle=(x + slot * 0.1, self.y + label_h, w, chart_h * before[h] / top), width=1.2)
+                if today[h]:
+                    Color(*self.bar_rgba)
+                    Rectangle(pos=(x + slot * 0.5, self.y + label_h), size=(w, chart_h * today[h] / top))
                 if h % 2 == 0 or slot > 30 * k:
                     label = CoreLabel(text=str(h), font_size=12 * k)
                     label.refresh()
