@@ -203,6 +203,21 @@ def test_cash_out_over_the_drawer_warns_and_the_x_report(make_ui) -> None:
     ui.until(lambda: len(ui.printed()) > printed, what="the printed X report")
     assert sessions.current() is not None  # the X resets nothing
 
+    # Day and night, 800x480 and 1280x800: the home panel and the count.
+    for size in ((800, 480), (1280, 800)):
+        ui.resize(*size)
+        for _theme in range(2):
+            till.home()
+            ui.screenshot("till-home")
+            ui.tap(till.ids.till_close)
+            if till.panel == "preclose":
+                ui.screenshot("till-preclose")
+                ui.tap(till.ids.preclose_continue)
+            ui.screenshot("till-close-count")
+            app.toggle_theme()
+            ui.frames(2)
+    ui.resize(800, 480)
+
 
 @pytest.fixture
 def history_template(demo_template: Path, tmp_path: Path) -> Path:
