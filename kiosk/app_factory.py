@@ -39,6 +39,7 @@ from kiosk.services.sales import SalesService
 from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
 from kiosk.services.till_sessions import TillSessions
+from kiosk.services.dashboard import Dashboard
 from kiosk.services.daily_report import DailyReports, ReportWorker
 from kiosk.services.users import LOOKUP_KEY_FILE, UserService
 
@@ -86,6 +87,7 @@ class Services:
     sessions: TillSessions | None = None  # the shop day: Abrir caja, cash in/out, Cerrar caja, X/Z
     reports: DailyReports | None = None  # the daily report file (PDF, XLSX, CSV)
     report_worker: ReportWorker | None = None  # makes it in the background after the last closing
+    dashboard: Dashboard | None = None  # Resumen: the manager's day so far
 
     @property
     def state_dir(self) -> Path:
@@ -101,7 +103,8 @@ class Services:
             product_images=self.product_images, product_csv=self.product_csv, product_clone=self.product_clone,
             customers=self.customers, numbering=self.numbering, fiscal=self.fiscal, preferences=self.preferences,
             printing=self.printing, hardware=self.hardware,
-            returns=self.returns, dian=self.dian)
+            returns=self.returns, dian=self.dian, sessions=self.sessions,
+            dashboard=self.dashboard)
 
     def close(self) -> None:
         if self.dian_sender is not None:
@@ -144,6 +147,8 @@ class UiContext:
     hardware: HardwareService
     returns: ReturnsService | None = None  # returns and voids
     dian: DianOutbox | None = None  # what waits for DIAN (the manager's banner)
+    sessions: TillSessions | None = None  # Caja: Abrir caja, cash in/out, Cerrar caja, X/Z
+    dashboard: Dashboard | None = None  # Resumen: the manager's day so far
 
     @property
     def state_dir(self) -> Path:
@@ -226,6 +231,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                     product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
                     customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
                     migration, hardware, access=access, audit=audit, sessions=sessions,
+                    dashboard=Dashboard(db, low_stock=stock.low_stock),
                     dian=DianOutbox(db, fiscal, settings.dian),
                     returns=ReturnsService(db, printing, shop, access=access, fiscal=fiscal,
                                            drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash),

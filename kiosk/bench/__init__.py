@@ -91,10 +91,35 @@ def median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
+class UnknownProbe(ValueError):
+    pass
+
+
+def resolve_names(names: set[str] | None, known: list[str]) -> set[str] | None:
+    """Probe names as typed after --only / --skip: a probe's name, or one of the figures
+    it reports (``report_day_s`` is the ``report`` probe's: the longest probe name the
+    figure starts with). A name that matches no probe is an error, not an empty run."""
+    if not names:
+        return names
+    out = set()
+    for name in names:
+        if name in known:
+            out.add(name)
+            continue
+        owners = [k for k in known if name.startswith(k + "_")]
+        if not owners:
+            raise UnknownProbe(f"no benchmark probe {name!r}; probes: {', '.join(sorted(set(known)))}")
+        out.add(max(owners, key=len))
+    return out
+
+
 def run(ctx: BenchContext, only: set[str] | None = None, skip: set[str] | None = None,
         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {"products": ctx.products}
-    for name, fn in probes():
+    known = probes()
+    only = resolve_names(only, [name for name, _fn in known])
+    skip = resolve_names(skip, [name for name, _fn in known])
+    for name, fn in known:
         if (only and name not in only) or (skip and name in skip):
             continue
         if progress:

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from kiosk import bench
-from kiosk.cli.common import EXIT_OK, print_json
+from kiosk.cli.common import EXIT_OK, EXIT_USAGE, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +35,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         progress = None if args.json else (lambda name: print(f"running {name} ...", file=sys.stderr))
         try:
             results = bench.run(ctx, only, skip, progress)
+        except bench.UnknownProbe as exc:
+            print(f"kiosk-admin bench: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         finally:
             app = ctx.shared.get("app")
             if app is not None:

@@ -340,6 +340,23 @@ class TillSessions:
             return s.execute(text("SELECT COALESCE(MAX(number), 0) FROM z_reports WHERE till_id = :t"),
                              {"t": self.till_id}).scalar() or 0
 
+    # --- printing the reports again ------------------------------------------------------
+    def print_x(self, by: UserInfo) -> int:
+        """The X report on the receipt printer (the ``close_till`` act: it shows the
+        expected cash); returns the print job."""
+        self.access.require(self.db, by, Act.CLOSE_TILL)
+        x = self.x_report()
+        return self.printing.enqueue(render_text_document(translate(N_("X REPORT")), x["lines"], self.layout),
+                                     "x_report")
+
+    def reprint_z(self, number: int, by: UserInfo) -> int:
+        """A copy of Z report ``number`` as it was stored (the ``reprint`` act)."""
+        self.access.require(self.db, by, Act.REPRINT)
+        z = self.z_report(number)
+        title = translate(N_("Z REPORT {number}")).format(number=number) + " - " + translate(N_("COPY"))
+        return self.printing.enqueue(render_text_document(title, z.printed_text.splitlines(), self.layout),
+                                     "z_report")
+
     # --- opening -----------------------------------------------------------------------
     def open(self, by: UserInfo, *, amount: int | None = None, counts: Mapping[int, int] | None = None) -> SessionInfo:
         """*Abrir caja* with the float typed (``amount``) or counted by denomination
@@ -395,7 +412,10 @@ class TillSessions:
                 if not force:
                     raise CashOutOverDrawer(amount_minor=amount, expected_minor=expected,
                                             roles=self.access.roles_text(Act.CLOSE_TILL))
-                if not self.access.permissions.allows(who.user.role, Act.CLOSE_TILL) and by.id != 0:
+                allowed = self.access.permissions.allows(who.user.role, Act.CLOSE_TILL) or (
+                    who.authorised_by is not None
+                    and self.access.permissions.allows(who.authorised_by.role, Act.CLOSE_TILL))
+                if not allowed and by.id != 0:  # the user, or the manager who authorised this one
                     raise self.access.refusal(who.user, Act.CLOSE_TILL)
             move = CashMovement(uuid=new_uuid(), till_id=self.till_id, session_id=row.id, kind=kind.value,
                                 amount=amount, reason=reason[:64], user_id=who.user_id or None,

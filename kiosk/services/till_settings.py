@@ -15,9 +15,8 @@ from kiosk.config_base import Section
 
 class TillSettings(Section):
     # Selling with no open session: "refuse" (the cashier is told to open the till) or
-    # "open" (a session opens itself with a float of 0 and says so). "open" by default
-    # until the till has its Abrir caja / Cerrar caja screens (today: kiosk-admin till).
-    without_session: Literal["refuse", "open"] = "open"
+    # "open" (a session opens itself with a float of 0 and says so; the demo shop).
+    without_session: Literal["refuse", "open"] = "refuse"
     # A difference at closing larger than this (major units) needs a note.
     note_over: Decimal = Field(Decimal(0), ge=0, description="an amount in major units, 0 or more")
     # Coins counted at closing besides the notes of [currency] cash_notes (major units;

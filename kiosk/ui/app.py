@@ -329,7 +329,32 @@ class KioskApp(App):
     def show_checkout(self) -> None:
         if self.cart.is_empty:
             return
+        if self.till_refuses():
+            self.ensure_staff()
+            from kiosk.ui.till import NoSessionPopup
+
+            self.open_modal(NoSessionPopup())
+            return
         self.show("checkout")
+
+    def till_refuses(self) -> bool:
+        """Selling needs an open till session and none is open ([till] without_session
+        = "refuse"): Cobrar offers Abrir caja instead of the payment screen."""
+        sessions = self.context.sessions
+        return (sessions is not None and self.settings.till.without_session == "refuse"
+                and sessions.current() is None)
+
+    def show_till(self, then: str = "staff") -> None:
+        """Caja (the till's day: open, cash in/out, close, X/Z, Resumen) as the
+        signed-in user; its Back goes to ``then`` (the staff menu, or the selling
+        screen when Cobrar found the till closed)."""
+        if self.user is None:
+            return
+        self.ensure_staff()
+        self.staff = self.user
+        self.note_activity()
+        self.screen("till").back_to = then
+        self.show("till")
 
     def show_done(self, result) -> None:  # noqa: ANN001
         self.screen("done").set_result(result)

@@ -8,7 +8,7 @@ from kiosk.ui.base import KioskScreen
 
 STAFF_KV = ("forms.kv", "staff.kv", "product_list.kv", "product_editor.kv", "file_chooser.kv",
             "stock_popups.kv", "stock_screens.kv", "categories.kv", "progress.kv", "csv_screen.kv", "users.kv",
-            "audit.kv", "customers.kv")
+            "audit.kv", "customers.kv", "till.kv")
 
 
 def staff_screens() -> list[KioskScreen]:
@@ -24,6 +24,8 @@ def staff_screens() -> list[KioskScreen]:
     from kiosk.ui.product_editor import ProductEditorScreen
     from kiosk.ui.product_list import ProductListScreen
     from kiosk.ui.stock_screens import CountScreen, DeliveryScreen, LedgerScreen, LowStockScreen
+    from kiosk.ui.summary import SummaryScreen
+    from kiosk.ui.till import TillScreen
     from kiosk.ui.users import UsersScreen
 
     from kiosk.ui.staff import StaffMenuScreen
@@ -31,4 +33,5 @@ def staff_screens() -> list[KioskScreen]:
     return [StaffMenuScreen(name="staff"), ProductListScreen(name="products"),
             ProductEditorScreen(name="editor"), LedgerScreen(name="ledger"), DeliveryScreen(name="delivery"),
             CountScreen(name="count"), LowStockScreen(name="lowstock"), CategoriesScreen(name="categories"),
-            CsvScreen(name="csv"), UsersScreen(name="users"), AuditScreen(name="audit"), CustomersScreen(name="customers")]
+            CsvScreen(name="csv"), UsersScreen(name="users"), AuditScreen(name="audit"), CustomersScreen(name="customers"),
+            TillScreen(name="till"), SummaryScreen(name="summary")]

@@ -1,0 +1,23 @@
+"""kiosk-admin bench --only takes a probe's name or a figure it reports; a name that
+matches no probe is an error (it used to run nothing and print only the catalog size)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.bench import UnknownProbe, resolve_names
+
+KNOWN = ["report", "lookup", "lookup_ratio", "import_100k", "scan_to_cart"]
+
+
+def test_a_figure_name_selects_its_probe() -> None:
+    assert resolve_names({"report_day_s"}, KNOWN) == {"report"}
+    assert resolve_names({"report_day"}, KNOWN) == {"report"}
+    assert resolve_names({"lookup_ratio"}, KNOWN) == {"lookup_ratio"}
+    assert resolve_names({"lookup_p95_ms"}, KNOWN) == {"lookup"}
+    assert resolve_names(None, KNOWN) is None
+
+
+def test_an_unknown_name_is_an_error() -> None:
+    with pytest.raises(UnknownProbe, match="no benchmark probe 'reprot'"):
+        resolve_names({"reprot"}, KNOWN)
