@@ -35,6 +35,7 @@ from kiosk.services.product_images import ProductImages
 from kiosk.services.printing import PrintQueue, Sender
 from kiosk.services.receipts import ReceiptService
 from kiosk.services.returns import ReturnsService
+from kiosk.services.scale_desk import ScaleDeskService
 from kiosk.services.sales import SalesService
 from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
@@ -86,6 +87,7 @@ class Services:
     sessions: TillSessions | None = None  # the shop day: Abrir caja, cash in/out, Cerrar caja, X/Z
     reports: DailyReports | None = None  # the daily report file (PDF, XLSX, CSV)
     report_worker: ReportWorker | None = None  # makes it in the background after the last closing
+    scale: ScaleDeskService | None = None  # the scale as the calculator uses it (reading, tare, demo controls)
 
     @property
     def state_dir(self) -> Path:
@@ -101,7 +103,7 @@ class Services:
             product_images=self.product_images, product_csv=self.product_csv, product_clone=self.product_clone,
             customers=self.customers, numbering=self.numbering, fiscal=self.fiscal, preferences=self.preferences,
             printing=self.printing, hardware=self.hardware,
-            returns=self.returns, dian=self.dian)
+            returns=self.returns, dian=self.dian, scale=self.scale)
 
     def close(self) -> None:
         if self.dian_sender is not None:
@@ -144,6 +146,7 @@ class UiContext:
     hardware: HardwareService
     returns: ReturnsService | None = None  # returns and voids
     dian: DianOutbox | None = None  # what waits for DIAN (the manager's banner)
+    scale: ScaleDeskService | None = None  # the scale panel's reading, tare and demo controls
 
     @property
     def state_dir(self) -> Path:
@@ -226,6 +229,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                     product_images, product_csv, counter, ProductClone(db, inventory), carts, PreferenceService(db),
                     customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
                     migration, hardware, access=access, audit=audit, sessions=sessions,
+                    scale=ScaleDeskService(lambda: hardware.scale, counter),
                     dian=DianOutbox(db, fiscal, settings.dian),
                     returns=ReturnsService(db, printing, shop, access=access, fiscal=fiscal,
                                            drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash),

@@ -64,6 +64,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     adapter.poll_s = min(adapter.poll_s, 0.1)
     adapter.silence_s = min(adapter.silence_s, max(0.5, args.timeout / 2))
     adapter.reconnect_s = 0.2
+    adapter.want_weight()  # an on-demand scale (Adam) is asked while the command waits
     adapter.start()
     try:
         deadline = time.monotonic() + args.timeout
