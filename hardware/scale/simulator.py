@@ -669,9 +669,10 @@ class ScaleSimulator:
     def status(self) -> dict[str, object]:
         with self._lock:
             m = self.model
+            counted = {k: getattr(self.device, k) for k in ("requests", "beeps") if hasattr(self.device, k)}
             return {"protocol": self.protocol, "port": self.path, "plugged": self.plugged,
                     "gross_g": m.gross_g, "tare_g": m.tare_g, "net_g": m.net_g, "motion": m.motion,
-                    "fault": self.fault.value, "unit": self.unit.value}
+                    "fault": self.fault.value, "unit": self.unit.value, **counted}
 
     def command(self, line: str) -> str:
         """One text command (the ``kiosk-admin scale simulate`` prompt). Returns a reply."""
