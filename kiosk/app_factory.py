@@ -35,6 +35,7 @@ from kiosk.services.product_images import ProductImages
 from kiosk.services.printing import PrintQueue, Sender
 from kiosk.services.receipts import ReceiptService
 from kiosk.services.returns import ReturnsService
+from kiosk.services.scale_desk import ScaleDeskService
 from kiosk.services.sales import SalesService
 from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
@@ -88,6 +89,7 @@ class Services:
     reports: DailyReports | None = None  # the daily report file (PDF, XLSX, CSV)
     report_worker: ReportWorker | None = None  # makes it in the background after the last closing
     dashboard: Dashboard | None = None  # Resumen: the manager's day so far
+    scale: ScaleDeskService | None = None  # the scale as the calculator uses it (reading, tare, demo controls)
 
     @property
     def state_dir(self) -> Path:
@@ -104,7 +106,7 @@ class Services:
             customers=self.customers, numbering=self.numbering, fiscal=self.fiscal, preferences=self.preferences,
             printing=self.printing, hardware=self.hardware,
             returns=self.returns, dian=self.dian, sessions=self.sessions,
-            dashboard=self.dashboard)
+            dashboard=self.dashboard, scale=self.scale)
 
     def close(self) -> None:
         if self.dian_sender is not None:
@@ -149,6 +151,7 @@ class UiContext:
     dian: DianOutbox | None = None  # what waits for DIAN (the manager's banner)
     sessions: TillSessions | None = None  # Caja: Abrir caja, cash in/out, Cerrar caja, X/Z
     dashboard: Dashboard | None = None  # Resumen: the manager's day so far
+    scale: ScaleDeskService | None = None  # the scale panel's reading, tare and demo controls
 
     @property
     def state_dir(self) -> Path:
@@ -232,6 +235,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                     customers, numbering, fiscal, InvoicePdf(fiscal, settings.state_dir, paper=fs.pdf_paper),
                     migration, hardware, access=access, audit=audit, sessions=sessions,
                     dashboard=Dashboard(db, low_stock=stock.low_stock),
+                    scale=ScaleDeskService(lambda: hardware.scale, counter),
                     dian=DianOutbox(db, fiscal, settings.dian),
                     returns=ReturnsService(db, printing, shop, access=access, fiscal=fiscal,
                                            drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash),

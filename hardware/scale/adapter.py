@@ -106,7 +106,7 @@ class ScaleAdapter(DeviceReader):
     def __init__(self, protocol: ScaleProtocol | str, port: str, *,
                  serial: SerialSettings | None = None, options: DecoderOptions = DecoderOptions(),
                  poll_s: float = 0.15, silence_s: float = 1.5, reconnect_s: float = 1.0,
-                 command_timeout_s: float = 1.0, hold_s: float = 3.0,
+                 command_timeout_s: float = 1.0, hold_s: float = 3.0, request_gap_s: float = 1.0,
                  require_zero_between: bool = False, hardware_tare: bool = False,
                  capacity_g: int | None = None, on_scan: ScanHandler | None = None,
                  clock: Callable[[], float] = time.monotonic):
@@ -121,6 +121,8 @@ class ScaleAdapter(DeviceReader):
         self.silence_s = silence_s
         self.command_timeout_s = command_timeout_s
         self.hold_s = hold_s  # silent-when-unchanged scales: how long a weight is held
+        # On-demand scales (Adam): the pause between two requests while a weight is wanted.
+        self.request_gap_s = request_gap_s
         self.require_zero_between = require_zero_between
         self.hardware_tare = hardware_tare
         self.capacity_g = capacity_g
@@ -149,6 +151,10 @@ class ScaleAdapter(DeviceReader):
         self._last_event = _("created")
         self._event_lost = False
         self._last_error = ""
+        self._demand = 0  # how many want a weight now (on-demand protocols ask only then)
+        self._last_request_at: float | None = None
+        self.cycles = 0  # reader cycles run (tests wait on it instead of sleeping)
+        self.requests = 0  # weight requests written to the scale
 
     # --- life cycle -------------------------------------------------------------------
     def start(self) -> ScaleAdapter:
@@ -169,6 +175,50 @@ class ScaleAdapter(DeviceReader):
     def latest(self) -> ScaleReading:
         with self._lock:
             return self._latest
+
+    @property
+    def on_demand(self) -> bool:
+        return self.protocol.on_demand
+
+    def want_weight(self) -> Callable[[], None]:
+        """Something needs the weight now (the calculator's scale panel): an on-demand
+        scale (Adam) is asked at once and then every ``request_gap_s`` until the
+        returned function is called; with no one wanting it the scale is not asked at
+        all. Protocols that poll or stream all the time are not affected."""
+        released = threading.Event()
+        with self._lock:
+            if self._demand == 0:
+                self._last_request_at = None  # the first request goes out at once
+            self._demand += 1
+
+        def release() -> None:
+            if released.is_set():
+                return
+            released.set()
+            with self._lock:
+                self._demand = max(0, self._demand - 1)
+
+        return release
+
+    @property
+    def wanted(self) -> bool:
+        with self._lock:
+            return self._demand > 0
+
+    def _request_due(self) -> bool:
+        """Whether this cycle writes the protocol's request."""
+        if self.protocol.poll is None:
+            return False
+        if not self.protocol.on_demand:
+            return True
+        with self._lock:
+            if self._demand == 0:
+                return False
+            now = self.clock()
+            if self._last_request_at is not None and now - self._last_request_at < self.request_gap_s:
+                return False
+            self._last_request_at = now
+            return True
 
     def subscribe(self, callback: ReadingHandler) -> Callable[[], None]:
         """Call ``callback(reading)`` (in the reader thread) whenever the reading changes.
@@ -373,12 +423,14 @@ class ScaleAdapter(DeviceReader):
         started = self.clock()
         self._confirm_soon = False
         self._run_command()
-        if self.protocol.poll is not None:
+        if self._request_due():
             self._serial.write(self.protocol.poll)
+            self.requests += 1
         self._read_until(started + self.poll_s)
         self._check_silence()
         self._notify()
         self._check_device()
+        self.cycles += 1
 
     def _read(self) -> list[Event]:
         port = self._serial

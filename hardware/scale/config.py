@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from hardware.scale.protocol import DecoderOptions, SerialSettings
+from hardware.scale.protocol import DecoderOptions, ScaleProtocol, SerialSettings
 from hardware.scale.protocols import get as get_protocol
 from kiosk.config_base import Section
 from kiosk.core.barcodes import DEFAULT_LAYOUTS, MeasureKind, VariableLayout
@@ -48,6 +48,10 @@ class ScaleSettings(Section):
     poll_ms: int = Field(150, ge=50, le=200)
     silence_ms: int = Field(1500, ge=300, le=10_000)  # no answer for this long: "disconnected"
     hold_ms: int = Field(3000, ge=500, le=60_000)  # Adam: how long a weight is held without news
+    # Adam: the model family decides the command set and how the weight is read
+    # (azextra / cpwplus: asked on demand, continuous: the scale streams); docs/scales.md.
+    adam_model: Literal["azextra", "cpwplus", "continuous"] = "azextra"
+    request_ms: int = Field(1000, ge=300, le=10_000)  # Adam on demand: pause between two requests
     unit: Literal["auto", "kg", "g", "lb"] = "auto"  # when the protocol does not say
     cas_decimals: int = Field(3, ge=0, le=4)
     capacity_g: int | None = Field(None, gt=0, le=1_000_000)
@@ -73,9 +77,18 @@ class ScaleSettings(Section):
 
     def serial_settings(self, protocol: str | None = None) -> SerialSettings:
         """The protocol's defaults with any override from this section."""
-        base = get_protocol(protocol or self.protocol).serial
+        base = self.protocol_for(protocol).serial
         return SerialSettings(self.baudrate or base.baudrate, self.bytesize or base.bytesize,
                               self.parity or base.parity, self.stopbits or base.stopbits)
+
+    def protocol_for(self, protocol: str | None = None) -> ScaleProtocol:
+        """The protocol by name, an Adam as its model family speaks it."""
+        name = protocol or self.protocol
+        if name == "adam":
+            from hardware.scale.adam import for_model
+
+            return for_model(self.adam_model)
+        return get_protocol(name)
 
     def decoder_options(self) -> DecoderOptions:
         return DecoderOptions(unit=self.unit, cas_decimals=self.cas_decimals)

@@ -32,8 +32,9 @@ def adapter_from_settings(scale: ScaleSettings, *, port: str | None = None, prot
     if name == "none":
         raise ValueError("no scale protocol configured ([scale] protocol)")
     return ScaleAdapter(
-        name, port or scale.port, serial=scale.serial_settings(name), options=scale.decoder_options(),
-        poll_s=scale.poll_ms / 1000, silence_s=scale.silence_ms / 1000, hold_s=scale.hold_ms / 1000,
+        scale.protocol_for(name), port or scale.port, serial=scale.serial_settings(name),
+        options=scale.decoder_options(), poll_s=scale.poll_ms / 1000, silence_s=scale.silence_ms / 1000,
+        hold_s=scale.hold_ms / 1000, request_gap_s=scale.request_ms / 1000,
         require_zero_between=scale.require_zero_between, hardware_tare=scale.hardware_tare,
         capacity_g=scale.capacity_g, on_scan=on_scan)
 
@@ -109,7 +110,8 @@ def build_scale(scale: ScaleSettings, *, demo: bool = False, on_scan: ScanHandle
     presets = tuple(scale.tare_presets)
     if demo or scale.simulate:
         protocol = scale.protocol if scale.protocol != "none" else DEMO_PROTOCOL
-        simulator = ScaleSimulator(protocol, weight_g=demo_weight_g, cas_decimals=scale.cas_decimals)
+        simulator = ScaleSimulator(protocol, weight_g=demo_weight_g, cas_decimals=scale.cas_decimals,
+                                   adam_model=scale.adam_model)
         adapter = adapter_from_settings(scale, port=simulator.path, protocol=protocol, on_scan=on_scan)
         return ScaleRig(adapter, simulator, presets)
     if scale.protocol == "none":

@@ -66,6 +66,9 @@ class ScaleProtocol:
     confirm_frames: int = 2
     # Whether frames say when the number is net of a tare taken on the scale.
     reports_net_mode: bool = False
+    # Asked only while something needs a weight (``ScaleAdapter.want_weight``), with a
+    # pause between requests (Adam: the scale beeps at each request).
+    on_demand: bool = False
     # Turns the event that follows a command into its Reply (None: keep waiting).
     reply_for: Callable[[str, Event], Reply | None] | None = None
 

@@ -356,37 +356,79 @@ class Epelsa(Device):
 
 
 class Adam(Device):
+    """An Adam scale of one model family (option ``adam_model``: docs/scales.md):
+
+    - ``azextra``: answers ``P`` with the net weight when it is new, stable and not
+      zero; asked again for a weight it already sent, it beeps and sends nothing;
+      ``T`` tares (again: clears), ``Z`` zeroes;
+    - ``cpwplus``: ``G`` / ``N`` send the gross / net weight (``G + 2.00 kg``) with the
+      same silence rules, ``T`` sends the tare weight (``T + 0.50 kg``), ``Z`` is the
+      Tare/Zero key; ``P`` means nothing to it;
+    - ``continuous``: streams the displayed weight (zero too) every interval.
+
+    ``requests`` counts the weight requests received and ``beeps`` the beeps (tests)."""
+
     def __init__(self, model: ScaleModel, unit: WeightUnit, options: dict):
         super().__init__(model, unit, options)
+        self.family = str(options.get("adam_model") or ("cpwplus" if options.get("adam_cpw") else "azextra"))
+        if self.family not in adam.MODELS:
+            raise ValueError(f"unknown Adam model family {self.family!r}; expected one of {', '.join(adam.MODELS)}")
+        self.streams = self.family == "continuous"
         self.last_sent: int | None = None
         self.beeps = 0
+        self.requests = 0
+        self._wobble = 0
+
+    def _value(self, grams: int) -> Decimal:
+        return _in_unit(grams, self.unit, 3 if self.unit is WeightUnit.KG else 2)
+
+    def _labelled(self, kind: str, grams: int) -> bytes:
+        value = self._value(grams)
+        sign = "-" if value < 0 else "+"
+        return f"{kind} {sign} {abs(value)} {self.unit.value}".encode()
 
     def receive(self, data: bytes) -> list[bytes]:
         out = []
         m = self.model
+        cpw = self.family == "cpwplus"
         for line in self.lines(data):
             cmd = line.strip()
-            if cmd == b"P":
+            request = cmd in ((b"G", b"N") if cpw else (b"P",))
+            if request:
+                self.requests += 1
                 if m.motion or m.over:
                     continue
-                net = m.net_g
+                net = m.net_g if cmd != b"G" else m.gross_g
                 if net == 0 or net == self.last_sent:
                     self.beeps += 1  # it beeps and sends nothing
                     continue
                 self.last_sent = net
-                value = _in_unit(net, self.unit, 3 if self.unit is WeightUnit.KG else 2)
-                if self.options.get("adam_cpw"):
-                    sign = "-" if value < 0 else "+"
-                    kind = "N" if m.tare_g else "G"
-                    out.append(f"{kind} {sign} {abs(value)} {self.unit.value}".encode())
+                if cpw:
+                    out.append(self._labelled("N" if cmd == b"N" and m.tare_g else "G", net))
                 else:
-                    out.append(f"{value:7}{self.unit.value}".encode())
+                    out.append(f"{self._value(net):7}{self.unit.value}".encode())
             elif cmd == b"T":
-                m.tare_g = 0 if m.tare_g else m.gross_g
+                if cpw:
+                    out.append(self._labelled("T", m.tare_g))
+                else:
+                    m.tare_g = 0 if m.tare_g else m.gross_g
             elif cmd == b"Z":
-                if m.can_zero():
+                if cpw and m.gross_g and not m.can_zero():
+                    m.tare_g = m.gross_g  # the CPWplus's Tare/Zero key with goods on it
+                elif m.can_zero():
                     m.zero_g = m.load_g
         return [line + CR + LF for line in out]
+
+    def stream(self) -> bytes | None:
+        m = self.model
+        if not self.streams:
+            return None
+        grams = m.net_g
+        if m.motion:  # a moving display: no two frames agree
+            self._wobble = (self._wobble + 1) % 7
+            grams += self._wobble + 1
+        kind = "Net Wt." if m.tare_g else "Gross Wt"
+        return f"{kind} {self._value(grams)} {self.unit.value}".encode() + CR + LF
 
 
 class Streaming(Device):
@@ -627,9 +669,10 @@ class ScaleSimulator:
     def status(self) -> dict[str, object]:
         with self._lock:
             m = self.model
+            counted = {k: getattr(self.device, k) for k in ("requests", "beeps") if hasattr(self.device, k)}
             return {"protocol": self.protocol, "port": self.path, "plugged": self.plugged,
                     "gross_g": m.gross_g, "tare_g": m.tare_g, "net_g": m.net_g, "motion": m.motion,
-                    "fault": self.fault.value, "unit": self.unit.value}
+                    "fault": self.fault.value, "unit": self.unit.value, **counted}
 
     def command(self, line: str) -> str:
         """One text command (the ``kiosk-admin scale simulate`` prompt). Returns a reply."""

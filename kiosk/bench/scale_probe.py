@@ -28,7 +28,9 @@ def _latencies(protocol: str, samples: int) -> list[float]:
 
     sim = ScaleSimulator(protocol, weight_g=1000)
     sim.start()
-    adapter = ScaleAdapter(protocol, sim.path, poll_s=0.15).start()
+    adapter = ScaleAdapter(protocol, sim.path, poll_s=0.15)
+    adapter.want_weight()  # as with the calculator open (an Adam is asked only then)
+    adapter.start()
     arrived = threading.Event()
     target = {"g": 0}
 

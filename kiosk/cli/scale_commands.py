@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sm.add_argument("--weight", default="0", metavar="KG", help="weight on the scale, in kilos")
     sm.add_argument("--unit", choices=("kg", "lb", "g"), help="unit the scale reports in")
     sm.add_argument("--link", metavar="PATH", help="port path to create (a symlink to the pty)")
+    sm.add_argument("--adam-model", choices=("azextra", "cpwplus", "continuous"), default="azextra",
+                    help="Adam only: the model family whose commands it answers (docs/scales.md)")
     sm.set_defaults(func=cmd_simulate)
 
     bc = sub.add_parser("barcode", help="explain a barcode: symbology, check digit, weight/price, product")
@@ -64,6 +66,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     adapter.poll_s = min(adapter.poll_s, 0.1)
     adapter.silence_s = min(adapter.silence_s, max(0.5, args.timeout / 2))
     adapter.reconnect_s = 0.2
+    adapter.want_weight()  # an on-demand scale (Adam) is asked while the command waits
     adapter.start()
     try:
         deadline = time.monotonic() + args.timeout
@@ -111,7 +114,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from hardware.scale.simulator import ScaleSimulator
 
     try:
-        sim = ScaleSimulator(args.protocol, unit=args.unit, link=args.link)
+        extra = {"adam_model": args.adam_model} if args.protocol == "adam" else {}
+        sim = ScaleSimulator(args.protocol, unit=args.unit, link=args.link, **extra)
         sim.set_weight_kg(args.weight.replace(",", "."))
     except (ValueError, ArithmeticError) as exc:
         raise CommandError(f"--weight: expected kilos such as 1.25 ({exc})") from None

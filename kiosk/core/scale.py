@@ -195,6 +195,8 @@ class ScaleControls(Protocol):
 
     def latest(self) -> ScaleReading: ...
 
+    def want_weight(self) -> Callable[[], None]: ...  # asked while wanted (Adam); returns "release"
+
     def check_weight(self) -> Weighed: ...  # raises a DomainError saying why not
 
     def weigh_for_sale(self) -> Weighed: ...

@@ -73,19 +73,21 @@ class PriceCalculator(KioskPopup):
         self._fresh = False
         self.quick = [self._quick_item(b) for b in self._quick_buttons()]
         self._build_buttons()
-        rig = self.app.scale if product.sale_mode is SaleMode.WEIGHT else None
+        desk = self.services.scale
+        if product.sale_mode is not SaleMode.WEIGHT or desk is None or not desk.available:
+            desk = None
         self.scale_panel = None
-        if rig is not None:
+        if desk is not None:
             from kiosk.ui.scale_panel import ScalePanel
 
             self.has_scale = True
-            self.scale_panel = ScalePanel(calc=self, rig=rig)
+            self.scale_panel = ScalePanel(calc=self, desk=desk)
             self.ids.scale_slot.add_widget(self.scale_panel)
         if line is not None:
             self._load_line(line)
         elif self.has_scale:
             # A product already on the scale is read at once; unplugged: type the weight.
-            self.mode = "quantity" if rig.adapter.latest().state in MANUAL_STATES else "scale"
+            self.mode = "quantity" if desk.latest().state in MANUAL_STATES else "scale"
         self.bind(mode=self._update, unit=self._update, entry=self._update)
         self.on_mode(self, self.mode)
         self._update()
@@ -292,13 +294,14 @@ class PriceCalculator(KioskPopup):
             return
         self._finish(outcome)
 
-    def use_scale(self, scale) -> bool:  # noqa: ANN001
+    def use_scale(self) -> bool:
         """For the scale panel ("Usar peso"): the counter rings up the scale's stable net
-        weight with its tare. False (the error shown) when the line cannot be added."""
-        counter, user_id = self.services.counter, self.app.user.id
+        weight with its tare (through the scale desk service). False (the error shown)
+        when the line cannot be added."""
+        desk, user_id = self.services.scale, self.app.user.id
         line_id = self.line.id if self.line is not None else None
         try:
-            outcome = counter.weigh(user_id, self.product, scale, line_id)
+            outcome = desk.weigh(user_id, self.product, line_id)
         except DomainError as exc:
             self.show_error(str(exc))
             return False

@@ -117,11 +117,11 @@ class HardwareScreen(KioskScreen):
             box.add_widget(JobRow(**row))
 
     def read_scale(self, quiet: bool = False) -> None:
-        rig = self.app.scale
-        if rig is None:
+        desk = self.services.scale
+        if desk is None or not desk.available:
             self.scale_text = _("No scale is configured.")
             return
-        r = rig.adapter.latest()
+        r = desk.latest()
         tare = format_tare(r)
         self.scale_text = format_reading(r) + (f"   {tare}" if tare else "")
         if not quiet:

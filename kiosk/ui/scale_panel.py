@@ -4,13 +4,17 @@ the gross now, a preset container, clear) and, in demo mode only, a small contro
 that moves the simulated scale.
 
 Readings reach it through ``app.scale_reading`` (HardwareLink drains the scale's
-reader thread into it on the main thread); what may be sold is decided by the scale
-adapter (``check_weight``/``weigh_for_sale``) and the cart rules (``check_quantity``),
-and their messages are shown as they are: motion, below zero, overload, unplugged,
-a weight too small to cost anything.
+reader thread into it on the main thread). Everything it asks of the scale goes
+through the scale desk service (``services.scale``, kiosk/services/scale_desk.py):
+the reading now, what may be sold (``check_weight``; the counter's ``weigh``), the
+tare commands and the demo's simulated scale; the panel touches no device. The cart
+rules (``check_quantity``) and the scale's messages are shown as they are: motion,
+below zero, overload, unplugged, a weight too small to cost anything.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
@@ -19,10 +23,13 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.core.cart import check_quantity
 from kiosk.core.errors import DomainError
 from kiosk.core.pricing import line_total
-from kiosk.core.scale import ScaleDesk, ScaleReading, ScaleState, WeightUnit
+from kiosk.core.scale import ScaleReading, ScaleState, WeightUnit
 from kiosk.core.scale_text import format_tare, format_weight, state_label
 from kiosk.i18n import _, format_money
 from kiosk.ui.shell import running_shell
+
+if TYPE_CHECKING:
+    from kiosk.services.scale_desk import ScaleDeskService
 
 LEVELS = {
     ScaleState.STABLE: "ok", ScaleState.MOTION: "warn", ScaleState.UNDER_ZERO: "warn",
@@ -50,21 +57,23 @@ class ScalePanel(BoxLayout):
     demo_unplugged = BooleanProperty(False)
     presets = ListProperty([])
 
-    def __init__(self, *, calc, rig: ScaleDesk, **kwargs):  # noqa: ANN001
-        self.rig = rig
+    def __init__(self, *, calc, desk: ScaleDeskService, **kwargs):  # noqa: ANN001
+        self.desk = desk
         self._setting_slider = False
         super().__init__(calc=calc, **kwargs)
-        self.presets = list(rig.presets)
-        self.demo = rig.simulator is not None
+        self.presets = list(desk.presets)
+        self.demo = desk.demo
         if self.demo:
             self._sync_demo()
         self._build_presets()
+        self._release_weight = desk.want_weight()  # an Adam is asked only while the panel is open
         app = running_shell()
         app.bind(scale_reading=self._reading)
         # The reading now (a product may already lie on the scale).
-        self.show(rig.adapter.latest())
+        self.show(desk.latest())
 
     def detach(self) -> None:
+        self._release_weight()
         running_shell().unbind(scale_reading=self._reading)
 
     # --- what it shows --------------------------------------------------------------------------
@@ -96,7 +105,7 @@ class ScalePanel(BoxLayout):
         self.can_tare = r.state is ScaleState.STABLE and r.weight_known and r.gross_g > 0
         product = self.calc.product
         try:
-            w = self.rig.adapter.check_weight()
+            w = self.desk.check_weight()
             check_quantity(product, w.net_g)
         except DomainError as exc:
             self.can_use = False
@@ -110,20 +119,20 @@ class ScalePanel(BoxLayout):
     def use(self) -> None:
         """"Usar peso": the counter makes the stable net weight the line (with its
         tare); a weighing it cannot use re-arms the scale."""
-        self.calc.use_scale(self.rig.adapter)
+        self.calc.use_scale()
 
     def tare(self) -> None:
         """Tare = the gross weight now (a container on the scale)."""
-        self._command(self.rig.adapter.request_tare)
+        self._command(self.desk.tare)
 
     def preset(self, grams: int) -> None:
         try:
-            self.rig.adapter.tare_preset(grams)
+            self.desk.tare_preset(grams)
         except DomainError as exc:
             self.calc.show_error(str(exc))
 
     def clear_tare(self) -> None:
-        self._command(self.rig.adapter.clear_tare)
+        self._command(self.desk.clear_tare)
 
     def _command(self, send) -> None:  # noqa: ANN001
         """Send a scale command; its answer comes back on the UI thread."""
@@ -140,7 +149,10 @@ class ScalePanel(BoxLayout):
             self.calc.show_error(str(exc))
         else:
             self.calc.error_text = ""
-        self.show(self.rig.adapter.latest())
+        try:
+            self.show(self.desk.latest())
+        except DomainError as exc:  # the scale went away meanwhile (hardware stopped)
+            self.calc.show_error(str(exc))
 
     def type_weight(self) -> None:
         self.calc.set_mode("quantity")
@@ -158,31 +170,33 @@ class ScalePanel(BoxLayout):
 
     # --- demo control (simulated scale only) -------------------------------------------------------
     def _sync_demo(self) -> None:
-        status = self.rig.simulator.status()
+        status = self.desk.demo_status()
         self._setting_slider = True
         self.demo_grams = max(DEMO_MIN_G, min(DEMO_MAX_G, int(status["gross_g"])))
         self._setting_slider = False
         self.demo_motion = bool(status["motion"])
         self.demo_unplugged = not status["plugged"]
 
+    def _demo(self, action) -> None:  # noqa: ANN001
+        try:
+            action()
+        except DomainError as exc:
+            self.calc.show_error(str(exc))
+
     def demo_slide(self, value: float) -> None:
-        if self._setting_slider or self.rig.simulator is None:
+        if self._setting_slider or not self.demo:
             return
         grams = int(round(value / 5.0)) * 5
-        self.rig.simulator.set_weight(grams)
+        self._demo(lambda: self.desk.demo_set_weight(grams))
 
     def demo_toggle_motion(self) -> None:
         self.demo_motion = not self.demo_motion
-        self.rig.simulator.set_motion(self.demo_motion)
+        self._demo(lambda: self.desk.demo_set_motion(self.demo_motion))
 
     def demo_overload(self) -> None:
-        self.rig.simulator.set_weight(DEMO_OVERLOAD_G)
+        self._demo(lambda: self.desk.demo_set_weight(DEMO_OVERLOAD_G))
 
     def demo_toggle_plug(self) -> None:
-        sim = self.rig.simulator
-        if sim.plugged:
-            sim.unplug()
-        else:
-            sim.replug()
-        self.demo_unplugged = not sim.plugged
-
+        def toggle() -> None:
+            self.demo_unplugged = not self.desk.demo_set_plugged(self.demo_unplugged)
+        self._demo(toggle)

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.core.cart import Cart
     from kiosk.core.permissions import Act
-    from kiosk.core.scale import ScaleDesk
     from kiosk.services.access import UserInfo
     from kiosk.ui.hardware_link import HardwareLink
     from kiosk.ui.images import TextureCache
@@ -58,9 +57,6 @@ class Shell(Protocol):
 
     @property
     def cart(self) -> Cart: ...
-
-    @property
-    def scale(self) -> ScaleDesk | None: ...
 
     def bind(self, **kwargs: Any) -> Any: ...
 

@@ -35,10 +35,14 @@ def make_sim(tmp_path: Path) -> Iterator[Callable[..., ScaleSimulator]]:
 def make_adapter() -> Iterator[Callable[..., ScaleAdapter]]:
     adapters: list[ScaleAdapter] = []
 
-    def make(protocol: str, port: str, **kwargs: object) -> ScaleAdapter:
+    def make(protocol: str, port: str, *, wanted: bool = True, **kwargs: object) -> ScaleAdapter:
+        """``wanted``: a weight is needed from the start (the calculator is open), so an
+        on-demand scale (Adam) is asked like the others."""
         options = {**FAST, **kwargs}
         adapter = ScaleAdapter(protocol, port, **options)
         adapters.append(adapter)
+        if wanted:
+            adapter.want_weight()
         return adapter.start()
 
     yield make

@@ -9,7 +9,9 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-FAST = {"poll_s": 0.03, "silence_s": 0.3, "reconnect_s": 0.05, "hold_s": 0.6, "command_timeout_s": 0.5}
+# request_gap_s: an on-demand scale (Adam) is asked at most this often while a weight is wanted.
+FAST = {"poll_s": 0.03, "silence_s": 0.3, "reconnect_s": 0.05, "hold_s": 0.6, "command_timeout_s": 0.5,
+        "request_gap_s": 0.05}
 
 
 def wait_for(check: Callable[[], T], timeout: float = 2.0, what: str = "condition") -> T:

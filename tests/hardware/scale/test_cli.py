@@ -217,3 +217,28 @@ def test_simulate_stops_cleanly_on_sigterm(tmp_path):
             proc.kill()
             proc.wait()
     assert not link.exists()
+
+
+def test_simulate_plays_an_adam_model_family(tmp_path):
+    """`scale simulate --protocol adam --adam-model cpwplus` answers G (not P), and
+    `status` counts the requests and beeps."""
+    import serial
+
+    link = tmp_path / "ttyCPW"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli.main", "scale", "simulate", "--protocol", "adam",
+                             "--adam-model", "cpwplus", "--weight", "1.25", "--link", str(link)], cwd=ROOT, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == str(link)
+        with serial.Serial(str(link), 4800, timeout=5) as port:
+            port.write(b"P\r\n")  # not a CPWplus command: ignored (and not counted)
+            port.write(b"G\r\n")
+            assert port.readline().strip() == b"G + 1.250 kg"
+        proc.stdin.write("status\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        assert "requests=1" in line.split() and "beeps=0" in line.split()
+    finally:
+        proc.terminate()
+        proc.wait(10)
