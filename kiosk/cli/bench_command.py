@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ui-sales", type=int, default=100,
                    help="sales made through the UI before kiosk_rss_mb (default 100)")
     p.add_argument("--idle-seconds", type=float, default=30, help="idle_cpu_pct's idle time (default 30)")
+    p.add_argument("--ui-start-runs", type=int, default=3,
+                   help="kiosk starts on the benchmark catalog for ui_start_s (median of all but the first; "
+                        "1: one start, and no demo starts)")
     p.set_defaults(func=cmd_bench)
 
 
@@ -35,7 +38,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         ctx = bench.BenchContext(products=args.products, workdir=Path(tmp),
                                  options={"sales": args.sales, "import_rows": args.import_rows,
                                           "key_rounds": args.key_rounds,
-                                          "ui_sales": args.ui_sales, "idle_seconds": args.idle_seconds})
+                                          "ui_sales": args.ui_sales, "idle_seconds": args.idle_seconds,
+                                          "ui_start_runs": args.ui_start_runs})
         progress = None if args.json else (lambda name: print(f"running {name} ...", file=sys.stderr))
         try:
             results = bench.run(ctx, only, skip, progress)
