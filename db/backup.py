@@ -9,7 +9,6 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from db.engine import create_private
 
 REQUIRED_TABLES = {"products", "sales", "sale_lines", "payments", "stock_movements", "users",
                    "alembic_version"}
@@ -69,6 +68,8 @@ def backup(src: Path | str, dest: Path | str) -> Path:
         raise BackupError(f"{src}: no such database")
     claim = claim_part(tmp)
     try:
+        from db.engine import create_private  # lazy: status reads backups without SQLAlchemy
+
         create_private(tmp)  # 0640 whatever the umask: a backup holds everything the database does
         source = sqlite3.connect(src, timeout=30)
         try:

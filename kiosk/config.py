@@ -257,6 +257,8 @@ class PrinterSettings(Section):
     @field_validator("profile")
     @classmethod
     def _known_profile(cls, v: str) -> str:
+        if v == cls.model_fields["profile"].default:
+            return v  # python-escpos always has it; not loading its capabilities keeps kiosk-admin fast
         from hardware.printer.text import profile_names
 
         names = profile_names()
@@ -270,6 +272,8 @@ class PrinterSettings(Section):
     @field_validator("codepage")
     @classmethod
     def _known_codepage(cls, v: str) -> str:
+        if v.upper() == cls.model_fields["codepage"].default:
+            return v  # known to python-escpos (tests/hardware check it): no capabilities loaded
         from hardware.printer.text import known_codepages
 
         if v.upper() not in known_codepages():
@@ -281,7 +285,12 @@ class PrinterSettings(Section):
     def _can_print_a_receipt(self) -> PrinterSettings:
         """A sample receipt is rendered with these settings: a profile that cannot print
         one (a customer display cannot print the sale's barcode) is refused here, not
-        at the first sale."""
+        at the first sale. The default layout (whichever paper width) prints one
+        (tests/hardware/test_printer_defaults.py): not rendered again at every start,
+        which would load the receipt renderer and python-escpos into every kiosk-admin
+        command."""
+        if self.uses_default_layout():
+            return self
         from hardware.printer.receipt import ReceiptLayout, check_layout
 
         try:
@@ -292,6 +301,12 @@ class PrinterSettings(Section):
                              f"{self.sale_code!r} ({exc}); choose the printer's own profile, or "
                              'sale_code = "none"') from None
         return self
+
+    def uses_default_layout(self) -> bool:
+        fields = type(self).model_fields
+        return (self.profile == fields["profile"].default and self.columns is None
+                and self.codepage.upper() == fields["codepage"].default
+                and self.sale_code == fields["sale_code"].default and self.cut is fields["cut"].default)
 
     @property
     def line_columns(self) -> int:

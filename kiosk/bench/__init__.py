@@ -125,6 +125,10 @@ def run(ctx: BenchContext, only: set[str] | None = None, skip: set[str] | None =
         if progress:
             progress(name)
         t0 = time.perf_counter()
-        results.update(fn(ctx))
+        figures = dict(fn(ctx))
+        skipped = figures.pop("skipped", None)
+        if skipped:  # why a figure is "-": kept from every probe that skipped something
+            results.setdefault("skipped", {}).update(skipped)
+        results.update(figures)
         results.setdefault("probe_seconds", {})[name] = round(time.perf_counter() - t0, 2)
     return results

@@ -22,6 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON only (default: a table with the budgets, "
                                                        "then the JSON)")
     p.add_argument("--key-rounds", type=int, default=2, help="rounds of the keystroke query mix (default 2)")
+    p.add_argument("--ui-sales", type=int, default=100,
+                   help="sales made through the UI before kiosk_rss_mb (default 100)")
+    p.add_argument("--idle-seconds", type=float, default=30, help="idle_cpu_pct's idle time (default 30)")
+    p.add_argument("--ui-start-runs", type=int, default=3,
+                   help="kiosk starts on the benchmark catalog for ui_start_s (median of all but the first; "
+                        "1: one start, and no demo starts)")
     p.set_defaults(func=cmd_bench)
 
 
@@ -31,7 +37,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
         ctx = bench.BenchContext(products=args.products, workdir=Path(tmp),
                                  options={"sales": args.sales, "import_rows": args.import_rows,
-                                          "key_rounds": args.key_rounds})
+                                          "key_rounds": args.key_rounds,
+                                          "ui_sales": args.ui_sales, "idle_seconds": args.idle_seconds,
+                                          "ui_start_runs": args.ui_start_runs})
         progress = None if args.json else (lambda name: print(f"running {name} ...", file=sys.stderr))
         try:
             results = bench.run(ctx, only, skip, progress)

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, print_json, print_table, services
 from kiosk.cli.stock_commands import acting_user
-from kiosk.core.customers import CustomerDraft, CustomerInfo, id_type_label, parse_id_type
+
+if TYPE_CHECKING:
+    from kiosk.core.customers import CustomerInfo
+
+
+def id_type_label(id_type) -> str:  # noqa: ANN001
+    from kiosk.core.customers import id_type_label as label  # lazy: python-stdnum and the fiscal rules
+
+    return label(id_type)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -116,6 +125,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     app = services(args)
     try:
+        from kiosk.core.customers import CustomerDraft, parse_id_type
+
         draft = CustomerDraft(id_type=parse_id_type(args.id_type), id_number=args.number, name=args.name,
                               dv=args.dv, person=args.person or "", email=args.email, phone=args.phone,
                               address=args.address, city_code=args.city,

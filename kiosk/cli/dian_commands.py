@@ -21,7 +21,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from kiosk.cli.common import EXIT_FAIL, EXIT_OK, CommandError, print_json, print_table, services, settings
-from kiosk.core.fiscal import hash_fields_from_values
 from kiosk.formatting import to_local
 
 _TIME = re.compile(r"^\d{2}:\d{2}:\d{2}-05:00$")
@@ -246,6 +245,8 @@ def status_line(summary: dict) -> str:
 
 
 def cmd_hash(args: argparse.Namespace) -> int:
+    from kiosk.core.fiscal import hash_fields_from_values  # lazy: python-stdnum and the fiscal rules
+
     fields = hash_fields_from_values(number=args.number, issue_date=args.date, issue_time=args.time,
                                      subtotal=args.subtotal, iva=args.iva, inc=args.inc, ica=args.ica,
                                      total=args.total, seller_nit=args.seller_nit, buyer_id=args.buyer_id,

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from kiosk.cli.common import EXIT_OK, CommandError, print_json, print_table, services
 from kiosk.core.payments import method_label
-from kiosk.core.receipt import return_reference, sale_reference
 from kiosk.core.units import to_base
 from kiosk.formatting import format_quantity, format_unit_price
 from kiosk.i18n import format_money
@@ -20,6 +19,18 @@ from kiosk.core.refunds import RETURN_REASONS
 if TYPE_CHECKING:  # the services load with the commands that use them (kiosk-admin's start-up time)
     from kiosk.services.returns import ReturnableSale, ReturnDetail, ReturnSummary
     from kiosk.services.users import UserInfo
+
+
+def sale_reference(number: int) -> str:
+    from kiosk.core.receipt import sale_reference as reference  # lazy: the receipt module is heavy to import
+
+    return reference(number)
+
+
+def return_reference(number: int) -> str:
+    from kiosk.core.receipt import return_reference as reference
+
+    return reference(number)
 
 
 def reason_label(reason: str) -> str:

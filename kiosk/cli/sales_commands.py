@@ -11,7 +11,7 @@ from kiosk.cli.common import EXIT_OK, CommandError, print_json, print_table, ser
 from kiosk.cli.returns_commands import register_sales
 from kiosk.core.fiscal_shop_errors import FiscalDocumentMissing
 from kiosk.core.payments import method_label
-from kiosk.core.receipt import sale_reference
+from kiosk.cli.returns_commands import sale_reference  # lazy wrapper: kiosk.core.receipt is heavy
 from kiosk.formatting import format_quantity, format_unit_price, local_day_bounds, local_today
 from kiosk.i18n import format_money
 

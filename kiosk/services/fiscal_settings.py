@@ -19,9 +19,6 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from kiosk.config_base import Section
-from kiosk.core.customers import RESPONSIBILITIES
-from kiosk.core.fiscal import check_nit
-from kiosk.core.fiscal_errors import FiscalError
 
 _DANE = re.compile(r"^\d{5}$")
 
@@ -30,6 +27,9 @@ def nit_problem(nit: str, dv: str) -> str | None:
     """Why a NIT and its check digit are not right, or None."""
     if not (nit.isdigit() and 5 <= len(nit) <= 10):
         return "expected the NIT's digits, without dots and without the check digit"
+    from kiosk.core.fiscal import check_nit  # lazy (python-stdnum): kiosk-admin status starts fast
+    from kiosk.core.fiscal_errors import FiscalError
+
     try:
         check_nit(nit, dv, "NIT")
     except FiscalError as err:
@@ -88,6 +88,8 @@ class FiscalSettings(Section):
     @field_validator("responsibilities")
     @classmethod
     def _known_codes(cls, v: list[str]) -> list[str]:
+        from kiosk.core.customers import RESPONSIBILITIES
+
         unknown = [c for c in v if c not in RESPONSIBILITIES]
         if unknown:
             raise ValueError(f"unknown responsibility {unknown[0]!r}; DIAN's codes are {', '.join(RESPONSIBILITIES)}")

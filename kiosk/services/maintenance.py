@@ -694,9 +694,15 @@ def _checkpoint(db: Path) -> None:
 
 
 def _head() -> str | None:
-    from db.migrate import head_revision
+    """The newest schema, from the migration files (no Alembic import: status starts fast)."""
+    from db.heads import head_from_files
 
-    return head_revision()
+    head = head_from_files()
+    if head is None:
+        from db.migrate import head_revision
+
+        head = head_revision()
+    return head
 
 
 def _revision(path: Path) -> str | None:
@@ -729,17 +735,17 @@ def _default_pin_in_use(path: Path) -> bool | None:
 
 
 def _pending_jobs(path: Path) -> int | None:
-    from db.engine import Database
-    from kiosk.services.printing import PrintQueue
-
-    db = Database(path)
+    """Receipts waiting in the print queue (PrintQueue.pending_count's question, asked
+    with sqlite3 as the other figures are: status loads neither SQLAlchemy nor the
+    printer modules)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return PrintQueue(db, lambda payload: None).pending_count()
-    except Exception as exc:  # an old schema or a locked file must not break the report
+        return conn.execute("SELECT COUNT(*) FROM print_jobs WHERE status = 'pending'").fetchone()[0]
+    except sqlite3.Error as exc:  # an old schema or a locked file must not break the report
         log.warning("print queue not readable: %s", exc)
         return None
     finally:
-        db.dispose()
+        conn.close()
 
 
 def _numbering_warnings(path: Path, settings: Settings) -> list[dict] | None:

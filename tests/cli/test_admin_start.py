@@ -48,3 +48,44 @@ def test_python_escpos_reads_its_printer_database_from_a_kept_cache(tmp_path):
     assert [p.name.endswith(".capabilities.pickle") for p in folder.iterdir()] == [True]
     from hardware.printer.text import profile_names
     assert "default" in profile_names()
+
+
+STATUS_HEAVY = ["sqlalchemy", "alembic", "escpos", "kivy", "PIL", "serial", "evdev", "gpiozero", "lxml",
+                "cryptography", "signxml", "fpdf", "stdnum", "db.engine", "db.models", "db.migrate",
+                "hardware.printer", "kiosk.core.receipt", "kiosk.app_factory", "kiosk.services.printing"]
+
+
+def test_status_reads_the_database_without_alembic_sqlalchemy_or_the_receipt_renderer(app):
+    """``kiosk-admin status`` (admin_start_s) reads the schema revision, the print queue
+    and the PINs with sqlite3, and the newest revision from the migration files; the
+    default printer settings are not rendered into a sample receipt at every start."""
+    app.close()
+    code = ("import contextlib, io, os, sys\nfrom kiosk.cli.main import main\nbuf = io.StringIO()\n"
+            "with contextlib.redirect_stdout(buf):\n    rc = main(['status', '--json'])\n"
+            "import json\nst = json.loads(buf.getvalue())\n"
+            "info = st['database_info']\n"
+            "assert rc == 0 and info['schema'] == info['schema_head'] and info['integrity'] == 'ok', st\n"
+            "assert st['print_queue_pending'] == 0, st")
+    env = {"HOME": str(app.state_dir), "PATH": "/usr/bin:/bin", "STATE_DIRECTORY": str(app.state_dir)}
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sorted(sys.modules)))"],
+                         capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    modules = set(out.stdout.split())
+    assert sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in STATUS_HEAVY)) == []
+
+
+def test_the_newest_revision_read_from_the_files_is_alembics():
+    from db.heads import head_from_files
+    from db.migrate import head_revision
+
+    assert head_from_files() == head_revision()
+
+
+def test_the_files_reader_leaves_a_branched_history_to_alembic(tmp_path):
+    from db.heads import head_from_files
+
+    for name, rev, down in [("a.py", "a1", None), ("b.py", "b1", "a1"), ("c.py", "c1", "a1")]:
+        (tmp_path / name).write_text(f'revision = "{rev}"\ndown_revision = {down!r}\n')
+    assert head_from_files(tmp_path) is None
+    (tmp_path / "c.py").write_text('revision = "c1"\ndown_revision = "b1"\n')
+    assert head_from_files(tmp_path) == "c1"
