@@ -10,6 +10,7 @@ the worker tries again later, backing off; selling never waits for the server.""
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -19,7 +20,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Table, bindparam, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from db.engine import Database
 from db.models import Base, SyncLink, SyncOutboxEntry, utcnow
@@ -27,7 +27,22 @@ from kiosk.services.sync_link import DOCUMENTS, Credentials, NotRegistered, read
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 1000
+# A whole batch in one statement: its rows as one JSON array, unpacked by the server.
+# ON CONFLICT without a target: naming the uuid column would need SELECT on it, which
+# tills do not have (the uuid is the only unique key, so it means the same).
+INSERT_DOCUMENTS = text(
+    "INSERT INTO documents (uuid, till_id, kind, number, created_at, payload) "
+    "SELECT r.uuid, r.till_id, r.kind, r.number, r.created_at, r.payload "
+    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+    "AS r(ord int, uuid varchar, till_id int, kind varchar, number int, created_at timestamp, payload jsonb) "
+    "ORDER BY r.ord ON CONFLICT DO NOTHING")
+INSERT_MOVEMENTS = text(
+    "INSERT INTO stock_movements (uuid, till_id, sku, quantity, reason, created_at) "
+    "SELECT r.uuid, r.till_id, r.sku, r.quantity, r.reason, r.created_at "
+    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+    "AS r(uuid varchar, till_id int, sku varchar, quantity bigint, reason varchar, created_at timestamp) "
+    "ON CONFLICT DO NOTHING")
 TABLE_OF = {kind: table for table, kind, _when in DOCUMENTS}
 TIME_OF = {kind: when for _table, kind, when in DOCUMENTS}
 # A document's parts: (key in the payload, table, column pointing at the document, order)
@@ -78,7 +93,7 @@ def _linked(conn: Connection, rows: list[dict]) -> None:
                 r[key] = found.get(r[column])
 
 
-def build_batch(conn: Connection, entries: list[SyncOutboxEntry], server_till_id: int) -> tuple[list, list]:
+def build_batch(conn: Connection, entries: list[Waiting], server_till_id: int) -> tuple[list, list]:
     """The server's rows for ``entries``: documents (kind, number, time, JSON payload)
     and the stock ledger's movements."""
     by_kind: dict[str, list[str]] = defaultdict(list)
@@ -96,7 +111,7 @@ def build_batch(conn: Connection, entries: list[SyncOutboxEntry], server_till_id
                          conn.execute(select(pt).where(pt.c[fk].in_(ids)).order_by(pt.c[fk], pt.c[order]))]
             _linked(conn, part_rows)
             for p in part_rows:
-                parts[p[fk]].append({k: _plain(v) for k, v in p.items()})
+                parts[p[fk]].append(p)
             for r in rows:
                 r[key] = parts.get(r["id"], [])
         _linked(conn, rows)
@@ -111,18 +126,26 @@ def build_batch(conn: Connection, entries: list[SyncOutboxEntry], server_till_id
         row = d["row"]
         when = row[TIME_OF[e.kind]]
         number = row.get("number") if isinstance(row.get("number"), int) else None
-        documents.append({"uuid": e.doc_uuid, "till_id": server_till_id, "kind": e.kind, "number": number,
-                          "created_at": when, "payload": {k: _plain(v) for k, v in row.items()}})
+        documents.append({"ord": len(documents), "uuid": e.doc_uuid, "till_id": server_till_id, "kind": e.kind,
+                          "number": number, "created_at": when, "payload": row})  # dates: by json.dumps
         if e.kind == "stock_movement":
             movements.append({"uuid": e.doc_uuid, "till_id": server_till_id, "sku": row["sku"],
                               "quantity": row["quantity"], "reason": row["reason"], "created_at": when})
     return documents, movements
 
 
-def waiting_entries(db: Database, limit: int) -> list[SyncOutboxEntry]:
+@dataclass(frozen=True)
+class Waiting:
+    id: int
+    kind: str
+    doc_uuid: str
+
+
+def waiting_entries(db: Database, limit: int) -> list[Waiting]:
     with db.read() as s:
-        return list(s.scalars(select(SyncOutboxEntry).where(SyncOutboxEntry.sent_at.is_(None))
-                              .order_by(SyncOutboxEntry.id).limit(limit)))
+        rows = s.execute(select(SyncOutboxEntry.id, SyncOutboxEntry.kind, SyncOutboxEntry.doc_uuid)
+                         .where(SyncOutboxEntry.sent_at.is_(None)).order_by(SyncOutboxEntry.id).limit(limit))
+        return [Waiting(*r) for r in rows]
 
 
 def waiting_count(db: Database) -> int:
@@ -141,7 +164,6 @@ def push(db: Database, state_dir: Path, *, batch: int = BATCH, max_batches: int 
     the server's or the network's faults: they come back in ``error`` (and in
     ``sync_link.last_error``)."""
     from db.server.admin import ServerError, explain, make_server_engine
-    from db.server.models import ServerDocument, ServerStockMovement
 
     result = PushResult()
     try:
@@ -152,10 +174,6 @@ def push(db: Database, state_dir: Path, *, batch: int = BATCH, max_batches: int 
     engine = None
     try:
         engine = make_server_engine(creds.url)
-        # ON CONFLICT without a target: naming the uuid column would need SELECT on it,
-        # which tills do not have (the uuid is the only unique key, so it is the same).
-        doc_insert = pg_insert(ServerDocument).on_conflict_do_nothing()
-        move_insert = pg_insert(ServerStockMovement).on_conflict_do_nothing()
         while max_batches is None or result.batches < max_batches:
             entries = waiting_entries(db, batch)
             if not entries:
@@ -163,9 +181,9 @@ def push(db: Database, state_dir: Path, *, batch: int = BATCH, max_batches: int 
             with db.read() as s:
                 documents, movements = build_batch(s.connection(), entries, creds.till_id)
             with engine.begin() as pg:
-                pg.execute(doc_insert, documents)
+                pg.execute(INSERT_DOCUMENTS, {"rows": json.dumps(documents, default=_plain)})
                 if movements:
-                    pg.execute(move_insert, movements)
+                    pg.execute(INSERT_MOVEMENTS, {"rows": json.dumps(movements, default=_plain)})
             # The server has them (committed): now, and only now, they are sent here. A
             # crash between the two pushes them again, which the server ignores.
             now = utcnow()
