@@ -198,10 +198,11 @@ def explain(exc: BaseException, url: URL | str) -> str:
         user = (parse_url(url) if isinstance(url, str) else url).username
         return (f"the server {where} refused the password of role {user!r} "
                 "(wrong or changed password: register the till again)")
+    if "is not permitted to log in" in low or ("role" in low and "does not exist" in low) \
+            or "connect privilege" in low:
+        return f"the server {where} does not accept this till's role any more ({msg}): register the till again"
     if "permission denied" in low or "must be owner" in low:
         return f"the server {where} refused: {msg}"
-    if "is not permitted to log in" in low or ("role" in low and "does not exist" in low):
-        return f"the server {where} does not accept this till's role any more ({msg}): register the till again"
     if "connection refused" in low or "could not connect" in low or "timeout" in low or "timed out" in low \
             or "no route" in low or "name or service not known" in low or "server closed" in low \
             or "connection" in low and "failed" in low:

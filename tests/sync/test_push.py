@@ -178,3 +178,22 @@ def test_a_till_without_a_server_writes_no_outbox_and_says_so(tmp_path, base_sta
     assert "no shop server" in capsys.readouterr().out
     assert main(["sync", "now"]) == 1
     assert "no shop server" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("revoke, expected", [
+    ('ALTER ROLE "{role}" NOLOGIN', "does not accept this till's role any more"),
+    ('REVOKE "{group}" FROM "{role}"', "does not accept this till's role any more"),
+])
+def test_a_revoked_till_is_told_why_and_selling_goes_on(two_tills, server_url, revoke, expected):
+    from db.server.admin import group_role, parse_url
+
+    a, _ = two_tills
+    role = parse_url(read_credentials(a.state_dir).url).username
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(revoke.format(role=role, group=group_role(parse_url(server_url).database)))
+    sell(a, 2)
+    result = push(a.db, a.state_dir)
+    assert not result.ok and expected in result.error and result.waiting > 0
+    assert expected in sync_status(a.db, a.state_dir).last_error
+    sell(a, 1)  # still selling
+    assert waiting_count(a.db) > result.waiting
