@@ -16,6 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="an owner's URL: postgresql://owner:password@host:port/database")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_server_init)
+    c = ssub.add_parser("publish-catalog", help="put this till's categories and products on the server "
+                                                "(the shop's catalog; unchanged rows stay as they are)")
+    c.add_argument("--url", required=True, metavar="URL", help="an owner's URL, as for init")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("sync", help="documents going up to the shop server")
     ysub = p.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
@@ -23,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--json", action="store_true")
     st.add_argument("--no-check", action="store_true", help="do not try to reach the server")
     st.set_defaults(func=cmd_status)
-    now = ysub.add_parser("now", help="push every waiting document now")
+    now = ysub.add_parser("now", help="push every waiting document now, then pull the catalog's changes")
     now.add_argument("--json", action="store_true")
     now.set_defaults(func=cmd_now)
 
@@ -42,6 +47,24 @@ def cmd_server_init(args: argparse.Namespace) -> int:
         was = f"upgraded from {result.before}" if result.before and result.before != result.after else \
             ("created" if result.before is None else "already up to date")
         print(f"server {result.server}: schema {result.after} ({was}); tills' group role {result.group_role}")
+    return EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from db.server.admin import ServerError
+    from kiosk.services.sync_pull import publish_catalog
+
+    app = services(args)
+    try:
+        cats, prods = publish_catalog(app.db, args.url)
+    except ServerError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        app.close()
+    if args.json:
+        print_json({"categories": cats, "products": prods})
+    else:
+        print(f"published {cats} categories and {prods} products")
     return EXIT_OK
 
 
@@ -85,6 +108,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_now(args: argparse.Namespace) -> int:
     from kiosk.services.sync_link import registered
+    from kiosk.services.sync_pull import pull
     from kiosk.services.sync_push import push
 
     app = services(args)
@@ -92,13 +116,19 @@ def cmd_now(args: argparse.Namespace) -> int:
         if not registered(app.db):
             raise CommandError("this till has no shop server: kiosk-admin till register --server URL --name NAME")
         result = push(app.db, app.state_dir)
+        down = pull(app.db, app.state_dir) if result.ok else None
     finally:
         app.close()
+    error = result.error or (down.error if down else "")
     if args.json:
         print_json({"pushed": result.pushed, "batches": result.batches, "waiting": result.waiting,
-                    "error": result.error})
+                    "pulled_categories": down.categories if down else 0,
+                    "pulled_products": down.products if down else 0,
+                    "change_no": down.change_no if down else None, "error": error})
     else:
         print(f"pushed {result.pushed} documents; {result.waiting} waiting")
-        if result.error:
-            print(f"error: {result.error}")
-    return EXIT_OK if result.ok else EXIT_FAIL
+        if down is not None and down.ok:
+            print(f"pulled {down.categories} categories and {down.products} products (change {down.change_no})")
+        if error:
+            print(f"error: {error}")
+    return EXIT_OK if not error else EXIT_FAIL

@@ -209,7 +209,7 @@ def push(db: Database, state_dir: Path, *, batch: int = BATCH, max_batches: int 
 
 @dataclass
 class SyncWorker:
-    """Pushes in a thread: at once when woken (after a sale), else every ``interval``
+    """Pushes (then pulls) in a thread: at once when woken (after a sale), else every ``interval``
     seconds; after a failure it waits 2, 4, 8 ... up to ``max_delay`` seconds (with a
     little jitter, so tills that lost the server together do not return together)."""
 
@@ -229,9 +229,15 @@ class SyncWorker:
         return min(self.max_delay, 2.0 ** self.failures) * random.uniform(0.8, 1.2)  # noqa: S311
 
     def run_once(self) -> PushResult:
-        self.last = push(self.db, self.state_dir)
-        self.failures = self.failures + 1 if self.last.error else 0
-        return self.last
+        """Push, then (when the server answered) pull the catalog's changes."""
+        from kiosk.services.sync_pull import pull
+
+        result = push(self.db, self.state_dir)
+        if result.ok:
+            result.error = pull(self.db, self.state_dir).error
+        self.last = result
+        self.failures = self.failures + 1 if result.error else 0
+        return result
 
     def _run(self) -> None:
         while not self._stop.is_set():
