@@ -10,8 +10,9 @@ STAMP  := $(VENV)/.installed
 # Debian packages the suite needs: a virtual X server and Mesa for the Kivy UI tests,
 # socat for serial/pty checks, systemd-analyze and shellcheck for the appliance files,
 # xmlsec1 to verify DIAN signatures with a verifier independent of our own code,
-# xdotool and setxkbmap to type real key events (scanner tests under US/ES/LATAM layouts).
-APT_PACKAGES := python3-venv xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 \
+# xdotool and setxkbmap to type real key events (scanner tests under US/ES/LATAM layouts),
+# postgresql for the shop-server tests (a throw-away cluster, tests/sync/conftest.py).
+APT_PACKAGES := python3-venv xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 postgresql \
                 socat shellcheck systemd sqlite3 xmlsec1 xdotool x11-xkb-utils
 
 .PHONY: test run setup system-packages screenshots bench clean lock lock-upgrade

@@ -838,3 +838,41 @@ class ZReport(Base):
         UniqueConstraint("till_id", "number", name="uq_z_reports_till_number"),
         CheckConstraint("number > 0", name="number"),
     )
+
+
+# --- the shop server (0019_sync): the outbox of documents waiting to go up ---------------
+
+class SyncLink(Base):
+    """This till's link to a shop server: one row once the till is registered
+    (``kiosk-admin till register``), none on a till that works alone. While the row
+    exists, triggers put every new document into ``sync_outbox`` in the transaction
+    that writes it. The credentials are not here: they are in a file only the service
+    can read (kiosk/services/sync_link.py)."""
+
+    __tablename__ = "sync_link"
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    server_till_id: Mapped[int] = mapped_column(Integer)  # this till's id on the server
+    server: Mapped[str] = mapped_column(String(200))  # host:port/database, no password
+    till_name: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_push_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_pull_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime)
+    pulled_change: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SyncOutboxEntry(Base):
+    """A document waiting to go up to the shop server (``sent_at`` NULL) or gone up.
+    Written by triggers in the document's own transaction; pushed in ``id`` order;
+    never deleted."""
+
+    __tablename__ = "sync_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # sale | stock_movement | return | void | ...
+    doc_uuid: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # the document's own time
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        Index("ix_sync_outbox_waiting", "id", sqlite_where=text("sent_at IS NULL")),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from db.engine import Database
@@ -43,6 +44,9 @@ from kiosk.services.till_sessions import TillSessions
 from kiosk.services.dashboard import Dashboard
 from kiosk.services.daily_report import DailyReports, ReportWorker
 from kiosk.services.users import LOOKUP_KEY_FILE, UserService
+
+if TYPE_CHECKING:
+    from kiosk.services.sync_push import SyncWorker
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +94,18 @@ class Services:
     report_worker: ReportWorker | None = None  # makes it in the background after the last closing
     dashboard: Dashboard | None = None  # Resumen: the manager's day so far
     scale: ScaleDeskService | None = None  # the scale as the calculator uses it (reading, tare, demo controls)
+    sync_worker: SyncWorker | None = None  # pushes documents to the shop server (start_sync_worker)
+
+    def start_sync_worker(self) -> SyncWorker | None:
+        """On a till registered with a shop server, push its documents in a worker
+        thread (the kiosk does at start-up); a till that works alone starts nothing."""
+        from kiosk.services.sync_link import credentials_path, registered
+
+        if self.sync_worker is None and credentials_path(self.state_dir).is_file() and registered(self.db):
+            from kiosk.services.sync_push import SyncWorker
+
+            self.sync_worker = SyncWorker(self.db, self.state_dir).start()
+        return self.sync_worker
 
     @property
     def state_dir(self) -> Path:
@@ -109,6 +125,9 @@ class Services:
             dashboard=self.dashboard, scale=self.scale)
 
     def close(self) -> None:
+        if self.sync_worker is not None:
+            self.sync_worker.stop()
+            self.sync_worker = None
         if self.dian_sender is not None:
             self.dian_sender.stop()
             self.dian_sender = None

@@ -19,7 +19,7 @@ PROBE_MODULES = ["kiosk.bench.engine", "kiosk.bench.inventory", "kiosk.bench.lon
                  "kiosk.bench.scale_probe",
                  "kiosk.bench.ui_scale", "kiosk.bench.fiscal_probe", "kiosk.bench.fiscal_shop_probe", "kiosk.bench.staff",
                  "kiosk.bench.cashier",
-                 "kiosk.bench.report_probe"]
+                 "kiosk.bench.report_probe", "kiosk.bench.sync_probe"]
 
 # Issue 18's budgets (on the machine the README names; a Pi 4 is 3-4x slower per core).
 # A figure absent from a run (its probe skipped) is shown as "-".
@@ -27,6 +27,7 @@ BUDGETS: dict[str, float] = {
     "confirm_to_done_p95_ms": 100, "keystroke_to_results_p95_ms": 60, "unlock_to_catalog_ms": 200,
     "ui_start_s": 2.0, "idle_cpu_pct": 3, "lookup_ratio": 5, "search_ratio": 4, "checkout_ratio": 2.0,
     "import_100k_s": 10, "import_peak_rss_mb": 250, "admin_start_s": 0.8,
+    "sync_push_10k_s": 10,  # issue 19: 10,000 waiting sales pushed to a local PostgreSQL
 }
 
 

@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "kiosk.cli.customers_commands",
     "kiosk.cli.numbering_commands",
     "kiosk.cli.till_commands",
+    "kiosk.cli.sync_commands",
     "kiosk.cli.report_commands",
 ]
 

@@ -211,6 +211,12 @@ def cmd_status(args: argparse.Namespace) -> int:
             from kiosk.cli.dian_commands import status_line
 
             rows.append(("dian", status_line(st["dian"]).removeprefix("DIAN: ")))
+        if st.get("sync") is not None:
+            sy = st["sync"]
+            waiting = sy["waiting_text"] or "nothing waiting to go up"
+            error = f"; last error: {sy['last_error']}" if sy["last_error"] else ""
+            rows.append(("shop server", f"{sy['server']} (till {sy['till_name']!r}, id {sy['till_id']}): "
+                                        f"{waiting}{error}"))
         for warning in st["numbering"] or []:
             rows.append((f"numbering {warning['kind']}", f"{warning['level']}: {warning['text']}"))
         for node, info in st["device_nodes"].items():

@@ -73,6 +73,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     zs.add_argument("--json", action="store_true")
     zs.set_defaults(func=cmd_zs)
 
+    r = tsub.add_parser("register", help="join this till to a shop server (several tills, one shop)")
+    r.add_argument("--server", required=True, metavar="URL",
+                   help="the server's owner URL: postgresql://owner:password@host:port/database")
+    r.add_argument("--name", required=True, metavar="NAME", help="this till's name in the shop, e.g. 'Caja 2'")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_register)
+
 
 @contextmanager
 def _app(args: argparse.Namespace) -> Iterator[Services]:
@@ -213,4 +220,24 @@ def cmd_zs(args: argparse.Namespace) -> int:
                     [(z.number, z.business_date, f"{to_local(z.created_at):%Y-%m-%d %H:%M}",
                       format_money(z.figures["net"]), format_money(z.expected), format_money(z.counted),
                       format_money(z.difference)) for z in zs], right=(0, 3, 4, 5, 6))
+    return EXIT_OK
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    from db.server.admin import ServerError
+    from kiosk.services.sync_link import register as join
+
+    with _app(args) as app:
+        try:
+            joined = join(app.db, app.state_dir, args.server, args.name)
+        except ServerError as exc:
+            raise CommandError(str(exc)) from None
+    if args.json:
+        print_json({"till_id": joined.till_id, "role": joined.role, "server": joined.server,
+                    "credentials": joined.credentials, "queued": joined.queued, "new": joined.new})
+        return EXIT_OK
+    print(f"{'joined' if joined.new else 'joined again (new password)'}: {args.name!r} is till {joined.till_id} "
+          f"on {joined.server} (role {joined.role})")
+    print(f"credentials: {joined.credentials} (readable by its owner only)")
+    print(f"documents queued to go up: {joined.queued}; push them now with: kiosk-admin sync now")
     return EXIT_OK

@@ -616,6 +616,7 @@ class MaintenanceService:
         pending = None
         numbering = None
         dian = None
+        sync = None
         if self.db_path.is_file():
             database["size_bytes"] = self._db_bytes()
             try:
@@ -624,6 +625,7 @@ class MaintenanceService:
                 pending = _pending_jobs(self.db_path)
                 numbering = _numbering_warnings(self.db_path, s) if s.fiscal.on else None
                 dian = _dian_summary(self.db_path, s) if s.fiscal.on else None
+                sync = _sync_summary(self.db_path)
             except (dbbackup.BackupError, sqlite3.Error) as exc:
                 database["integrity"] = f"unreadable: {exc}"
         last = self.last_backup()
@@ -668,6 +670,8 @@ class MaintenanceService:
             "numbering": numbering,
             # fiscal profile on: documents waiting for DIAN, the oldest's age, contingency
             "dian": dian,
+            # the shop server: documents waiting to go up and since when (None: works alone)
+            "sync": sync,
             "devices": _hardware_states(s.state_dir / "hardware.json"),
             "device_nodes": {n.node: {"setting": n.key, "usb_id": n.usb_id or None, "present": n.present}
                              for n in expected_nodes(s)},
@@ -759,6 +763,23 @@ def _numbering_warnings(path: Path, settings: Settings) -> list[dict] | None:
         return [w.as_dict() for w in numbering.warnings()]
     except Exception as exc:  # an old schema or a locked file must not break the report
         log.warning("numbering not readable: %s", exc)
+        return None
+    finally:
+        db.dispose()
+
+
+def _sync_summary(path: Path) -> dict | None:
+    """What waits to go up to the shop server (kiosk/services/sync_status.py), without
+    trying to reach it; None on a till that works alone."""
+    from db.engine import Database
+    from kiosk.services.sync_status import sync_status, waiting_text
+
+    db = Database(path)
+    try:
+        st = sync_status(db)
+        return {**st.as_dict(), "waiting_text": waiting_text(st)} if st.registered else None
+    except Exception as exc:  # an old schema or a locked file must not break the report
+        log.warning("sync outbox not readable: %s", exc)
         return None
     finally:
         db.dispose()

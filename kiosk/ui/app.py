@@ -143,6 +143,7 @@ class KioskApp(App):
                                    suffix=wedge.suffix_text if wedge else "")
         self.devices.start()
         self.services.start_dian_sender()
+        self.services.start_sync_worker()
         self._undo_cart = self.services.counter.subscribe(self._cart_changed)
         Window.bind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
                     on_flip=self._flipped)

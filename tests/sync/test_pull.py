@@ -1,0 +1,81 @@
+"""Down: the shop's catalog from a real server to the tills, by change number, in one
+transaction."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from db.server.admin import ServerError
+from kiosk.services.sync_link import register
+from kiosk.services.sync_pull import publish_catalog, pull
+from kiosk.services.sync_push import push
+from tests.sync.tills import SKUS, make_till, sell
+
+
+@pytest.fixture
+def shop(server_url, tmp_path):
+    """Till A's catalog published as the shop's; till B a new till with the demo's too."""
+    tills = [make_till(tmp_path, None, n) for n in ("a", "b")]
+    for n, till in enumerate(tills, start=1):
+        register(till.db, till.state_dir, server_url, f"Caja {n}")
+    publish_catalog(tills[0].db, server_url)
+    yield tills
+    for till in tills:
+        till.close()
+
+
+def _price(app, sku: str) -> int:  # noqa: ANN001
+    return app.catalog.by_sku(sku).price
+
+
+def test_a_price_and_a_new_product_reach_every_till_once(shop, server_url):
+    a, b = shop
+    first = [pull(t.db, t.state_dir) for t in shop]
+    assert all(r.ok and r.products > 0 for r in first)
+    stock_before = b.catalog.by_sku(SKUS[0]).stock
+    with psycopg.connect(server_url) as conn:
+        conn.execute("UPDATE products SET price = 777 WHERE sku = %s", (SKUS[0],))
+        conn.execute("INSERT INTO categories (name) VALUES ('Jardín')")
+        conn.execute("INSERT INTO products (sku, name, category, sale_mode, uom, price, barcodes) "
+                     "VALUES ('NUEVO-1', 'Regadera verde', 'Jardín', 'unit', 'unit', 1500, '[\"7701234567890\"]')")
+    for till, before in zip(shop, first):
+        r = pull(till.db, till.state_dir)
+        assert r.ok and (r.categories, r.products) == (1, 2) and r.change_no > before.change_no
+        assert _price(till, SKUS[0]) == 777
+        new = till.catalog.by_sku("NUEVO-1")
+        assert new.name == "Regadera verde" and new.category == "Jardín" and new.stock == 0
+        assert till.catalog.barcodes_of(new.id) == ["7701234567890"]
+        assert [p.sku for p in till.catalog.search("regadera")] == ["NUEVO-1"]
+        again = pull(till.db, till.state_dir)
+        assert again.ok and (again.categories, again.products) == (0, 0) and again.change_no == r.change_no
+    assert b.catalog.by_sku(SKUS[0]).stock == stock_before  # stock stays each till's ledger
+    # the new product sells on a till and its sale goes up
+    sell(b, 1, "NUEVO-1")
+    assert push(b.db, b.state_dir).ok
+    with psycopg.connect(server_url) as conn:
+        assert conn.execute("SELECT sum(quantity) FROM stock_movements WHERE sku = 'NUEVO-1'").fetchone() == (-1,)
+
+
+def test_a_pull_that_fails_changes_nothing_and_says_why(shop, server_url, pg_cluster):
+    a, _ = shop
+    assert pull(a.db, a.state_dir).ok
+    with psycopg.connect(server_url) as conn:
+        conn.execute("UPDATE products SET price = 1 WHERE sku = %s", (SKUS[0],))
+    pg_cluster.stop()
+    try:
+        r = pull(a.db, a.state_dir)
+        assert not r.ok and "cannot be reached" in r.error
+        assert _price(a, SKUS[0]) != 1
+    finally:
+        pg_cluster.start()
+    assert pull(a.db, a.state_dir).ok and _price(a, SKUS[0]) == 1
+
+
+def test_tills_cannot_edit_the_shops_catalog(shop, server_url):
+    from kiosk.services.sync_link import read_credentials
+
+    a, _ = shop
+    with pytest.raises(ServerError, match="permission denied"):
+        publish_catalog(a.db, read_credentials(a.state_dir).url)
