@@ -1,6 +1,6 @@
 # One command to set up and test, one to set up and run the demo kiosk.
 #   make test   - system packages (when root), virtualenv, project, whole test suite
-#   make run    - same setup, then the kiosk on the demo shop in a window
+#   make run    - same setup, then the kiosk on the demo shop in a window (SHOP=serviteca: the car-service shop)
 #   make lock   - refresh requirements.lock from pyproject.toml (on purpose, then commit it)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -21,8 +21,10 @@ APT_PACKAGES := python3-venv xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1
 test: setup
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
+# make run SHOP=serviteca: the Colombian car-service shop (fiscal profile, fake DIAN).
+SHOP ?= cleaning
 run: setup
-	$(BIN)/kiosk --demo --windowed
+	$(BIN)/kiosk --demo $(SHOP) --windowed
 
 setup: system-packages $(STAMP)
 
