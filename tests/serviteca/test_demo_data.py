@@ -82,7 +82,7 @@ def test_every_document_validates_and_its_key_recomputes(history) -> None:  # no
     entries = app.dian.entries()
     kinds = {e.kind for e in entries}
     assert {f.DocumentKind.POS, f.DocumentKind.INVOICE} <= kinds
-    assert kinds & {f.DocumentKind.POS_CREDIT_NOTE, f.DocumentKind.INVOICE_CREDIT_NOTE}
+    assert kinds & {f.DocumentKind.POS_ADJUSTMENT_CREDIT, f.DocumentKind.INVOICE_CREDIT_NOTE}
     assert len(entries) == h["sales"] + h["credit_notes"]
     for e in entries:
         xml = app.dian.signed_xml(e.document_id)
