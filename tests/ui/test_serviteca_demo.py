@@ -40,6 +40,15 @@ def _overrides(dian) -> dict:  # noqa: ANN001
     return o
 
 
+def _scroll_to_key(preview) -> None:  # noqa: ANN001
+    """Scroll the receipt preview to the fiscal block at the document's end: the
+    CUDE, the QR and DIAN's legends sit above the sale's barcode and the footer
+    (about 300 px of the drawn ticket at 800x480)."""
+    scroll = preview.ids.preview_scroll
+    hidden = max(scroll.children[0].height - scroll.height, 1)
+    scroll.scroll_y = min(1.0, 300 / hidden)
+
+
 def test_the_serviteca_day_on_the_screens(make_ui, serviteca_demo) -> None:  # noqa: ANN001
     template, dian = serviteca_demo
     ui = make_ui(template=template, **_overrides(dian))
@@ -106,6 +115,7 @@ def test_the_serviteca_day_on_the_screens(make_ui, serviteca_demo) -> None:  # n
     ui.until(lambda: preview.texture is not None, timeout=60, what="the preview drawn")
     text = "".join(str(line) for line in preview.lines).replace(" ", "")
     assert "CUDE" in text and key[:24] in text  # the key as printed (wrapped over lines)
+    _scroll_to_key(preview)  # the document's end: CUDE, QR and DIAN's legends
     ui.frames(4)
     shoot(ui, "serviteca-pos-document", checked)
     preview.dismiss(animation=False)
