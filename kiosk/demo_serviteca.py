@@ -269,9 +269,16 @@ class DemoDian:
                           transport_factory=lambda ident: SoapTransport(self.fake.url, ident, timeout_s=10),
                           **kwargs)
 
+    @property
+    def url_file(self) -> Path:
+        """Where the running service's address is written (for a technician trying
+        ``kiosk-admin dian`` commands against it); removed when it stops."""
+        return self.certificate.parent / "service-url"
+
     def stop(self) -> None:
         if not self.stopped:
             self.fake.stop()
+            self.url_file.unlink(missing_ok=True)
             self.stopped = True
 
 
@@ -295,4 +302,6 @@ def start_demo_dian(state_dir: Path) -> DemoDian:
     fake = FakeDian(software_pin=SOFTWARE_PIN, technical_keys={RESOLUTIONS["invoice"][0]: TECHNICAL_KEY},
                     validator=validator, trusted_certificates=[identity.certificate]).start()
     log.info("fake DIAN service for the serviteca demo on %s", fake.url)
-    return DemoDian(fake, identity, p12, password)
+    dian = DemoDian(fake, identity, p12, password)
+    dian.url_file.write_text(fake.url + "\n", encoding="utf-8")
+    return dian

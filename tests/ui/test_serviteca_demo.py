@@ -133,3 +133,44 @@ def test_the_serviteca_day_on_the_screens(make_ui, serviteca_demo) -> None:  # n
     app.modal.dismiss(animation=False)
     small = [(name, bad) for name, bad in checked if bad]
     assert not small, f"touch targets under 48 px: {small}"
+
+
+def test_kiosk_demo_serviteca_starts_its_fake_dian_and_stops_it(display, tmp_path) -> None:  # noqa: ANN001
+    """``kiosk --demo serviteca --windowed`` on a fresh machine: the shop loaded in its
+    own state directory, a throw-away certificate readable by the user only, the fake
+    DIAN service listening on 127.0.0.1 while the kiosk runs and gone after it."""
+    import os
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    ready = tmp_path / "ready"
+    env = {**os.environ, "DISPLAY": display, "KIOSK_READY_FILE": str(ready), "XDG_DATA_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.main", "--demo", "serviteca", "--windowed", "--verbose"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    state = tmp_path / "kiosk-demo-serviteca"
+    try:
+        deadline = time.monotonic() + 120
+        while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), proc.stdout.read().decode(errors="replace")[-3000:] if proc.poll() is not None else "timeout"
+        url = (state / "demo-dian" / "service-url").read_text(encoding="utf-8").strip()
+        found = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/WcfDianCustomerServices\.svc", url)
+        assert found, url
+        socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=10).close()  # listening
+    finally:
+        proc.terminate()
+        try:
+            out = proc.communicate(timeout=90)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise AssertionError("the kiosk did not stop on SIGTERM") from None
+    assert proc.returncode == 0, out[-3000:]
+    assert not (state / "demo-dian" / "service-url").exists()
+    with pytest.raises(OSError):  # stopped with the demo
+        socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=2).close()
+    assert (state / "kiosk.db").exists() and len(list((state / "images").glob("*.png"))) >= 39
+    for name in ("firma.p12", "firma.pass"):
+        assert (state / "demo-dian" / name).stat().st_mode & 0o077 == 0
