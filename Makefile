@@ -22,8 +22,11 @@ test: setup
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # make run SHOP=serviteca: the Colombian car-service shop (fiscal profile, fake DIAN).
+# DAYS=N first rings up N days of history into the demo's state directory (a fresh one).
 SHOP ?= cleaning
+DEMO_STATE = $${XDG_DATA_HOME:-$$HOME/.local/share}/kiosk-demo$(if $(filter serviteca,$(SHOP)),-serviteca)
 run: setup
+	$(if $(DAYS),STATE_DIRECTORY=$(DEMO_STATE) $(BIN)/kiosk-admin demo-data --shop $(SHOP) --days $(DAYS))
 	$(BIN)/kiosk --demo $(SHOP) --windowed
 
 setup: system-packages $(STAMP)
@@ -69,7 +72,7 @@ lock-upgrade:
 # Re-takes every screen (800x480 ... 1920x1080, day and night) into tests/_artifacts/screenshots/
 # and refreshes the README's pictures in kiosk/ui/screenshots/.
 screenshots: setup
-	KIOSK_UPDATE_README_IMAGES=1 $(BIN)/python -m pytest tests/ui/test_screenshots.py -q
+	KIOSK_UPDATE_README_IMAGES=1 $(BIN)/python -m pytest tests/ui/test_screenshots.py tests/ui/test_serviteca_demo.py -q
 
 bench: setup
 	$(BIN)/kiosk-admin bench --products 100000
