@@ -1,6 +1,6 @@
 # One command to set up and test, one to set up and run the demo kiosk.
 #   make test   - system packages (when root), virtualenv, project, whole test suite
-#   make run    - same setup, then the kiosk on the demo shop in a window
+#   make run    - same setup, then the kiosk on the demo shop in a window (SHOP=serviteca: the car-service shop)
 #   make lock   - refresh requirements.lock from pyproject.toml (on purpose, then commit it)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -22,8 +22,13 @@ APT_PACKAGES := python3-venv xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1
 test: setup
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
+# make run SHOP=serviteca: the Colombian car-service shop (fiscal profile, fake DIAN).
+# DAYS=N first rings up N days of history into the demo's state directory (a fresh one).
+SHOP ?= cleaning
+DEMO_STATE = $${XDG_DATA_HOME:-$$HOME/.local/share}/kiosk-demo$(if $(filter serviteca,$(SHOP)),-serviteca)
 run: setup
-	$(BIN)/kiosk --demo --windowed
+	$(if $(DAYS),STATE_DIRECTORY=$(DEMO_STATE) $(BIN)/kiosk-admin demo-data --shop $(SHOP) --days $(DAYS))
+	$(BIN)/kiosk --demo $(SHOP) --windowed
 
 setup: system-packages $(STAMP)
 
@@ -68,7 +73,7 @@ lock-upgrade:
 # Re-takes every screen (800x480 ... 1920x1080, day and night) into tests/_artifacts/screenshots/
 # and refreshes the README's pictures in kiosk/ui/screenshots/.
 screenshots: setup
-	KIOSK_UPDATE_README_IMAGES=1 $(BIN)/python -m pytest tests/ui/test_screenshots.py -q
+	KIOSK_UPDATE_README_IMAGES=1 $(BIN)/python -m pytest tests/ui/test_screenshots.py tests/ui/test_serviteca_demo.py -q
 
 bench: setup
 	$(BIN)/kiosk-admin bench --products 100000

@@ -144,20 +144,26 @@ def demo_barcodes() -> dict[str, list[str]]:
 IMAGES = "images"  # under the state directory; image paths are stored relative to it
 
 
-def load_demo(db: Database, state_dir: Path, decimals: int = 2) -> int:
-    """Fill an empty catalog with the demo shop; returns how many products were added
-    (0 when the catalog already has products)."""
+def load_demo(db: Database, state_dir: Path, decimals: int = 2, *,
+              categories: list[tuple[str, str, str]] | None = None, products: list[DemoProduct] | None = None,
+              barcodes: dict[str, list[str]] | None = None) -> int:
+    """Fill an empty catalog with the demo shop (default: the cleaning shop; the
+    serviteca, kiosk/demo_serviteca.py, passes its own categories, products and
+    barcodes); returns how many products were added (0 when the catalog already has
+    products)."""
+    categories = CATEGORIES if categories is None else categories
+    products = PRODUCTS if products is None else products
     with db.read() as s:
         if (s.scalar(select(func.count(Product.id))) or 0) > 0:
             return 0
     inv = InventoryService(db)
     cat_ids = {}
     colors = {}
-    for pos, (name, kind, color) in enumerate(CATEGORIES):
+    for pos, (name, kind, color) in enumerate(categories):
         cat_ids[name] = inv.create_category(name, kind, color, position=pos)
         colors[name] = color
-    barcodes = demo_barcodes()
-    for p in PRODUCTS:
+    barcodes = demo_barcodes() if barcodes is None else barcodes
+    for p in products:
         image = f"{IMAGES}/{p.sku}.png"
         (state_dir / IMAGES).mkdir(parents=True, exist_ok=True)
         illustration(p.name, colors[p.category], p.mode.value).save(state_dir / image, optimize=True)
@@ -168,7 +174,7 @@ def load_demo(db: Database, state_dir: Path, decimals: int = 2) -> int:
                          low_stock=to_base(Decimal(p.low), p.uom), barcodes=barcodes.get(p.sku, []),
                          image_path=image),
             initial_stock=to_base(Decimal(p.stock), p.uom))
-    return len(PRODUCTS)
+    return len(products)
 
 
 # The demo shop's staff besides the first start's admin (README, quick start): try a

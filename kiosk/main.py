@@ -42,9 +42,12 @@ log = logging.getLogger("kiosk")
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="kiosk", description="Point-of-sale kiosk touch UI")
     p.add_argument("--config", metavar="PATH", help="configuration file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
-    p.add_argument("--demo", action="store_true",
-                   help="run on the demo shop (state in ~/.local/share/kiosk-demo) with a simulated "
-                        "printer and scale")
+    p.add_argument("--demo", nargs="?", const="cleaning", default=None, choices=["cleaning", "serviteca"],
+                   metavar="SHOP",
+                   help="run on a demo shop with a simulated printer and scale: the cleaning-products shop "
+                        "(default; state in ~/.local/share/kiosk-demo) or 'serviteca', the Colombian car-service "
+                        "shop with electronic documents sent to a fake DIAN service on 127.0.0.1 (state in "
+                        "~/.local/share/kiosk-demo-serviteca)")
     p.add_argument("--windowed", action="store_true", help="run in a window instead of fullscreen")
     p.add_argument("--state", metavar="DIR", help="state directory (database, images, receipts)")
     p.add_argument("--size", metavar="WxH", help="window size, e.g. 800x480 or 1280x800")
@@ -54,9 +57,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def demo_state_dir(env: dict[str, str]) -> Path:
+def demo_state_dir(env: dict[str, str], shop: str = "cleaning") -> Path:
     base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".local" / "share")
-    return Path(base) / "kiosk-demo"
+    return Path(base) / ("kiosk-demo" if shop == "cleaning" else f"kiosk-demo-{shop}")
 
 
 def resolve_settings(args: argparse.Namespace, env: dict[str, str] | None = None) -> Settings:
@@ -66,7 +69,7 @@ def resolve_settings(args: argparse.Namespace, env: dict[str, str] | None = None
     if args.state:
         env["STATE_DIRECTORY"] = str(Path(args.state).expanduser().resolve())
     elif args.demo:
-        env["STATE_DIRECTORY"] = str(demo_state_dir(env))
+        env["STATE_DIRECTORY"] = str(demo_state_dir(env, args.demo))
     ui: dict = {}
     if args.windowed:
         ui["fullscreen"] = False
@@ -79,6 +82,11 @@ def resolve_settings(args: argparse.Namespace, env: dict[str, str] | None = None
         overrides["ui"] = ui
     if args.language:
         overrides["locale"] = {"language": args.language}
+    if args.demo == "serviteca":
+        from kiosk.demo_serviteca import settings_overrides
+
+        for section, values in settings_overrides().items():
+            overrides[section] = {**values, **overrides.get(section, {})}
     if args.demo:
         # The demo shop sells at once: the first sale opens the till (float 0) and says so.
         overrides["till"] = {"without_session": "open"}
@@ -144,14 +152,24 @@ def main(argv: list[str] | None = None) -> int:
 
     from kiosk.app_factory import build
 
-    demo = None
+    demo = demo_dian = None
     if args.demo:
         from hardware.demo import start_demo_hardware
 
         demo = start_demo_hardware(settings)
         settings = demo.settings
+    if args.demo == "serviteca":
+        demo_dian = start_serviteca_dian(settings)
+        if demo_dian is not None:
+            settings = demo_dian.settings(settings)
     services = build(settings)
-    if args.demo:
+    if args.demo == "serviteca":
+        from kiosk.demo_serviteca import load_serviteca
+
+        added = load_serviteca(services, settings.state_dir)
+        if added:
+            log.info("serviteca demo loaded: %d products in %s", added, settings.state_dir)
+    elif args.demo:
         from kiosk.demo import load_demo, load_demo_staff
 
         added = load_demo(services.db, settings.state_dir, settings.currency.decimals)
@@ -172,9 +190,24 @@ def main(argv: list[str] | None = None) -> int:
         app.run()
     finally:
         services.close()
+        if demo_dian is not None:
+            demo_dian.stop()
         if demo is not None:
             demo.stop()
     return 0
+
+
+def start_serviteca_dian(settings: Settings):  # noqa: ANN201 - kiosk.demo_serviteca.DemoDian | None
+    """The serviteca demo's throw-away certificate and fake DIAN service; None (the
+    documents wait, and the staff menu says so) when the UBL schemas are missing."""
+    from kiosk.demo_serviteca import start_demo_dian
+    from kiosk.fiscal.errors import SchemaUnavailable
+
+    try:
+        return start_demo_dian(settings.state_dir)
+    except SchemaUnavailable as exc:
+        log.warning("serviteca demo without the fake DIAN service: %s", exc)
+        return None
 
 
 if __name__ == "__main__":

@@ -13,7 +13,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("migrate", help="bring the database to the newest schema (backs it up first)")
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("demo-data", help="load the demo cleaning-products shop into an empty catalog")
+    p = sub.add_parser("demo-data", help="load a demo shop (the cleaning-products shop, or --shop serviteca) "
+                                         "into an empty catalog")
+    p.add_argument("--shop", choices=["cleaning", "serviteca"], default="cleaning",
+                   help="cleaning (default) or serviteca: the Colombian car-service shop with the fiscal profile "
+                        "on (its own currency, tax and [fiscal] settings over the configured ones), customers, "
+                        "DIAN resolutions; with --days its documents are signed and sent to a fake DIAN service "
+                        "on 127.0.0.1 started for the command")
     p.add_argument("--days", type=int, default=0, metavar="N",
                    help="also ring up the last N days before today (one till session with its Z a day; sales, "
                         "a few returns and voids) through the real services, when the shop has no sales yet")
@@ -44,6 +50,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.days < 0 or args.days > 400 or (args.per_day is not None and not 1 <= args.per_day <= 5000):
         raise CommandError("--days must be 0-400 and --per-day 1-5000")
+    if args.shop == "serviteca":
+        return cmd_demo_serviteca(args)
     from kiosk.demo import load_demo
     from kiosk.demo_history import DemoDayOpen, describe, make_history
 
@@ -68,6 +76,58 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return EXIT_OK
     if added:
         print(f"demo shop loaded: {added} products into {app.settings.database_path}")
+    else:
+        print("the catalog already has products; nothing loaded")
+    if history is not None:
+        print(f"history of {args.days} days: {describe(history)}")
+    if note:
+        print(note)
+    return EXIT_OK
+
+
+def cmd_demo_serviteca(args: argparse.Namespace) -> int:
+    from kiosk.app_factory import build
+    from kiosk.appliance.ownership import owner_of
+    from kiosk.cli.common import _opened
+    from kiosk.config import load_settings
+    from kiosk.demo_history import DemoDayOpen
+    from kiosk.demo_serviteca import load_serviteca, settings_overrides, start_demo_dian
+    from kiosk.demo_serviteca_history import describe, make_serviteca_history
+    from kiosk.fiscal.errors import SchemaUnavailable
+    from kiosk.formatting import apply_locale
+
+    s = load_settings(getattr(args, "config", None), overrides=settings_overrides())
+    apply_locale(s)
+    owner = owner_of(s.state_dir)
+    app = build(s, create=True)
+    _opened.append((owner, app))
+    dian = None
+    try:
+        added = load_serviteca(app, app.state_dir, history_days=args.days)
+        history, note = None, ""
+        if args.days:
+            if app.sales.last_number() or app.returns.returns(limit=1):
+                note = "the shop already has sales; no history added"
+            else:
+                try:
+                    dian = start_demo_dian(app.state_dir)
+                except SchemaUnavailable as exc:
+                    note = f"documents not sent to the fake DIAN service: {exc}"
+                per_day = (args.per_day, args.per_day) if args.per_day else (8, 16)
+                try:
+                    history = make_serviteca_history(app, args.days, dian=dian, per_day=per_day)
+                except DemoDayOpen as exc:
+                    raise CommandError(str(exc)) from None
+    finally:
+        if dian is not None:
+            dian.stop()
+        app.close()
+    if args.json:
+        print_json({"shop": "serviteca", "added": added, "database": str(s.database_path),
+                    "history": asdict(history) if history else None, "note": note or None})
+        return EXIT_OK
+    if added:
+        print(f"serviteca demo loaded: {added} products into {s.database_path}")
     else:
         print("the catalog already has products; nothing loaded")
     if history is not None:

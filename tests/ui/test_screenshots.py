@@ -23,6 +23,9 @@ README_SET = {
     "lock-800x480-day", "sell-800x480-day", "sell-1280x800-night", "calculator-800x480-day",
     "checkout-800x480-night", "done-800x480-day", "history-detail-1280x800-day", "sell-480x800-night",
     "calculator-scale-800x480-day", "hardware-800x480-night", "users-800x480-day", "audit-800x480-night",
+    # the serviteca demo (tests/ui/test_serviteca_demo.py)
+    "serviteca-sell-800x480-day", "serviteca-checkout-invoice-800x480-day", "serviteca-pos-document-800x480-day",
+    "serviteca-z-report-800x480-day",
 }
 MIN_TARGET = 48  # px: the face drawn (the touch area less the button's inset), each way
 MIN_CART_LINES = 5  # whole cart lines the selling screen shows at 800x480 and 480x800
