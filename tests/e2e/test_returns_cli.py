@@ -13,7 +13,7 @@ from kiosk.config import load_settings
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
 from kiosk.demo import load_demo
-from tests.conftest import CASHIER_PIN, MANAGER_PIN
+from tests.conftest import CASHIER_PIN, MANAGER_PIN, open_till
 
 
 @pytest.fixture
@@ -28,6 +28,7 @@ def shop(tmp_path, monkeypatch):
     admin = app.users.authenticate("000000")
     app.users.create_user("Mario", "manager", MANAGER_PIN, by=admin)
     app.users.create_user("Caro", "cashier", CASHIER_PIN, by=admin)
+    open_till(app)  # Abrir caja: selling needs an open till ([till] without_session = "refuse")
     for method in (PaymentMethod.CASH, PaymentMethod.CARD):
         cart = Cart()
         cart.add(app.catalog.by_sku("DET-LAV"), 2000)  # line 1: 2 L, 6.40

@@ -14,6 +14,7 @@ from kiosk.config import load_settings
 from kiosk.services.fiscal_documents import FiscalRequest
 from tests.e2e.test_admin_cli import admin
 from tests.fiscal_shop.shop import FISCAL, TECHNICAL_KEY, load_serviteca, sell
+from tests.conftest import open_till
 
 
 def _toml(value: object) -> str:
@@ -103,6 +104,7 @@ def test_numbering_add_list_show_status_and_the_sale_document(tmp_path, cfg):
     try:
         boss = app.users.authenticate("000000")
         load_serviteca(app, boss)
+        open_till(app)  # Abrir caja: selling needs an open till ([till] without_session = "refuse")
         fleet = app.customers.quick_add("31", "860069804", "Transportes Andinos S.A.", "", boss)
         sell(app, boss, [("CAFE", 2)])
         sell(app, boss, [("CERA", 1)], request=FiscalRequest(fleet.id, invoice=True))
