@@ -28,6 +28,7 @@ BUDGETS: dict[str, float] = {
     "ui_start_s": 2.0, "idle_cpu_pct": 3, "lookup_ratio": 5, "search_ratio": 4, "checkout_ratio": 2.0,
     "import_100k_s": 10, "import_peak_rss_mb": 250, "admin_start_s": 0.8,
     "sync_push_10k_s": 10,  # issue 19: 10,000 waiting sales pushed to a local PostgreSQL
+    "sync_pull_100k_s": 20,  # issue 19: a 100k catalog pulled by a new till
 }
 
 

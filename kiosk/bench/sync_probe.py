@@ -1,6 +1,7 @@
 """Shop-server figures: 10,000 waiting sales (each with a line, a payment and its stock
 movement: 20,000 documents) pushed by a till to a local PostgreSQL server started for
-the run in a temporary folder (budget: 10 s). Needs Debian's postgresql package; without
+the run in a temporary folder (budget: 10 s); then a catalog of 100,000 products pulled
+by a new till (budget: 20 s). Needs Debian's postgresql package; without
 it the figure is absent and ``sync_note`` says why."""
 
 from __future__ import annotations
@@ -11,6 +12,21 @@ from typing import Any
 from kiosk.bench import BenchContext, probe
 
 SALES = 10_000
+CATALOG = 100_000
+
+
+def _server_catalog(url: str, n: int) -> None:
+    """A catalog of ``n`` products (each with a barcode) in 20 categories, on the server."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO categories (name) SELECT 'Categoría ' || i FROM generate_series(1, 20) i "
+                     "ON CONFLICT DO NOTHING")
+        conn.execute(
+            "INSERT INTO products (sku, name, brand, category, sale_mode, uom, price, cost, tax_rate_bp, barcodes) "
+            "SELECT 'B' || lpad(i::text, 7, '0'), 'Producto de prueba número ' || i, 'Marca ' || (i %% 50), "
+            "'Categoría ' || (1 + i %% 20), 'unit', 'unit', 100 + i %% 5000, 50, 1900, "
+            "jsonb_build_array((2000000000000 + i)::text) FROM generate_series(1, %s) i", (n,))
 
 
 def _waiting_sales(app, n: int) -> None:  # noqa: ANN001
@@ -79,8 +95,33 @@ def sync_push(ctx: BenchContext) -> dict[str, Any]:
         elapsed = time.perf_counter() - t0
         if not result.ok or result.waiting:
             raise RuntimeError(f"sync bench: {result.error or f'{result.waiting} left waiting'}")
-        return {"sync_push_10k_s": round(elapsed, 3), "sync_push_documents": waiting,
-                "sync_push_docs_per_s": round(waiting / elapsed)}
+        figures = {"sync_push_10k_s": round(elapsed, 3), "sync_push_documents": waiting,
+                   "sync_push_docs_per_s": round(waiting / elapsed)}
+        figures.update(_pull_100k(work, url))
+        return figures
     finally:
         app.close()
         cluster.remove()
+
+
+def _pull_100k(work, url: str) -> dict[str, Any]:  # noqa: ANN001
+    """A new till (no catalog) joins a shop of 100,000 products and pulls them."""
+    from kiosk.app_factory import build
+    from kiosk.config import load_settings
+    from kiosk.services.sync_link import register
+    from kiosk.services.sync_pull import pull
+
+    _server_catalog(url, CATALOG)
+    settings = load_settings(env={"STATE_DIRECTORY": str(work / "new-till"), "HOME": str(work)},
+                             overrides={"printer": {"url": "none"}})
+    app = build(settings, sender=lambda payload: None)
+    try:
+        register(app.db, app.state_dir, url, "Caja nueva")
+        t0 = time.perf_counter()
+        result = pull(app.db, app.state_dir)
+        elapsed = time.perf_counter() - t0
+        if not result.ok or result.products < CATALOG:
+            raise RuntimeError(f"sync bench: pulled {result.products} products: {result.error}")
+        return {"sync_pull_100k_s": round(elapsed, 3), "sync_pull_products": result.products}
+    finally:
+        app.close()

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from db.engine import Database
@@ -87,26 +87,53 @@ def _apply(db: Database, cats: list, prods: list, last: int) -> None:
                 [{"name": c.name, "kind": c.kind, "color": c.color, "position": c.position, "active": c.active}
                  for c in cats])
         if prods:
-            category_ids = dict(conn.execute(select(Category.name, Category.id)).all())
-            rows = [{"sku": p["sku"], **{k: p[k] for k in PRODUCT_FIELDS}, "search_name": fold(p["name"]),
-                     "category_id": category_ids.get(p["category"]), "stock": 0, "created_at": now,
-                     "updated_at": now} for p in prods]
-            stmt = sqlite_insert(Product)
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=["sku"],
-                set_={k: stmt.excluded[k] for k in (*PRODUCT_FIELDS, "search_name", "category_id", "updated_at")}),
-                rows)
-            ids = dict(conn.execute(select(Product.sku, Product.id).where(
-                Product.sku.in_([p["sku"] for p in prods]))).all()) if len(prods) < 30000 else \
-                dict(conn.execute(select(Product.sku, Product.id)).all())
-            pulled = [ids[p["sku"]] for p in prods]
-            for chunk in range(0, len(pulled), 10000):
-                conn.execute(Barcode.__table__.delete().where(Barcode.product_id.in_(pulled[chunk:chunk + 10000])))
-            codes = [{"product_id": ids[p["sku"]], "code": code} for p in prods
-                     for code in (p["barcodes"] if isinstance(p["barcodes"], list) else json.loads(p["barcodes"]))]
-            if codes:
-                conn.execute(sqlite_insert(Barcode).on_conflict_do_nothing(), codes)
+            _apply_products(conn, prods, now)
         conn.execute(update(SyncLink).where(SyncLink.id == 1).values(pulled_change=last, last_pull_at=now))
+
+
+def _codes(p: dict) -> list[str]:
+    return p["barcodes"] if isinstance(p["barcodes"], list) else json.loads(p["barcodes"])
+
+
+def _apply_products(conn, prods: list, now) -> None:  # noqa: ANN001
+    """Products by SKU. New ones get their ids here and their barcodes first, so the
+    search index's row each product's trigger writes already has them (as the CSV
+    import does); changed ones are updated, and their barcodes replaced only when
+    the set differs."""
+    category_ids = dict(conn.execute(select(Category.name, Category.id)).all())
+    existing = dict(conn.execute(select(Product.sku, Product.id)).all())
+    top = max(existing.values(), default=0)
+    new, changed = [], []
+    for p in prods:
+        row = {"sku": p["sku"], **{k: p[k] for k in PRODUCT_FIELDS}, "search_name": fold(p["name"]),
+               "category_id": category_ids.get(p["category"]), "updated_at": now}
+        if p["sku"] in existing:
+            row["b_id"] = existing[p["sku"]]
+            changed.append((row, _codes(p)))
+        else:
+            top += 1
+            new.append((row | {"id": top, "stock": 0, "created_at": now}, _codes(p)))
+    conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # new products' barcodes go in first
+    codes = [{"product_id": row["id"], "code": c} for row, cs in new for c in cs]
+    if codes:
+        conn.execute(sqlite_insert(Barcode).on_conflict_do_nothing(), codes)
+    if new:
+        conn.execute(Product.__table__.insert(), [row for row, _ in new])
+    if changed:
+        ids = [row["b_id"] for row, _ in changed]
+        have: dict[int, set[str]] = {}
+        for chunk in range(0, len(ids), 10000):
+            for pid, code in conn.execute(select(Barcode.product_id, Barcode.code).where(
+                    Barcode.product_id.in_(ids[chunk:chunk + 10000]))):
+                have.setdefault(pid, set()).add(code)
+        conn.execute(update(Product.__table__).where(Product.__table__.c.id == bindparam("b_id")).values(
+            {k: bindparam(k) for k in (*PRODUCT_FIELDS, "search_name", "category_id", "updated_at")}),
+            [row for row, _ in changed])
+        redo = [(row["b_id"], cs) for row, cs in changed if set(cs) != have.get(row["b_id"], set())]
+        if redo:
+            conn.execute(Barcode.__table__.delete().where(Barcode.product_id.in_([pid for pid, _ in redo])))
+            conn.execute(sqlite_insert(Barcode).on_conflict_do_nothing(),
+                         [{"product_id": pid, "code": c} for pid, cs in redo for c in cs])
 
 
 def publish_catalog(db: Database, owner_url: str) -> tuple[int, int]:

@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -159,7 +160,7 @@ def record_error(db: Database, message: str) -> None:
 
 
 def push(db: Database, state_dir: Path, *, batch: int = BATCH, max_batches: int | None = None,
-         credentials: Credentials | None = None) -> PushResult:
+         credentials: Credentials | None = None, _committed: Callable[[int], None] | None = None) -> PushResult:
     """Push waiting documents until none wait (or ``max_batches``); never raises for
     the server's or the network's faults: they come back in ``error`` (and in
     ``sync_link.last_error``)."""
@@ -184,6 +185,8 @@ def push(db: Database, state_dir: Path, *, batch: int = BATCH, max_batches: int 
                 pg.execute(INSERT_DOCUMENTS, {"rows": json.dumps(documents, default=_plain)})
                 if movements:
                     pg.execute(INSERT_MOVEMENTS, {"rows": json.dumps(movements, default=_plain)})
+            if _committed is not None:  # tests: a kill between the server's commit and ours
+                _committed(result.batches)
             # The server has them (committed): now, and only now, they are sent here. A
             # crash between the two pushes them again, which the server ignores.
             now = utcnow()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlalchemy import text
 
 from db.server.admin import ServerError
 from kiosk.services.sync_link import register
