@@ -81,6 +81,7 @@ class DeviceView:
     last_event: str
     last_error: str
     info: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""  # what the device shows now (the customer display's two lines)
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,11 @@ class HardwareService:
         label = translate(DEVICE_LABELS.get(s.kind, s.kind))
         if s.kind == "scanner" and s.name != "scanner-1":
             label = f"{label} ({s.name})"
-        return DeviceView(s.name, s.kind, label, s.ok, status, s.last_event, s.last_error, dict(s.info))
+        detail = ""
+        lines = s.info.get("lines") if s.kind == "customer_display" else None
+        if lines:
+            detail = _("Shows: {lines}").format(lines="  /  ".join(f"\u00ab{line}\u00bb" for line in lines))
+        return DeviceView(s.name, s.kind, label, s.ok, status, s.last_event, s.last_error, dict(s.info), detail)
 
     def refresh_printer(self) -> DeviceView | None:
         """Ask the printer's status now (blocks up to the printer timeout)."""
