@@ -138,3 +138,42 @@ def test_a_dead_or_garbled_client_never_blocks_the_counter(tmp_path) -> None:  #
 
 def test_an_empty_cart_is_the_idle_screen(demo_app) -> None:  # noqa: ANN001
     assert cart_message(demo_app.counter.view(1)) == IDLE
+
+
+def test_the_kiosk_publishes_the_cart_where_configured(state_dir, base_state, tmp_path) -> None:  # noqa: ANN001
+    """[customer_display] screen_socket: the hardware service starts the publisher on
+    the counter with the devices and removes the socket when it stops."""
+    from kiosk.app_factory import build
+    from kiosk.demo import load_demo
+    from tests.conftest import make_settings, seed_state
+
+    path = tmp_path / "run" / "customer-screen.sock"
+    settings = make_settings(state_dir, customer_display={"screen_socket": str(path)}, printer={"url": "none"})
+    seed_state(base_state, settings.state_dir)
+    app = build(settings)
+    try:
+        load_demo(app.db, app.state_dir, app.settings.currency.decimals)
+        app.hardware.start()
+        inbox = Inbox()
+        client = CartFeedClient(path, inbox, retry_s=0.05).start()
+        try:
+            wait_for(lambda: client.connected, timeout=WAIT, what="the kiosk's socket")
+            app.counter.add(1, app.catalog.by_sku("ESP-DOB"))
+            wait_for(lambda: inbox.last and inbox.last["type"] == "cart", timeout=WAIT, what="the cart")
+            app.hardware.stop()
+            wait_for(lambda: inbox.last == IDLE, timeout=WAIT, what="idle once the kiosk stops")
+            assert not path.exists()
+        finally:
+            client.stop()
+    finally:
+        app.close()
+
+
+def test_a_relative_socket_path_is_refused_clearly(state_dir) -> None:  # noqa: ANN001
+    import pytest
+
+    from kiosk.config import ConfigError
+    from tests.conftest import make_settings
+
+    with pytest.raises(ConfigError, match="absolute path"):
+        make_settings(state_dir, customer_display={"screen_socket": "run/screen.sock"})
