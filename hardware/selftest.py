@@ -4,6 +4,7 @@ technician would by hand, and say plainly what works.
     printer   status (DLE EOT where supported) and a printed test ticket
     drawer    kicked (printer or relay); with a sensor, it must report "open"
     scale     the scale adapter's own selftest(), else its connection state
+    display   the customer pole display shows a test screen (port open, written)
     scanners  connected (found, grabbed / port open); a code scanned in the wait
               window is shown (required with ``require_scan``)
     LED       blinks fast for two seconds; buzzer beeps once; button found
@@ -57,6 +58,7 @@ def run_selftest(settings: Any, *, scan_wait_s: float = 5.0, require_scan: bool 
         checks.append(_printer(settings, printer, layout, progress))
         checks.append(_drawer(settings, manager, progress))
         checks.append(_scale(manager))
+        checks.append(_pole(manager, connect_wait_s, progress))
         checks.extend(_scanners(settings, manager, scans, scan_wait_s, require_scan, connect_wait_s, progress))
         checks.extend(_gpio(settings, manager, led_s, progress))
         if manager.led is not None and manager.led.available:
@@ -133,6 +135,30 @@ def _scale(manager: HardwareManager) -> Check:
     return Check(name, "scale", "fail", (state.last_error if state else "") or "not connected")
 
 
+SCAN_PROMPT = "scan a barcode now"  # the progress message after which a scan is read
+POLE_TEST = ("Kiosk selftest", "0123456789 \u00e1\u00e9\u00ed\u00f3\u00fa\u00f1 $")
+
+
+def _pole(manager: HardwareManager, wait_s: float, progress: Callable[[str], None]) -> Check:
+    """The pole display shows a test screen: its writer opened the port and wrote it."""
+    pole = manager.pole
+    if pole is None:
+        return Check("customer_display", "customer_display", "skip", "no customer display configured")
+    progress(f"customer display on {pole.port}: showing a test screen")
+    before = pole.screens_written
+    pole.show(*POLE_TEST)
+    deadline = time.monotonic() + max(wait_s, 3.0)
+    while time.monotonic() < deadline:
+        if pole.screens_written > before:
+            return Check(pole.name, "customer_display", "pass",
+                         f"test screen shown on {pole.port} ({pole.protocol.title}): "
+                         f"'{POLE_TEST[0]}' / '{POLE_TEST[1]}'")
+        time.sleep(0.05)
+    state = manager.registry.get(pole.name)
+    return Check(pole.name, "customer_display", "fail",
+                 (state.last_error if state else "") or f"nothing could be written to {pole.port}")
+
+
 def _scanners(settings: Any, manager: HardwareManager, scans: list, wait_s: float, require: bool,
               connect_wait_s: float, progress: Callable[[str], None]) -> list[Check]:
     devices = settings.scanner.devices
@@ -145,7 +171,7 @@ def _scanners(settings: Any, manager: HardwareManager, scans: list, wait_s: floa
         time.sleep(0.05)
     connected = [n for n in real if _connected(manager, n)]
     if connected and wait_s > 0:
-        progress(f"scan a barcode now ({wait_s:g} s)")
+        progress(f"{SCAN_PROMPT} ({wait_s:g} s)")
         end = time.monotonic() + wait_s
         while time.monotonic() < end and not any(v is not None for _e, v, _d in scans):
             time.sleep(0.05)

@@ -134,6 +134,17 @@ class CustomerDisplaySettings(Section):
     greeting: str = Field("", max_length=20)
     # Seconds the change stays after a sale (the next customer's first line ends it sooner).
     hold_s: float = Field(30.0, ge=0, le=600)
+    # A second customer screen (another process) reads the cart from this local Unix
+    # socket (JSON lines: kiosk/services/cart_feed.py); empty: nothing is published.
+    screen_socket: str = Field("", max_length=200)
+
+    @field_validator("screen_socket")
+    @classmethod
+    def _absolute_socket(cls, v: str) -> str:
+        v = v.strip()
+        if v and not v.startswith("/"):
+            raise ValueError('expected an absolute path such as "/run/kiosk/customer-screen.sock"')
+        return v
 
     @model_validator(mode="after")
     def _needs_port(self) -> CustomerDisplaySettings:

@@ -131,7 +131,8 @@ class PoleDisplay:
                     self._write(self.protocol.screen(*screen))
                     self._shown = screen
                     self.screens_written += 1
-                    self._update(connected=True, last_error="", info={"screen": " | ".join(screen)})
+                    self._update(connected=True, last_error="",
+                                 info={"screen": " | ".join(screen), "lines": [line.rstrip() for line in screen]})
             except PoleDisplayError as exc:
                 self._close()
                 self._update(connected=False, last_error=str(exc))

@@ -114,11 +114,18 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
     s = settings(args)
     sims = []
+    answer = None  # the simulated scanner's "person", who scans when asked to
     if args.simulated:
-        s, sims = _simulated(s)
+        s, sims, answer = _simulated(s)
     else:
         _refuse_if_kiosk_runs(s, args.force)
-    say = (lambda m: print(m, file=sys.stderr, flush=True)) if not args.json else (lambda _m: None)
+    show = (lambda m: print(m, file=sys.stderr, flush=True)) if not args.json else (lambda _m: None)
+
+    def say(message: str) -> None:
+        show(message)
+        if answer is not None:
+            answer(message)
+
     try:
         checks = run_selftest(s, scan_wait_s=args.scan_wait, require_scan=args.require_scan,
                               led_s=args.led_seconds, progress=say)
@@ -149,17 +156,26 @@ def _dian_certificate(s) -> list:  # noqa: ANN001 - hardware.selftest.Check
 
 def _simulated(s):  # noqa: ANN001, ANN202
     """Settings that use simulators: printer on 127.0.0.1, a pty scanner that scans a
-    code after one second, a simulated scale, mock GPIO pins."""
+    code when the selftest asks for one (``answer``, given the progress messages), a
+    simulated scale, an Epson pole display on a pty, mock GPIO pins."""
     from hardware.settings import ScannerDevice
     from hardware.printer.simulator import SimPrinter
     from hardware.sim_scanner import SimSerialScanner
     from hardware.printer.test_ticket import TEST_EAN
+    from hardware.pole.simulator import SimPoleDisplay
+    from hardware.selftest import SCAN_PROMPT
 
     printer = SimPrinter(drawer_close_after_s=3).start()
+    pole = SimPoleDisplay("epson").start()
     scanner = SimSerialScanner()
-    timer = threading.Timer(1.0, lambda: scanner.scan(TEST_EAN) if scanner.master >= 0 else None)
-    timer.daemon = True
-    timer.start()
+
+    def answer(message: str) -> None:
+        # Scan when the selftest asks for it, as a technician would: the scanner's port
+        # is open by then. A code sent before the port is opened is lost (opening a
+        # serial port discards what waits in its input buffer), so a scan on a timer
+        # was lost whenever start-up took longer than the timer.
+        if message.startswith(SCAN_PROMPT) and scanner.master >= 0:
+            scanner.scan(TEST_EAN)
     s = s.model_copy(update={
         "printer": s.printer.model_copy(update={"url": printer.url, "status_query": "on"}),
         "drawer": s.drawer.model_copy(update={"mode": "printer", "sensor": "printer"}),
@@ -167,8 +183,9 @@ def _simulated(s):  # noqa: ANN001, ANN202
                                           "button_pin": 25}),
         "scanner": s.scanner.model_copy(update={"devices": [ScannerDevice(kind="serial", url=scanner.path)]}),
         "scale": s.scale.model_copy(update={"simulate": True}),
+        "customer_display": s.customer_display.model_copy(update={"protocol": "epson", "port": pole.path}),
     })
-    return s, [printer, scanner]
+    return s, [printer, scanner, pole], answer
 
 
 # --- printer ---------------------------------------------------------------------------------

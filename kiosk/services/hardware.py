@@ -29,6 +29,7 @@ from hardware.scan_check import ScanVerdict
 from hardware.printer.test_ticket import render_test_ticket
 from kiosk.core.errors import DomainError
 from kiosk.i18n import N_, _, ngettext, translate
+from kiosk.services.cart_feed import CartFeedPublisher
 from kiosk.services.customer_display import CartSource, CustomerDisplayService
 from kiosk.services.printing import PrintQueue
 from kiosk.core.permissions import Act
@@ -81,6 +82,7 @@ class DeviceView:
     last_event: str
     last_error: str
     info: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""  # what the device shows now (the customer display's two lines)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class HardwareService:
         # (set by the composition root once the counter exists).
         self.cart_source: CartSource | None = None
         self.customer_display: CustomerDisplayService | None = None
+        self.cart_feed: CartFeedPublisher | None = None  # the second customer screen's socket
 
     # --- life cycle --------------------------------------------------------------------
     def start(self, on_scan: ScanHandler | None = None, on_button: Callable[[], None] | None = None
@@ -132,6 +135,12 @@ class HardwareService:
                                            gpio_factory=self.gpio_factory, scale_factory=self.scale_factory,
                                            evdev_opener=self.evdev_opener)
             self.manager.start()
+            socket_path = getattr(self.settings.customer_display, "screen_socket", "")
+            if socket_path and self.cart_source is not None and self.cart_feed is None:
+                try:
+                    self.cart_feed = CartFeedPublisher(socket_path).start().attach(self.cart_source)
+                except OSError as exc:  # a wrong folder must not stop the till
+                    log.error("customer screen socket %s: %s", socket_path, exc)
             if self.manager.pole is not None and self.cart_source is not None:
                 cd = self.settings.customer_display
                 self.customer_display = CustomerDisplayService(self.manager.pole, greeting=cd.greeting,
@@ -140,6 +149,9 @@ class HardwareService:
         return self.manager
 
     def stop(self) -> None:
+        if self.cart_feed is not None:
+            self.cart_feed.stop()
+            self.cart_feed = None
         if self.customer_display is not None:
             self.customer_display.detach()
             self.customer_display = None
@@ -273,7 +285,11 @@ class HardwareService:
         label = translate(DEVICE_LABELS.get(s.kind, s.kind))
         if s.kind == "scanner" and s.name != "scanner-1":
             label = f"{label} ({s.name})"
-        return DeviceView(s.name, s.kind, label, s.ok, status, s.last_event, s.last_error, dict(s.info))
+        detail = ""
+        lines = s.info.get("lines") if s.kind == "customer_display" else None
+        if lines:
+            detail = _("Shows: {lines}").format(lines="  /  ".join(f"\u00ab{line}\u00bb" for line in lines))
+        return DeviceView(s.name, s.kind, label, s.ok, status, s.last_event, s.last_error, dict(s.info), detail)
 
     def refresh_printer(self) -> DeviceView | None:
         """Ask the printer's status now (blocks up to the printer timeout)."""

@@ -39,6 +39,7 @@ class DeviceRow(RecycleDataViewBehavior, BoxLayout):
     available = BooleanProperty(True)
     last_event = StringProperty("")
     last_error = StringProperty("")
+    detail = StringProperty("")  # the customer display: its two lines now
 
 
 class JobRow(BoxLayout):
@@ -81,7 +82,7 @@ class HardwareScreen(KioskScreen):
         self.ids.devices.data = [{
             # DeviceView says "Not available" (no GPIO on this machine) in its status: grey, not red.
             "label": d.label, "status": d.status, "ok": d.ok, "available": d.status != _("Not available"),
-            "last_event": d.last_event, "last_error": d.last_error,
+            "last_event": d.last_event, "last_error": d.last_error, "detail": d.detail,
         } for d in hw.devices()]
         last = hw.last_scan()
         if last is None:

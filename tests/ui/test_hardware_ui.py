@@ -210,3 +210,30 @@ def test_bad_check_digit_is_refused_with_two_beeps(make_ui) -> None:
     ui.burst(CODES["ESP-DOB"][0])
     ui.until(lambda: len(ui.app.cart) == 1, what="the line")
     assert buzzer.count == 6
+
+
+def test_the_pole_display_shows_on_the_hardware_screen(make_ui, sim_printer, tmp_path) -> None:  # noqa: ANN001
+    """A newcomer in the demo sees what the (simulated) customer pole display shows:
+    the last line of its row on the Hardware screen, read back from the display."""
+    from hardware.pole.simulator import SimPoleDisplay
+
+    with SimPoleDisplay("epson", link_dir=tmp_path) as pole:
+        ui = sign_in(make_ui(printer=fast_printer(sim_printer.url),
+                             customer_display={"protocol": "epson", "port": pole.path}))
+        assert pole.wait_until(lambda p: p.lines[0].strip() == "¡Bienvenido!", timeout=20), pole.lines  # idle
+        ui.burst(CODES["ESP-DOB"][0])
+        ui.until(lambda: len(ui.app.cart) == 1, what="the line")
+        name = ui.app.cart.lines[0].product.name
+        assert pole.wait_until(lambda p: p.lines[0].startswith(name[:10]), timeout=20)
+        ui.tap(ui.screen("sell").ids.topbar.ids.admin_entry)
+        ui.tap(ui.screen("staff").ids.menu_hardware)
+        hw = ui.screen("hardware")
+
+        def row():  # noqa: ANN202
+            return {d["label"]: d for d in hw.ids.devices.data}.get("Visor del cliente")
+
+        ui.until(lambda: row() is not None and row()["detail"].startswith("Muestra: «" + name[:10]),
+                 what="the display's lines on its row")
+        assert "TOTAL" in row()["detail"] and row()["ok"]
+        ui.frames(3)
+        ui.screenshot("hardware-pole-800x480")
