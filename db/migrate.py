@@ -7,17 +7,20 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
 from db import backup as backups
 from db.engine import Database
 from db.schema_ops import check_foreign_keys
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when a database is behind (or by the migration commands):
+# a start on an up-to-date database reads the revision itself (issue 18: kiosk-admin
+# and the kiosk start faster).
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -30,18 +33,41 @@ class MigrationResult:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
-def head_revision() -> str:
+def alembic_head() -> str:
+    """The newest revision as Alembic works it out (it compiles every migration file)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def head_revision() -> str:
+    """The newest revision: read from the migration files' revision lines (db/heads.py;
+    every start and every test's database used to pay Alembic's compiling of all the
+    migrations, 60 % of building the application), Alembic's answer when that reader
+    cannot tell."""
+    from db.heads import head_from_files
+
+    return head_from_files() or alembic_head()
+
+
 def current_revision(db: Database) -> str | None:
+    """The database's revision (alembic_version), None for a new database; what
+    Alembic's MigrationContext.get_current_revision() answers, without importing it."""
     with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+                                ).first() is None:
+            return None
+        rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+    if len(rows) > 1:
+        raise RuntimeError(f"the database has several schema heads: {', '.join(r[0] for r in rows)}")
+    return rows[0][0] if rows else None
 
 
 def migrate(db: Database, backup_dir: Path | None = None) -> MigrationResult:
@@ -53,6 +79,8 @@ def migrate(db: Database, backup_dir: Path | None = None) -> MigrationResult:
     if before is not None and backup_dir is not None:
         backup_path = backups.backup(db.path, backup_dir / backups.timestamped_name(f"pre-migrate-{before}"))
         log.info("backed up %s to %s before migrating", db.path, backup_path)
+    from alembic import command
+
     cfg = alembic_config()
 
     def upgrade(conn: Connection) -> None:

@@ -703,9 +703,9 @@ def _head() -> str | None:
 
     head = head_from_files()
     if head is None:
-        from db.migrate import head_revision
+        from db.migrate import alembic_head
 
-        head = head_revision()
+        head = alembic_head()
     return head
 
 

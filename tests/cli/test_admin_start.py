@@ -76,9 +76,9 @@ def test_status_reads_the_database_without_alembic_sqlalchemy_or_the_receipt_ren
 
 def test_the_newest_revision_read_from_the_files_is_alembics():
     from db.heads import head_from_files
-    from db.migrate import head_revision
+    from db.migrate import alembic_head, head_revision
 
-    assert head_from_files() == head_revision()
+    assert head_from_files() == alembic_head() == head_revision()
 
 
 def test_the_files_reader_leaves_a_branched_history_to_alembic(tmp_path):
