@@ -97,6 +97,7 @@ def test_park_and_recall(seller) -> None:
     ui.until(lambda: len(app.cart) == 1, what="the line")
     more = open_more(ui)
     assert more.ids.act_recall.disabled  # nothing parked yet
+    shots(ui, "cart-actions")
     ui.tap(more.ids.act_park)
     popup = app.modal
     assert type(popup).__name__ == "ParkPopup"
