@@ -771,6 +771,8 @@ def _numbering_warnings(path: Path, settings: Settings) -> list[dict] | None:
 def _sync_summary(path: Path) -> dict | None:
     """What waits to go up to the shop server (kiosk/services/sync_status.py), without
     trying to reach it; None on a till that works alone."""
+    if not _registered_with_server(path):  # the usual till: no SQLAlchemy loaded for status
+        return None
     from db.engine import Database
     from kiosk.services.sync_status import sync_status, waiting_text
 
@@ -783,6 +785,17 @@ def _sync_summary(path: Path) -> dict | None:
         return None
     finally:
         db.dispose()
+
+
+def _registered_with_server(path: Path) -> bool:
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT count(*) FROM sync_link").fetchone()[0] > 0
+        finally:
+            conn.close()
+    except sqlite3.Error:  # an older schema without the table, or an unreadable file
+        return False
 
 
 def _dian_summary(path: Path, settings: Settings) -> dict | None:
