@@ -25,6 +25,17 @@ from tests.conftest import ADMIN_PIN, make_settings, open_till
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "_artifacts" / "screenshots"
 README_IMAGES = ROOT / "kiosk" / "ui" / "screenshots"
+# the screenshots `make screenshots` copies there for README.md
+README_SET = {
+    "lock-800x480-day", "sell-800x480-day", "sell-1280x800-night", "calculator-800x480-day",
+    "checkout-800x480-night", "done-800x480-day", "history-detail-1280x800-day", "sell-480x800-night",
+    "calculator-scale-800x480-day", "hardware-800x480-night", "users-800x480-day", "audit-800x480-night",
+    # the serviteca demo (tests/ui/test_serviteca_demo.py)
+    "serviteca-sell-800x480-day", "serviteca-checkout-invoice-800x480-day", "serviteca-pos-document-800x480-day",
+    "serviteca-z-report-800x480-day",
+    # returns and discounts (tests/ui/test_returns_ui.py), the till day (tests/ui/test_till_screens.py)
+    "discounted-cart-800x480-day", "return-popup-800x480-day", "till-close-count-800x480-night", "summary-800x480-day",
+}
 
 
 @pytest.fixture(scope="session")

@@ -8,25 +8,15 @@ show at least five whole cart lines."""
 
 from __future__ import annotations
 
-import os
-import shutil
 
 import pytest
 
 from hardware.scale.reading import ScaleState
 from kiosk.demo import demo_barcodes
-from tests.ui.conftest import ARTIFACTS, README_IMAGES
+from tests.ui.conftest import ARTIFACTS
 from tests.conftest import ADMIN_PIN
 
 CODES = demo_barcodes()
-README_SET = {
-    "lock-800x480-day", "sell-800x480-day", "sell-1280x800-night", "calculator-800x480-day",
-    "checkout-800x480-night", "done-800x480-day", "history-detail-1280x800-day", "sell-480x800-night",
-    "calculator-scale-800x480-day", "hardware-800x480-night", "users-800x480-day", "audit-800x480-night",
-    # the serviteca demo (tests/ui/test_serviteca_demo.py)
-    "serviteca-sell-800x480-day", "serviteca-checkout-invoice-800x480-day", "serviteca-pos-document-800x480-day",
-    "serviteca-z-report-800x480-day",
-}
 MIN_TARGET = 48  # px: the face drawn (the touch area less the button's inset), each way
 MIN_CART_LINES = 5  # whole cart lines the selling screen shows at 800x480 and 480x800
 # Waits on device threads (simulated scale and printer): generous, because a shared
@@ -63,9 +53,6 @@ def shoot(ui, name: str, sizes_checked: list) -> None:  # noqa: ANN001
     if tuple(ui.window.size) in ((800, 480), (480, 800)):
         bad = small_targets(ui)
         sizes_checked.append((name, bad))
-    if os.environ.get("KIOSK_UPDATE_README_IMAGES") and path.stem in README_SET:
-        README_IMAGES.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, README_IMAGES / path.name)
 
 
 @pytest.mark.parametrize("size", [(800, 480), (1280, 800)], ids=["800x480", "1280x800"])
