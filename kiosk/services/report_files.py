@@ -5,8 +5,8 @@
   except the full stock list (too long to print: it is in the XLSX and CSV);
 - **XLSX** (xlsxwriter): one sheet per table, money and quantities as real numbers
   (major units / the product's unit) and dates as real dates. Written in
-  constant-memory mode row by row with ``write_row`` and column formats, so the
-  100,000-product stock sheet costs well under a second;
+  constant-memory mode with column formats; tables longer than FAST_ROWS (the
+  100,000-product stock sheet) have their rows spliced in as sheet XML, ~10x faster;
 - **CSV** (one file per table, machine-readable: dot decimals, ISO dates) in a zip.
 
 Each file is written under a temporary name and renamed when complete.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -108,32 +109,140 @@ def write_xlsx(rep: DayReport, path: Path) -> None:
         else:
             sheet.write_number(row, 1, value)
         row += 1
+    big: list[tuple[str, Table, list]] = []
     for table in rep.tables.values():
         ws = wb.add_worksheet(_sheet(translate(table.title)))
         col_fmt = {Cell.MONEY: money, Cell.QUANTITY: qty, Cell.DATETIME: when, Cell.DATE: day}
+        fmts = [col_fmt.get(col.kind) for col in table.columns]
         for i, col in enumerate(table.columns):
-            ws.set_column(i, i, 14 if col.kind is not Cell.TEXT else 24, col_fmt.get(col.kind))
+            ws.set_column(i, i, 14 if col.kind is not Cell.TEXT else 24, fmts[i])
         ws.write_row(0, 0, [translate(c.title) for c in table.columns], bold)
-        kinds = [c.kind for c in table.columns]
-        uom_at = next((i for i, c in enumerate(table.columns) if c.key == "uom"), None)
-        money_at = [i for i, k in enumerate(kinds) if k is Cell.MONEY]
-        qty_at = [i for i, k in enumerate(kinds) if k is Cell.QUANTITY]
-        rate_at = [i for i, k in enumerate(kinds) if k is Cell.RATE]
-        scale = 10 ** dec
-        for r, values in enumerate(table.rows, start=1):
-            out = list(values)
-            for i in money_at:
-                out[i] = out[i] / scale  # a double, as every spreadsheet number is
-            if qty_at:
-                factor = float(FACTOR[Uom(out[uom_at])]) if uom_at is not None else 1.0
-                for i in qty_at:
-                    out[i] = out[i] / factor
-            for i in rate_at:
-                out[i] = out[i] / 100
-            if table.key == "sales_by_payment":
-                out[0] = _label(table, "method", out[0])
+        rows = _xlsx_rows(table, dec)
+        if len(table.rows) > FAST_ROWS and not any(c.kind in (Cell.DATE, Cell.DATETIME) for c in table.columns):
+            # xlsxwriter writes the header and the last row (so the sheet's dimension is
+            # right); the rows between are spliced in as XML after it closes (_splice).
+            ws.write_row(len(table.rows), 0, _xlsx_last(table, dec))
+            big.append((f"xl/worksheets/sheet{len(wb.worksheets())}.xml", table,
+                        [f._get_xf_index() if f is not None else None for f in fmts]))
+            continue
+        for r, out in enumerate(rows, start=1):
             ws.write_row(r, 0, out)
-    wb.close()
+    if not big:
+        wb.close()
+        return
+    base = path.with_name(path.name + ".base")
+    wb.filename = str(base)
+    try:
+        wb.close()
+        _splice(base, path, big, dec)
+    finally:
+        base.unlink(missing_ok=True)
+
+
+# Tables longer than this have their rows written as sheet XML directly: through
+# xlsxwriter each cell costs ~10 us (100,000 products x 7 cells: 7 s and more on a Pi).
+FAST_ROWS = 2000
+
+
+def _xlsx_rows(table: Table, dec: int):  # noqa: ANN202 - a generator of lists
+    """The table's rows as spreadsheet values: money in major units and quantities in
+    the row's unit (doubles, as every spreadsheet number is), rates in percent."""
+    kinds = [c.kind for c in table.columns]
+    uom_at = next((i for i, c in enumerate(table.columns) if c.key == "uom"), None)
+    money_at = [i for i, k in enumerate(kinds) if k is Cell.MONEY]
+    qty_at = [i for i, k in enumerate(kinds) if k is Cell.QUANTITY]
+    rate_at = [i for i, k in enumerate(kinds) if k is Cell.RATE]
+    scale = 10 ** dec
+    factors = {u.value: float(f) for u, f in FACTOR.items()}
+    payment = table.key == "sales_by_payment"
+    for values in table.rows:
+        out = list(values)
+        for i in money_at:
+            out[i] = out[i] / scale
+        if qty_at:
+            factor = factors[out[uom_at]] if uom_at is not None else 1.0
+            for i in qty_at:
+                out[i] = out[i] / factor
+        for i in rate_at:
+            out[i] = out[i] / 100
+        if payment:
+            out[0] = _label(table, "method", out[0])
+        yield out
+
+
+def _xlsx_last(table: Table, dec: int) -> list:
+    last = Table(table.key, table.title, table.section, table.columns, [table.rows[-1]])
+    return next(_xlsx_rows(last, dec))
+
+
+_XML_SPECIAL = re.compile(r'[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_|^\s|\s$')
+_CONTROL_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+
+
+def _inline(ref: str, s_attr: str, text_: str) -> str:
+    """An inline string cell exactly as xlsxwriter writes it in constant-memory mode."""
+    space = ""
+    if _XML_SPECIAL.search(text_):
+        text_ = _CONTROL_ESCAPED.sub(r"_x005F\1", text_)
+        text_ = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text_)
+        if _EDGE_SPACE.search(text_):
+            space = ' xml:space="preserve"'
+        text_ = text_.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{text_}</t></is></c>'
+
+
+def _sheet_rows(table: Table, xf: list[int | None], dec: int):  # noqa: ANN202 - a generator of str
+    """<row> elements for the data rows but the last (spreadsheet rows 2..n)."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    letters = [xl_col_to_name(i) for i in range(len(table.columns))]
+    attrs = ["" if x is None else f' s="{x}"' for x in xf]
+    cols = list(zip(range(len(letters)), letters, attrs))
+    n = len(table.rows)
+    for r, out in enumerate(_xlsx_rows(table, dec), start=2):
+        if r > n:
+            break
+        parts = [f'<row r="{r}">']
+        for i, letter, s_attr in cols:
+            v = out[i]
+            if v is None or v == "":
+                continue  # a blank without a format: xlsxwriter writes no cell
+            if v.__class__ is str:
+                parts.append(_inline(f"{letter}{r}", s_attr, v))
+            elif v.__class__ is bool:
+                parts.append(f'<c r="{letter}{r}"{s_attr} t="b"><v>{int(v)}</v></c>')
+            else:
+                parts.append(f'<c r="{letter}{r}"{s_attr}><v>{v:.16G}</v></c>')
+        parts.append("</row>")
+        yield "".join(parts)
+
+
+def _splice(base: Path, path: Path, big: list[tuple[str, Table, list]], dec: int) -> None:
+    """Copy the workbook ``base`` to ``path`` with each big table's rows put in before
+    its last row (the only data row xlsxwriter wrote)."""
+    by_name = {name: (table, xf) for name, table, xf in big}
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename not in by_name:
+                dst.writestr(info, data)
+                continue
+            table, xf = by_name[info.filename]
+            xml = data.decode("utf-8")
+            at = xml.index(f'<row r="{len(table.rows) + 1}"')
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with dst.open(info, "w", force_zip64=True) as out:
+                out.write(xml[:at].encode("utf-8"))
+                chunk: list[str] = []
+                for row in _sheet_rows(table, xf, dec):
+                    chunk.append(row)
+                    if len(chunk) >= 2000:
+                        out.write("".join(chunk).encode("utf-8"))
+                        chunk.clear()
+                out.write("".join(chunk).encode("utf-8"))
+                out.write(xml[at:].encode("utf-8"))
 
 
 def _sheet(name: str) -> str:
