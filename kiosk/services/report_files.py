@@ -181,40 +181,68 @@ _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
 
 
-def _inline(ref: str, s_attr: str, text_: str) -> str:
-    """An inline string cell exactly as xlsxwriter writes it in constant-memory mode."""
-    space = ""
-    if _XML_SPECIAL.search(text_):
-        text_ = _CONTROL_ESCAPED.sub(r"_x005F\1", text_)
-        text_ = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text_)
-        if _EDGE_SPACE.search(text_):
-            space = ' xml:space="preserve"'
-        text_ = text_.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{text_}</t></is></c>'
+def _inline_text(text_: str) -> str:
+    """The <is> part of an inline string cell exactly as xlsxwriter writes it in
+    constant-memory mode (control characters as _xHHHH_, XML escapes, kept edge spaces)."""
+    if not _XML_SPECIAL.search(text_):
+        return f"<is><t>{text_}</t></is>"
+    text_ = _CONTROL_ESCAPED.sub(r"_x005F\1", text_)
+    text_ = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text_)
+    space = ' xml:space="preserve"' if _EDGE_SPACE.search(text_) else ""
+    text_ = text_.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<is><t{space}>{text_}</t></is>"
 
 
 def _sheet_rows(table: Table, xf: list[int | None], dec: int):  # noqa: ANN202 - a generator of str
     """<row> elements for the data rows but the last (spreadsheet rows 2..n)."""
     from xlsxwriter.utility import xl_col_to_name
 
-    letters = [xl_col_to_name(i) for i in range(len(table.columns))]
-    attrs = ["" if x is None else f' s="{x}"' for x in xf]
-    cols = list(zip(range(len(letters)), letters, attrs))
+    cols = [(i, xl_col_to_name(i), "" if x is None else f' s="{x}"') for i, x in enumerate(xf)]
+    texts: dict[str, str] = {}  # the repeated ones (unit, category) are escaped once
+
+    def text_of(v: str) -> str:
+        t = texts.get(v)
+        if t is None:
+            t = _inline_text(v)
+            if len(texts) < 4096:
+                texts[v] = t
+        return t
+
+    # A row whose cells are all there with the types of the first row is one format()
+    # call; any other row is written cell by cell.
+    first = table.rows[0] if table.rows else ()
+    shape = [v.__class__ for v in next(_xlsx_rows(Table(table.key, table.title, table.section, table.columns,
+                                                        [first]), dec), [])] if first else []
+    str_at = [i for i, c in enumerate(shape) if c is str]
+    num_at = [i for i, c in enumerate(shape) if c is float or c is int]
+    template = None
+    if shape and len(str_at) + len(num_at) == len(cols):
+        template = '<row r="{0}">' + "".join(
+            f'<c r="{letter}{{0}}"{s_attr} t="inlineStr">{{{i + 1}}}</c>' if shape[i] is str
+            else f'<c r="{letter}{{0}}"{s_attr}><v>{{{i + 1}:.16G}}</v></c>' for i, letter, s_attr in cols) + "</row>"
     n = len(table.rows)
     for r, out in enumerate(_xlsx_rows(table, dec), start=2):
         if r > n:
             break
+        if template is not None and all(out[i].__class__ is str and out[i] for i in str_at) and all(
+                out[i].__class__ is float or out[i].__class__ is int for i in num_at):
+            for i in str_at:
+                out[i] = text_of(out[i])
+            yield template.format(r, *out)
+            continue
         parts = [f'<row r="{r}">']
         for i, letter, s_attr in cols:
             v = out[i]
-            if v is None or v == "":
-                continue  # a blank without a format: xlsxwriter writes no cell
-            if v.__class__ is str:
-                parts.append(_inline(f"{letter}{r}", s_attr, v))
-            elif v.__class__ is bool:
-                parts.append(f'<c r="{letter}{r}"{s_attr} t="b"><v>{int(v)}</v></c>')
-            else:
+            cls = v.__class__
+            if cls is str:
+                if v:  # "" is a blank without a format: xlsxwriter writes no cell
+                    parts.append(f'<c r="{letter}{r}"{s_attr} t="inlineStr">{text_of(v)}</c>')
+            elif cls is float or cls is int:
                 parts.append(f'<c r="{letter}{r}"{s_attr}><v>{v:.16G}</v></c>')
+            elif cls is bool:
+                parts.append(f'<c r="{letter}{r}"{s_attr} t="b"><v>{int(v)}</v></c>')
+            elif v is not None:
+                parts.append(f'<c r="{letter}{r}"{s_attr}><v>{float(v):.16G}</v></c>')
         parts.append("</row>")
         yield "".join(parts)
 
