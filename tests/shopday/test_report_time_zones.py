@@ -5,7 +5,7 @@ also in a zone whose offset is not whole hours."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 
