@@ -66,6 +66,11 @@ def _qty(base: int, uom: str) -> Decimal:
     return Decimal(base) / FACTOR[Uom(uom)]
 
 
+def _plain(quantity: Decimal) -> str:
+    """1000 as "1000", 1.500 as "1.5": without trailing zeros and never "1E+3"."""
+    return format(quantity.normalize(), "f")
+
+
 def _rate(bp: int) -> str:
     whole, frac = divmod(bp, 100)
     return f"{whole}%" if not frac else f"{whole}.{frac:02d}%"
@@ -292,7 +297,7 @@ def _csv_value(kind: Cell, value: object, uom: str | None, dec: int) -> str:
     if kind is Cell.MONEY:
         return str(_major(int(value), dec))
     if kind is Cell.QUANTITY:
-        return str(_qty(int(value), uom or "unit").normalize()) if uom else str(value)
+        return _plain(_qty(int(value), uom or "unit")) if uom else str(value)
     if kind is Cell.RATE:
         return str(_major(int(value), 2))
     if isinstance(value, datetime):
@@ -387,7 +392,7 @@ def _pdf_cell(kind: Cell, value: object, uom: str | None) -> str:
     if kind is Cell.MONEY:
         return format_money(int(value))
     if kind is Cell.QUANTITY:
-        return str(_qty(int(value), uom or "unit").normalize()) + (f" {uom}" if uom and uom != "unit" else "")
+        return _plain(_qty(int(value), uom or "unit")) + (f" {uom}" if uom and uom != "unit" else "")
     if kind is Cell.RATE:
         return _rate(int(value))
     if isinstance(value, datetime):

@@ -1,7 +1,7 @@
 """The long tables of the daily report's XLSX (the stock of every product) are written
 as sheet XML directly instead of cell by cell through xlsxwriter (report_files.FAST_ROWS):
 the workbook read back with openpyxl is the same, cell for cell and format for format,
-as the one xlsxwriter writes alone."""
+as the one xlsxwriter writes alone. And quantities in the CSV and PDF are plain numbers."""
 
 from __future__ import annotations
 
@@ -71,3 +71,13 @@ def test_the_spliced_sheet_has_the_whole_dimension(tmp_path, monkeypatch):
             ["SKU00000", "SKU00001", "SKU00002"]
     finally:
         wb.close()
+
+
+def test_quantities_in_the_csv_and_pdf_are_plain_numbers():
+    from kiosk.core.day_report import Cell as C
+
+    assert report_files._csv_value(C.QUANTITY, 1000, "unit", 2) == "1000"
+    assert report_files._csv_value(C.QUANTITY, 2_000_000, "kg", 2) == "2000"
+    assert report_files._csv_value(C.QUANTITY, 1500, "kg", 2) == "1.5"
+    assert report_files._pdf_cell(C.QUANTITY, 30_000, "l") == "30 l"
+    assert report_files._pdf_cell(C.QUANTITY, 250, "g") == "250 g"
