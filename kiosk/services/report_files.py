@@ -291,15 +291,40 @@ def _sheet(name: str) -> str:
 
 # --- CSV -----------------------------------------------------------------------------------
 
+def _fixed(minor: int, places: int) -> str:
+    """str(_major(minor, places)) in integer arithmetic: 12345, 2 -> "123.45"."""
+    if not places:
+        return str(minor)
+    whole, frac = divmod(abs(minor), 10 ** places)
+    return f"{'-' if minor < 0 else ''}{whole}.{frac:0{places}d}"
+
+
+_WHOLE_FACTORS = {u.value: int(f) for u, f in FACTOR.items() if f == f.to_integral_value()}
+
+
+def _qty_text(base: int, uom: str) -> str:
+    """_plain(_qty(base, uom)) in integer arithmetic when the unit's factor is whole
+    (100,000 stock rows in the CSV)."""
+    f = _WHOLE_FACTORS.get(uom)
+    if f is None:
+        return _plain(_qty(base, uom))
+    whole, frac = divmod(abs(base), f)
+    sign = "-" if base < 0 else ""
+    if not frac:
+        return f"{sign}{whole}"
+    width = len(str(f)) - 1
+    return f"{sign}{whole}.{frac:0{width}d}".rstrip("0")
+
+
 def _csv_value(kind: Cell, value: object, uom: str | None, dec: int) -> str:
     if value is None:
         return ""
     if kind is Cell.MONEY:
-        return str(_major(int(value), dec))
+        return _fixed(int(value), dec)
     if kind is Cell.QUANTITY:
-        return _plain(_qty(int(value), uom or "unit")) if uom else str(value)
+        return _qty_text(int(value), uom) if uom else str(value)
     if kind is Cell.RATE:
-        return str(_major(int(value), 2))
+        return _fixed(int(value), 2)
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, date):

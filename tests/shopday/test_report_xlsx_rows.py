@@ -81,3 +81,17 @@ def test_quantities_in_the_csv_and_pdf_are_plain_numbers():
     assert report_files._csv_value(C.QUANTITY, 1500, "kg", 2) == "1.5"
     assert report_files._pdf_cell(C.QUANTITY, 30_000, "l") == "30 l"
     assert report_files._pdf_cell(C.QUANTITY, 250, "g") == "250 g"
+
+
+def test_the_csv_numbers_in_integer_arithmetic_equal_the_decimal_ones():
+    from decimal import Decimal
+
+    from kiosk.core.units import FACTOR, Uom
+
+    values = [0, 1, -1, 5, 9, 10, 99, 100, 101, 999, 1000, 1001, 1500, -1500, 12345, -12345, 10**12 + 7, 2_000_000]
+    for v in values:
+        for places in (0, 2, 3):
+            assert report_files._fixed(v, places) == str(Decimal(v).scaleb(-places)), (v, places)
+        for u in Uom:
+            expected = format((Decimal(v) / FACTOR[u]).normalize(), "f")
+            assert report_files._qty_text(v, u.value) == expected, (v, u)
