@@ -29,6 +29,7 @@ BUDGETS: dict[str, float] = {
     "import_100k_s": 10, "import_peak_rss_mb": 250, "admin_start_s": 0.8,
     "sync_push_10k_s": 10,  # issue 19: 10,000 waiting sales pushed to a local PostgreSQL
     "sync_pull_100k_s": 20,  # issue 19: a 100k catalog pulled by a new till
+    "report_day_s": 5,  # issue 17: the daily report (PDF + XLSX), 2,000 sales in the 100k catalog
 }
 
 
