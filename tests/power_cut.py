@@ -14,16 +14,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_until_killed(worker: str, state_dir: Path, seed: int, seconds: float) -> str:
+def run_until_killed(worker: str, state_dir: Path, seed: int, seconds: float, *, first: str | None = None) -> str:
     """Start ``worker`` (a path under the repository) with the state directory and a
-    seed, wait for its "ready" line, let it work ``seconds``, kill it; its output."""
+    seed, wait for its "ready" line (and, with ``first``, for its first line starting
+    so: on a loaded machine the first write can take longer than ``seconds``), let it
+    work ``seconds``, kill it; its output."""
     child = subprocess.Popen([sys.executable, str(ROOT / worker), str(state_dir), str(seed)],
                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert child.stdout.readline().strip() == "ready"
+    seen = ""
+    while first is not None:
+        line = child.stdout.readline()
+        seen += line
+        if not line or line.startswith(first):
+            break
     time.sleep(seconds)
     child.send_signal(signal.SIGKILL)
     out, _ = child.communicate()
-    return out
+    return seen + out
 
 
 def kill_when(child: subprocess.Popen, ready: Callable[[], bool], what: str, timeout: float = 120) -> None:

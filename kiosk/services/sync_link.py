@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from db.engine import Database
 from db.models import LOCAL_TILL_ID, SyncLink, Till, utcnow
@@ -133,3 +133,9 @@ def register(db: Database, state_dir: Path, server_url: str, name: str) -> Joine
 def registered(db: Database) -> bool:
     with db.read() as s:
         return s.scalar(select(SyncLink.id)) is not None
+
+
+def record_error(db: Database, message: str) -> None:
+    """The last push's or pull's fault, for ``sync status`` (the pusher and the puller share it)."""
+    with db.write() as s:
+        s.execute(update(SyncLink).where(SyncLink.id == 1).values(last_error=message, last_error_at=utcnow()))

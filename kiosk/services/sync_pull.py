@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from db.engine import Database
 from db.models import Barcode, Category, Product, SyncLink, utcnow
 from kiosk.core.text import fold
-from kiosk.services.sync_link import Credentials, NotRegistered, read_credentials
+from kiosk.services.sync_link import Credentials, NotRegistered, read_credentials, record_error
 
 PRODUCT_FIELDS = ("name", "brand", "sale_mode", "uom", "price", "cost", "tax_rate_bp", "low_stock", "active")
 
@@ -66,8 +66,6 @@ def pull(db: Database, state_dir: Path, *, credentials: Credentials | None = Non
     finally:
         engine.dispose()
     if result.error:
-        from kiosk.services.sync_push import record_error
-
         record_error(db, result.error)
         return result
     last = max([since, *(c.change_no for c in cats), *(p["change_no"] for p in prods)])

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Table, bindparam, select, text, update
 
 from db.engine import Database
 from db.models import Base, SyncLink, SyncOutboxEntry, utcnow
-from kiosk.services.sync_link import DOCUMENTS, Credentials, NotRegistered, read_credentials
+from kiosk.services.sync_link import DOCUMENTS, Credentials, NotRegistered, read_credentials, record_error
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +152,6 @@ def waiting_entries(db: Database, limit: int) -> list[Waiting]:
 def waiting_count(db: Database) -> int:
     with db.read() as s:
         return s.execute(text("SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL")).scalar()
-
-
-def record_error(db: Database, message: str) -> None:
-    with db.write() as s:
-        s.execute(update(SyncLink).where(SyncLink.id == 1).values(last_error=message, last_error_at=utcnow()))
 
 
 def push(db: Database, state_dir: Path, *, batch: int = BATCH, max_batches: int | None = None,

@@ -21,7 +21,7 @@ from kiosk.services.fiscal_documents import FiscalRequest
 from kiosk.services.inventory import ProductDraft
 from kiosk.services.sales import SaleResult
 from kiosk.services.users import UserInfo
-from tests.conftest import make_settings
+from tests.conftest import make_settings, open_till
 
 SOFTWARE_PIN = "75315"
 TECHNICAL_KEY = "fc8eac422eba16e22ffd8c6f94b3f40a6e38162c"
@@ -100,7 +100,9 @@ def fleet_customer(app: Services, admin: UserInfo):  # noqa: ANN201 - CustomerIn
 
 def sell(app: Services, user: UserInfo, items: Sequence[tuple[str, int]], *, request: FiscalRequest | None = None,
          method: PaymentMethod = PaymentMethod.CASH) -> SaleResult:
-    """Ring up ``(sku, quantity in base units)`` and pay it all with ``method``."""
+    """Ring up ``(sku, quantity in base units)`` and pay it all with ``method`` (the till
+    opened first when it is closed)."""
+    open_till(app)
     cart = Cart()
     for sku, quantity in items:
         cart.add(app.catalog.by_sku(sku), quantity)

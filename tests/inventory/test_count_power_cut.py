@@ -32,7 +32,7 @@ def test_count_killed_at_random_moments_resumes_every_stored_change(state_dir):
     counted: dict[int, int] = {}  # what the children said was stored
     stored = 0
     for kill in range(KILLS):
-        out = run_until_killed("tests/inventory/count_worker.py", state_dir, kill, rng.uniform(0.05, 0.3))
+        out = run_until_killed("tests/inventory/count_worker.py", state_dir, kill, rng.uniform(0.05, 0.3), first="ok")
         pending = None
         for line in out.splitlines():
             word, *rest = line.split()
