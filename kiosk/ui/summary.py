@@ -15,7 +15,7 @@ from kivy.uix.widget import Widget
 from kiosk.core.dashboard import busy_hours, change_percent
 from kiosk.core.payments import method_label
 from kiosk.formatting import to_local
-from kiosk.i18n import _, format_date, format_money, format_time
+from kiosk.i18n import _, format_date, format_money, format_time, ngettext
 from kiosk.ui.shell import running_shell
 from kiosk.ui.staff import StaffScreen
 
@@ -85,7 +85,8 @@ class SummaryScreen(StaffScreen):
     def refresh(self) -> None:
         v = self.services.dashboard.view()
         self.title_text = _("Summary") + "  \u2022  " + format_date(v.day) + "  " + format_time(v.now)
-        self.today_text = _("Today: {total}  ({count} sales, average {average})").format(
+        self.today_text = ngettext("Today: {total}  ({count} sale, average {average})",
+                                   "Today: {total}  ({count} sales, average {average})", v.today.count).format(
             total=format_money(v.today.total), count=v.today.count, average=format_money(v.today.average))
         pct = change_percent(v.today.total, v.last_week_so_far.total)
         change = (_("{pct:+d} %").format(pct=pct)) if pct is not None else _("no sales to compare")

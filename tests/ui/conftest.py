@@ -268,6 +268,9 @@ class Driver:
             self.window.unbind(on_flip=grab)
         img = Image.frombytes("RGBA", (w, h), shot["data"]).transpose(Image.FLIP_TOP_BOTTOM).convert("RGB")
         img.save(path)
+        if os.environ.get("KIOSK_UPDATE_README_IMAGES") and path.stem in README_SET:  # `make screenshots`
+            README_IMAGES.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, README_IMAGES / path.name)
         return path
 
     def printed(self) -> bytes:
