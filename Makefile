@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed
 APT_PACKAGES := python3-venv xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1 postgresql \
                 socat shellcheck systemd sqlite3 xmlsec1 xdotool x11-xkb-utils
 
-.PHONY: test run setup system-packages screenshots bench clean lock lock-upgrade
+.PHONY: test run run-customer-screen setup system-packages screenshots bench clean lock lock-upgrade
 
 # One worker per core (pytest-xdist); a file's tests stay together on one worker, and
 # each worker's UI tests get their own Xvfb display.
@@ -29,6 +29,10 @@ DEMO_STATE = $${XDG_DATA_HOME:-$$HOME/.local/share}/kiosk-demo$(if $(filter serv
 run: setup
 	$(if $(DAYS),STATE_DIRECTORY=$(DEMO_STATE) $(BIN)/kiosk-admin demo-data --shop $(SHOP) --days $(DAYS))
 	$(BIN)/kiosk --demo $(SHOP) --windowed
+
+# The demo with the customer's second screen in a second window (docs/customer-display.md).
+run-customer-screen: setup
+	$(BIN)/kiosk --demo $(SHOP) --windowed --customer-screen
 
 setup: system-packages $(STAMP)
 

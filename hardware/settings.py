@@ -137,6 +137,12 @@ class CustomerDisplaySettings(Section):
     # A second customer screen (another process) reads the cart from this local Unix
     # socket (JSON lines: kiosk/services/cart_feed.py); empty: nothing is published.
     screen_socket: str = Field("", max_length=200)
+    # The second screen (kiosk-customer-screen) when no cart is open: the shop's logo
+    # (a PNG or JPEG file) and the promotional pictures of a folder, shown in turn every
+    # screen_rotate_s seconds. Neither set: generated pictures with the shop's name.
+    screen_logo: str = Field("", max_length=300)
+    screen_pictures: str = Field("", max_length=300)
+    screen_rotate_s: float = Field(8.0, ge=2, le=600)
 
     @field_validator("screen_socket")
     @classmethod

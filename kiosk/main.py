@@ -2,6 +2,8 @@
 
     kiosk                         fullscreen, as configured (/etc/kiosk/kiosk.toml)
     kiosk --demo --windowed       the demo shop in a window, simulated printer and scale
+    kiosk --demo --windowed --customer-screen
+                                  the same, and the customer's second screen in another window
 
 Start-up: read and validate the configuration (a bad value stops here with the
 message on stderr and exit code 2), configure Kivy through its environment and
@@ -28,6 +30,7 @@ import logging
 import os
 import pwd
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -52,6 +55,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--state", metavar="DIR", help="state directory (database, images, receipts)")
     p.add_argument("--size", metavar="WxH", help="window size, e.g. 800x480 or 1280x800")
     p.add_argument("--language", choices=["es", "en"], help="language of the screens (default: from config, es)")
+    p.add_argument("--customer-screen", action="store_true",
+                   help="also start the customer's second screen (kiosk-customer-screen) in its own window, "
+                        "following this kiosk's cart ([customer_display] screen_socket, else a socket in the "
+                        "state directory)")
     p.add_argument("--verbose", "-v", action="store_true", help="log more detail")
     p.add_argument("--version", action="version", version=f"kiosk {__version__}")
     return p.parse_args(argv)
@@ -162,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         demo_dian = start_serviteca_dian(settings)
         if demo_dian is not None:
             settings = demo_dian.settings(settings)
+    customer_screen = None
+    if args.customer_screen:
+        settings, customer_screen = start_customer_screen(args, settings)
     services = build(settings)
     if args.demo == "serviteca":
         from kiosk.demo_serviteca import load_serviteca
@@ -190,11 +200,37 @@ def main(argv: list[str] | None = None) -> int:
         app.run()
     finally:
         services.close()
+        if customer_screen is not None:
+            customer_screen.terminate()
+            try:
+                customer_screen.wait(10)
+            except subprocess.TimeoutExpired:
+                customer_screen.kill()
         if demo_dian is not None:
             demo_dian.stop()
         if demo is not None:
             demo.stop()
     return 0
+
+
+def start_customer_screen(args: argparse.Namespace, settings: Settings):  # noqa: ANN201
+    """``--customer-screen``: the second screen's process, in its own window, following
+    this kiosk's feed. Returns (settings with the socket, the process)."""
+    from kiosk.customer_screen.main import demo_socket
+
+    path = settings.customer_display.screen_socket or str(demo_socket(settings.state_dir))
+    settings = settings.model_copy(update={
+        "customer_display": settings.customer_display.model_copy(update={"screen_socket": path})})
+    command = [sys.executable, "-m", "kiosk.customer_screen.main", "--socket", path,
+               "--state", str(settings.state_dir), "--windowed"]
+    if args.config:
+        command += ["--config", args.config]
+    if args.language:
+        command += ["--language", args.language]
+    if args.demo:
+        command += ["--demo", args.demo]
+    log.info("customer screen: %s", " ".join(command))
+    return settings, subprocess.Popen(command)
 
 
 def start_serviteca_dian(settings: Settings):  # noqa: ANN201 - kiosk.demo_serviteca.DemoDian | None

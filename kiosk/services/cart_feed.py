@@ -8,7 +8,13 @@ is JSON lines, one message per line, UTF-8:
       "total": 120, "total_text": "$1,20"}, ...], "total": 120, "total_text": "$1,20"}
     {"type": "sale", "total": ..., "tendered": ..., "change": ..., "method": "cash",
       "total_text": ..., "tendered_text": ..., "change_text": ...}
+    {"type": "paying", "method": "qr", "total": 120, "total_text": "$1,20", "qr": "https://pay/..."}
     {"type": "idle"}
+
+Every message may also carry ``"theme": "day" | "night"`` (the main UI's day/night
+choice; ``set_theme``). ``paying`` is sent by the checkout screen while the customer
+pays (``qr``: the QR code's text, "" without one); leaving the checkout without a sale
+sends the cart again (``payment_left``).
 
 Money is integer minor units plus the text in the shop's format, so the screen needs
 no formatting rules of its own. A client that connects is sent the latest message at
@@ -56,6 +62,10 @@ def sale_message(result: Any) -> dict[str, Any]:
             "tendered_text": format_money(tendered), "change_text": format_money(max(0, result.change))}
 
 
+def paying_message(method: str, total: int, qr: str = "") -> dict[str, Any]:
+    return {"type": "paying", "method": method, "total": total, "total_text": format_money(total), "qr": qr}
+
+
 def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
@@ -68,7 +78,10 @@ class CartFeedPublisher:
         self.send_timeout_s = send_timeout_s
         self._lock = threading.Lock()
         self._clients: list[socket.socket] = []
+        self._last_message: dict[str, Any] = dict(IDLE)
         self._last: bytes = encode(IDLE)
+        self._cart: dict[str, Any] = dict(IDLE)  # the latest cart (for payment_left)
+        self.theme = ""  # "day" | "night": added to every message once set
         self._server: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._unsubscribe: list[Callable[[], None]] = []
@@ -122,12 +135,34 @@ class CartFeedPublisher:
 
     # --- sending ------------------------------------------------------------------------
     def publish(self, message: dict[str, Any]) -> None:
+        if self.theme:
+            message = {**message, "theme": self.theme}
         data = encode(message)
         with self._lock:
+            self._last_message = message
+            if message.get("type") in ("cart", "idle"):
+                self._cart = message
             self._last = data
             clients = list(self._clients)
         for client in clients:
             self._send(client, data)
+
+    def set_theme(self, theme: str) -> None:
+        """The main UI's day/night choice: sent at once with what is shown now."""
+        self.theme = theme
+        with self._lock:
+            last = self._last_message
+        self.publish(last)
+
+    def publish_payment(self, method: str, total: int, qr: str = "") -> None:
+        """The customer is paying ``total`` by ``method`` (the checkout screen)."""
+        self.publish(paying_message(method, total, qr))
+
+    def payment_left(self) -> None:
+        """The checkout was left without a sale: the cart again."""
+        with self._lock:
+            cart = self._cart
+        self.publish(cart)
 
     def _send(self, client: socket.socket, data: bytes) -> None:
         try:
@@ -159,13 +194,15 @@ class CartFeedPublisher:
 class CartFeedClient:
     """Reads the feed at ``path`` in a thread; ``on_message(dict)`` for each message
     (in that thread). While the publisher is away ``on_message(IDLE)`` is sent once
-    and the connection is retried every ``retry_s``."""
+    and the connection is retried after ``retry_s``, the wait doubling at each failed
+    try up to ``max_retry_s`` (back to ``retry_s`` once connected)."""
 
     def __init__(self, path: str | os.PathLike, on_message: Callable[[dict[str, Any]], None], *,
-                 retry_s: float = 1.0):
+                 retry_s: float = 1.0, max_retry_s: float | None = None):
         self.path = Path(path)
         self.on_message = on_message
         self.retry_s = retry_s
+        self.max_retry_s = max(retry_s, max_retry_s if max_retry_s is not None else retry_s)
         self.connected = False
         self.connections = 0  # how many times it (re)connected
         self._stop = threading.Event()
@@ -191,6 +228,7 @@ class CartFeedClient:
 
     def _run(self) -> None:
         idle_sent = False
+        wait_s = self.retry_s
         while not self._stop.is_set():
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
@@ -200,8 +238,10 @@ class CartFeedClient:
                 if not idle_sent:
                     self._deliver(dict(IDLE))
                     idle_sent = True
-                self._stop.wait(self.retry_s)
+                self._stop.wait(wait_s)
+                wait_s = min(self.max_retry_s, wait_s * 2)
                 continue
+            wait_s = self.retry_s
             self._sock = sock
             self.connected = True
             self.connections += 1

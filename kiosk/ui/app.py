@@ -509,6 +509,7 @@ class KioskApp(App):
         another writer must neither freeze nor stop the till)."""
         name = "day" if self.theme.name == "night" else "night"
         self.theme.apply(name)
+        self.devices.customer_theme(name)
         self.devices.run_in_thread(lambda: self.services.preferences.set_theme(name), lambda _result: None,
                                    lambda exc: self.notify(_("The day/night choice could not be saved; it "
                                                              "applies until the kiosk restarts."), "warn"))

@@ -16,7 +16,6 @@ was, a message says the sale was not saved and the kiosk keeps running."""
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import replace
 
@@ -97,6 +96,12 @@ class CheckoutScreen(KioskScreen):
         self.fiscal_on = self.services.fiscal.on
         self.check_fiscal()
         self.update()
+        self.app.devices.customer_paying(self.method, self.total)
+
+    def on_leave(self, *_args) -> None:
+        """Back to the cart (or locked) without a sale: the customer's screen shows the
+        cart again (after a sale the feed holds the change: kiosk.core.customer_screen)."""
+        self.app.devices.customer_payment_left()
 
     # --- fiscal document (customer, Factura) --------------------------------------------------
     def check_fiscal(self) -> None:
@@ -216,29 +221,26 @@ class CheckoutScreen(KioskScreen):
         self.method = method
         if method == "qr":
             self._make_qr()
+        else:
+            self.app.devices.customer_paying(method, self.total)
         self.update()
 
     def _make_qr(self) -> None:
         """The code for the total, from ``[payments.qr] template``; without a template
         none is made (the shop's printed sticker is used)."""
         self.qr_text, self.qr_texture = self._qr_code(self.total)
+        self.app.devices.customer_paying("qr", self.total, self.qr_text)  # the code on the customer's screen too
 
     def _qr_code(self, amount: int) -> tuple[str, object]:
         """(text, texture) of the QR code asking for ``amount``; ("", None) without a template."""
         template = self.services.settings.payments.qr.template
         if not template:
             return "", None
-        import qrcode  # only when a code is shown: it adds nothing to start-up
-
-        from kiosk.ui.images import texture_from_png
+        from kiosk.ui.images import qr_texture
 
         text = render_qr(template, amount=amount, decimals=self.decimals,
                          currency=self.services.settings.currency.code, sale_number=self.sale_number)
-        buf = io.BytesIO()
-        qrcode.make(text, box_size=8, border=2).save(buf, format="PNG")
-        texture = texture_from_png(buf.getvalue())
-        texture.mag_filter = "nearest"
-        return text, texture
+        return text, qr_texture(text)
 
     # --- split --------------------------------------------------------------------------------------
     def remaining(self) -> int:

@@ -56,6 +56,24 @@ class HardwareLink:
             self._undo.append(rig.adapter.subscribe(self._reading_arrived))
             self.show_reading(rig.adapter.latest())
         self.refresh_printer_banner()
+        self.customer_theme(app.theme.name)
+
+    # --- the customer's second screen (kiosk/services/cart_feed.py; nothing without one) ----
+    @property
+    def _feed(self) -> Any:
+        return getattr(self.hardware, "cart_feed", None)
+
+    def customer_theme(self, name: str) -> None:
+        if self._feed is not None:
+            self._feed.set_theme(name)
+
+    def customer_paying(self, method: str, total: int, qr: str = "") -> None:
+        if self._feed is not None:
+            self._feed.publish_payment(method, total, qr)
+
+    def customer_payment_left(self) -> None:
+        if self._feed is not None:
+            self._feed.payment_left()
 
     def stop(self) -> None:
         """Unhook from the devices (they are stopped by ``Services.close``)."""

@@ -31,6 +31,17 @@ def texture_from_png(data: bytes) -> Texture:
     return texture_from_pil(Image.open(io.BytesIO(data)))
 
 
+def qr_texture(text: str, box_size: int = 8) -> Texture:
+    """A QR code saying ``text``, sharp when scaled up (the payment's code)."""
+    import qrcode  # only when a code is shown: it adds nothing to start-up
+
+    buf = io.BytesIO()
+    qrcode.make(text, box_size=box_size, border=2).save(buf, format="PNG")
+    texture = texture_from_png(buf.getvalue())
+    texture.mag_filter = "nearest"
+    return texture
+
+
 class TextureCache:
     def __init__(self, state_dir: Path, limit: int = 600, size: int = SIZE):
         self.state_dir = Path(state_dir)

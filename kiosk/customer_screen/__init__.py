@@ -1,0 +1,1 @@
+"""The customer-facing second screen (kiosk-customer-screen): kiosk/customer_screen/app.py."""
