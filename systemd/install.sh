@@ -29,6 +29,7 @@ PIP_ARGS=""
 ADMIN_PYTHON=""
 START=1
 KIOSK_ONLY=0
+CUSTOMER_SCREEN=0
 UBL_XSD=""
 
 HW_GROUPS="dialout lp input video render gpio"
@@ -39,6 +40,7 @@ libsdl2-2.0-0 libsdl2-image-2.0-0 libsdl2-mixer-2.0-0 libsdl2-ttf-2.0-0 fonts-de
 usage() {
     cat <<EOF
 usage: $0 [--root DIR] [--user NAME] [--python PY] [--pip-args ARGS] [--kiosk-only] [--admin-python PY] [--no-start]
+          [--customer-screen]
 
   --root DIR          install into a staging root: files only, system changes are printed;
                       the staged kiosk.toml points state_dir at DIR/var/lib/kiosk
@@ -50,6 +52,8 @@ usage: $0 [--root DIR] [--user NAME] [--python PY] [--pip-args ARGS] [--kiosk-on
   --admin-python PY   run kiosk-admin from the source tree with this interpreter
                       (staging: the release has no dependencies installed)
   --no-start          install and enable, but do not start the service
+  --customer-screen   enable the customer-facing second screen (kiosk-customer-screen.service);
+                      also enabled when kiosk.toml sets [customer_display] screen_socket
   --ubl-xsd DIR       the OASIS UBL 2.1 schemas (folder holding maindoc/ and common/) to install
                       in /usr/share/kiosk/ubl-2.1-xsd for the DIAN documents' validation
                       (default: shared/reference/ubl-2.1-xsd beside the source tree, if there)
@@ -65,6 +69,7 @@ while [[ $# -gt 0 ]]; do
         --kiosk-only) KIOSK_ONLY=1; shift ;;
         --admin-python) ADMIN_PYTHON=$2; shift 2 ;;
         --no-start) START=0; shift ;;
+        --customer-screen) CUSTOMER_SCREEN=1; shift ;;
         --ubl-xsd) UBL_XSD=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "install.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -86,7 +91,7 @@ LOCKFILE="$SRC/requirements.lock"
 UNIT_DIR="$ROOT/etc/systemd/system"
 UDEV_DIR="$ROOT/etc/udev/rules.d"
 UNITS="kiosk.service kiosk-backup.service kiosk-backup.timer kiosk-release-boot.service \
-kiosk-release-good.service kiosk-release-good.timer"
+kiosk-release-good.service kiosk-release-good.timer kiosk-customer-screen.service"
 # The SoC's hardware watchdog, fed by systemd (RuntimeWatchdogSec=15s): a hung kernel
 # or systemd resets the board. A drop-in for systemd's own configuration; it takes
 # effect at the next boot (see systemd/kiosk-watchdog.conf).
@@ -334,6 +339,13 @@ if [[ "$USED_STATE" != "$STATE" ]]; then
     say "warning: its data in $STATE: kiosk-admin would work on another database. Remove the line"
     say "warning: or set it to \"$STATE\"."
 fi
+# The customer's second screen: asked for (--customer-screen), or configured (the till
+# publishes its cart on [customer_display] screen_socket).
+if [[ $CUSTOMER_SCREEN -eq 0 ]] && "$PYTHON" -c 'import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    sys.exit(0 if tomllib.load(f).get("customer_display", {}).get("screen_socket") else 1)' "$ETC/kiosk.toml"; then
+    CUSTOMER_SCREEN=1
+fi
 admin --config "$ETC/kiosk.toml" udev-rules --user "$KIOSK_USER" --output "$WORK/70-kiosk.rules"
 put "$WORK/70-kiosk.rules" "$UDEV_DIR/70-kiosk.rules" 0644 root:root
 admin --config "$ETC/kiosk.toml" kivy-config --output "$WORK/kivy-config.ini"
@@ -364,6 +376,12 @@ system systemctl enable kiosk.service kiosk-backup.timer kiosk-release-boot.serv
 if [[ $START -eq 1 ]]; then
     system systemctl start kiosk-backup.timer kiosk-release-good.timer
 fi
+if [[ $CUSTOMER_SCREEN -eq 1 ]]; then
+    # After kiosk.service, not bound to it: started with it at boot, left alone when it restarts.
+    system systemctl enable kiosk-customer-screen.service
+else
+    system systemctl disable kiosk-customer-screen.service
+fi
 
 if ! staging && [[ -n "$CURRENT" && "$CURRENT" != "$(readlink -f "$RELEASE")" ]]; then
     say "upgrading from $(basename "$CURRENT") to $RELEASE_ID"
@@ -371,6 +389,7 @@ if ! staging && [[ -n "$CURRENT" && "$CURRENT" != "$(readlink -f "$RELEASE")" ]]
             --prefix "$PREFIX"; then
         die "upgrade failed; see the messages above and: kiosk-admin status, kiosk-admin logs"
     fi
+    system systemctl try-restart kiosk-customer-screen.service  # the new release's screen too
 elif [[ $START -eq 1 ]]; then
     # First start: create or migrate the database as the kiosk user, then the service.
     system runuser -u "$KIOSK_USER" -- env STATE_DIRECTORY=/var/lib/kiosk \
@@ -379,6 +398,9 @@ elif [[ $START -eq 1 ]]; then
         system systemctl restart kiosk.service
     else
         system systemctl start kiosk.service
+    fi
+    if [[ $CUSTOMER_SCREEN -eq 1 ]]; then
+        system systemctl restart kiosk-customer-screen.service
     fi
 fi
 

@@ -46,11 +46,11 @@ if ! staging && [[ $EUID -ne 0 ]]; then
     exit 1
 fi
 
-system systemctl disable --now kiosk-backup.timer kiosk-release-good.timer kiosk.service
+system systemctl disable --now kiosk-backup.timer kiosk-release-good.timer kiosk-customer-screen.service kiosk.service
 system systemctl disable kiosk-release-boot.service
 system systemctl stop kiosk-backup.service kiosk-release-good.service
 for unit in kiosk.service kiosk-backup.service kiosk-backup.timer kiosk-release-boot.service \
-            kiosk-release-good.service kiosk-release-good.timer; do
+            kiosk-release-good.service kiosk-release-good.timer kiosk-customer-screen.service; do
     remove "$ROOT/etc/systemd/system/$unit"
 done
 remove "$ROOT/etc/udev/rules.d/70-kiosk.rules" "$ROOT/etc/systemd/system.conf.d/kiosk-watchdog.conf"

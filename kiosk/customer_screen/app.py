@@ -37,7 +37,6 @@ from kiosk.ui.theme import Theme
 
 log = logging.getLogger(__name__)
 
-MAX_ROWS = 12  # the cart's last lines shown (the newest at the bottom)
 
 
 def _paint(widget: Widget, color: Any) -> None:
@@ -49,12 +48,13 @@ def _paint(widget: Widget, color: Any) -> None:
 
 
 class BigLabel(Label):
-    """Text that fits its box: one line, shortened with "…" when too long."""
+    """Text sized for the window (``size_frac`` of its height): one line shortened with
+    "…" when too long, or wrapped on up to ``lines`` lines."""
 
     def __init__(self, text: str, size_frac: float, color: Any, *, bold: bool = False, halign: str = "left",
-                 **kwargs: Any):
-        super().__init__(text=text, color=color, bold=bold, halign=halign, valign="middle", shorten=True,
-                         shorten_from="right", max_lines=1, **kwargs)
+                 lines: int = 1, **kwargs: Any):
+        super().__init__(text=text, color=color, bold=bold, halign=halign, valign="middle", shorten=lines == 1,
+                         shorten_from="right", max_lines=lines, **kwargs)
         self.size_frac = size_frac
         self.bind(size=self._fit)
         Window.bind(height=self._fit)
@@ -99,16 +99,27 @@ class CustomerScreen(BoxLayout):
         self.body.add_widget(column)
 
     def _cart(self, state: ScreenState) -> None:
+        """The newest lines that fit, each on two lines (the whole name; quantity and
+        line total under it); "… and N more" above when some do not fit."""
         theme = self.app.theme
-        rows = BoxLayout(orientation="vertical", size_hint_x=0.62, spacing=2)
+        rows = BoxLayout(orientation="vertical", size_hint_x=0.62, padding=(Window.width * 0.015, 0))
         _paint(rows, theme.surface)
-        shown = state.lines[-MAX_ROWS:]
+        row_h = Window.height * 0.15
+        room = max(1, int(Window.height * 0.8 / row_h))
+        shown = state.lines[-room:]
+        hidden = len(state.lines) - len(shown)
+        if hidden:
+            shown = shown[1:]
+            hidden += 1
+            rows.add_widget(BigLabel(ngettext("… and {n} more line", "… and {n} more lines", hidden).format(n=hidden),
+                                     0.045, theme.muted, size_hint_y=None, height=row_h * 0.6))
         for line in shown:
-            row = BoxLayout(size_hint_y=None, height=Window.height * 0.1, padding=(Window.width * 0.015, 0),
-                            spacing=Window.width * 0.01)
+            row = BoxLayout(orientation="vertical", size_hint_y=None, height=row_h)
             row.add_widget(BigLabel(line.name, 0.055, theme.text))
-            row.add_widget(BigLabel(f"× {line.quantity}", 0.05, theme.muted, halign="right", size_hint_x=0.3))
-            row.add_widget(BigLabel(line.total, 0.055, theme.text, bold=True, halign="right", size_hint_x=0.45))
+            under = BoxLayout()
+            under.add_widget(BigLabel(f"× {line.quantity}", 0.05, theme.muted))
+            under.add_widget(BigLabel(line.total, 0.06, theme.text, bold=True, halign="right"))
+            row.add_widget(under)
             rows.add_widget(row)
         rows.add_widget(Widget())
         self.body.add_widget(rows)
@@ -150,7 +161,7 @@ class CustomerScreen(BoxLayout):
         column.add_widget(Widget(size_hint_y=0.3))
         column.add_widget(BigLabel(_("Total"), 0.07, theme.muted, halign="center", size_hint_y=0.2))
         column.add_widget(BigLabel(total, 0.13, theme.accent, bold=True, halign="center", size_hint_y=0.3))
-        column.add_widget(BigLabel(note, 0.05, theme.text, halign="center", size_hint_y=0.2))
+        column.add_widget(BigLabel(note, 0.05, theme.text, halign="center", lines=2, size_hint_y=0.25))
         column.add_widget(Widget(size_hint_y=0.3))
         return column
 
@@ -226,8 +237,11 @@ class CustomerScreenApp(App):
             if not self._slide_files:
                 break
         if self._demo_slides is None:
-            self._demo_slides = [texture_from_pil(img)
-                                 for img in customer_pictures.demo_slides(self.shop_name, self.language)]
+            import kivy
+
+            font = str(Path(kivy.kivy_data_dir) / "fonts" / "Roboto-Regular.ttf")  # Kivy's own, with "¡"
+            self._demo_slides = [texture_from_pil(img) for img in
+                                 customer_pictures.demo_slides(self.shop_name, self.language, font)]
         return self._demo_slides[self._slide_index % len(self._demo_slides)]
 
     def _next_slide(self, *_args: Any) -> None:

@@ -40,9 +40,9 @@ def slide_files(logo: str, folder: str) -> list[Path]:
     return files
 
 
-def demo_slides(shop: str, language: str | None = None) -> list[Image.Image]:
-    return [promo_card(translate(title, language).format(shop=shop), translate(subtitle, language), color)
-            for title, subtitle, color in DEMO_SLIDES]
+def demo_slides(shop: str, language: str | None = None, font_path: str | None = None) -> list[Image.Image]:
+    return [promo_card(translate(title, language).format(shop=shop), translate(subtitle, language), color,
+                       font_path=font_path) for title, subtitle, color in DEMO_SLIDES]
 
 
 def load_slide(path: Path, size: tuple[int, int]) -> Image.Image | None:

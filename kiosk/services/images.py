@@ -91,21 +91,33 @@ def illustration(name: str, color: str, sale_mode: str, size: int = CATALOG_SIZE
     return img
 
 
-def promo_card(title: str, subtitle: str, color: str, size: tuple[int, int] = (960, 540)) -> Image.Image:
+def promo_card(title: str, subtitle: str, color: str, size: tuple[int, int] = (960, 540),
+               font_path: str | None = None) -> Image.Image:
     """Demo promotional picture for the customer screen's idle slides: a title and a
-    line under it, white on the colour, with a lighter band (like the product tiles)."""
+    line under it, white on the colour, with a lighter band (like the product tiles).
+    ``font_path``: a TrueType font with the language's letters (Pillow's own font has
+    no "¡")."""
+
+    def font_of(font_size: int) -> ImageFont.FreeTypeFont:
+        if font_path:
+            try:
+                return ImageFont.truetype(font_path, font_size)
+            except OSError:
+                pass
+        return ImageFont.load_default(size=font_size)
+
     width, height = size
     base = _hex(color)
     img = Image.new("RGB", size, base)
     d = ImageDraw.Draw(img)
     light = tuple(min(255, int(c + (255 - c) * 0.25)) for c in base)
-    d.rectangle([0, height * 2 // 3, width, height], fill=light)
+    d.rectangle([0, height * 4 // 5, width, height], fill=light)
     d.ellipse([width * 3 // 4, -height // 4, width + height // 4, height // 2], fill=light)
     for text, font_size, cy in ((title, height // 7, height * 0.38), (subtitle, height // 13, height * 0.58)):
-        font = ImageFont.load_default(size=font_size)
+        font = font_of(font_size)
         while d.textlength(text, font=font) > width * 0.9 and font_size > 10:
             font_size -= 2
-            font = ImageFont.load_default(size=font_size)
+            font = font_of(font_size)
         box = d.textbbox((0, 0), text, font=font)
         w, h = box[2] - box[0], box[3] - box[1]
         d.text(((width - w) / 2 - box[0], cy - h / 2 - box[1]), text, font=font, fill=(255, 255, 255))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 UNITS = ["kiosk.service", "kiosk-backup.service", "kiosk-backup.timer", "kiosk-release-boot.service",
-         "kiosk-release-good.service", "kiosk-release-good.timer"]
+         "kiosk-release-good.service", "kiosk-release-good.timer", "kiosk-customer-screen.service"]
 SYSTEM_UNITS = Path("/usr/lib/systemd/system")
 
 

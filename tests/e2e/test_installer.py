@@ -78,6 +78,7 @@ EXPECTED = {
     "etc/systemd/system/kiosk-release-boot.service": ("-rw-r--r--", "root", "root"),
     "etc/systemd/system/kiosk-release-good.service": ("-rw-r--r--", "root", "root"),
     "etc/systemd/system/kiosk-release-good.timer": ("-rw-r--r--", "root", "root"),
+    "etc/systemd/system/kiosk-customer-screen.service": ("-rw-r--r--", "root", "root"),
     "etc/systemd/system.conf.d/kiosk-watchdog.conf": ("-rw-r--r--", "root", "root"),
     "opt/kiosk/share/release-guard.sh": ("-rwxr-xr-x", "root", "root"),
     "etc/udev/rules.d/70-kiosk.rules": ("-rw-r--r--", "root", "root"),
@@ -154,7 +155,9 @@ def test_system_changes_are_shown_not_made(staged) -> None:
                    "systemctl enable kiosk.service kiosk-backup.timer kiosk-release-boot.service "
                    "kiosk-release-good.timer",
                    "systemctl disable getty@tty1.service", "udevadm control --reload-rules",
-                   "systemctl daemon-reload"]:
+                   "systemctl daemon-reload",
+                   # the customer screen is optional: off unless asked for or configured
+                   "systemctl disable kiosk-customer-screen.service"]:
         assert f"skipped (staging): {action}" in out.stdout, action
 
 
@@ -235,6 +238,21 @@ def test_an_edited_configuration_is_kept(staged, tmp_path: Path) -> None:
     assert 'ATTRS{idVendor}=="0403"' in (root / "etc/udev/rules.d/70-kiosk.rules").read_text()
 
 
+def test_the_customer_screen_is_enabled_by_its_flag_or_its_socket(staged, tmp_path: Path) -> None:
+    """Optional: --customer-screen, or a configured [customer_display] screen_socket."""
+    root = copy_of(staged, tmp_path)
+    out = run(INSTALL, "--root", str(root), "--user", USER, "--kiosk-only", "--admin-python", sys.executable,
+              "--customer-screen")
+    assert "skipped (staging): systemctl enable kiosk-customer-screen.service" in out.stdout
+    assert "restart kiosk-customer-screen.service" in out.stdout
+    (root / "etc/kiosk/kiosk.toml").write_text('[customer_display]\nscreen_socket = "/run/kiosk/customer-screen.sock"\n')
+    out = install(root)
+    assert "skipped (staging): systemctl enable kiosk-customer-screen.service" in out.stdout
+    (root / "etc/kiosk/kiosk.toml").write_text('[customer_display]\n# screen_socket = "/run/kiosk/x.sock"\n')
+    out = install(root)
+    assert "skipped (staging): systemctl disable kiosk-customer-screen.service" in out.stdout
+
+
 def test_a_broken_configuration_stops_the_installer(staged, tmp_path: Path) -> None:
     root = copy_of(staged, tmp_path)
     rules = (root / "etc/udev/rules.d/70-kiosk.rules").read_bytes()
@@ -250,8 +268,8 @@ def test_uninstall_keeps_the_shops_data_unless_purged(staged, tmp_path: Path) ->
     root = copy_of(staged, tmp_path)
     (root / "var/lib/kiosk/kiosk.db").write_bytes(b"the shop's sales")
     out = run(UNINSTALL, "--root", str(root), "--user", USER)
-    assert ("skipped (staging): systemctl disable --now kiosk-backup.timer kiosk-release-good.timer kiosk.service"
-            in out.stdout)
+    assert ("skipped (staging): systemctl disable --now kiosk-backup.timer kiosk-release-good.timer "
+            "kiosk-customer-screen.service kiosk.service" in out.stdout)
     assert "skipped (staging): systemctl enable --now getty@tty1.service" in out.stdout
     assert not (root / "opt/kiosk").exists()
     assert not (root / "etc/systemd/system/kiosk.service").exists()

@@ -74,6 +74,29 @@ def test_verify_catches_a_broken_unit(tmp_path: Path) -> None:
     assert "WatchdogSecs" in out.stderr
 
 
+def test_the_customer_screen_unit_follows_the_kiosk_without_being_bound_to_it() -> None:
+    """Its own unit, as the kiosk user, restarted on failure, ordered after kiosk.service
+    but not stopped or restarted with it (the till restarting must not take it down),
+    on a DRM output of its own, sharing the till's /run/kiosk for the cart feed."""
+    u = read_unit("kiosk-customer-screen.service")
+    unit, service = u["Unit"], u["Service"]
+    assert "kiosk.service" in unit["After"][0].split()
+    for binding in ("Requires", "BindsTo", "PartOf", "Requisite", "Upholds"):
+        assert binding not in unit, binding
+    assert service["User"] == ["kiosk"] and service["Restart"] == ["always"]
+    assert service["ExecStart"] == ["/opt/kiosk/venv/bin/kiosk-customer-screen"]
+    assert service["RestartPreventExitStatus"] == ["2"]
+    env = dict(e.split("=", 1) for e in service["Environment"])
+    assert env["SDL_VIDEODRIVER"] == "kmsdrm" and env["SDL_KMSDRM_DEVICE_INDEX"] == "1"
+    assert env["KIVY_HOME"] != dict(e.split("=", 1) for e in read_unit("kiosk.service")["Service"]["Environment"])[
+        "KIVY_HOME"]  # its own Kivy configuration: no touchscreen input
+    assert service["DeviceAllow"] == ["char-drm rw"]
+    kiosk = read_unit("kiosk.service")["Service"]
+    for s in (service, kiosk):
+        assert s["RuntimeDirectory"] == ["kiosk"] and s["RuntimeDirectoryPreserve"] == ["yes"]
+    assert u["Install"]["WantedBy"] == ["multi-user.target"]
+
+
 def test_kiosk_service_is_the_appliance() -> None:
     u = read_unit("kiosk.service")
     unit, service = u["Unit"], u["Service"]
