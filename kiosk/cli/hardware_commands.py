@@ -329,6 +329,10 @@ def cmd_printer_preview(args: argparse.Namespace) -> int:
 
 # --- scanners --------------------------------------------------------------------------------
 
+LISTEN_PROMPT = "listening on"  # on stderr once the scanners' ports are open: scan now
+LISTEN_CONNECT_S = 5.0
+
+
 def cmd_scanner_listen(args: argparse.Namespace) -> int:
     from hardware.events import ScanEvent
     from hardware.manager import build_scanners
@@ -366,11 +370,15 @@ def cmd_scanner_listen(args: argparse.Namespace) -> int:
     for scanner in scanners:
         scanner.start()
     wedge = not scanners  # a keyboard wedge types into this terminal
-    if not args.json:
-        names = ", ".join(f"{st.name} ({st.info.get('type')} {st.info.get('device', '')})".strip()
-                          for st in registry.all()) or "keyboard (wedge): scan into this terminal"
-        print(f"listening on {names}; Ctrl-C to stop", file=sys.stderr, flush=True)
     end = time.monotonic() + args.seconds if args.seconds else None
+    # Say "listening" once the ports are open (a scan sent before a serial port is
+    # opened is discarded with its input buffer), or after LISTEN_CONNECT_S at most.
+    deadline = time.monotonic() + LISTEN_CONNECT_S
+    while time.monotonic() < deadline and not all(st.connected for st in registry.all()):
+        time.sleep(0.05)
+    names = ", ".join(f"{st.name} ({st.info.get('type')} {st.info.get('device', '')})".strip()
+                      for st in registry.all()) or "keyboard (wedge): scan into this terminal"
+    print(f"{LISTEN_PROMPT} {names}; Ctrl-C to stop", file=sys.stderr, flush=True)  # stderr: --json stays JSON
     reported: dict[str, str] = {}
     try:
         while not done.is_set() and (end is None or time.monotonic() < end):

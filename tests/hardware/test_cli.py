@@ -4,15 +4,17 @@ preview; drawer open with a manager PIN."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
-import threading
+import sys
 
 import pytest
 
 from hardware.printer.decode import decode
 from hardware.sim_scanner import SimSerialScanner
 from hardware.printer.test_ticket import TEST_EAN
+from kiosk.cli.hardware_commands import LISTEN_PROMPT
 from kiosk.cli.main import main
 
 
@@ -158,7 +160,23 @@ def test_printer_test_bad_urls(tmp_path, capsys, url, message, code):
     assert message in capsys.readouterr().err
 
 
-def test_scanner_listen_prints_symbology_and_verdict(tmp_path, capsys, sim_printer):
+class ScanWhenListening(io.TextIOBase):
+    """stderr for ``scanner listen``: scans (``feed``) when the command says it is
+    listening, as the technician does (a scan on a timer was lost whenever it came
+    before the scanner's port was open: opening a serial port discards what waits)."""
+
+    def __init__(self, feed) -> None:  # noqa: ANN001
+        self.feed = feed
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        if text.startswith(LISTEN_PROMPT):
+            self.feed()
+        return len(text)
+
+
+def test_scanner_listen_prints_symbology_and_verdict(tmp_path, capsys, sim_printer, monkeypatch):
     with SimSerialScanner() as scanner:
         cfg = write_config(tmp_path, sim_printer.url, scanner.path)
 
@@ -167,8 +185,10 @@ def test_scanner_listen_prints_symbology_and_verdict(tmp_path, capsys, sim_print
             scanner.send(b"\x00\xffgarbage\r")
             scanner.scan("04252614")  # UPC-E that is not a valid EAN-8
             scanner.scan("7701234567891")
-        threading.Timer(0.5, feed).start()
-        code = main(["--config", cfg, "scanner", "listen", "--json", "--count", "3", "--seconds", "5"])
+        stderr = ScanWhenListening(feed)
+        monkeypatch.setattr(sys, "stderr", stderr)
+        code = main(["--config", cfg, "scanner", "listen", "--json", "--count", "3", "--seconds", "60"])
+    assert LISTEN_PROMPT in stderr.text
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0
     assert [(r.get("code"), r.get("symbology"), r.get("check")) for r in lines if "code" in r] == [
