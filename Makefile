@@ -77,7 +77,7 @@ lock-upgrade:
 # Re-takes every screen (800x480 ... 1920x1080, day and night) into tests/_artifacts/screenshots/
 # and refreshes the README's pictures in kiosk/ui/screenshots/.
 screenshots: setup
-	KIOSK_UPDATE_README_IMAGES=1 $(BIN)/python -m pytest tests/ui/test_screenshots.py tests/ui/test_serviteca_demo.py tests/ui/test_returns_ui.py tests/ui/test_till_screens.py -q
+	KIOSK_UPDATE_README_IMAGES=1 $(BIN)/python -m pytest tests/ui/test_screenshots.py tests/ui/test_serviteca_demo.py tests/ui/test_returns_ui.py tests/ui/test_till_screens.py tests/ui/test_customer_screen.py -q
 
 bench: setup
 	$(BIN)/kiosk-admin bench --products 100000

@@ -35,6 +35,8 @@ README_SET = {
     "serviteca-z-report-800x480-day",
     # returns and discounts (tests/ui/test_returns_ui.py), the till day (tests/ui/test_till_screens.py)
     "discounted-cart-800x480-day", "return-popup-800x480-day", "till-close-count-800x480-night", "summary-800x480-day",
+    # the customer's second screen (tests/ui/test_customer_screen.py)
+    "customer-screen-cart-800x480-day", "customer-screen-qr-800x480-night",
 }
 
 
