@@ -230,7 +230,19 @@ def start_customer_screen(args: argparse.Namespace, settings: Settings):  # noqa
     if args.demo:
         command += ["--demo", args.demo]
     log.info("customer screen: %s", " ".join(command))
-    return settings, subprocess.Popen(command)
+    return settings, subprocess.Popen(command, preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """In the customer screen's child: a kiosk killed outright (no clean exit to stop
+    it) takes its second window along (Linux PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def start_serviteca_dian(settings: Settings):  # noqa: ANN201 - kiosk.demo_serviteca.DemoDian | None
