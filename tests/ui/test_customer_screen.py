@@ -175,3 +175,41 @@ def test_screenshots_day_and_night(screen, size) -> None:  # noqa: ANN001
     shop.services.counter.clear(shop.user.id)
     ui.until(lambda: ui.app.model.state.mode == "idle", what="idle")
     ui.screenshot("customer-screen-idle")
+
+
+def test_the_checkout_screen_tells_the_customer_screen_what_to_pay(make_ui, tmp_path: Path) -> None:  # noqa: ANN001
+    """The main kiosk's own side, with its real checkout screen: choosing QR sends the
+    same code the cashier's screen shows; the day/night button sends the theme; going
+    back to the cart sends the cart again; the sale sends the change."""
+    from kiosk.services.cart_feed import CartFeedClient
+    from tests.customer_screen.test_cart_feed import Inbox
+    from tests.ui.conftest import sign_in
+    from tests.ui.test_cashier_rough_edges import scan
+
+    path = tmp_path / "feed.sock"
+    ui = sign_in(make_ui(payments={"qr": {"template": QR_TEMPLATE}},
+                         customer_display={"screen_socket": str(path)}))
+    inbox = Inbox()
+    client = CartFeedClient(path, inbox, retry_s=0.05).start()
+    try:
+        ui.until(lambda: client.connected, what="the kiosk's feed")
+        scan(ui, "PAN-MIC", 1)
+        ui.until(lambda: inbox.last["type"] == "cart", what="the cart")
+        ui.tap(ui.screen("sell").ids.charge)
+        co = ui.screen("checkout")
+        ui.until(lambda: inbox.last["type"] == "paying" and inbox.last["method"] == "cash", what="paying")
+        ui.tap(co.ids.method_qr)
+        ui.until(lambda: inbox.last["type"] == "paying" and inbox.last["qr"], what="the QR code")
+        assert inbox.last["qr"] == co.qr_text and inbox.last["total"] == co.total
+        ui.app.toggle_theme()
+        ui.until(lambda: inbox.last.get("theme") == ui.app.theme.name, what="the theme")
+        assert inbox.last["type"] == "paying"  # sent again with what is shown
+        co.back()
+        ui.until(lambda: inbox.last["type"] == "cart", what="the cart again")
+        ui.tap(ui.screen("sell").ids.charge)
+        ui.tap(ui.find_text("Exacto", co.ids.notes))
+        ui.confirm_sale()
+        ui.until(lambda: "sale" in inbox.types(), what="the sale")
+        assert inbox.last["type"] == "idle"  # the new, empty cart (the screen holds the change)
+    finally:
+        client.stop()
