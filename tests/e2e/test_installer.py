@@ -70,6 +70,7 @@ EXPECTED = {
     "opt/kiosk/share/README.md": ("-rw-r--r--", "root", "root"),
     "opt/kiosk/share/docs": ("drwxr-xr-x", "root", "root"),
     "opt/kiosk/share/docs/installation.md": ("-rw-r--r--", "root", "root"),
+    "opt/kiosk/share/docs/customer-display.md": ("-rw-r--r--", "root", "root"),  # the unit's Documentation=
     "etc/kiosk": ("drwxr-x---", "root", "kiosk"),
     "etc/kiosk/kiosk.toml": ("-rw-r-----", "root", "kiosk"),
     "etc/systemd/system/kiosk.service": ("-rw-r--r--", "root", "root"),
@@ -123,7 +124,7 @@ def test_release_is_a_virtual_environment_with_the_kiosk_programs(staged) -> Non
     release = venv.resolve()
     assert release.parent == (root / "opt/kiosk/releases").resolve()
     assert (release / "pyvenv.cfg").is_file() and (release / ".complete").is_file()
-    for program in ("kiosk", "kiosk-admin"):
+    for program in ("kiosk", "kiosk-admin", "kiosk-customer-screen"):  # each unit's ExecStart=
         assert os.access(release / "bin" / program, os.X_OK), program
     # the kiosk itself is installed in it (its own copy, not the source tree)
     found = list(release.glob("lib/python3*/site-packages/kiosk/services/maintenance.py"))
