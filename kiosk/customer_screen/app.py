@@ -39,12 +39,13 @@ log = logging.getLogger(__name__)
 
 
 
-def _paint(widget: Widget, color: Any) -> None:
-    """A solid background that follows the widget's size."""
+def _paint(widget: Widget, color: Any) -> Color:
+    """A solid background that follows the widget's size; its Color, to change."""
     with widget.canvas.before:
-        Color(rgba=color)
+        paint = Color(rgba=color)
         rect = Rectangle(pos=widget.pos, size=widget.size)
     widget.bind(pos=lambda w, v: setattr(rect, "pos", v), size=lambda w, v: setattr(rect, "size", v))
+    return paint
 
 
 class BigLabel(Label):
@@ -55,13 +56,12 @@ class BigLabel(Label):
                  lines: int = 1, **kwargs: Any):
         super().__init__(text=text, color=color, bold=bold, halign=halign, valign="middle", shorten=lines == 1,
                          shorten_from="right", max_lines=lines, **kwargs)
-        self.size_frac = size_frac
+        # Sized once: the whole screen is rebuilt when the window changes size (no
+        # binding to the window from widgets that live for one redraw).
+        self.font_size = max(14, Window.height * size_frac)
         self.bind(size=self._fit)
-        Window.bind(height=self._fit)
-        self._fit()
 
     def _fit(self, *_args: Any) -> None:
-        self.font_size = max(14, Window.height * self.size_frac)
         self.text_size = self.size
 
 
@@ -71,17 +71,20 @@ class CustomerScreen(BoxLayout):
     def __init__(self, app: CustomerScreenApp, **kwargs: Any):
         super().__init__(orientation="vertical", **kwargs)
         self.app = app
-        self.header = BoxLayout(size_hint_y=0.12, padding=(Window.width * 0.02, 0))
-        self.body = BoxLayout(padding=Window.height * 0.03, spacing=Window.height * 0.03)
+        self.header = BoxLayout(size_hint_y=0.12)
+        self.body = BoxLayout()
         self.add_widget(self.header)
         self.add_widget(self.body)
+        self._bg = _paint(self, app.theme.bg)
+        self._bar = _paint(self.header, app.theme.bar)
 
     def show(self, state: ScreenState) -> None:
         theme = self.app.theme
-        self.canvas.before.clear()
-        _paint(self, theme.bg)
-        self.header.canvas.before.clear()
-        _paint(self.header, theme.bar)
+        self._bg.rgba = theme.bg
+        self._bar.rgba = theme.bar
+        self.header.padding = (Window.width * 0.02, 0)
+        self.body.padding = Window.height * 0.03
+        self.body.spacing = Window.height * 0.03
         self.header.clear_widgets()
         self.header.add_widget(BigLabel(self.app.shop_name, 0.06, theme.bar_text, bold=True))
         self.body.clear_widgets()
@@ -193,12 +196,16 @@ class CustomerScreenApp(App):
         self.screen.show(self.model.state)
         Clock.schedule_interval(self._tick, 1.0)
         Clock.schedule_interval(self._next_slide, self.rotate_s)
-        Window.bind(size=lambda *_a: self._redraw())
+        Window.bind(size=self._resized)
         self.client.start()
         return self.screen
 
     def on_stop(self) -> None:
+        Window.unbind(size=self._resized)
         self.client.stop()
+
+    def _resized(self, *_args: Any) -> None:
+        self._redraw()
 
     # --- the feed (CartFeedClient's thread) -> the UI thread --------------------------------
     def _arrived(self, message: dict) -> None:
