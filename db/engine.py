@@ -119,6 +119,11 @@ class Database:
         with self._write_engine.begin() as conn:
             yield conn
 
+    def on_write_commit(self, fn) -> None:  # noqa: ANN001 - fn(session)
+        """Run ``fn(session)`` before every ``write()`` transaction commits; an exception
+        from it rolls the transaction back (kiosk/services/sync_edits.py)."""
+        event.listen(self._write, "before_commit", fn)
+
     def raw_connection(self) -> sqlite3.Connection:
         """A plain sqlite3 connection with the same pragmas (backups, benchmarks)."""
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
