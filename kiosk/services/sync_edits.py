@@ -67,6 +67,7 @@ def install(db: Database, state_dir: Path) -> None:
         if s.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sync_shared_changes'")).first() is None:
             return
     def before_commit(session: Session) -> None:
+        session.flush()  # the ORM flushes after this hook: its pending changes first
         conn = session.connection()
         changed = conn.execute(text("SELECT tbl, key FROM sync_shared_changes")).all()
         if not changed:
