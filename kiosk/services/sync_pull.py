@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import bindparam, case, select, text, update
@@ -148,30 +149,64 @@ def _codes(p: dict) -> list[str]:
     return p["barcodes"] if isinstance(p["barcodes"], list) else json.loads(p["barcodes"])
 
 
+# A pull bringing at least this many new products (a new till joining a shop) fills the
+# search index once, after the rows, instead of row by row from the insert triggers.
+BULK_NEW = 500
+# fold() word by word, each word once: a catalog's names share most of their words.
+_fold_word = lru_cache(maxsize=65536)(fold)
+
+
+def _fold_name(name: str) -> str:
+    return " ".join(_fold_word(w) for w in name.split())
+
+
+BULK_TRIGGERS = ("products_search_ai", "barcodes_search_ai", "products_shared_ai", "barcodes_shared_ai")
+NEW_COLUMNS = ("id", "sku", *PRODUCT_FIELDS, "search_name", "category_id", "stock", "created_at", "updated_at")
+
+
 def _apply_products(conn, prods: list, now) -> None:  # noqa: ANN001
-    """Products by SKU. New ones get their ids here and their barcodes first, so the
-    search index's row each product's trigger writes already has them (as the CSV
-    import does); changed ones are updated, and their barcodes replaced only when
-    the set differs."""
+    """Products by SKU. New ones get their ids here; a few go in after their barcodes,
+    so the search index's row each product's trigger writes already has them (as the
+    CSV import does), many go in without the per-row triggers (``BULK_NEW``). Changed
+    ones are updated, and their barcodes replaced only when the set differs."""
     category_ids = dict(conn.execute(select(Category.name, Category.id)).all())
     existing = dict(conn.execute(select(Product.sku, Product.id)).all())
     top = max(existing.values(), default=0)
+    first_new = top + 1
     new, changed = [], []
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's own text for a DateTime on SQLite
     for p in prods:
-        row = {"sku": p["sku"], **{k: p[k] for k in PRODUCT_FIELDS}, "search_name": fold(p["name"]),
+        row = {"sku": p["sku"], **{k: p[k] for k in PRODUCT_FIELDS}, "search_name": _fold_name(p["name"]),
                "category_id": category_ids.get(p["category"]), "updated_at": now}
         if p["sku"] in existing:
             row["b_id"] = existing[p["sku"]]
             changed.append((row, _codes(p)))
         else:
             top += 1
-            new.append((row | {"id": top, "stock": 0, "created_at": now}, _codes(p)))
-    conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # new products' barcodes go in first
-    codes = [{"product_id": row["id"], "code": c} for row, cs in new for c in cs]
-    if codes:
-        conn.execute(sqlite_insert(Barcode).on_conflict_do_nothing(), codes)
-    if new:
-        conn.execute(Product.__table__.insert(), [row for row, _ in new])
+            new.append((row | {"id": top, "stock": 0, "created_at": stamp, "updated_at": stamp}, _codes(p)))
+    codes = [(row["id"], c) for row, cs in new for c in cs]
+    insert_codes = "INSERT OR IGNORE INTO barcodes (product_id, code) VALUES (?, ?)"
+    insert_products = (f"INSERT INTO products ({', '.join(NEW_COLUMNS)}) "  # noqa: S608 - constants
+                       f"VALUES ({', '.join('?' * len(NEW_COLUMNS))})")
+    rows = [tuple(row[k] for k in NEW_COLUMNS) for row, _ in new]
+    if len(new) >= BULK_NEW:
+        # Without the per-row triggers of the search index and of the shared-rows journal
+        # (a pull's rows are not journaled anyway): products, then barcodes, then the
+        # index filled once; the triggers come back in this same transaction.
+        saved = _drop_triggers(conn, BULK_TRIGGERS)
+        conn.exec_driver_sql(insert_products, rows)
+        conn.exec_driver_sql(insert_codes, codes)
+        conn.exec_driver_sql(
+            "INSERT INTO product_search (rowid, name, sku, brand, category, barcodes) "
+            "SELECT p.id, p.name, p.sku, p.brand, coalesce(c.name, ''), "
+            "coalesce((SELECT group_concat(code, ' ') FROM barcodes b WHERE b.product_id = p.id), '') "
+            "FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id >= ?", (first_new,))
+        for sql in saved:
+            conn.exec_driver_sql(sql)
+    elif new:
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # barcodes first: the index's row has them
+        conn.exec_driver_sql(insert_codes, codes)
+        conn.exec_driver_sql(insert_products, rows)
     if changed:
         ids = [row["b_id"] for row, _ in changed]
         have: dict[int, set[str]] = {}
@@ -187,3 +222,14 @@ def _apply_products(conn, prods: list, now) -> None:  # noqa: ANN001
             conn.execute(Barcode.__table__.delete().where(Barcode.product_id.in_([pid for pid, _ in redo])))
             conn.execute(sqlite_insert(Barcode).on_conflict_do_nothing(),
                          [{"product_id": pid, "code": c} for pid, cs in redo for c in cs])
+
+
+def _drop_triggers(conn, names: tuple[str, ...]) -> list[str]:  # noqa: ANN001
+    """Drop ``names`` inside the pull's transaction and return their SQL, to create them
+    again before it commits (a failed pull rolls the drop back too)."""
+    saved = [sql for (sql,) in conn.exec_driver_sql(
+        f"SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({', '.join('?' * len(names))})",
+        names)]
+    for name in names:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    return saved

@@ -113,10 +113,12 @@ def upsert(pg: Connection, table: SharedTable, rows: list[dict]) -> None:
 
 
 def server_rows(pg: Connection, table: SharedTable, since: int) -> list[dict]:
-    """The server's rows of ``table`` changed after ``since``, in change order."""
-    return [dict(r) for r in pg.execute(text(
-        f"SELECT {', '.join(table.names)}, change_no FROM {table.name} "  # noqa: S608 - constants
-        "WHERE change_no > :n ORDER BY change_no"), {"n": since}).mappings()]
+    """The server's rows of ``table`` changed after ``since``, in change order (plain
+    driver tuples made dicts: a new till reads a whole catalog here)."""
+    names = (*table.names, "change_no")
+    rows = pg.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table.name} "  # noqa: S608 - constants
+                              "WHERE change_no > %(n)s ORDER BY change_no", {"n": since})
+    return [dict(zip(names, r)) for r in rows]
 
 
 def publish(db, owner_url: str) -> dict[str, int]:  # noqa: ANN001 - db.engine.Database

@@ -84,3 +84,29 @@ def test_a_tills_role_edits_shared_rows_but_never_deletes_them_nor_reads_documen
                 "SELECT count(*) FROM stock_movements", "UPDATE tills SET name = 'x'"):
         with psycopg.connect(till_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(sql)
+
+
+def test_a_new_till_pulls_a_big_catalog_in_one_go_and_finds_it_by_search(server_url, tmp_path):
+    """Many new products take the bulk path (the search index filled once, the per-row
+    triggers back in the same transaction)."""
+    from sqlalchemy import text
+
+    from kiosk.bench.sync_probe import _server_catalog
+    from kiosk.services.sync_pull import BULK_NEW, BULK_TRIGGERS
+    from tests.invariants import check_invariants
+
+    _server_catalog(server_url, BULK_NEW + 100)
+    till = make_till(tmp_path, None, "nueva")
+    try:
+        register(till.db, till.state_dir, server_url, "Caja nueva")
+        r = pull(till.db, till.state_dir)
+        assert r.ok and r.products == BULK_NEW + 100
+        found = till.catalog.search("producto de prueba numero 577")
+        assert found and found[0].sku == "B0000577" and found[0].stock == 0
+        assert [p.sku for p in till.catalog.search("2000000000577")] == ["B0000577"]
+        with till.db.read() as s:
+            names = set(s.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+        assert set(BULK_TRIGGERS) <= names
+        check_invariants(till.db)
+    finally:
+        till.close()
