@@ -1,7 +1,7 @@
 """Staff edits of the shared data on a registered till go to the shop server first.
 
-The one seam: every write transaction (``Database.write``) runs ``before_commit``
-below. Triggers (migration 0020_sync_down) note in ``sync_shared_changes`` each shared
+The one seam: every write transaction (``Database.write``, and the CSV import's steps
+on their raw connection through ``Database.check_commit``) runs ``before_commit`` below. Triggers (migration 0020_sync_down) note in ``sync_shared_changes`` each shared
 row — category, product (with its barcodes), customer, user, ``shop.*`` setting — the
 transaction changed, whatever screen, command or import changed it. Before the
 transaction commits, those rows are upserted on the server through the till's own role
@@ -18,6 +18,7 @@ with stronger parameters, the default-PIN flag), which must work offline."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import text
@@ -66,20 +67,19 @@ def install(db: Database, state_dir: Path) -> None:
     with db.read() as s:
         if s.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sync_shared_changes'")).first() is None:
             return
-    def before_commit(session: Session) -> None:
-        session.flush()  # the ORM flushes after this hook: its pending changes first
-        conn = session.connection()
-        changed = conn.execute(text("SELECT tbl, key FROM sync_shared_changes")).all()
+
+    def before_commit(conn: sqlite3.Connection, flags: dict) -> None:
+        changed = conn.execute("SELECT tbl, key FROM sync_shared_changes").fetchall()
         if not changed:
             return
-        if not (session.info.get(PULLING) or session.info.get(LOCAL_ONLY)):
+        if not (flags.get(PULLING) or flags.get(LOCAL_ONLY)):
             send(conn, changed, state_dir)
-        conn.execute(text("DELETE FROM sync_shared_changes"))
+        conn.execute("DELETE FROM sync_shared_changes")
 
     db.on_write_commit(before_commit)
 
 
-def send(conn, changed: list, state_dir: Path) -> None:  # noqa: ANN001 - the transaction's connection
+def send(conn: sqlite3.Connection, changed: list, state_dir: Path) -> None:
     """Upsert the journal's rows on the server in one server transaction; raises
     ``SharedEditRefused`` (the caller's transaction then rolls back)."""
     from db.server.admin import explain, make_server_engine

@@ -195,7 +195,8 @@ def _apply_products(conn, prods: list, now) -> None:  # noqa: ANN001
         # index filled once; the triggers come back in this same transaction.
         saved = _drop_triggers(conn, BULK_TRIGGERS)
         conn.exec_driver_sql(insert_products, rows)
-        conn.exec_driver_sql(insert_codes, codes)
+        if codes:
+            conn.exec_driver_sql(insert_codes, codes)
         conn.exec_driver_sql(
             "INSERT INTO product_search (rowid, name, sku, brand, category, barcodes) "
             "SELECT p.id, p.name, p.sku, p.brand, coalesce(c.name, ''), "
@@ -205,7 +206,8 @@ def _apply_products(conn, prods: list, now) -> None:  # noqa: ANN001
             conn.exec_driver_sql(sql)
     elif new:
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # barcodes first: the index's row has them
-        conn.exec_driver_sql(insert_codes, codes)
+        if codes:  # (an empty list would be one statement without parameters)
+            conn.exec_driver_sql(insert_codes, codes)
         conn.exec_driver_sql(insert_products, rows)
     if changed:
         ids = [row["b_id"] for row, _ in changed]

@@ -16,6 +16,7 @@ chain's marks, per-till hardware in kiosk.toml) stays on its till."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
@@ -62,9 +63,10 @@ def _key_sql(table: SharedTable, alias: str = "") -> str:
     return " || ':' || ".join(f"{p}{k}" for k in table.key)
 
 
-def local_rows(conn: Connection, table: SharedTable, keys: list[str] | None = None) -> list[dict]:
+def local_rows(conn: sqlite3.Connection, table: SharedTable, keys: list[str] | None = None) -> list[dict]:
     """The till's rows of ``table`` in the server's shape (all, or those whose journal
-    key is in ``keys``)."""
+    key is in ``keys``), read on the caller's plain sqlite3 connection (inside its
+    transaction)."""
     if table is PRODUCTS:
         sql = ("SELECT p.id, p.sku, c.name AS category, " + ", ".join(f"p.{k}" for k in PRODUCT_FIELDS)
                + " FROM products p LEFT JOIN categories c ON c.id = p.category_id")
@@ -79,12 +81,14 @@ def local_rows(conn: Connection, table: SharedTable, keys: list[str] | None = No
     if keys is not None:
         sql += (" AND " if "WHERE" in sql else " WHERE ") + f"{_key_sql(table, alias)} IN (SELECT value FROM json_each(:k))"
         params["k"] = json.dumps(keys)
-    rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r)) for r in cur.fetchall()]
     if table is PRODUCTS and rows:
         codes: dict[int, list[str]] = {}
         ids = json.dumps([r["id"] for r in rows])
-        for pid, code in conn.execute(text("SELECT product_id, code FROM barcodes WHERE product_id IN "
-                                           "(SELECT value FROM json_each(:ids)) ORDER BY id"), {"ids": ids}):
+        for pid, code in conn.execute("SELECT product_id, code FROM barcodes WHERE product_id IN "
+                                      "(SELECT value FROM json_each(:ids)) ORDER BY id", {"ids": ids}):
             codes.setdefault(pid, []).append(code)
         for r in rows:
             r["barcodes"] = codes.get(r.pop("id"), [])
@@ -127,7 +131,7 @@ def publish(db, owner_url: str) -> dict[str, int]:  # noqa: ANN001 - db.engine.D
     from db.server.admin import ServerError, explain, make_server_engine
 
     with db.read() as s:
-        conn = s.connection()
+        conn = s.connection().connection.driver_connection
         data = {t.name: local_rows(conn, t) for t in TABLES}
     engine = make_server_engine(owner_url)
     try:

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from db.models import SharedChange, User
 from kiosk.core.customers import CustomerDraft
+from kiosk.core.errors import UnknownProduct
 from kiosk.core.fiscal import IdType
 from kiosk.services.sync_edits import SharedEditRefused, SharedEditRejected
 from kiosk.services.sync_link import register
@@ -205,3 +206,25 @@ def test_publish_names_every_shared_table(shop, server_url):
         hashes = [r[0] for r in conn.execute("SELECT pin_hash FROM users")]
     assert "pin" not in columns and len(hashes) == counts["users"]
     assert all(h != a.settings.security.default_admin_pin and len(h) > 20 for h in hashes)
+
+
+def test_a_csv_import_on_a_registered_till_goes_to_the_server_and_offline_is_refused(shop, server_url, pg_cluster,
+                                                                                    tmp_path):
+    a, b = shop
+    csv = tmp_path / "nuevos.csv"
+    csv.write_text("sku;name;category;sale_mode;unit;price;tax_rate\n"
+                   "BAL-10;Balde 10 L;Accesorios;unidad;unidad;4,50;19\n", encoding="utf-8")
+    pg_cluster.stop()
+    try:
+        with pytest.raises(SharedEditRefused):
+            a.product_csv.import_file(csv, _admin(a))
+        assert _journal(a) == 0
+        with pytest.raises(UnknownProduct):
+            a.catalog.by_sku("BAL-10")
+    finally:
+        pg_cluster.start()
+    a.product_csv.resume()  # the interrupted import, finished once the server answers
+    assert a.catalog.by_sku("BAL-10").price == 450
+    assert pull(b.db, b.state_dir).ok
+    bal = b.catalog.by_sku("BAL-10")
+    assert (bal.name, bal.price, bal.category) == ("Balde 10 L", 450, "Accesorios")
