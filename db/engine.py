@@ -101,6 +101,7 @@ class Database:
         self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=self._write_engine, expire_on_commit=False)
+        self._commit_checks: list = []
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -118,6 +119,23 @@ class Database:
         need no ORM (checkout)."""
         with self._write_engine.begin() as conn:
             yield conn
+
+    def on_write_commit(self, fn) -> None:  # noqa: ANN001 - fn(sqlite3 connection, flags)
+        """Run ``fn(conn, flags)`` before every ``write()`` transaction commits (``flags``:
+        the session's ``info``) and wherever ``check_commit`` is called; an exception
+        from it rolls the transaction back (kiosk/services/sync_edits.py)."""
+        if not self._commit_checks:
+            def before_commit(session: Session) -> None:
+                session.flush()  # the ORM flushes after this hook: its pending changes first
+                self.check_commit(session.connection().connection.driver_connection, session.info)
+
+            event.listen(self._write, "before_commit", before_commit)
+        self._commit_checks.append(fn)
+
+    def check_commit(self, conn: sqlite3.Connection, flags: dict | None = None) -> None:
+        """Writers on a raw connection call this just before their COMMIT."""
+        for fn in self._commit_checks:
+            fn(conn, flags or {})
 
     def raw_connection(self) -> sqlite3.Connection:
         """A plain sqlite3 connection with the same pragmas (backups, benchmarks)."""

@@ -139,7 +139,11 @@ class Product(Base):
     price: Mapped[int] = mapped_column(Integer)  # minor units per uom, tax included
     cost: Mapped[int] = mapped_column(Integer, default=0)  # minor units per uom
     tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
-    stock: Mapped[int] = mapped_column(Integer, default=0)  # base sub-units; = SUM(ledger)
+    # base sub-units; = SUM(this till's ledger) + stock_others
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    # The other tills' movements of this product, as last pulled from the shop server
+    # (0 on a till that works alone): kiosk/services/sync_pull.py.
+    stock_others: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     low_stock: Mapped[int] = mapped_column(Integer, default=0)  # base sub-units
     image_path: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
@@ -860,6 +864,18 @@ class SyncLink(Base):
     last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
     last_error_at: Mapped[datetime | None] = mapped_column(DateTime)
     pulled_change: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # 1 only inside a pull's own transaction: the shared-rows journal's triggers skip it.
+    applying: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SharedChange(Base):
+    """A shared row (catalog, customers, users, shop settings) the current transaction
+    changed on a registered till: written by triggers (migration 0020_sync_down), sent to
+    the shop server and emptied before the transaction commits (kiosk/services/sync_edits.py)."""
+
+    __tablename__ = "sync_shared_changes"
+    tbl: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
 class SyncOutboxEntry(Base):

@@ -43,6 +43,7 @@ from kiosk.services.till import TillService
 from kiosk.services.till_sessions import TillSessions
 from kiosk.services.dashboard import Dashboard
 from kiosk.services.daily_report import DailyReports, ReportWorker
+from kiosk.services.sync_edits import install as install_edit_rule
 from kiosk.services.users import LOOKUP_KEY_FILE, UserService
 
 if TYPE_CHECKING:
@@ -206,6 +207,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_path)
     migration = migrate(db, backup_dir=state_path(settings, "backups")) if run_migrations else None
+    install_edit_rule(db, settings.state_dir)
     access = Access(settings.permissions.model())
     audit = AuditService(db, access)
     if migration is not None and migration.before is not None and migration.before != migration.after:

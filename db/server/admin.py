@@ -3,8 +3,9 @@ their rights, and the tills that join it. Run with an owner's URL (the database'
 owner or a superuser) by ``kiosk-admin server init`` and ``kiosk-admin till register``.
 
 Rights: one group role per shop database (``<database>_tills``, no login) may read the
-shared data (tills, categories, products) and insert documents and stock movements,
-nothing else; row security lets a till insert only rows carrying its own till id.
+shared data (tills, categories, products, customers, users, settings), insert and
+update the shared rows staff edit (never delete them), read the other tills' stock
+totals (``kiosk_stock_since``) and insert documents and stock movements, nothing else; row security lets a till insert only rows carrying its own till id.
 Each till logs in with its own role (``<database>_till_<id>``), a member of the group,
 whose password (stored scram-sha-256 by PostgreSQL) only that till knows."""
 
@@ -24,7 +25,10 @@ from sqlalchemy.engine import URL, make_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "kiosk_server_version"
-SHARED_TABLES = ("tills", "categories", "products")
+SHARED_TABLES = ("tills", "categories", "products", "customers", "users", "settings")
+# The shared rows a till's staff may edit (insert or update, never delete): written on
+# the server first, through the till's own role (kiosk/services/sync_edits.py).
+EDITABLE_TABLES = ("categories", "products", "customers", "users", "settings")
 DOCUMENT_TABLES = ("documents", "stock_movements")
 
 
@@ -128,6 +132,15 @@ def _grant(conn: Connection, database: str, group: str) -> None:
         conn.exec_driver_sql(f'REVOKE ALL ON "{table}" FROM "{group}"')
     for table in SHARED_TABLES:
         conn.exec_driver_sql(f'GRANT SELECT ON "{table}" TO "{group}"')
+    for table in EDITABLE_TABLES:
+        conn.exec_driver_sql(f'GRANT INSERT, UPDATE ON "{table}" TO "{group}"')
+        seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id') FROM information_schema.columns "
+                                "WHERE table_schema = 'public' AND table_name = :t AND column_name = 'id'"),
+                           {"t": table}).scalar()
+        if seq:
+            conn.exec_driver_sql(f"GRANT USAGE ON SEQUENCE {seq} TO \"{group}\"")
+    conn.exec_driver_sql("REVOKE ALL ON FUNCTION kiosk_stock_since(bigint) FROM PUBLIC")
+    conn.exec_driver_sql(f'GRANT EXECUTE ON FUNCTION kiosk_stock_since(bigint) TO "{group}"')
     for table in DOCUMENT_TABLES:
         conn.exec_driver_sql(f'GRANT INSERT ON "{table}" TO "{group}"')
         conn.exec_driver_sql(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')

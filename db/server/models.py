@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, func
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -63,6 +63,7 @@ class ServerStockMovement(ServerBase):
     reason: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    change_no: Mapped[int] = mapped_column(BigInteger, index=True)  # other tills pull totals by it
 
 
 class ServerCategory(ServerBase):
@@ -91,4 +92,44 @@ class ServerProduct(ServerBase):
     low_stock: Mapped[int] = mapped_column(BigInteger, server_default="0")
     barcodes: Mapped[list] = mapped_column(JSONB, server_default="[]")
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    change_no: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ServerCustomer(ServerBase):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id_type: Mapped[str] = mapped_column(String(2))
+    id_number: Mapped[str] = mapped_column(String(20))
+    dv: Mapped[str] = mapped_column(String(1), server_default="")
+    person: Mapped[str] = mapped_column(String(8), server_default="natural")
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(120), server_default="")
+    phone: Mapped[str] = mapped_column(String(32), server_default="")
+    address: Mapped[str] = mapped_column(String(200), server_default="")
+    city_code: Mapped[str] = mapped_column(String(5), server_default="")
+    responsibilities: Mapped[str] = mapped_column(String(64), server_default="R-99-PN")
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    change_no: Mapped[int] = mapped_column(BigInteger, index=True)
+    __table_args__ = (UniqueConstraint("id_type", "id_number", name="uq_customers_identification"),)
+
+
+class ServerUser(ServerBase):
+    """Staff: the PIN's scrypt hash travels, never the PIN."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    must_change_pin: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    change_no: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ServerSetting(ServerBase):
+    """Shop-wide settings only (kiosk/services/sync_shared.py names them)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
     change_no: Mapped[int] = mapped_column(BigInteger, index=True)

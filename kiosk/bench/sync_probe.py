@@ -1,7 +1,7 @@
 """Shop-server figures: 10,000 waiting sales (each with a line, a payment and its stock
 movement: 20,000 documents) pushed by a till to a local PostgreSQL server started for
-the run in a temporary folder (budget: 10 s); then a catalog of 100,000 products pulled
-by a new till (budget: 20 s). Needs Debian's postgresql package; without
+the run in a temporary folder (probe ``sync``, budget: 10 s); a catalog of 100,000
+products pulled by a new till (probe ``sync_pull``, budget: 20 s). Needs Debian's postgresql package; without
 it the figure is absent and ``sync_note`` says why."""
 
 from __future__ import annotations
@@ -95,12 +95,33 @@ def sync_push(ctx: BenchContext) -> dict[str, Any]:
         elapsed = time.perf_counter() - t0
         if not result.ok or result.waiting:
             raise RuntimeError(f"sync bench: {result.error or f'{result.waiting} left waiting'}")
-        figures = {"sync_push_10k_s": round(elapsed, 3), "sync_push_documents": waiting,
-                   "sync_push_docs_per_s": round(waiting / elapsed)}
-        figures.update(_pull_100k(work, url))
-        return figures
+        return {"sync_push_10k_s": round(elapsed, 3), "sync_push_documents": waiting,
+                "sync_push_docs_per_s": round(waiting / elapsed)}
     finally:
         app.close()
+        cluster.remove()
+
+
+@probe("sync_pull")
+def sync_pull(ctx: BenchContext) -> dict[str, Any]:
+    """A probe of its own (``--only sync_pull_100k_s`` runs just this): its own cluster,
+    a shop of 100,000 products on it, a new till (no catalog) joining and pulling them;
+    only the pull is timed."""
+    from db.server.admin import init_server
+    from db.server.throwaway import NoPostgres, start_cluster
+
+    try:
+        cluster = start_cluster()
+    except NoPostgres as exc:
+        return {"sync_note": str(exc)}
+    work = ctx.workdir / "sync-pull"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        url = cluster.create_database("bench_pull")
+        init_server(url)
+        _server_catalog(url, CATALOG)
+        return _pull_100k(work, url)
+    finally:
         cluster.remove()
 
 
@@ -111,7 +132,6 @@ def _pull_100k(work, url: str) -> dict[str, Any]:  # noqa: ANN001
     from kiosk.services.sync_link import register
     from kiosk.services.sync_pull import pull
 
-    _server_catalog(url, CATALOG)
     settings = load_settings(env={"STATE_DIRECTORY": str(work / "new-till"), "HOME": str(work)},
                              overrides={"printer": {"url": "none"}})
     app = build(settings, sender=lambda payload: None)

@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     except (DomainError, CommandError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # A staff edit the shop server could not take says so in English, with the
+        # server's answer (kiosk/services/sync_edits.py).
+        technician = getattr(exc, "technician", None)
+        print(f"error: {technician() if technician else exc}", file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130

@@ -16,8 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="an owner's URL: postgresql://owner:password@host:port/database")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_server_init)
-    c = ssub.add_parser("publish-catalog", help="put this till's categories and products on the server "
-                                                "(the shop's catalog; unchanged rows stay as they are)")
+    c = ssub.add_parser("publish", aliases=["publish-catalog"],
+                        help="put this till's shared data on the server: categories, products, customers, users "
+                             "(PIN hashes) and shop.* settings (unchanged rows stay as they are)")
     c.add_argument("--url", required=True, metavar="URL", help="an owner's URL, as for init")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_publish)
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--json", action="store_true")
     st.add_argument("--no-check", action="store_true", help="do not try to reach the server")
     st.set_defaults(func=cmd_status)
-    now = ysub.add_parser("now", help="push every waiting document now, then pull the catalog's changes")
+    now = ysub.add_parser("now", help="push every waiting document now, then pull the shared data's changes")
     now.add_argument("--json", action="store_true")
     now.set_defaults(func=cmd_now)
 
@@ -52,19 +53,19 @@ def cmd_server_init(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from db.server.admin import ServerError
-    from kiosk.services.sync_pull import publish_catalog
+    from kiosk.services.sync_shared import publish
 
     app = services(args)
     try:
-        cats, prods = publish_catalog(app.db, args.url)
+        counts = publish(app.db, args.url)
     except ServerError as exc:
         raise CommandError(str(exc)) from None
     finally:
         app.close()
     if args.json:
-        print_json({"categories": cats, "products": prods})
+        print_json(counts)
     else:
-        print(f"published {cats} categories and {prods} products")
+        print("published " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     return EXIT_OK
 
 
@@ -122,13 +123,13 @@ def cmd_now(args: argparse.Namespace) -> int:
     error = result.error or (down.error if down else "")
     if args.json:
         print_json({"pushed": result.pushed, "batches": result.batches, "waiting": result.waiting,
-                    "pulled_categories": down.categories if down else 0,
-                    "pulled_products": down.products if down else 0,
+                    **{f"pulled_{k}": v for k, v in (down.counts() if down else {}).items()},
                     "change_no": down.change_no if down else None, "error": error})
     else:
         print(f"pushed {result.pushed} documents; {result.waiting} waiting")
         if down is not None and down.ok:
-            print(f"pulled {down.categories} categories and {down.products} products (change {down.change_no})")
+            print("pulled " + ", ".join(f"{n} {name}" for name, n in down.counts().items())
+                  + f" (change {down.change_no})")
         if error:
             print(f"error: {error}")
     return EXIT_OK if not error else EXIT_FAIL

@@ -772,6 +772,7 @@ class ProductCsv:
                                  " finished_at = CASE WHEN ? = 'done' THEN ? ELSE finished_at END WHERE id = ?",
                                  (next_phase, next_position, moves, next_phase, next_phase,
                                   utcnow().strftime(SQL_TIME), job_id))
+                    self.db.check_commit(conn)  # on a till with a shop server: the rows go there first
                     conn.execute("COMMIT")
                 except sqlite3.IntegrityError as exc:  # the catalog changed under the import
                     conn.execute("ROLLBACK")

@@ -34,6 +34,17 @@ DOCUMENTS = (
 )
 
 
+@dataclass
+class SyncResult:
+    """What a push or a pull did: ``error`` says why it stopped (empty when it did not)."""
+
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
 class NotRegistered(Exception):
     """This till has no shop server."""
 

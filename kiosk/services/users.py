@@ -48,6 +48,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from db.engine import Database
 from db.models import LOCAL_TILL_ID, Setting, User, utcnow
@@ -67,6 +68,7 @@ from kiosk.core.text import fold
 from kiosk.i18n import N_, translate
 from kiosk.services import audit
 from kiosk.services.access import TECHNICIAN, Access, Authority, Grant, UserInfo
+from kiosk.services.sync_edits import local_only
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +250,7 @@ class UserService:
         if not hits:
             return
         with self.db.write() as s:
+            local_only(s)  # this till's own check, offline too
             for uid in hits:
                 user = s.get(User, uid)
                 user.must_change_pin = True
@@ -588,6 +591,7 @@ class UserService:
     @staticmethod
     def _refresh(row: User, match: _Match) -> None:
         if match.rehash:
+            local_only(object_session(row))  # a stronger hash of the same PIN: offline too
             row.pin_hash = match.rehash
         if match.lookup:
             row.pin_lookup = match.lookup

@@ -1,7 +1,8 @@
-"""A property: any interleaving of sales, pushes, pulls, failed pushes (a refused
-password) and pushes killed between the server's commit and the till's, on two tills,
-ends — once the server answers again and both push — with the server holding every
-document of both tills exactly once and its stock equal to the sum of both ledgers."""
+"""A property: any interleaving of sales, staff price edits, pushes, pulls, failed
+pushes (a refused password) and pushes killed between the server's commit and the
+till's, on two tills, ends — once the server answers again and both push and pull —
+with the server holding every document of both tills exactly once, its stock equal to
+the sum of both ledgers, and both tills showing that stock and the server's prices."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def _kill(_batches: int) -> None:
     raise Killed  # as a power cut after the server's commit: the till never marks the batch
 
 
-OPS = st.lists(st.tuples(st.sampled_from(["sell", "push", "pull", "fail", "kill"]), st.integers(0, 1),
+OPS = st.lists(st.tuples(st.sampled_from(["sell", "push", "pull", "fail", "kill", "edit"]), st.integers(0, 1),
                          st.integers(1, 3)), min_size=1, max_size=12)
 
 
@@ -47,6 +48,12 @@ def test_any_interleaving_ends_with_server_and_tills_agreeing(tmp_path, server_u
                     assert push(till.db, till.state_dir, batch=5 * n).ok
                 elif op == "pull":
                     assert pull(till.db, till.state_dir).ok
+                elif op == "edit":  # a staff edit: to the server first, down to both by the pulls
+                    pid = till.catalog.by_sku(SKUS[n % 2]).id
+                    d = till.inventory.product_draft(pid)
+                    d.price += n
+                    admin = next(u for u in till.users.users() if u.role == "admin")
+                    till.inventory.update_product(pid, d, admin)
                 elif op == "fail":
                     c = read_credentials(till.state_dir)
                     wrong = Credentials(c.url.replace("@", "x@", 1), c.till_id, c.till_name)
@@ -74,6 +81,14 @@ def test_any_interleaving_ends_with_server_and_tills_agreeing(tmp_path, server_u
                         "ON p.id = m.product_id GROUP BY p.sku")).all()))
             assert len(server) == len(set(server)) and sorted(server) == sorted(local)
             assert stock == ledger
+            # after a pull, each till shows the shop's stock and the shop's prices
+            with psycopg.connect(server_url) as conn:
+                prices = dict(conn.execute("SELECT sku, price FROM products").fetchall())
+            for till in tills:
+                assert pull(till.db, till.state_dir).ok
+                for sku in SKUS:
+                    assert till.catalog.by_sku(sku).stock == stock[sku]
+                    assert till.catalog.by_sku(sku).price == prices.get(sku, till.catalog.by_sku(sku).price)
 
         run()
     finally:

@@ -8,7 +8,8 @@ import pytest
 
 from db.server.admin import ServerError
 from kiosk.services.sync_link import register
-from kiosk.services.sync_pull import publish_catalog, pull
+from kiosk.services.sync_pull import pull
+from kiosk.services.sync_shared import publish
 from kiosk.services.sync_push import push
 from tests.sync.tills import SKUS, make_till, sell
 
@@ -19,7 +20,7 @@ def shop(server_url, tmp_path):
     tills = [make_till(tmp_path, None, n) for n in ("a", "b")]
     for n, till in enumerate(tills, start=1):
         register(till.db, till.state_dir, server_url, f"Caja {n}")
-    publish_catalog(tills[0].db, server_url)
+    publish(tills[0].db, server_url)
     yield tills
     for till in tills:
         till.close()
@@ -72,9 +73,40 @@ def test_a_pull_that_fails_changes_nothing_and_says_why(shop, server_url, pg_clu
     assert pull(a.db, a.state_dir).ok and _price(a, SKUS[0]) == 1
 
 
-def test_tills_cannot_edit_the_shops_catalog(shop, server_url):
+def test_a_tills_role_edits_shared_rows_but_never_deletes_them_nor_reads_documents(shop, server_url):
     from kiosk.services.sync_link import read_credentials
 
     a, _ = shop
-    with pytest.raises(ServerError, match="permission denied"):
-        publish_catalog(a.db, read_credentials(a.state_dir).url)
+    till_url = read_credentials(a.state_dir).url
+    with psycopg.connect(till_url) as conn:
+        conn.execute("UPDATE products SET price = 5 WHERE sku = %s", (SKUS[0],))
+    for sql in ("DELETE FROM products", "DELETE FROM users", "SELECT count(*) FROM documents",
+                "SELECT count(*) FROM stock_movements", "UPDATE tills SET name = 'x'"):
+        with psycopg.connect(till_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(sql)
+
+
+def test_a_new_till_pulls_a_big_catalog_in_one_go_and_finds_it_by_search(server_url, tmp_path):
+    """Many new products take the bulk path (the search index filled once, the per-row
+    triggers back in the same transaction)."""
+    from sqlalchemy import text
+
+    from kiosk.bench.sync_probe import _server_catalog
+    from kiosk.services.sync_pull import BULK_NEW, BULK_TRIGGERS
+    from tests.invariants import check_invariants
+
+    _server_catalog(server_url, BULK_NEW + 100)
+    till = make_till(tmp_path, None, "nueva")
+    try:
+        register(till.db, till.state_dir, server_url, "Caja nueva")
+        r = pull(till.db, till.state_dir)
+        assert r.ok and r.products == BULK_NEW + 100
+        found = till.catalog.search("producto de prueba numero 577")
+        assert found and found[0].sku == "B0000577" and found[0].stock == 0
+        assert [p.sku for p in till.catalog.search("2000000000577")] == ["B0000577"]
+        with till.db.read() as s:
+            names = set(s.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+        assert set(BULK_TRIGGERS) <= names
+        check_invariants(till.db)
+    finally:
+        till.close()
