@@ -28,7 +28,7 @@ from kiosk.services.sync_link import DOCUMENTS, Credentials, NotRegistered, read
 
 log = logging.getLogger(__name__)
 
-BATCH = 1000
+BATCH = 2000
 # A whole batch in one statement: its rows as one JSON array, unpacked by the server.
 # ON CONFLICT without a target: naming the uuid column would need SELECT on it, which
 # tills do not have (the uuid is the only unique key, so it means the same).
@@ -81,6 +81,13 @@ def _table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
+def _dicts(conn: Connection, stmt) -> list[dict]:  # noqa: ANN001 - a Select
+    """The rows as plain dicts (the column names read once, not per row)."""
+    result = conn.execute(stmt)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
 def _linked(conn: Connection, rows: list[dict]) -> None:
     """Add, next to each local id, what it points at (sale_uuid, session_uuid, sku, user)."""
     for column, table, target, key in LINKS:
@@ -103,13 +110,12 @@ def build_batch(conn: Connection, entries: list[Waiting], server_till_id: int) -
     docs: dict[str, dict] = {}
     for kind, uuids in by_kind.items():
         t = _table(TABLE_OF[kind])
-        rows = [dict(r._mapping) for r in conn.execute(select(t).where(t.c.uuid.in_(uuids)))]
+        rows = _dicts(conn, select(t).where(t.c.uuid.in_(uuids)))
         for key, part_table, fk, order in PARTS.get(kind, ()):
             pt = _table(part_table)
             parts = defaultdict(list)
             ids = [r["id"] for r in rows]
-            part_rows = [dict(p._mapping) for p in
-                         conn.execute(select(pt).where(pt.c[fk].in_(ids)).order_by(pt.c[fk], pt.c[order]))]
+            part_rows = _dicts(conn, select(pt).where(pt.c[fk].in_(ids)).order_by(pt.c[fk], pt.c[order]))
             _linked(conn, part_rows)
             for p in part_rows:
                 parts[p[fk]].append(p)
