@@ -35,8 +35,8 @@ TOP_PRODUCTS = 10
 
 def base_name(rep: DayReport) -> str:
     if rep.first == rep.last:
-        return f"report-{rep.first.isoformat()}"
-    return f"report-{rep.first.isoformat()}_{rep.last.isoformat()}"
+        return f"{rep.file_prefix}-{rep.first.isoformat()}"
+    return f"{rep.file_prefix}-{rep.first.isoformat()}_{rep.last.isoformat()}"
 
 
 def write_report(rep: DayReport, folder: Path, formats: Sequence[str],
