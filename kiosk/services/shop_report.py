@@ -26,7 +26,12 @@ READER_FILE = "report-server.json"
 
 
 class NoReportAccess(Exception):
-    """No reader's URL for the shop server, or the server refused it (in words)."""
+    """No reader's URL for the shop server, or the server refused it (in words);
+    ``offline``: the server could not be reached."""
+
+    def __init__(self, message: str, *, offline: bool = False):
+        super().__init__(message)
+        self.offline = offline
 
 
 def reader_path(state_dir: Path) -> Path:
@@ -111,7 +116,8 @@ class ShopReports:
                     t0, _ = local_day_bounds(last - timedelta(days=29))
                     quarters = conn.execute(_QUARTERS, {"start": t0, "end": end}).all()
         except Exception as exc:  # noqa: BLE001 - the network's and the server's faults, in words
-            raise NoReportAccess(explain(exc, self.url)) from None
+            why = explain(exc, self.url)
+            raise NoReportAccess(why, offline="cannot be reached" in why) from None
         finally:
             engine.dispose()
         docs = [ShopDocument(name, kind, payload) for name, kind, payload in rows if kind in KINDS]
@@ -147,3 +153,14 @@ class ShopReports:
         day = self.clock().date()
         docs, _q, start, end = self._read(day, day, trend=False)
         return ShopToday(till_days(docs, day, day, start, end))
+
+
+def shop_today(state_dir: Path, *, shop: str = "", connect_timeout: int = 5) -> ShopToday | None:
+    """*Resumen*'s shop line: today so far per till, or None on a till without a shop
+    server. Raises NoReportAccess (``offline`` when the server is away). Call it off
+    the UI thread: it waits for the network."""
+    from kiosk.services.sync_link import credentials_path
+
+    if not credentials_path(state_dir).is_file() and not reader_path(state_dir).is_file():
+        return None
+    return ShopReports(reader_url(state_dir), shop=shop, connect_timeout=connect_timeout).today()
