@@ -20,7 +20,7 @@ from sqlalchemy import text
 from kiosk.core.day_report import Cell, Column, DayReport, Table
 from kiosk.core.shop_day import KINDS, ShopDocument, TillDay, shop_day, till_days
 from kiosk.formatting import local_day_bounds, local_now, to_local
-from kiosk.i18n import N_
+from kiosk.i18n import N_, translate
 
 READER_FILE = "report-server.json"
 
@@ -126,7 +126,8 @@ class ShopReports:
     def build(self, first: date, last: date | None = None) -> DayReport:
         last = last or first
         docs, quarters, start, end = self._read(first, last, trend=True)
-        rep = shop_day(docs, first, last, start, end, shop=self.shop, generated_at=self.clock(),
+        shop = translate(N_("{shop} (all tills)")).format(shop=self.shop) if self.shop else self.shop
+        rep = shop_day(docs, first, last, start, end, shop=shop, generated_at=self.clock(),
                        decimals=self.decimals, local=to_local)
         rep.file_prefix = "report-all-tills"
         daily: dict[date, int] = {}
