@@ -133,3 +133,13 @@ def test_bad_input_for_reports_across_tills_is_refused_in_words(server_url, tmp_
     assert main(["report", "daily", "--all-tills", "--server", dead, "--dir", str(tmp_path)]) != 0
     assert "cannot be reached" in capsys.readouterr().err
     assert not list(tmp_path.glob("report-all-tills-*"))
+
+
+def test_a_bad_unsent_threshold_is_named_in_the_configuration_error(tmp_path):
+    from kiosk.config import ConfigError, load_settings
+
+    p = tmp_path / "kiosk.toml"
+    p.write_text('[till]\nunsent_after_min = -5\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(p, env={"HOME": str(tmp_path)})
+    assert "[till] unsent_after_min" in str(err.value)
