@@ -31,15 +31,16 @@ def two_tills(server_url, tmp_path, base_state):
 
 
 def _a_day(till, sales: int, sku: str, *, cash_in: int, void: bool, close: bool) -> None:
-    """A till's day: open, ``sales`` card sales, a cash movement, maybe a void, maybe closed (Z)."""
+    """A till's day: open, ``sales`` card sales, a cash movement, maybe a void, a return, maybe closed (Z)."""
     admin = till.users.authenticate(till.settings.security.default_admin_pin)
     till.sessions.open(admin, amount=10000)
     ids = sell(till, sales, sku)
     till.sessions.cash_movement(admin, "in", cash_in, "Cambio")
+    with till.db.read() as s:
+        numbers = [s.execute(text("SELECT number FROM sales WHERE id = :i"), {"i": i}).scalar() for i in ids]
     if void:
-        with till.db.read() as s:
-            number = s.execute(text("SELECT number FROM sales WHERE id = :i"), {"i": ids[0]}).scalar()
-        till.returns.void(admin, number, "Error de cobro")
+        till.returns.void(admin, numbers[0], "Error de cobro")
+    till.returns.make_return(admin, numbers[-1], [(1, 1)], "damaged")  # returns count from the Z reports
     if close:
         till.sessions.close(admin, counted=10000 + cash_in + 50, note="Sobrante de prueba")
 
@@ -56,7 +57,7 @@ def test_all_tills_equals_the_sum_of_each_tills_own_daily_report(two_tills, serv
     shop = ShopReports(reader).build(today)
     for key in COMPARED:
         assert shop.summary[key] == own[0][key] + own[1][key], key
-    assert shop.summary["voids_count"] == 1 and shop.summary["sessions"] == 1
+    assert shop.summary["voids_count"] == 1 and shop.summary["sessions"] == 1 and shop.summary["returns"] > 0
     rows = {r[0]: r for r in shop.tables["tills"].rows}
     assert set(rows) == {"Caja 1", "Caja 2"}
     cols = [c.key for c in shop.tables["tills"].columns]
