@@ -164,7 +164,6 @@ def _waiting(s, limit: int) -> list[Waiting]:  # noqa: ANN001 - a Session
     return [Waiting(*r) for r in rows]
 
 
-
 def waiting_count(db: Database) -> int:
     with db.read() as s:
         return s.execute(text("SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL")).scalar()
