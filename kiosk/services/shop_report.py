@@ -64,8 +64,7 @@ _DAY_DOCUMENTS = text(
     "SELECT t.name, d.kind, d.payload FROM documents d JOIN tills t ON t.id = d.till_id "
     "WHERE (d.kind IN ('sale', 'cash_movement') AND d.created_at >= :start AND d.created_at < :end) "
     "OR (d.kind = 'void' AND d.created_at >= :start) "
-    "OR (d.kind = 'z_report' AND d.payload->>'business_date' >= :first "
-    "AND substr(d.payload->>'business_date', 1, 10) <= :last)")
+    "OR (d.kind = 'z_report' AND substr(d.payload->>'business_date', 1, 10) BETWEEN :first AND :last)")
 # Sales by quarter hour of UTC (every zone's offset is whole quarters), for the trend.
 _QUARTERS = text(
     "SELECT date_bin('15 minutes', d.created_at, TIMESTAMP '2000-01-01'), sum((d.payload->>'total')::bigint) "
