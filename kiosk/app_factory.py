@@ -3,7 +3,9 @@ and the tests all build the application here and nowhere else."""
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from pathlib import Path
@@ -38,6 +40,7 @@ from kiosk.services.receipts import ReceiptService
 from kiosk.services.returns import ReturnsService
 from kiosk.services.scale_desk import ScaleDeskService
 from kiosk.services.sales import SalesService
+from kiosk.services.shop_report import ShopToday, shop_today
 from kiosk.services.stock import StockService
 from kiosk.services.till import TillService
 from kiosk.services.till_sessions import TillSessions
@@ -96,6 +99,8 @@ class Services:
     dashboard: Dashboard | None = None  # Resumen: the manager's day so far
     scale: ScaleDeskService | None = None  # the scale as the calculator uses it (reading, tare, demo controls)
     sync_worker: SyncWorker | None = None  # pushes documents to the shop server (start_sync_worker)
+    # Resumen's shop line (kiosk.services.shop_report.shop_today): None without a shop server
+    shop_today: Callable[[], ShopToday | None] | None = None
 
     def start_sync_worker(self) -> SyncWorker | None:
         """On a till registered with a shop server, push its documents in a worker
@@ -123,7 +128,8 @@ class Services:
             customers=self.customers, numbering=self.numbering, fiscal=self.fiscal, preferences=self.preferences,
             printing=self.printing, hardware=self.hardware,
             returns=self.returns, dian=self.dian, sessions=self.sessions,
-            dashboard=self.dashboard, scale=self.scale)
+            dashboard=self.dashboard, scale=self.scale,
+            shop_today=self.shop_today)
 
     def close(self) -> None:
         if self.sync_worker is not None:
@@ -172,6 +178,8 @@ class UiContext:
     sessions: TillSessions | None = None  # Caja: Abrir caja, cash in/out, Cerrar caja, X/Z
     dashboard: Dashboard | None = None  # Resumen: the manager's day so far
     scale: ScaleDeskService | None = None  # the scale panel's reading, tare and demo controls
+    # Resumen's shop line (kiosk.services.shop_report.shop_today): None without a shop server
+    shop_today: Callable[[], ShopToday | None] | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -257,6 +265,7 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
                     migration, hardware, access=access, audit=audit, sessions=sessions,
                     dashboard=Dashboard(db, low_stock=stock.low_stock),
                     scale=ScaleDeskService(lambda: hardware.scale, counter),
+                    shop_today=functools.partial(shop_today, settings.state_dir, shop=settings.shop.name),
                     dian=DianOutbox(db, fiscal, settings.dian),
                     returns=ReturnsService(db, printing, shop, access=access, fiscal=fiscal,
                                            drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash),

@@ -7,7 +7,12 @@ shared data (tills, categories, products, customers, users, settings), insert an
 update the shared rows staff edit (never delete them), read the other tills' stock
 totals (``kiosk_stock_since``) and insert documents and stock movements, nothing else; row security lets a till insert only rows carrying its own till id.
 Each till logs in with its own role (``<database>_till_<id>``), a member of the group,
-whose password (stored scram-sha-256 by PostgreSQL) only that till knows."""
+whose password (stored scram-sha-256 by PostgreSQL) only that till knows.
+
+Reports across tills: a second group role (``<database>_report``, no login) may read
+every till's documents and stock movements (and the shared data), nothing else; a
+manager's login (``<database>_reader_<name>``, ``kiosk-admin server reader``) is a
+member of it. A till's own role still reads no document at all."""
 
 from __future__ import annotations
 
@@ -76,6 +81,14 @@ def till_role(database: str, till_id: int) -> str:
     return f"{_ident(database)}_till_{till_id}"
 
 
+def report_role(database: str) -> str:
+    return f"{_ident(database)}_report"
+
+
+def reader_role(database: str, name: str) -> str:
+    return f"{_ident(database)}_reader_{_ident(name)[:20]}"
+
+
 def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -96,6 +109,7 @@ class InitResult:
     before: str | None
     after: str
     group_role: str
+    report_role: str
 
 
 def init_server(url: str) -> InitResult:
@@ -117,7 +131,7 @@ def init_server(url: str) -> InitResult:
         raise ServerError(explain(exc, u)) from exc
     finally:
         engine.dispose()
-    return InitResult(shown(u), before, head_revision(), group)
+    return InitResult(shown(u), before, head_revision(), group, report_role(u.database))
 
 
 def _grant(conn: Connection, database: str, group: str) -> None:
@@ -128,8 +142,16 @@ def _grant(conn: Connection, database: str, group: str) -> None:
     conn.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{database}" TO "{group}"')
     conn.exec_driver_sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA public TO "{group}"')
+    reports = report_role(database)
+    if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": reports}).scalar():
+        conn.exec_driver_sql(f'CREATE ROLE "{reports}" NOLOGIN')
+    conn.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{database}" TO "{reports}"')
+    conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA public TO "{reports}"')
     for table in (*SHARED_TABLES, *DOCUMENT_TABLES, VERSION_TABLE):
         conn.exec_driver_sql(f'REVOKE ALL ON "{table}" FROM "{group}"')
+        conn.exec_driver_sql(f'REVOKE ALL ON "{table}" FROM "{reports}"')
+    for table in (*SHARED_TABLES, *DOCUMENT_TABLES):
+        conn.exec_driver_sql(f'GRANT SELECT ON "{table}" TO "{reports}"')
     for table in SHARED_TABLES:
         conn.exec_driver_sql(f'GRANT SELECT ON "{table}" TO "{group}"')
     for table in EDITABLE_TABLES:
@@ -147,6 +169,39 @@ def _grant(conn: Connection, database: str, group: str) -> None:
         conn.exec_driver_sql(f'DROP POLICY IF EXISTS own_till ON "{table}"')
         conn.exec_driver_sql(f'CREATE POLICY own_till ON "{table}" FOR INSERT TO "{group}" '
                              "WITH CHECK (till_id = (SELECT t.id FROM tills t WHERE t.role = current_user))")
+        conn.exec_driver_sql(f'DROP POLICY IF EXISTS all_tills_read ON "{table}"')
+        conn.exec_driver_sql(f'CREATE POLICY all_tills_read ON "{table}" FOR SELECT TO "{reports}" USING (true)')
+
+
+def add_reader(url: str, name: str) -> str:
+    """A login for reports across tills (a manager's): role ``<database>_reader_<name>``
+    in the report group, with a new random password (again: a new password). Returns
+    its URL, with the password, for ``report daily --all-tills --server`` or the till's
+    ``report-server.json``."""
+    u = parse_url(url)
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,20}", name or ""):
+        raise ServerError("a reader's name must have 1 to 20 letters, digits or underscores")
+    role = reader_role(u.database, name)
+    reports = report_role(u.database)
+    password = secrets.token_urlsafe(24)
+    engine = make_server_engine(u)
+    try:
+        with engine.begin() as conn:
+            if current_revision(conn) is None:
+                raise ServerError(f"{shown(u)} has no kiosk schema: run `kiosk-admin server init --url ...` first")
+            if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": reports}).scalar():
+                raise ServerError(f"{shown(u)} has no report role yet: run `kiosk-admin server init --url ...` again")
+            exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
+            verb = "ALTER" if exists else "CREATE"
+            conn.exec_driver_sql(f"{verb} ROLE \"{role}\" LOGIN PASSWORD '{password}'")  # URL-safe: no quote
+            conn.exec_driver_sql(f'GRANT "{reports}" TO "{role}"')
+    except ServerError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise ServerError(explain(exc, u)) from exc
+    finally:
+        engine.dispose()
+    return u.set(username=role, password=password, drivername="postgresql").render_as_string(hide_password=False)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ class ServerDocument(ServerBase):
     created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, the till's clock
     payload: Mapped[dict] = mapped_column(JSONB)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    __table_args__ = (Index("ix_documents_till_kind_created", "till_id", "kind", "created_at"),)
+    __table_args__ = (Index("ix_documents_till_kind_created", "till_id", "kind", "created_at"),
+                      Index("ix_documents_kind_created", "kind", "created_at"))  # the whole shop's day (s0003)
 
 
 class ServerStockMovement(ServerBase):

@@ -22,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--format", dest="formats", action="append", choices=["pdf", "xlsx", "csv"],
                    help="repeat for several (default: pdf, xlsx and csv)")
     d.add_argument("--dir", dest="folder", metavar="DIR", help="folder for the files (default: <state>/reports)")
+    d.add_argument("--all-tills", action="store_true",
+                   help="the whole shop (every till's documents on the shop server): totals and each till's")
+    d.add_argument("--server", metavar="URL",
+                   help="with --all-tills: a reader's URL (kiosk-admin server reader); default: the one this "
+                        "till keeps (server reader --save)")
     d.add_argument("--json", action="store_true")
     d.set_defaults(func=cmd_daily)
 
@@ -52,6 +57,10 @@ def cmd_daily(args: argparse.Namespace) -> int:
     folder = Path(args.folder).expanduser() if args.folder else None
     if folder is not None and folder.exists() and not folder.is_dir():
         raise CommandError(f"{folder} is not a folder")
+    if args.server and not args.all_tills:
+        raise CommandError("--server goes with --all-tills")
+    if args.all_tills:
+        return _all_tills(args, first, last, folder)
     app = services(args)
     try:
         formats = tuple(dict.fromkeys(args.formats or ["pdf", "xlsx", "csv"]))
@@ -64,6 +73,37 @@ def cmd_daily(args: argparse.Namespace) -> int:
         app.close()
     if args.json:
         print_json({"from": first, "to": last, "files": [str(p) for p in paths], "summary": rep_summary})
+    else:
+        for p in paths:
+            print(p)
+    return EXIT_OK
+
+
+def _all_tills(args: argparse.Namespace, first: date, last: date, folder: Path | None) -> int:
+    """The shop's report from the server: on a till (its reader's login, its shop name,
+    its reports folder) or, with --server, on any machine (files in --dir or here)."""
+    from kiosk.cli.common import settings
+    from kiosk.services.shop_report import NoReportAccess, ShopReports, reader_url
+
+    conf = settings(args)
+    try:
+        url = args.server or reader_url(conf.state_dir)
+    except NoReportAccess as exc:
+        raise CommandError(str(exc)) from None
+    formats = tuple(dict.fromkeys(args.formats or ["pdf", "xlsx", "csv"]))
+    out = folder or (conf.state_dir / "reports" if conf.state_dir.is_dir() and not args.server else Path.cwd())
+    reports = ShopReports(url, shop=conf.shop.name, decimals=conf.currency.decimals)
+    try:
+        rep, paths = reports.make(first, last, formats, folder=out)
+    except NoReportAccess as exc:
+        raise CommandError(str(exc)) from None
+    except PermissionError as exc:
+        raise CommandError(f"cannot write the report there: {exc}") from None
+    if args.json:
+        tills = rep.tables["tills"]
+        keys = [c.key for c in tills.columns]
+        print_json({"from": first, "to": last, "files": [str(p) for p in paths], "summary": rep.summary,
+                    "tills": [dict(zip(keys, row, strict=True)) for row in tills.rows]})
     else:
         for p in paths:
             print(p)

@@ -22,6 +22,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--url", required=True, metavar="URL", help="an owner's URL, as for init")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_publish)
+    r = ssub.add_parser("reader", help="a login that may read every till's documents (reports across tills)")
+    r.add_argument("--url", required=True, metavar="URL", help="an owner's URL, as for init")
+    r.add_argument("--name", required=True, help="the reader's name (letters, digits, _): the role is "
+                                                  "<database>_reader_<name>; again: a new password")
+    r.add_argument("--save", action="store_true",
+                   help="keep it on this till (report-server.json, 0600) for report daily --all-tills and Resumen "
+                        "instead of printing it")
+    r.set_defaults(func=cmd_reader)
 
     p = sub.add_parser("sync", help="documents going up to the shop server")
     ysub = p.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
@@ -48,6 +56,27 @@ def cmd_server_init(args: argparse.Namespace) -> int:
         was = f"upgraded from {result.before}" if result.before and result.before != result.after else \
             ("created" if result.before is None else "already up to date")
         print(f"server {result.server}: schema {result.after} ({was}); tills' group role {result.group_role}")
+    return EXIT_OK
+
+
+def cmd_reader(args: argparse.Namespace) -> int:
+    from db.server.admin import ServerError, add_reader
+
+    try:
+        url = add_reader(args.url, args.name)
+    except ServerError as exc:
+        raise CommandError(str(exc)) from None
+    if args.save:
+        from kiosk.services.shop_report import save_reader_url
+
+        app = services(args)  # on a till; under sudo the file goes to the state directory's owner (hand_back)
+        try:
+            path = save_reader_url(app.state_dir, url)
+        finally:
+            app.close()
+        print(f"reader's login kept in {path} (mode 0600)")
+    else:
+        print(url)
     return EXIT_OK
 
 

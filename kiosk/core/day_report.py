@@ -54,6 +54,7 @@ class DayReport:
     decimals: int = 2  # the currency's
     summary: dict[str, int] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
+    file_prefix: str = "report"  # the files' names: report-2026-12-02.pdf (report-all-tills-... for a shop)
 
     @property
     def empty(self) -> bool:

@@ -35,8 +35,8 @@ TOP_PRODUCTS = 10
 
 def base_name(rep: DayReport) -> str:
     if rep.first == rep.last:
-        return f"report-{rep.first.isoformat()}"
-    return f"report-{rep.first.isoformat()}_{rep.last.isoformat()}"
+        return f"{rep.file_prefix}-{rep.first.isoformat()}"
+    return f"{rep.file_prefix}-{rep.first.isoformat()}_{rep.last.isoformat()}"
 
 
 def write_report(rep: DayReport, folder: Path, formats: Sequence[str],
@@ -77,13 +77,14 @@ def _rate(bp: int) -> str:
 
 
 def _label(table: Table, key: str, value: object) -> object:
-    if table.key == "sales_by_payment" and key == "method" and value in METHOD_LABELS:
+    if table.key in ("sales_by_payment", "payments_by_till") and key == "method" and value in METHOD_LABELS:
         return translate(METHOD_LABELS[value])  # type: ignore[index]
     return value
 
 
 def _summary_rows(rep: DayReport) -> list[tuple[str, Cell, int]]:
-    return [(translate(label), kind, rep.summary.get(key, 0)) for key, label, kind in SUMMARY_LINES]
+    # a shop's report across tills has no stock value (each till's own report has its stock)
+    return [(translate(label), kind, rep.summary[key]) for key, label, kind in SUMMARY_LINES if key in rep.summary]
 
 
 # --- XLSX ----------------------------------------------------------------------------------
@@ -339,7 +340,8 @@ def write_csv_zip(rep: DayReport, path: Path) -> None:
         w = csv.writer(buf)
         w.writerow(["key", "value"])
         for key, _label_, kind in SUMMARY_LINES:
-            w.writerow([key, _csv_value(kind, rep.summary.get(key, 0), None, dec)])
+            if key in rep.summary:
+                w.writerow([key, _csv_value(kind, rep.summary[key], None, dec)])
         zf.writestr("summary.csv", buf.getvalue())
         for table in rep.tables.values():
             buf = io.StringIO()

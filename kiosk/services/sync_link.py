@@ -60,19 +60,23 @@ def credentials_path(state_dir: Path) -> Path:
     return Path(state_dir) / CREDENTIALS_FILE
 
 
-def write_credentials(state_dir: Path, creds: Credentials) -> Path:
-    """Written to a new 0600 file, flushed, then renamed over the old one."""
-    path = credentials_path(state_dir)
+def write_private(path: Path, data: dict) -> Path:
+    """``data`` as JSON in a new 0600 file (its owner only), flushed, then renamed over the old one."""
     tmp = path.with_name(path.name + ".new")
     tmp.unlink(missing_ok=True)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, CREDENTIALS_MODE)
     with os.fdopen(fd, "w") as f:
-        json.dump({"url": creds.url, "till_id": creds.till_id, "till_name": creds.till_name}, f)
+        json.dump(data, f)
         f.flush()
         os.fsync(f.fileno())
     os.chmod(tmp, CREDENTIALS_MODE)
     os.replace(tmp, path)
     return path
+
+
+def write_credentials(state_dir: Path, creds: Credentials) -> Path:
+    return write_private(credentials_path(state_dir),
+                         {"url": creds.url, "till_id": creds.till_id, "till_name": creds.till_name})
 
 
 def read_credentials(state_dir: Path) -> Credentials:

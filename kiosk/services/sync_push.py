@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Table, bindparam, select, text, update
+from sqlalchemy import Connection, Table, select, text, update
 
 from db.engine import Database
 from db.models import Base, SyncLink, SyncOutboxEntry, utcnow
@@ -28,7 +28,7 @@ from kiosk.services.sync_link import DOCUMENTS, Credentials, NotRegistered, read
 
 log = logging.getLogger(__name__)
 
-BATCH = 1000
+BATCH = 2000
 # A whole batch in one statement: its rows as one JSON array, unpacked by the server.
 # ON CONFLICT without a target: naming the uuid column would need SELECT on it, which
 # tills do not have (the uuid is the only unique key, so it means the same).
@@ -81,6 +81,23 @@ def _table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
+def _batch_rows(entries: list[Waiting]):  # noqa: ANN202 - a WHERE clause
+    """The outbox rows of ``entries`` (the first waiting rows in id order): the waiting
+    rows between the first id and the last. New rows take higher ids, so none joins."""
+    return (SyncOutboxEntry.id.between(entries[0].id, entries[-1].id), SyncOutboxEntry.sent_at.is_(None))
+
+
+def _in_batch(entries: list[Waiting], kind: str):  # noqa: ANN202 - a subquery
+    return select(SyncOutboxEntry.doc_uuid).where(*_batch_rows(entries), SyncOutboxEntry.kind == kind)
+
+
+def _dicts(conn: Connection, stmt) -> list[dict]:  # noqa: ANN001 - a Select
+    """The rows as plain dicts (the column names read once, not per row)."""
+    result = conn.execute(stmt)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
 def _linked(conn: Connection, rows: list[dict]) -> None:
     """Add, next to each local id, what it points at (sale_uuid, session_uuid, sku, user)."""
     for column, table, target, key in LINKS:
@@ -97,19 +114,18 @@ def _linked(conn: Connection, rows: list[dict]) -> None:
 def build_batch(conn: Connection, entries: list[Waiting], server_till_id: int) -> tuple[list, list]:
     """The server's rows for ``entries``: documents (kind, number, time, JSON payload)
     and the stock ledger's movements."""
-    by_kind: dict[str, list[str]] = defaultdict(list)
-    for e in entries:
-        by_kind[e.kind].append(e.doc_uuid)
     docs: dict[str, dict] = {}
-    for kind, uuids in by_kind.items():
+    for kind in dict.fromkeys(e.kind for e in entries):
         t = _table(TABLE_OF[kind])
-        rows = [dict(r._mapping) for r in conn.execute(select(t).where(t.c.uuid.in_(uuids)))]
+        # The batch's documents of this kind, found through the outbox (not thousands of
+        # bound UUIDs): ``entries`` are exactly the waiting rows between its first and last id.
+        uuids = _in_batch(entries, kind)
+        rows = _dicts(conn, select(t).where(t.c.uuid.in_(uuids)))
         for key, part_table, fk, order in PARTS.get(kind, ()):
             pt = _table(part_table)
             parts = defaultdict(list)
-            ids = [r["id"] for r in rows]
-            part_rows = [dict(p._mapping) for p in
-                         conn.execute(select(pt).where(pt.c[fk].in_(ids)).order_by(pt.c[fk], pt.c[order]))]
+            part_rows = _dicts(conn, select(pt).where(pt.c[fk].in_(select(t.c.id).where(t.c.uuid.in_(uuids))))
+                               .order_by(pt.c[fk], pt.c[order]))
             _linked(conn, part_rows)
             for p in part_rows:
                 parts[p[fk]].append(p)
@@ -142,11 +158,10 @@ class Waiting:
     doc_uuid: str
 
 
-def waiting_entries(db: Database, limit: int) -> list[Waiting]:
-    with db.read() as s:
-        rows = s.execute(select(SyncOutboxEntry.id, SyncOutboxEntry.kind, SyncOutboxEntry.doc_uuid)
-                         .where(SyncOutboxEntry.sent_at.is_(None)).order_by(SyncOutboxEntry.id).limit(limit))
-        return [Waiting(*r) for r in rows]
+def _waiting(s, limit: int) -> list[Waiting]:  # noqa: ANN001 - a Session
+    rows = s.execute(select(SyncOutboxEntry.id, SyncOutboxEntry.kind, SyncOutboxEntry.doc_uuid)
+                     .where(SyncOutboxEntry.sent_at.is_(None)).order_by(SyncOutboxEntry.id).limit(limit))
+    return [Waiting(*r) for r in rows]
 
 
 def waiting_count(db: Database) -> int:
@@ -171,10 +186,10 @@ def push(db: Database, state_dir: Path, *, batch: int = BATCH, max_batches: int 
     try:
         engine = make_server_engine(creds.url)
         while max_batches is None or result.batches < max_batches:
-            entries = waiting_entries(db, batch)
-            if not entries:
-                break
-            with db.read() as s:
+            with db.read() as s:  # the batch and its documents in one read transaction
+                entries = _waiting(s, batch)
+                if not entries:
+                    break
                 documents, movements = build_batch(s.connection(), entries, creds.till_id)
             with engine.begin() as pg:
                 pg.execute(INSERT_DOCUMENTS, {"rows": json.dumps(documents, default=_plain)})
@@ -186,8 +201,7 @@ def push(db: Database, state_dir: Path, *, batch: int = BATCH, max_batches: int 
             # crash between the two pushes them again, which the server ignores.
             now = utcnow()
             with db.write() as s:
-                s.execute(update(SyncOutboxEntry).where(SyncOutboxEntry.id.in_(bindparam("ids", expanding=True)))
-                          .values(sent_at=now), {"ids": [e.id for e in entries]})
+                s.execute(update(SyncOutboxEntry).where(*_batch_rows(entries)).values(sent_at=now))
                 s.execute(update(SyncLink).where(SyncLink.id == 1).values(last_push_at=now, last_error=""))
             result.pushed += len(entries)
             result.batches += 1

@@ -94,3 +94,13 @@ def waiting_text(status: SyncStatus) -> str:
                         status.waiting_sales).format(n=status.waiting_sales, time=since)
     return ngettext("{n} document not sent since {time}", "{n} documents not sent since {time}",
                     status.waiting).format(n=status.waiting, time=since)
+
+
+def unsent_line(db: Database, after_s: int) -> str:
+    """The selling screen's line: ``waiting_text`` once the oldest waiting document is
+    ``after_s`` seconds old, else "" (and "" on a till without a server). One query on
+    the outbox's partial index of waiting rows; call it off the UI thread."""
+    st = sync_status(db)
+    if not st.waiting or (st.oldest_waiting_age_s or 0) < after_s:
+        return ""
+    return waiting_text(st)

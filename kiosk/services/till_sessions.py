@@ -54,6 +54,7 @@ from kiosk.i18n import N_, format_datetime, format_money, translate
 from kiosk.services import audit
 from kiosk.services.access import Access, UserInfo
 from kiosk.services.printing import PrintQueue
+from kiosk.services.sync_status import sync_status, waiting_text
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ class PreClose:
 
     parked_carts: int
     waiting_fiscal: int
+    waiting_sync: str = ""  # "3 ventas sin enviar desde 10:42": documents not yet on the shop server
 
     def warnings(self) -> list[str]:
         out = []
@@ -162,6 +164,8 @@ class PreClose:
                        .format(n=self.parked_carts))
         if self.waiting_fiscal:
             out.append(translate(N_("{n} document(s) are waiting to be sent to DIAN.")).format(n=self.waiting_fiscal))
+        if self.waiting_sync:
+            out.append(translate(N_("Shop server: {waiting}.")).format(waiting=self.waiting_sync))
         return out
 
 
@@ -321,7 +325,7 @@ class TillSessions:
         with self.db.read() as s:
             parked = s.execute(text("SELECT COUNT(*) FROM carts WHERE status = 'parked'")).scalar() or 0
             waiting = waiting_fiscal_documents(s)
-        return PreClose(int(parked), int(waiting))
+        return PreClose(int(parked), int(waiting), waiting_text(sync_status(self.db)))
 
     def z_report(self, number: int) -> ZInfo:
         with self.db.read() as s:

@@ -31,6 +31,10 @@ class TillSettings(Section):
     report_on_close: bool = True
     # Copy the automatic report to a mounted USB stick ([inventory] media_globs).
     report_to_usb: bool = True
+    # On a till with a shop server: documents waiting to go up longer than this many
+    # minutes are shown on the selling screen ("3 ventas sin enviar desde 10:42");
+    # 0: as soon as one waits. Cerrar caja always lists them.
+    unsent_after_min: int = Field(5, ge=0, le=1440)
 
     @field_validator("report_at")
     @classmethod

@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 KV_FILES = ("widgets.kv", "pins.kv", "lock.kv", "sell.kv", "scale_panel.kv", "calculator.kv", "checkout.kv", "done.kv",
             "history.kv", "hardware.kv", "devices.kv", "cart_actions.kv", "returns_ui.kv")
 LEVELS = ("info", "ok", "warn", "error")
+UNSENT_CHECK_S = 30.0  # how often the selling screen's "3 ventas sin enviar desde 10:42" is read
 PULSE_BLINKS = 3  # times the low-stock marks blink when a product becomes low (then they rest, lit)
 
 
@@ -144,6 +145,8 @@ class KioskApp(App):
         self.devices.start()
         self.services.start_dian_sender()
         self.services.start_sync_worker()
+        self._every(UNSENT_CHECK_S, lambda dt: self.check_unsent())
+        self.check_unsent()
         self._undo_cart = self.services.counter.subscribe(self._cart_changed)
         Window.bind(size=self._on_size, on_touch_down=self._touched, on_key_down=self._key_activity,
                     on_flip=self._flipped)
@@ -525,6 +528,23 @@ class KioskApp(App):
     def clear_banner(self, key: str) -> None:
         if self._banners.pop(key, None) is not None:
             self._refresh_banner()
+
+    def check_unsent(self) -> None:
+        """Documents waiting to go up to the shop server longer than [till]
+        unsent_after_min: a line on the selling screen, gone once they are sent. Read
+        in a worker thread (one query on the outbox's index of waiting rows)."""
+        from kiosk.services.sync_status import unsent_line
+
+        after_s = self.settings.till.unsent_after_min * 60
+
+        def shown(text: str) -> None:
+            if text:
+                self.set_banner("sync", text, "info")
+            else:
+                self.clear_banner("sync")
+
+        self.devices.run_in_thread(lambda: unsent_line(self.services.db, after_s), shown,
+                                   lambda exc: log.warning("unsent documents not read: %s", exc))
 
     def _refresh_banner(self) -> None:
         items = list(self._banners.values())

@@ -78,11 +78,14 @@ class SummaryScreen(StaffScreen):
     payments_text = StringProperty("")
     low_text = StringProperty("")
     low_any = BooleanProperty(False)
+    shop_text = StringProperty("")  # the shop's total and each till's ("" on a till without a server)
+    shop_offline = BooleanProperty(False)
 
     def entering(self) -> None:
         self.refresh()
 
     def refresh(self) -> None:
+        self._read_shop()
         v = self.services.dashboard.view()
         self.title_text = _("Summary") + "  \u2022  " + format_date(v.day) + "  " + format_time(v.now)
         self.today_text = ngettext("Today: {total}  ({count} sale, average {average})",
@@ -113,3 +116,42 @@ class SummaryScreen(StaffScreen):
         chart.hours = busy_hours(v.hours_today, v.hours_last_week)
         chart.before = v.hours_last_week
         chart.today = v.hours_today
+
+    def _read_shop(self) -> None:
+        """The shop's line from the shop server, read in a worker thread (the network may
+        be slow or away): "Tienda: $120,00 (5 ventas) — Caja 1: $80,00 · Caja 2: $40,00",
+        or "sin conexión: solo esta caja". The last line stays until the new one comes."""
+        read = self.services.shop_today
+        if read is None:
+            return
+        from kiosk.services.shop_report import NoReportAccess
+        from kiosk.ui.progress import BackgroundTask
+
+        def work(_progress):  # noqa: ANN001, ANN202
+            try:
+                return read(), None
+            except NoReportAccess as exc:  # expected (offline, no reader's login): no traceback in the log
+                return None, exc
+
+        def done(result) -> None:  # noqa: ANN001 - (ShopToday or None, NoReportAccess or None)
+            today, exc = result
+            if exc is not None:
+                failed(exc)
+                return
+            self.shop_offline = False
+            if today is None:
+                self.shop_text = ""
+                return
+            tills = "  \u00b7  ".join(f"{name}: {format_money(t.figures['gross'])}" for name, t in today.tills.items())
+            self.shop_text = ngettext("Shop: {total} ({count} sale)", "Shop: {total} ({count} sales)",
+                                      today.count).format(total=format_money(today.total), count=today.count) + (
+                "  \u2014  " + tills if tills else "")
+
+        def failed(exc: Exception) -> None:
+            self.shop_offline = True
+            if isinstance(exc, NoReportAccess) and not exc.offline:
+                self.shop_text = _("Shop figures not available (no reader's login): this till only")
+            else:
+                self.shop_text = _("No connection: this till only")
+
+        self._shop_task = BackgroundTask(work, on_done=done, on_error=failed, name="shop-today").start()

@@ -21,7 +21,7 @@ def _dbname(url: str) -> str:
 
 def test_init_creates_the_schema_and_roles_and_is_idempotent(pg_server):
     first = init_server(pg_server)
-    assert first.before is None and first.after == head_revision() == "s0002_shared_data"
+    assert first.before is None and first.after == head_revision() == "s0003_reports"
     again = init_server(pg_server)
     assert again.before == again.after == head_revision()
     with psycopg.connect(pg_server) as conn:
