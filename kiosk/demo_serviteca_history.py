@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
 from kiosk.demo import DEMO_STAFF, load_demo_staff
-from kiosk.demo_history import DemoDayOpen, _restock, _unprinted, _utc
+from kiosk.demo_history import DemoDayOpen, _restock, _unprinted, _utc, counted
 from kiosk.demo_serviteca import CUSTOMERS
 from kiosk.formatting import local_today
 from kiosk.services.access import TECHNICIAN
@@ -204,6 +204,8 @@ def describe(r: ServitecaHistory) -> str:
     z = f", Z {r.z[0]}-{r.z[-1]}" if r.z else ""
     dian = (f"; DIAN: {len(r.accepted)} accepted, {len(r.rejected)} rejected ({', '.join(r.rejected)}), "
             f"{len(r.waiting)} waiting")
-    return (f"{r.sales} sales on {r.days} days ({r.invoices} invoices, {r.pos_documents} POS documents), "
-            f"{r.returns} returns, {r.voids} voids, {r.credit_notes} credit notes, {r.deliveries} deliveries, "
-            f"{r.cash_movements} cash in/out{z}, {len(r.reports)} report files{dian}")
+    return (f"{counted(r.sales, 'sale')} on {counted(r.days, 'day')} ({counted(r.invoices, 'invoice')}, "
+            f"{counted(r.pos_documents, 'POS document')}), {counted(r.returns, 'return')}, "
+            f"{counted(r.voids, 'void')}, {counted(r.credit_notes, 'credit note')}, "
+            f"{counted(r.deliveries, 'delivery', 'deliveries')}, {r.cash_movements} cash in/out{z}, "
+            f"{counted(len(r.reports), 'report file')}{dian}")
