@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
 from kiosk.demo import DEMO_STAFF, load_demo_staff
-from kiosk.demo_history import DemoDayOpen, _restock, _unprinted, _utc, counted
+from kiosk.demo_history import DemoDayOpen, HistoryResult, _restock, _unprinted, _utc, counted
 from kiosk.demo_serviteca import CUSTOMERS
 from kiosk.formatting import local_today
 from kiosk.services.access import TECHNICIAN
@@ -55,17 +55,14 @@ METHODS = ((PaymentMethod.CASH, 50), (PaymentMethod.CARD, 35), (PaymentMethod.QR
 
 
 @dataclass
-class ServitecaHistory:
-    days: int = 0
-    sales: int = 0
+class ServitecaHistory(HistoryResult):
+    """The cleaning shop's counts (days, sales, returns, voids, deliveries, Z numbers)
+    and the serviteca's documents, cash movements, report files and DIAN's answers."""
+
     pos_documents: int = 0
     invoices: int = 0
     credit_notes: int = 0
-    returns: int = 0
-    voids: int = 0
-    deliveries: int = 0
     cash_movements: int = 0
-    z: list[int] = field(default_factory=list)  # the Z report numbers, one a day
     reports: list[str] = field(default_factory=list)  # the daily report files written
     accepted: list[str] = field(default_factory=list)  # document numbers DIAN accepted
     rejected: list[str] = field(default_factory=list)  # ... and rejected (one, on purpose)
