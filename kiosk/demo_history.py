@@ -143,7 +143,13 @@ def _unprinted(app, job: int | None) -> None:  # noqa: ANN001
         app.printing.cancel(job)
 
 
+def counted(count: int, one: str, many: str = "") -> str:
+    """"1 void", "3 voids", "1 delivery", "2 deliveries": a count for the technician."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
 def describe(r: HistoryResult) -> str:
     z = f", Z {r.z[0]}-{r.z[-1]}" if r.z else ""
-    return f"{r.sales} sales on {r.days} days, {r.returns} returns, {r.voids} voids, {r.deliveries} deliveries{z}"
+    return (f"{counted(r.sales, 'sale')} on {counted(r.days, 'day')}, {counted(r.returns, 'return')}, "
+            f"{counted(r.voids, 'void')}, {counted(r.deliveries, 'delivery', 'deliveries')}{z}")
 

@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
 from kiosk.demo import DEMO_STAFF, load_demo_staff
-from kiosk.demo_history import DemoDayOpen, _restock, _unprinted, _utc
+from kiosk.demo_history import DemoDayOpen, HistoryResult, _restock, _unprinted, _utc, counted
 from kiosk.demo_serviteca import CUSTOMERS
 from kiosk.formatting import local_today
 from kiosk.services.access import TECHNICIAN
@@ -55,17 +55,14 @@ METHODS = ((PaymentMethod.CASH, 50), (PaymentMethod.CARD, 35), (PaymentMethod.QR
 
 
 @dataclass
-class ServitecaHistory:
-    days: int = 0
-    sales: int = 0
+class ServitecaHistory(HistoryResult):
+    """The cleaning shop's counts (days, sales, returns, voids, deliveries, Z numbers)
+    and the serviteca's documents, cash movements, report files and DIAN's answers."""
+
     pos_documents: int = 0
     invoices: int = 0
     credit_notes: int = 0
-    returns: int = 0
-    voids: int = 0
-    deliveries: int = 0
     cash_movements: int = 0
-    z: list[int] = field(default_factory=list)  # the Z report numbers, one a day
     reports: list[str] = field(default_factory=list)  # the daily report files written
     accepted: list[str] = field(default_factory=list)  # document numbers DIAN accepted
     rejected: list[str] = field(default_factory=list)  # ... and rejected (one, on purpose)
@@ -204,6 +201,8 @@ def describe(r: ServitecaHistory) -> str:
     z = f", Z {r.z[0]}-{r.z[-1]}" if r.z else ""
     dian = (f"; DIAN: {len(r.accepted)} accepted, {len(r.rejected)} rejected ({', '.join(r.rejected)}), "
             f"{len(r.waiting)} waiting")
-    return (f"{r.sales} sales on {r.days} days ({r.invoices} invoices, {r.pos_documents} POS documents), "
-            f"{r.returns} returns, {r.voids} voids, {r.credit_notes} credit notes, {r.deliveries} deliveries, "
-            f"{r.cash_movements} cash in/out{z}, {len(r.reports)} report files{dian}")
+    return (f"{counted(r.sales, 'sale')} on {counted(r.days, 'day')} ({counted(r.invoices, 'invoice')}, "
+            f"{counted(r.pos_documents, 'POS document')}), {counted(r.returns, 'return')}, "
+            f"{counted(r.voids, 'void')}, {counted(r.credit_notes, 'credit note')}, "
+            f"{counted(r.deliveries, 'delivery', 'deliveries')}, {r.cash_movements} cash in/out{z}, "
+            f"{counted(len(r.reports), 'report file')}{dian}")

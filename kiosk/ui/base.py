@@ -94,3 +94,25 @@ class KioskPopup(ModalView):
     def show_error(self, text: str) -> None:
         self.error_text = text
         self.app.beep()
+
+    def act_runner(self, write: Callable[[object], object], done: Callable[[object], None], screen: KioskScreen,
+                   seconds: float = 6) -> Callable[[object], None]:
+        """``run(actor)`` for an act this popup asks for (``app.with_act``, an
+        ``AuthorisePopup``): ``write(actor)`` is the service call; a refusal is said on
+        this popup while it is in front, else (a PIN popup took its place) on
+        ``screen``'s strip for ``seconds``; once written, the popup closes and
+        ``done(result)`` tells the screen."""
+        def run(actor) -> None:  # noqa: ANN001
+            try:
+                result = write(actor)
+            except DomainError as exc:
+                if self.app.modal is self:
+                    self.show_error(str(exc))
+                else:
+                    screen.message(str(exc), "error", seconds)
+                return
+            if self.app.modal is self:
+                self.dismiss(animation=False)
+            done(result)
+
+        return run

@@ -26,8 +26,6 @@ keypad presses into those calls.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 
 from kiosk.core.cart import CartLine, LineEntry, check_quantity
@@ -36,17 +34,17 @@ from kiosk.core.errors import DomainError, InvalidQuantity
 from kiosk.core.money import from_minor, to_minor
 from kiosk.core.pricing import line_total, quantity_for_amount
 from kiosk.core.scale import ScaleState
-from kiosk.core.units import SYMBOL, UOMS_FOR_MODE, SaleMode, Uom, convert_typed, from_base, to_base, typing_unit
+from kiosk.core.units import SYMBOL, UOMS_FOR_MODE, SaleMode, Uom, convert_typed, typing_unit
 from kiosk.formatting import display_uom, format_quantity, format_unit_price, keypad_text
-from kiosk.i18n import _, decimal_mark, format_decimal, format_money, parse_decimal
+from kiosk.i18n import _, format_decimal, format_money
 from kiosk.services.quick_buttons import QuickButton, quick_buttons
 from kiosk.ui.base import KioskPopup
+from kiosk.ui.keypad_entry import KeypadEntry, quantity_entry, typed_quantity, typed_value
 
-MAX_DIGITS = 9
 MANUAL_STATES = (ScaleState.DISCONNECTED, ScaleState.ERROR)
 
 
-class PriceCalculator(KioskPopup):
+class PriceCalculator(KeypadEntry, KioskPopup):
     product = ObjectProperty(None)
     mode = StringProperty("amount")  # "scale" | "amount" | "quantity"
     unit = StringProperty("")  # a Uom value, for quantity mode
@@ -146,32 +144,18 @@ class PriceCalculator(KioskPopup):
             self.mode = "quantity"
             shown = display_uom(line.quantity, line.product.uom)
             self.unit = shown.value
-            self.entry = keypad_text(from_base(line.quantity, shown))
+            self.entry = quantity_entry(line.quantity, shown)
             if line.entry is LineEntry.SCALE and self.has_scale:
                 self.mode = "scale"  # weigh it again
         self._fresh = True
 
     # --- keypad ------------------------------------------------------------------------------
     def press(self, key: str) -> None:
-        self.error_text = ""
+        """The first digit after a line or a quick button was loaded replaces it."""
         if self._fresh and (key.isdigit() or key == "dec"):
             self.entry = ""
         self._fresh = False
-        sep = self.decimal_sign
-        if key.isdigit():
-            if len(self.entry) < MAX_DIGITS:
-                self.entry += key
-        elif key == "dec":
-            if sep not in self.entry:
-                self.entry = (self.entry or "0") + sep
-        elif key == "back":
-            self.entry = self.entry[:-1]
-        elif key == "clear":
-            self.entry = ""
-
-    @property
-    def decimal_sign(self) -> str:
-        return decimal_mark()
+        super().press(key)
 
     def set_mode(self, mode: str) -> None:
         if mode != self.mode:
@@ -182,7 +166,7 @@ class PriceCalculator(KioskPopup):
     def set_unit(self, unit: str) -> None:
         """A unit button: what is typed is converted to it (1,5 L -> 1500 ml); an
         amount typed before is cleared, for it is not a quantity."""
-        value = self._value() if self.mode == "quantity" else None
+        value = typed_value(self.entry) if self.mode == "quantity" else None
         if self.mode != "quantity":
             self.entry = ""
         self.mode = "quantity"
@@ -199,22 +183,14 @@ class PriceCalculator(KioskPopup):
         self._fresh = True
 
     # --- what the entry means ---------------------------------------------------------------------
-    def _value(self) -> Decimal | None:
-        if not self.entry or self.entry.endswith(self.decimal_sign) and self.entry == self.decimal_sign:
-            return None
-        try:
-            return parse_decimal(self.entry)
-        except (ValueError, InvalidOperation):
-            return None
-
     def _quantity(self) -> int:
-        value = self._value()
-        if value is None:
+        quantity = typed_quantity(self.entry, Uom(self.unit))
+        if quantity is None:
             raise InvalidQuantity(quantity=0)
-        return to_base(value, Uom(self.unit))
+        return quantity
 
     def _amount(self) -> int:
-        value = self._value()
+        value = typed_value(self.entry)
         if value is None:
             return 0
         return to_minor(value, self.app.settings.currency.decimals)

@@ -10,8 +10,6 @@ that discount once; a changed price is the ``price_override`` act (``app.with_ac
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -24,21 +22,10 @@ from kiosk.core.permissions import Act
 from kiosk.core.returns_errors import DiscountAboveLimit
 from kiosk.core.units import SYMBOL
 from kiosk.formatting import format_unit_price, to_local
-from kiosk.i18n import _, decimal_mark, format_money, format_time, ngettext, parse_decimal
+from kiosk.i18n import _, format_money, format_time, ngettext
 from kiosk.ui.base import KioskPopup
+from kiosk.ui.keypad_entry import KeypadEntry, typed_value
 from kiosk.ui.shell import running_shell
-
-MAX_DIGITS = 9
-
-
-def typed_value(entry: str) -> Decimal | None:
-    """What a keypad entry ("12,5") means, or None when it means nothing yet."""
-    if not entry or entry == decimal_mark():
-        return None
-    try:
-        return parse_decimal(entry)
-    except (ValueError, InvalidOperation):
-        return None
 
 
 def age_text(minutes: int) -> str:
@@ -46,25 +33,6 @@ def age_text(minutes: int) -> str:
     if minutes < 60:
         return _("{minutes} min ago").format(minutes=max(0, minutes))
     return _("{hours} h {minutes} min ago").format(hours=minutes // 60, minutes=f"{minutes % 60:02d}")
-
-
-class KeypadEntry:
-    """Digits and one decimal mark typed on a ``Keypad`` (``entry``), the first key
-    replacing what was shown."""
-
-    def press(self, key: str) -> None:
-        self.error_text = ""
-        sep = decimal_mark()
-        if key.isdigit():
-            if len(self.entry) < MAX_DIGITS:
-                self.entry += key
-        elif key == "dec":
-            if sep not in self.entry:
-                self.entry = (self.entry or "0") + sep
-        elif key == "back":
-            self.entry = self.entry[:-1]
-        elif key == "clear":
-            self.entry = ""
 
 
 class CartActionsPopup(KioskPopup):
@@ -107,33 +75,20 @@ class CartActionsPopup(KioskPopup):
         self.app.open_modal(RecallPopup())
 
 
-class DiscountPopup(KeypadEntry, KioskPopup):
-    """A discount on the selected line (``line_id``) or on the whole sale (0): a
-    percentage or an amount, and the reason, picked from the shop's list."""
+class ReasonedEntryPopup(KeypadEntry, KioskPopup):
+    """A figure typed on the keypad for a line (``line_id``; 0: the whole sale) and
+    the reason, one of the shop's ``[sales] discount_reasons`` buttons."""
 
     title = StringProperty("")
-    kind = StringProperty("percent")  # percent | amount
     entry = StringProperty("")
     reason = StringProperty("")
     reasons = ListProperty([])
     error_text = StringProperty("")
-    has_discount = BooleanProperty(False)
     line_id = NumericProperty(0)
 
     def __init__(self, line_id: int, **kwargs):
         super().__init__(line_id=line_id, **kwargs)
         self.reasons = list(self.services.counter.discount_reasons)
-        cart = self.app.cart
-        if line_id:
-            line = cart.line(line_id)
-            self.title = _("Discount on {name} ({amount})").format(name=line.product.name,
-                                                                   amount=format_money(line.total))
-            current = line.discount
-        else:
-            self.title = _("Discount on the whole sale ({amount})").format(amount=format_money(cart.total))
-            current = cart.sale_discount
-        self.has_discount = current is not None
-        self._build_reasons()
 
     def _build_reasons(self) -> None:
         from kiosk.ui.widgets import KButton
@@ -151,6 +106,28 @@ class DiscountPopup(KeypadEntry, KioskPopup):
         self.error_text = ""
         for button in self.ids.reasons.children:
             button.role = "accent" if button.reason == reason else "plain"
+
+
+class DiscountPopup(ReasonedEntryPopup):
+    """A discount on the selected line (``line_id``) or on the whole sale (0): a
+    percentage or an amount, and the reason, picked from the shop's list."""
+
+    kind = StringProperty("percent")  # percent | amount
+    has_discount = BooleanProperty(False)
+
+    def __init__(self, line_id: int, **kwargs):
+        super().__init__(line_id, **kwargs)
+        cart = self.app.cart
+        if line_id:
+            line = cart.line(line_id)
+            self.title = _("Discount on {name} ({amount})").format(name=line.product.name,
+                                                                   amount=format_money(line.total))
+            current = line.discount
+        else:
+            self.title = _("Discount on the whole sale ({amount})").format(amount=format_money(cart.total))
+            current = cart.sale_discount
+        self.has_discount = current is not None
+        self._build_reasons()
 
     def set_kind(self, kind: str) -> None:
         if kind != self.kind:
@@ -215,30 +192,21 @@ class DiscountPopup(KeypadEntry, KioskPopup):
                                    "ok", 3)
 
 
-class PricePopup(KeypadEntry, KioskPopup):
+class PricePopup(ReasonedEntryPopup):
     """A price typed instead of the catalog's on the selected line (the
     ``price_override`` act), with a reason."""
 
-    title = StringProperty("")
     unit_text = StringProperty("")
-    entry = StringProperty("")
-    reason = StringProperty("")
-    reasons = ListProperty([])
-    error_text = StringProperty("")
     overridden = BooleanProperty(False)
-    line_id = NumericProperty(0)
 
     def __init__(self, line_id: int, **kwargs):
-        super().__init__(line_id=line_id, **kwargs)
+        super().__init__(line_id, **kwargs)
         line = self.app.cart.line(line_id)
         self.title = _("New price for {name} (now {price})").format(
             name=line.product.name, price=format_unit_price(line.price, line.product.uom))
         self.unit_text = ("/" + SYMBOL[line.product.uom]) if line.product.bulk else ""
         self.overridden = line.override_price is not None
-        self.reasons = list(self.services.counter.discount_reasons)
-        DiscountPopup._build_reasons(self)  # the same reason buttons
-
-    pick_reason = DiscountPopup.pick_reason
+        self._build_reasons()
 
     def apply(self) -> None:
         value = typed_value(self.entry)
@@ -257,20 +225,10 @@ class PricePopup(KeypadEntry, KioskPopup):
         app = self.app
         sell = app.screen("sell")
         line_id = self.line_id
-
-        def run(actor) -> None:  # noqa: ANN001
-            try:
-                self.services.counter.override_price(actor, line_id, price, reason)
-            except DomainError as exc:
-                if app.modal is self:
-                    self.show_error(str(exc))
-                else:
-                    sell.message(str(exc), "error")
-                return
-            if app.modal is self:
-                self.dismiss(animation=False)
-            sell.message(_("Price changed.") if price is not None else _("Catalog price back."), "ok", 3)
-
+        run = self.act_runner(
+            lambda actor: self.services.counter.override_price(actor, line_id, price, reason),
+            lambda _result: sell.message(_("Price changed.") if price is not None else _("Catalog price back."),
+                                         "ok", 3), sell)
         if price is None:
             run(app.user)
         else:
@@ -301,17 +259,14 @@ class ParkPopup(KioskPopup):
         self.label = ""
 
     def park(self) -> None:
-        app = self.app
-        try:
-            self.services.counter.park(app.user.id, self.label.strip())
-        except DomainError as exc:
-            self.show_error(str(exc))
-            return
-        self.dismiss(animation=False)
-        sell = app.screen("sell")
-        sell.refresh_cart()
-        sell.message(_("Sale parked: {label}. Recall it with More, Recall.").format(
-            label=self.label.strip() or _("no label")), "ok", 5)
+        sell, label = self.app.screen("sell"), self.label.strip()
+
+        def parked(_result) -> None:  # noqa: ANN001
+            sell.refresh_cart()
+            sell.message(_("Sale parked: {label}. Recall it with More, Recall.").format(
+                label=label or _("no label")), "ok", 5)
+
+        self.act_runner(lambda user: self.services.counter.park(user.id, label), parked, sell)(self.app.user)
 
 
 class ParkedCartRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
@@ -356,16 +311,13 @@ class RecallPopup(KioskPopup):
         self.empty = not rows
 
     def recall(self, uuid: str) -> None:
-        app = self.app
-        try:
-            view = self.services.counter.recall(app.user.id, uuid)
-        except DomainError as exc:
-            self.show_error(str(exc))
-            return
-        self.dismiss(animation=False)
-        sell = app.screen("sell")
-        sell.refresh_cart()
-        if not view.notices:
-            sell.message(_("Parked sale recalled."), "ok", 3)
-        else:  # a product taken off sale meanwhile left the cart: said, and kept in view
-            sell.message("; ".join(view.notices), "warn", 12)
+        sell = self.app.screen("sell")
+
+        def recalled(view) -> None:  # noqa: ANN001
+            sell.refresh_cart()
+            if not view.notices:
+                sell.message(_("Parked sale recalled."), "ok", 3)
+            else:  # a product taken off sale meanwhile left the cart: said, and kept in view
+                sell.message("; ".join(view.notices), "warn", 12)
+
+        self.act_runner(lambda user: self.services.counter.recall(user.id, uuid), recalled, sell)(self.app.user)

@@ -25,12 +25,12 @@ from kiosk.core.errors import DomainError
 from kiosk.core.payments import method_label
 from kiosk.core.permissions import Act
 from kiosk.core.refunds import RETURN_REASONS, refund
-from kiosk.core.units import SYMBOL, from_base, to_base, typing_unit
-from kiosk.formatting import format_quantity, format_unit_price, keypad_text
+from kiosk.core.units import typing_unit
+from kiosk.formatting import format_quantity, format_unit_price
 from kiosk.i18n import _, format_money
 from kiosk.services.returns import reason_label
 from kiosk.ui.base import KioskPopup
-from kiosk.ui.cart_actions import KeypadEntry, typed_value
+from kiosk.ui.keypad_entry import KeypadEntry, quantity_entry
 from kiosk.ui.shell import running_shell
 
 REFUND_METHODS = ("cash", "card", "qr")
@@ -112,12 +112,8 @@ class ReturnPopup(KeypadEntry, KioskPopup):
 
     # --- lines and quantities -------------------------------------------------------------------
     def select(self, position: int) -> None:
-        line = self.sale.line(position)
         self.selected = position
-        unit = typing_unit(line.uom)
-        self.unit_text = SYMBOL[unit]
-        chosen = self.chosen.get(position, 0)
-        self.entry = keypad_text(from_base(chosen, unit)) if chosen else ""
+        self.show_quantity(self.chosen.get(position, 0), self.sale.line(position).uom)
         self._draw()
 
     def press(self, key: str) -> None:
@@ -128,8 +124,7 @@ class ReturnPopup(KeypadEntry, KioskPopup):
         if not self.selected:
             return
         line = self.sale.line(self.selected)
-        value = typed_value(self.entry)
-        quantity = to_base(value, typing_unit(line.uom)) if value is not None else 0
+        quantity = self.entry_quantity(line.uom)
         chosen = dict(self.chosen)
         if quantity > 0:
             chosen[self.selected] = quantity
@@ -146,7 +141,7 @@ class ReturnPopup(KeypadEntry, KioskPopup):
         if not self.selected:
             return
         line = self.sale.line(self.selected)
-        self.entry = keypad_text(from_base(line.left, typing_unit(line.uom)))
+        self.entry = quantity_entry(line.left, typing_unit(line.uom))
         self._take_entry()
 
     def _draw(self) -> None:
@@ -191,19 +186,9 @@ class ReturnPopup(KeypadEntry, KioskPopup):
             act = None
         number, reason, method = self.sale.number, self.reason, (self.method if other else None)
         history = app.screen("history")
-
-        def run(actor) -> None:  # noqa: ANN001
-            try:
-                result = self.services.returns.make_return(actor, number, wanted, reason, refund_method=method)
-            except DomainError as exc:
-                if app.modal is self:
-                    self.show_error(str(exc))
-                else:
-                    history.message(str(exc), "error", 10)
-                return
-            if app.modal is self:
-                self.dismiss(animation=False)
-            history.returned(number, result)
+        run = self.act_runner(
+            lambda actor: self.services.returns.make_return(actor, number, wanted, reason, refund_method=method),
+            lambda result: history.returned(number, result), history, 10)
 
         if act is None:
             run(user)
@@ -240,24 +225,11 @@ class VoidPopup(KioskPopup):
         if not reason:
             self.show_error(_("Write why the sale is voided."))
             return
-        app = self.app
-        history = app.screen("history")
+        history = self.app.screen("history")
         number = self.sale_number
-
-        def run(actor) -> None:  # noqa: ANN001
-            try:
-                result = self.services.returns.void(actor, number, reason)
-            except DomainError as exc:
-                if app.modal is self:
-                    self.show_error(str(exc))
-                else:
-                    history.message(str(exc), "error", 10)
-                return
-            if app.modal is self:
-                self.dismiss(animation=False)
-            history.voided(result)
-
-        app.with_act(Act.VOID, run)
+        run = self.act_runner(lambda actor: self.services.returns.void(actor, number, reason), history.voided,
+                              history, 10)
+        self.app.with_act(Act.VOID, run)
 
 
 class ProductPickRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
@@ -347,21 +319,15 @@ class NoReceiptReturnPopup(KeypadEntry, KioskPopup):
 
     # --- quantities ---------------------------------------------------------------------------------
     def select(self, product_id: int) -> None:
-        product = self.products[product_id]
         self.selected = product_id
-        unit = typing_unit(product.uom)
-        self.unit_text = SYMBOL[unit]
-        q = self.items.get(product_id, 0)
-        self.entry = keypad_text(from_base(q, unit)) if q else ""
+        self.show_quantity(self.items.get(product_id, 0), self.products[product_id].uom)
         self._draw()
 
     def press(self, key: str) -> None:
         KeypadEntry.press(self, key)
         if not self.selected:
             return
-        product = self.products[self.selected]
-        value = typed_value(self.entry)
-        self.items[self.selected] = to_base(value, typing_unit(product.uom)) if value is not None else 0
+        self.items[self.selected] = self.entry_quantity(self.products[self.selected].uom)
         self._draw()
 
     def _draw(self) -> None:
@@ -387,21 +353,9 @@ class NoReceiptReturnPopup(KeypadEntry, KioskPopup):
         if not self.reason:
             self.show_error(_("Pick the reason of the return."))
             return
-        app = self.app
-        history = app.screen("history")
+        history = self.app.screen("history")
         reason, method = self.reason, self.method
-
-        def run(actor) -> None:  # noqa: ANN001
-            try:
-                result = self.services.returns.return_without_receipt(actor, items, reason, refund_method=method)
-            except DomainError as exc:
-                if app.modal is self:
-                    self.show_error(str(exc))
-                else:
-                    history.message(str(exc), "error", 10)
-                return
-            if app.modal is self:
-                self.dismiss(animation=False)
-            history.returned_without_receipt(result)
-
-        app.with_act(Act.RETURN_NO_RECEIPT, run)
+        run = self.act_runner(
+            lambda actor: self.services.returns.return_without_receipt(actor, items, reason, refund_method=method),
+            history.returned_without_receipt, history, 10)
+        self.app.with_act(Act.RETURN_NO_RECEIPT, run)

@@ -48,9 +48,16 @@ class StaffScreen(KioskScreen):
     def entering(self) -> None:
         pass
 
+    _banner = ""  # the numbering/DIAN banner this screen shows, if any
+
     def numbering_warnings(self) -> None:
         """Managers are told on the staff screens when DIAN numbering is missing or
-        running out, and how many documents wait for DIAN (fiscal profile)."""
+        running out, and how many documents wait for DIAN (fiscal profile).
+
+        The banner stays until the manager taps it away: a timed message could go
+        unseen (Kivy counts its seconds from the start of the frame that builds and
+        shows the screen, which takes seconds on a loaded Pi). It is read afresh on
+        each visit: one from an earlier visit that is no longer true is taken down."""
         if not self.services.fiscal.on:
             return
         warnings = self.services.numbering.warnings()
@@ -60,8 +67,13 @@ class StaffScreen(KioskScreen):
         if dian is not None:  # documents waiting for DIAN, contingency, rejections
             texts.append(dian[1])
             worst = "error" if dian[0] == "error" else worst
+        strip = self.ids.get("message")
         if texts:
-            self.message("  ".join(texts), worst, 20)
+            self._banner = "  ".join(texts)
+            self.message(self._banner, worst, 0)
+        elif strip is not None and self._banner and strip.text == self._banner:
+            strip.hide()
+            self._banner = ""
 
     def back(self) -> None:
         self.app.show(self.back_to)

@@ -90,6 +90,33 @@ def test_discount_above_the_cashiers_limit_is_authorised_by_a_manager(make_ui) -
         assert db.execute("SELECT count(*) FROM audit_log WHERE act = 'discount' AND authorised_by IS NOT NULL").fetchone()[0] == 1
 
 
+def test_a_changed_price_needs_a_reason_and_a_managers_pin_and_goes_back(make_ui) -> None:
+    ui = make_ui()
+    add_staff(ui)
+    sign_in(ui, CASHIER_PIN)
+    app = ui.app
+    sell = ui.screen("sell")
+    add(ui, "PAN-MIC")
+    ui.until(lambda: len(app.cart) == 1, what="the line")
+    ui.tap(open_more(ui).ids.act_price)
+    popup = app.modal
+    assert type(popup).__name__ == "PricePopup"
+    ui.keypad("1", popup.ids.keypad)
+    ui.tap(popup.ids.price_ok)
+    assert popup.error_text == _("Pick the reason for the new price.")
+    popup.pick_reason(popup.reasons[0])
+    ui.tap(popup.ids.price_ok)
+    auth = app.modal  # a cashier may not change a price: a manager's PIN, once
+    assert type(auth).__name__ == "AuthorisePopup"
+    ui.pin_on(auth, MANAGER_PIN)
+    ui.until(lambda: app.modal is None and app.cart.lines[0].override_price == 100, what="the new price")
+    assert sell.ids.message.text == _("Price changed.")
+    ui.tap(open_more(ui).ids.act_price)  # the catalog's price back: no PIN needed
+    ui.tap(app.modal.ids.price_remove)
+    ui.until(lambda: app.modal is None and app.cart.lines[0].override_price is None, what="the catalog price")
+    assert sell.ids.message.text == _("Catalog price back.")
+
+
 def test_park_and_recall(seller) -> None:
     ui = seller
     app = ui.app

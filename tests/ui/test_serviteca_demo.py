@@ -1,9 +1,9 @@
 """The serviteca demo walked on the real screens (issue 21): unlock, sell a service and
 a part to a fleet company as an electronic invoice, see the fake DIAN service accept
 it, sell to the consumidor final (a POS document: its preview shows the CUDE and the
-QR), close the till and look at the Z report. The till is closed through the
-service (TillSessions.close) until the till screens land. Screenshots at 800x480:
-the selling screen, the invoice at checkout, the POS document preview, the Z."""
+QR), close the till on the Caja screen (the blind count in pesos, the note, the Z
+on screen and as the network printer simulator received it). Screenshots at
+800x480: the selling screen, the invoice at checkout, the POS document preview, the Z."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import pytest
 from kiosk.app_factory import build
 from kiosk.core import fiscal as f
 from kiosk.demo_serviteca import load_serviteca, serviteca_barcodes, settings_overrides, start_demo_dian
-from kiosk.i18n import _
+from kiosk.i18n import _, format_money
 from tests.conftest import ADMIN_PIN, make_settings
+from tests.ui.conftest import fast_printer
 from tests.ui.staff_support import type_on
+from tests.ui.test_till_screens import tap_plus
 from tests.ui.test_screenshots import shoot
 
 
@@ -33,8 +35,10 @@ def serviteca_demo(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     dian.stop()
 
 
-def _overrides(dian) -> dict:  # noqa: ANN001
+def _overrides(dian, printer=None) -> dict:  # noqa: ANN001
     o = settings_overrides()
+    if printer is not None:
+        o["printer"] = fast_printer(printer.url)
     o["dian"] = {**o["dian"], "url": dian.url, "certificate": str(dian.certificate),
                  "certificate_password_file": str(dian.password_file), "retry_first_s": 1, "retry_max_s": 5}
     return o
@@ -49,9 +53,20 @@ def _scroll_to_key(preview) -> None:  # noqa: ANN001
     scroll.scroll_y = min(1.0, 300 / hidden)
 
 
-def test_the_serviteca_day_on_the_screens(make_ui, serviteca_demo) -> None:  # noqa: ANN001
+def _scroll_to_line(body, text: str) -> None:  # noqa: ANN001
+    """Scroll a report on screen so that its first line holding ``text`` shows, with
+    the six lines above it."""
+    scroll = body.parent
+    lines = body.text.splitlines()
+    index = max(0, next(i for i, line in enumerate(lines) if text in line) - 6)
+    hidden = max(scroll.children[0].height - scroll.height, 1)
+    scroll.scroll_y = max(0.0, 1.0 - index * scroll.children[0].height / max(len(lines), 1) / hidden)
+
+
+def test_the_serviteca_day_on_the_screens(make_ui, serviteca_demo, sim_printer) -> None:  # noqa: ANN001
     template, dian = serviteca_demo
-    ui = make_ui(template=template, **_overrides(dian))
+    printer = sim_printer
+    ui = make_ui(template=template, **_overrides(dian, printer))
     app = ui.app
     services = app.services
     checked: list = []
@@ -101,7 +116,7 @@ def test_the_serviteca_day_on_the_screens(make_ui, serviteca_demo) -> None:  # n
     ui.until(lambda: len(app.cart.lines) == 2, what="the air freshener in the cart")
     ui.tap(ui.screen("sell").ids.charge)
     ui.until(lambda: ui.current == "checkout", what="the checkout")
-    ui.tap(checkout.ids.method_card)
+    ui.tap(ui.find_text(format_money(50_000), checkout.ids.notes))  # cash: a $50.000 note for $43.000
     ui.until(lambda: checkout.can_confirm, what="Confirm enabled")
     ui.confirm_sale()
     pos = services.fiscal.sale_document(services.sales.detail(number=2).summary.id)
@@ -120,17 +135,59 @@ def test_the_serviteca_day_on_the_screens(make_ui, serviteca_demo) -> None:  # n
     shoot(ui, "serviteca-pos-document", checked)
     preview.dismiss(animation=False)
 
-    # Cerrar caja (through the service until the till screens land); the Z report's preview.
-    session = services.sessions.current()
-    assert session is not None
-    closed = services.sessions.close(app.user, counted=services.sessions.expected_cash())
-    assert services.sessions.current() is None and closed.figures["cash"]["expected"] == closed.expected
-    app.show_receipt(job_id=closed.print_job)
-    ui.until(lambda: app.modal is not None and app.modal.texture is not None, timeout=60,
-             what="the Z report's preview")
+    # Cerrar caja on the screens: Inventario -> Caja -> Cerrar caja, the blind count
+    # note by note (a $2.000 note short), the required note, the Z stored and printed.
+    z_before = services.sessions.last_z_number()
+    expected = services.sessions.expected_cash()
+    assert expected == 35_000 + 8_000  # the consumidor final paid cash; the fleet company by card
+    ui.tap(ui.screen("done").ids.new_sale)
+    ui.until(lambda: ui.current == "sell", what="the selling screen again")
+    ui.tap(ui.screen("sell").ids.topbar.ids.admin_entry)
+    ui.until(lambda: ui.current == "staff", what="the staff menu")
+    ui.tap(ui.screen("staff").ids.menu_till)
+    ui.until(lambda: ui.current == "till", what="the Caja screen")
+    till = ui.screen("till")
+    ui.tap(till.ids.till_close)
+    if till.panel == "preclose":  # documents still on their way to DIAN: closing anyway is allowed
+        ui.tap(till.ids.preclose_continue)
+    assert till.panel == "count" and till.count_mode == "close"
+    assert format_money(expected) not in " ".join(ui.visible_texts(till))  # blind
+    counted = {20_000: 2, 1_000: 1}  # $41.000: two notes and a coin
+    for value, times in counted.items():
+        tap_plus(ui, till, value, times)
+    assert till.counting.as_dict() == counted and till.total_text == format_money(41_000)
+    ui.tap(till.ids.count_confirm)
+    assert till.panel == "result" and till.note_required and till.difference_kind == "short"
+    assert (till.expected_text, till.counted_text) == (format_money(43_000), format_money(41_000))
+    assert format_money(2_000) in till.difference_text
+    for ch in "VUELTO":
+        ui.tap(ui.find_text(ch, till.ids.note_keyboard), settle=0)
+    ui.frames(2)
+    ui.tap(till.ids.result_close)
+    ui.until(lambda: bool(till.closed_text), what="the Z stored")
+    assert services.sessions.current() is None
+    z = services.sessions.z_reports(1)[0]
+    assert z.number == z_before + 1 and (z.expected, z.counted, z.difference) == (43_000, 41_000, -2_000)
+    cash = z.figures["cash"]
+    assert (cash["float"], cash["cash_sales"], cash["expected"]) == (0, 43_000, 43_000)
+    assert z.figures["note"] == "vuelto"
+    # the printer simulator on 127.0.0.1 received the Z: pesos with no decimals
+    app.wait_printing()
+    ui.until(lambda: any(b"41.000" in j and b"43.000" in j for j in printer.jobs), timeout=30, what="the printed Z")
+    printed = next(j for j in printer.jobs if b"41.000" in j).decode("cp850", errors="replace")
+    for amount in ("43.000", "41.000", "2.000", str(z.number)):
+        assert amount in printed, (amount, printed)
+    assert "43.000,00" not in printed and "41.000,00" not in printed  # COP: whole pesos
+    till.home()  # as tests/ui/test_till_screens.py: the Caja panel, then the list of Z reports
+    ui.frames(2)
+    ui.tap(till.ids.till_z)
+    ui.frames(2)
+    ui.tap(next(v for v in till.ids.z_rows.children[0].children if v.number == z.number))
+    assert till.panel == "report" and till.report_text == z.printed_text
+    assert format_money(43_000) in till.report_text and "43.000,00" not in till.report_text
+    _scroll_to_line(till.ids.report_body, format_money(41_000))  # the drawer: expected, counted, short
     ui.frames(4)
     shoot(ui, "serviteca-z-report", checked)
-    app.modal.dismiss(animation=False)
     small = [(name, bad) for name, bad in checked if bad]
     assert not small, f"touch targets under 48 px: {small}"
 
