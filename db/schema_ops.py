@@ -25,7 +25,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from alembic import op
 from sqlalchemy import Connection
 
 
@@ -63,6 +62,9 @@ def dependents(conn: Connection, table: str) -> list[tuple[str, str, str]]:
 def recreate_table(table: str, **batch_kwargs: object) -> Iterator[object]:
     """``op.batch_alter_table(table, recreate="always")`` that keeps the data of the
     tables depending on it and the triggers and views naming it."""
+    from alembic import op  # here: db.migrate imports this module at every start, and
+    # Alembic (11 MB, ~0.3 s) is needed only when a migration runs (issue 18)
+
     conn = op.get_bind()
     if conn.exec_driver_sql("PRAGMA foreign_keys").scalar():
         raise ForeignKeysOn(f"copying table {table} with foreign keys on would empty the tables that depend on it "

@@ -8,7 +8,9 @@ database, driven as a cashier would, each figure ending at a drawn frame (Window
   ``unlock_to_catalog_warm_ms`` is the median of later lock/unlock rounds.
 - ``confirm_to_done`` samples: a 10-line cart on the checkout screen, card payment,
   from *Confirmar* (``CheckoutScreen.confirm``, as the button calls it) until the done
-  screen is drawn showing that sale.
+  screen is drawn showing that sale. Confirmar is pressed once the checkout screen is
+  at rest (no frame for QUIET_S, as when a cashier's finger gets there), not while
+  the screen change's own frames are still being drawn.
 - ``kiosk_rss_mb``: the process's resident memory after the unlock and the sales.
 - ``idle_cpu_s``: CPU time (all threads) of the selling screen left idle for IDLE
   seconds, low-stock tiles on screen (the parent marks the first page low first).
@@ -29,6 +31,8 @@ from pathlib import Path
 
 WARM_UNLOCKS = 3
 LINES = 10
+QUIET_S = 0.25  # no frame drawn for this long: the checkout screen is at rest
+QUIET_MAX_S = 2.0
 
 
 def rss_mb() -> float:
@@ -67,13 +71,27 @@ def main(argv: list[str]) -> int:
     rng = random.Random(11)
     pool = [p for p in services.catalog.browse(limit=3000) if p.sale_mode.value == "unit"]
     figures: dict = {"confirm_samples_ms": [], "warm_unlocks_ms": []}
-    run: dict = {"t0": None, "until": None, "then": None, "user": None, "sales": 0, "unlocks": 0}
+    run: dict = {"t0": None, "until": None, "then": None, "user": None, "sales": 0, "unlocks": 0, "last_flip": 0.0}
 
     def wait_drawn(until, then) -> None:  # noqa: ANN001 - the next frame where until() holds
+        """A frame is asked for only once until() holds (a screen that changes draws one
+        anyway): asking at once drew a frame of the screen as it was, and a frame's swap
+        on a software-rendered display holds the interpreter (and so Confirmar's worker)
+        for as long as it takes."""
         run["until"], run["then"] = until, then
-        Window.canvas.ask_update()
+
+        def ask(_dt: float) -> bool:
+            if run["until"] is not until:
+                return False
+            if until():
+                Window.canvas.ask_update()
+                return False
+            return True
+
+        Clock.schedule_interval(ask, 0)
 
     def flipped(*_args) -> None:
+        run["last_flip"] = time.perf_counter()
         if run["until"] is None or not run["until"]():
             return
         then = run["then"]
@@ -125,7 +143,22 @@ def main(argv: list[str]) -> int:
         checkout = app.screen("checkout")
         checkout.method = "card"
         checkout.update()
-        wait_drawn(lambda: app.sm.current == "checkout" and checkout.can_confirm, lambda _ms: confirm())
+        wait_drawn(lambda: app.sm.current == "checkout" and checkout.can_confirm, lambda _ms: when_quiet(confirm))
+
+    def when_quiet(then) -> None:  # noqa: ANN001
+        """As a cashier's finger would: Confirmar once the screen has stopped moving (no
+        frame drawn for QUIET_S: a list's scroll bar fading after the screen change),
+        at most QUIET_MAX_S after it was drawn."""
+        started = time.perf_counter()
+
+        def check(_dt: float) -> bool:
+            now = time.perf_counter()
+            if now - run["last_flip"] >= QUIET_S or now - started >= QUIET_MAX_S:
+                then()
+                return False
+            return True
+
+        Clock.schedule_interval(check, 0.02)
 
     def confirm() -> None:
         done = app.screen("done")

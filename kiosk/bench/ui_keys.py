@@ -5,7 +5,8 @@ from the character being dispatched to the first frame, drawn but not yet swappe
 in which the grid shows that query's results (the selling screen's own page size).
 
 The mix (issue 18): 1-2 letter prefixes, accented and accent-free words, two-word,
-mid-word and no-hit queries. Between queries the search is cleared (not timed).
+mid-word and no-hit queries. Between queries the search is cleared (not timed: the
+next query's first key waits for the cleared grid's frame).
 
     python -m kiosk.bench.ui_keys STATE_DIR ROUNDS OUT.json
 """
@@ -43,7 +44,7 @@ def main(argv: list[str]) -> int:
     app = KioskApp(services)
     keys = [(q, i) for _ in range(rounds) for q in QUERIES for i in range(1, len(q) + 1)]
     samples: list[float] = []
-    run = {"i": 0, "t0": None, "expect": None}
+    run = {"i": 0, "t0": None, "expect": None, "cleared": None}
 
     def start(_dt: float) -> None:
         app.signed_in(signed_in_admin(services))
@@ -58,8 +59,9 @@ def main(argv: list[str]) -> int:
         run["i"] += 1
         sell = app.screen("sell")
         if n == 1 and sell.query:
-            sell.clear_search()
-            Clock.schedule_once(lambda dt: type_next(query, n), 0.05)
+            sell.clear_search()  # not timed: typing starts once the cleared grid is drawn
+            run["expect"], run["cleared"] = "", lambda: Clock.schedule_once(lambda dt: type_next(query, n), 0.02)
+            Clock.schedule_interval(poll, 0)
             return
         type_next(query, n)
 
@@ -80,7 +82,7 @@ def main(argv: list[str]) -> int:
     def poll(_dt: float) -> bool:
         """Results equal to the previous ones change nothing on screen, so no frame
         would be drawn: once the grid holds them, ask for one (it is part of the wait)."""
-        if run["t0"] is None:
+        if run["t0"] is None and run["cleared"] is None:
             return False
         if current():
             Window.canvas.ask_update()
@@ -88,6 +90,10 @@ def main(argv: list[str]) -> int:
         return True
 
     def flipped(*_args) -> None:
+        if run["cleared"] is not None and current():
+            then, run["cleared"] = run["cleared"], None
+            then()
+            return
         if run["t0"] is None or not current():
             return
         samples.append((time.perf_counter() - run["t0"]) * 1000)

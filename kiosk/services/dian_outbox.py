@@ -38,6 +38,7 @@ import logging
 import threading
 import zlib
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -49,15 +50,19 @@ from db.raw_sql import insert_sql, stamp
 from kiosk.core import fiscal as f
 from kiosk.core.errors import DomainError
 from kiosk.core.fiscal_shop_errors import FiscalDocumentMissing
-from kiosk.fiscal.certificate import SigningIdentity, load_signing_identity
-from kiosk.fiscal.engine import sign_document
 from kiosk.fiscal.errors import CertificateProblem, SchemaUnavailable
-from kiosk.fiscal.schemas import UblValidator, installed_validator
 from kiosk.fiscal.settings import DianSettings
-from kiosk.fiscal.transport import Answer, SoapTransport, Transport
-from kiosk.fiscal.xades import XadesSigner
 from kiosk.i18n import N_, _
 from kiosk.services.fiscal_documents import KIND_NAMES, FiscalDocuments
+
+if TYPE_CHECKING:
+    from kiosk.fiscal.certificate import SigningIdentity
+    from kiosk.fiscal.schemas import UblValidator
+    from kiosk.fiscal.transport import Answer, Transport
+    from kiosk.fiscal.xades import XadesSigner
+# Signing, the UBL schemas and the SOAP transport (cryptography, lxml: ~13 MB and a
+# slower start) are imported when a document is sent, not by every kiosk that builds
+# the outbox (issue 18: the kiosk's memory beside a bare Kivy app).
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +210,7 @@ class DianOutbox:
         self.settings = settings
         self.clock = clock
         self.identity_loader = identity_loader or self._load_identity
-        self.transport_factory = transport_factory or (
-            lambda identity: SoapTransport(settings.service_url, identity, timeout_s=settings.timeout_s))
+        self.transport_factory = transport_factory or self._soap_transport
         self._validator_wanted = validator
         self._validator: UblValidator | None = None
         self.after_sign = after_sign
@@ -214,7 +218,15 @@ class DianOutbox:
         self._lock = threading.Lock()  # one process() at a time in this process
 
     # --- configuration ---------------------------------------------------------------
+    def _soap_transport(self, identity: SigningIdentity) -> Transport:
+        from kiosk.fiscal.transport import SoapTransport
+
+        s = self.settings
+        return SoapTransport(s.service_url, identity, timeout_s=s.timeout_s)
+
     def _load_identity(self, now: datetime) -> SigningIdentity:
+        from kiosk.fiscal.certificate import load_signing_identity
+
         s = self.settings
         if s.certificate is None or s.certificate_password_file is None:
             raise CertificateMissing()
@@ -224,9 +236,11 @@ class DianOutbox:
     def validator(self) -> UblValidator | None:
         if self._validator_wanted is True:
             if self._validator is None:
+                from kiosk.fiscal.schemas import installed_validator
+
                 self._validator = installed_validator(self.settings.schema_dir)
             return self._validator
-        if isinstance(self._validator_wanted, UblValidator):
+        if self._validator_wanted not in (None, False):  # a UblValidator the caller made
             return self._validator_wanted
         return None
 
@@ -383,6 +397,8 @@ class DianOutbox:
             log.warning("DIAN documents wait: %s", exc)
             return report
         self.problem = ""
+        from kiosk.fiscal.xades import XadesSigner
+
         signer = XadesSigner(identity, clock=lambda: now.replace(tzinfo=UTC) if now.tzinfo is None else now)
         transport = self.transport_factory(identity)
         try:
@@ -414,6 +430,8 @@ class DianOutbox:
             if answer.accepted:
                 return self._answered(entry, now, answer, report, file_name="")
         if state in ("built", "rejected"):
+            from kiosk.fiscal.engine import sign_document
+
             try:
                 doc = self.fiscal.electronic_document(entry.document_id)
                 signed = sign_document(doc, signer, validator=validator)
@@ -501,6 +519,9 @@ class DianOutbox:
         """Send one document of DIAN's enablement test set (``SendTestSetAsync``)."""
         now = now or self.clock()
         entry = self.entry(document)
+        from kiosk.fiscal.engine import sign_document
+        from kiosk.fiscal.xades import XadesSigner
+
         identity = self.identity_loader(now)
         signer = XadesSigner(identity)
         doc = self.fiscal.document(entry.document_id)

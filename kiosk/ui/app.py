@@ -25,6 +25,7 @@ from kiosk.app_factory import Services
 from kiosk.core.cart import Cart, CartView
 from kiosk.core.scanning import ScanEvent
 from kiosk.formatting import local_now
+from kiosk.memory import release_free_memory
 from kiosk.i18n import _, format_time
 from kiosk.core.permissions import Act
 from kiosk.services.access import UserInfo
@@ -39,6 +40,7 @@ KV_FILES = ("widgets.kv", "pins.kv", "lock.kv", "sell.kv", "scale_panel.kv", "ca
             "history.kv", "hardware.kv", "devices.kv", "cart_actions.kv", "returns_ui.kv")
 LEVELS = ("info", "ok", "warn", "error")
 UNSENT_CHECK_S = 30.0  # how often the selling screen's "3 ventas sin enviar desde 10:42" is read
+TRIM_AFTER_SALE_S = 0.3
 PULSE_BLINKS = 3  # times the low-stock marks blink when a product becomes low (then they rest, lit)
 
 
@@ -363,6 +365,9 @@ class KioskApp(App):
     def show_done(self, result) -> None:  # noqa: ANN001
         self.screen("done").set_result(result)
         self.show("done")
+        # While the cashier reads the change: the sale's freed memory back to the system
+        # (kiosk/memory.py), after the done screen is drawn.
+        Clock.schedule_once(lambda dt: release_free_memory(), TRIM_AFTER_SALE_S)
 
     def open_modal(self, view) -> None:  # noqa: ANN001
         self.close_modal()

@@ -36,6 +36,7 @@ from kiosk.services.access import UserInfo
 from kiosk.ui.base import KioskPopup, KioskScreen
 
 log = logging.getLogger(__name__)
+SAVING_SHOWN_AFTER_S = 0.15  # a sale stored sooner goes straight to the done screen
 
 
 def tender_text(t: Tender) -> str:
@@ -59,7 +60,12 @@ class CheckoutScreen(KioskScreen):
     due_text = StringProperty("")  # what is still missing
     hint_text = StringProperty("")
     can_confirm = BooleanProperty(False)
-    busy = BooleanProperty(False)
+    busy = BooleanProperty(False)  # Confirmar's sale is being stored: nothing on the screen changes it
+    # "Guardando…" and the controls greyed out: shown only when storing takes longer than
+    # SAVING_SHOWN_AFTER_S (a usual sale is stored sooner, and drawing that state first
+    # delayed the done screen by a whole frame; issue 18)
+    saving = BooleanProperty(False)
+    _saving_shown = None  # the pending "Guardando…" (Clock event)
     sale_number = NumericProperty(0)
     reference = StringProperty("")  # the sale's reference, V000042
     qr_texture = ObjectProperty(None, allownone=True)
@@ -81,7 +87,7 @@ class CheckoutScreen(KioskScreen):
 
     def on_pre_enter(self, *_args) -> None:
         cart = self.app.cart
-        self.busy = False
+        self._stop_busy()
         self.total = cart.total
         self.total_text = format_money(self.total)
         self.sale_number = self.services.sales.last_number() + 1
@@ -363,8 +369,8 @@ class CheckoutScreen(KioskScreen):
             if user.grant is not None:
                 user.grant.revoke()
             return
-        self.busy = True
-        self.can_confirm = False
+        self.busy = True  # guards every control at once; it shows only if the sale takes a while
+        self._saving_shown = Clock.schedule_once(self._show_saving, SAVING_SHOWN_AFTER_S)
         app = self.app
         tenders = self.current_tenders()
         counter = self.services.counter
@@ -381,10 +387,23 @@ class CheckoutScreen(KioskScreen):
         app.devices.run_in_thread(lambda: counter.checkout(user, tenders, on_wait=waiting, fiscal=fiscal),
                                   self._saved, self._not_saved)
 
+    def _show_saving(self, _dt: float) -> None:
+        if self.busy:
+            self.saving = True
+            self.can_confirm = False
+
+    def _stop_busy(self) -> None:
+        if self._saving_shown is not None:
+            self._saving_shown.cancel()
+            self._saving_shown = None
+        self.busy = False
+        self.saving = False
+
     def _saved(self, result) -> None:  # noqa: ANN001
         """Main thread: the sale and its receipt job are stored."""
         app = self.app
-        self.busy = False
+        self._stop_busy()
+        self.can_confirm = False
         self.forget_customer()
         try:
             app.screen("sell").selected_line = 0
@@ -395,7 +414,7 @@ class CheckoutScreen(KioskScreen):
 
     def _not_saved(self, exc: Exception) -> None:
         """Main thread: nothing was stored; the cart is as it was."""
-        self.busy = False
+        self._stop_busy()
         if isinstance(exc, PricesChanged):  # the cart was re-priced: charge the new total
             self.total = self.app.cart.total
             self.total_text = format_money(self.total)

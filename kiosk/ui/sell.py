@@ -192,7 +192,10 @@ class SellScreen(SearchInput, KioskScreen):
         self._colors: dict[int | None, str] = {}
         self._names: dict[int, str] = {}
         self._categories: list = []
-        self._search_trigger = Clock.create_trigger(lambda dt: self.reload_catalog(), 0)
+        # -1: in the frame the query changed, so the frame that shows the typed text shows
+        # its results too (0 waited for the next frame: one more frame drawn per key, a
+        # whole frame's swap on a slow GPU, before the search even started).
+        self._search_trigger = Clock.create_trigger(lambda dt: self.reload_catalog(), -1)
         self._chips_built = False
         self._undo: tuple = ()  # the lines the last removal took out, while Deshacer is offered
 
