@@ -27,6 +27,40 @@ def test_the_parser_of_every_command_loads_nothing_heavy():
     assert _heavy(modules) == []
 
 
+def test_the_command_table_names_every_command_its_module_registers():
+    import argparse
+    import importlib
+
+    from kiosk.cli.main import COMMAND_MODULES, COMMANDS
+
+    registered = {}
+    for module in COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module).register(sub)
+        registered.update(dict.fromkeys(sub.choices, module))
+    assert registered == COMMANDS
+
+
+def test_a_command_loads_only_the_module_that_registers_it():
+    from kiosk.cli.main import command_of
+
+    assert command_of(["--config", "status", "-v", "status", "--json"]) == "status"
+    assert command_of(["--config=x.toml", "products", "import", "a.csv"]) == "products"
+    assert command_of(["--help"]) is None
+    modules = _modules_after("from kiosk.cli.main import build_parser\n"
+                             "args = build_parser('status').parse_args(['status', '--json'])\n"
+                             "assert args.json and args.func.__name__ == 'cmd_status'")
+    cli = sorted(m for m in modules if m.startswith("kiosk.cli.") and m.endswith("_commands"))
+    assert cli == ["kiosk.cli.maintenance_commands"]
+
+
+def test_an_unknown_command_is_refused_with_the_list_of_every_command():
+    out = subprocess.run([sys.executable, "-m", "kiosk.cli.main", "stauts"], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert out.returncode == 2
+    assert "invalid choice: 'stauts'" in out.stderr and "'status'" in out.stderr and "'till'" in out.stderr
+
+
 def test_help_prints_every_command_without_loading_the_application():
     code = ("import contextlib, io\nfrom kiosk.cli.main import main\nbuf = io.StringIO()\n"
             "with contextlib.redirect_stdout(buf), contextlib.suppress(SystemExit):\n    main(['--help'])\n"
