@@ -34,12 +34,22 @@ PRODUCT_COLUMNS = (
 )
 
 
-def to_ref(row: Row) -> ProductRef:
+# PRODUCT_COLUMNS as plain SQL, for the reads that skip SQLAlchemy (a scanned barcode).
+PRODUCT_SQL = ("SELECT p.id, p.sku, p.name, p.sale_mode, p.uom, p.price, p.tax_rate_bp, p.stock, p.low_stock,"
+               " p.active, p.brand, c.name, p.category_id, p.image_path, p.cost")
+_BARCODE_SQL = (PRODUCT_SQL + ", b.code FROM barcodes b JOIN products p ON p.id = b.product_id"
+                " LEFT JOIN categories c ON c.id = p.category_id WHERE b.code IN ({marks})")
+
+
+def to_ref(row: Row | tuple) -> ProductRef:
+    """A product from a row of PRODUCT_COLUMNS (a SQLAlchemy row or a PRODUCT_SQL tuple)."""
+    (id_, sku, name, sale_mode, uom, price, tax_rate_bp, stock, low_stock, active, brand, category,
+     category_id, image_path, cost) = row[:15]
     return ProductRef(
-        id=row.id, sku=row.sku, name=row.name, sale_mode=SaleMode(row.sale_mode), uom=Uom(row.uom),
-        price=row.price, tax_rate_bp=row.tax_rate_bp, stock=row.stock, low_stock=row.low_stock,
-        active=bool(row.active), brand=row.brand or "", category=row.category or "",
-        category_id=row.category_id, image=row.image_path, cost=row.cost,
+        id=id_, sku=sku, name=name, sale_mode=SaleMode(sale_mode), uom=Uom(uom),
+        price=price, tax_rate_bp=tax_rate_bp, stock=stock, low_stock=low_stock,
+        active=bool(active), brand=brand or "", category=category or "",
+        category_id=category_id, image=image_path, cost=cost,
     )
 
 
@@ -141,12 +151,13 @@ class CatalogService:
         return to_ref(row)
 
     def _by_barcode_keys(self, keys: list[str]) -> ProductRef | None:
-        with self.db.read() as s:
-            rows = s.execute(product_select().join(Barcode, Barcode.product_id == Product.id)
-                             .where(Barcode.code.in_(keys)).add_columns(Barcode.code)).all()
+        """The product of the first of ``keys`` some product has (one indexed SELECT on
+        this thread's reader connection: the till's hottest read)."""
+        sql = _BARCODE_SQL.format(marks=",".join("?" * len(keys)))
+        rows = self.db.reader().execute(sql, keys).fetchall()
         if not rows:
             return None
-        best = min(rows, key=lambda r: keys.index(r.code))
+        best = min(rows, key=lambda r: keys.index(r[15]))
         return to_ref(best)
 
     def lookup_barcode(self, code: str, info: BarcodeInfo | None = None) -> ScanMatch | None:
