@@ -29,13 +29,14 @@ from pathlib import Path
 ENV = "ESCPOS_CAPABILITIES_PICKLE_DIR"
 
 
-def cache_dir(env: os._Environ[str] | dict[str, str] = os.environ) -> Path | None:
+def cache_dir(env: os._Environ[str] | dict[str, str] = os.environ, sub: str = "escpos") -> Path | None:
+    """The kiosk's cache folder ``sub`` (escpos, i18n); None under sudo."""
     if env.get("CACHE_DIRECTORY"):  # systemd's CacheDirectory= (may list several)
-        return Path(env["CACHE_DIRECTORY"].split(":")[0]) / "escpos"
+        return Path(env["CACHE_DIRECTORY"].split(":")[0]) / sub
     if os.geteuid() == 0:  # `sudo kiosk-admin`: leave root's home as it was (no cache)
         return None
     base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
-    return Path(base) / "kiosk" / "escpos"
+    return Path(base) / "kiosk" / sub
 
 
 def _capabilities_json() -> Path | None:

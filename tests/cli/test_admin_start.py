@@ -123,3 +123,17 @@ def test_the_files_reader_leaves_a_branched_history_to_alembic(tmp_path):
     assert head_from_files(tmp_path) is None
     (tmp_path / "c.py").write_text('revision = "c1"\ndown_revision = "b1"\n')
     assert head_from_files(tmp_path) == "c1"
+
+
+def test_the_translations_are_compiled_once_and_read_from_the_cache(tmp_path):
+    """The .po files are parsed with Babel only when the cache has no compilation of
+    them (40-100 ms at every start otherwise); the cached catalog translates the same."""
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "CACHE_DIRECTORY": str(tmp_path / "cache")}
+    code = ("import sys\nfrom kiosk import i18n\ncat = i18n._load_catalog('es')\n"
+            "print(cat.gettext('wrong check digit'), cat.ngettext('{n} sale', '{n} sales', 2))\n"
+            "print('babel.messages.pofile' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                           env=env).stdout.splitlines() for _ in range(2)]
+    assert runs[0][1] == "True" and runs[1][1] == "False"  # parsed the first time only
+    assert runs[0][0] == runs[1][0] and runs[0][0].startswith("dígito de control incorrecto")
+    assert [p.suffix for p in (tmp_path / "cache" / "i18n").iterdir()] == [".mo"]
