@@ -137,3 +137,24 @@ def test_the_translations_are_compiled_once_and_read_from_the_cache(tmp_path):
     assert runs[0][1] == "True" and runs[1][1] == "False"  # parsed the first time only
     assert runs[0][0] == runs[1][0] and runs[0][0].startswith("dígito de control incorrecto")
     assert [p.suffix for p in (tmp_path / "cache" / "i18n").iterdir()] == [".mo"]
+
+
+def test_status_still_reports_a_damaged_database(app):
+    """status runs SQLite's quick check (the full one took seconds at 100k products):
+    pages overwritten in the middle of the file are still reported, not "ok"."""
+    from kiosk.services.maintenance import MaintenanceService
+
+    path = app.db.path
+    raw = app.db.raw_connection()  # enough pages that the damage lands inside a table
+    raw.execute("CREATE TABLE filler(x TEXT)")
+    raw.execute("INSERT INTO filler SELECT hex(randomblob(200)) FROM (WITH RECURSIVE n(i) AS"
+                " (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) SELECT i FROM n)")
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
+    app.close()
+    size = path.stat().st_size
+    with path.open("r+b") as fh:
+        fh.seek(size // 2 // 4096 * 4096)
+        fh.write(b"\x0d" + b"\xff" * 8000)
+    info = MaintenanceService(app.settings).status()["database_info"]
+    assert info["integrity"] != "ok" and info["integrity"]
