@@ -78,7 +78,7 @@ def _load_catalog(language: str) -> gettext.NullTranslations:
 def _compiled_path(language: str, pos: list[Path]) -> Path | None:
     from hardware.printer.capabilities import cache_dir
 
-    folder = cache_dir(sub="i18n")
+    folder = cache_dir(sub="i18n", data_only=True)
     if folder is None or not pos:
         return None
     try:

@@ -2,9 +2,12 @@
 parser, and so ``kiosk-admin --help``, loads no database layer, configuration models,
 printer library or UI. Checked by what is imported, never by timing."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ["sqlalchemy", "alembic", "escpos", "kivy", "pydantic", "PIL", "serial", "evdev", "gpiozero", "lxml",
@@ -158,3 +161,15 @@ def test_status_still_reports_a_damaged_database(app):
         fh.write(b"\x0d" + b"\xff" * 8000)
     info = MaintenanceService(app.settings).status()["database_info"]
     assert info["integrity"] != "ok" and info["integrity"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="what root may cache")
+def test_root_caches_translations_in_its_own_home_only_and_never_a_pickle():
+    import pwd
+
+    from hardware.printer.capabilities import cache_dir
+
+    home = pwd.getpwuid(0).pw_dir
+    assert cache_dir({"HOME": home}, sub="i18n", data_only=True) == Path(home) / ".cache" / "kiosk" / "i18n"
+    assert cache_dir({"HOME": "/home/someone"}, sub="i18n", data_only=True) is None  # sudo kept a user's HOME
+    assert cache_dir({"HOME": home}) is None  # python-escpos's pickle: code, not for root
