@@ -1,6 +1,7 @@
 # One command to set up and test, one to set up and run the demo kiosk.
 #   make test   - system packages (when root), virtualenv, project, whole test suite
 #   make run    - same setup, then the kiosk on the demo shop in a window (SHOP=serviteca: the car-service shop)
+#   make bench  - performance figures with their budgets (PRODUCTS=N: catalog size, default 100000)
 #   make lock   - refresh requirements.lock from pyproject.toml (on purpose, then commit it)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -79,8 +80,13 @@ lock-upgrade:
 screenshots: setup
 	KIOSK_UPDATE_README_IMAGES=1 $(BIN)/python -m pytest tests/ui/test_screenshots.py tests/ui/test_serviteca_demo.py tests/ui/test_returns_ui.py tests/ui/test_till_screens.py tests/ui/test_customer_screen.py -q
 
+# make bench [PRODUCTS=N] [BENCH_ARGS="--only lookup_ratio,import_100k"]: the performance
+# figures on a temporary catalog of N products (default 100000, kiosk-admin bench
+# --products), printed as a table (figure, value, budget, ok/OVER) and then as JSON.
+# The UI figures run the kiosk on a private Xvfb. Quote the load (uptime) with them.
+PRODUCTS ?= 100000
 bench: setup
-	$(BIN)/kiosk-admin bench --products 100000
+	$(BIN)/kiosk-admin bench --products $(PRODUCTS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis tests/_artifacts

@@ -18,13 +18,16 @@ class BackupError(Exception):
     pass
 
 
-def integrity(path: Path | str) -> str:
+def integrity(path: Path | str, *, quick: bool = False) -> str:
     """``PRAGMA integrity_check`` result ("ok" when sound); raises BackupError when the
-    file cannot be opened as a database at all."""
+    file cannot be opened as a database at all. ``quick``: ``PRAGMA quick_check`` (every
+    page and b-tree, constraints, but not that each index matches its table): a tenth
+    of the time on a 100 MB catalog, for ``kiosk-admin status``; backups and restores
+    are checked in full."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
+            rows = conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchall()
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,6 +103,8 @@ class Database:
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=self._write_engine, expire_on_commit=False)
         self._commit_checks: list = []
+        self._readers: dict[int, sqlite3.Connection] = {}  # thread id -> its reader()
+        self._readers_lock = threading.Lock()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -143,5 +146,27 @@ class Database:
         apply_pragmas(conn)
         return conn
 
+    def reader(self) -> sqlite3.Connection:
+        """This thread's plain sqlite3 connection for hot one-statement reads (a scanned
+        barcode): no session and no transaction around the SELECT, which sees one
+        snapshot by itself; read-only. A session costs ten times the look-up itself
+        (issue 18's lookup_ratio). Closed by dispose()."""
+        ident = threading.get_ident()
+        conn = self._readers.get(ident)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=False)  # dispose() may close it from another thread
+            apply_pragmas(conn)
+            conn.execute("PRAGMA query_only=ON")
+            with self._readers_lock:
+                alive = {t.ident for t in threading.enumerate()}
+                for gone in [t for t in self._readers if t not in alive]:  # threads that ended
+                    self._readers.pop(gone).close()
+                self._readers[ident] = conn
+        return conn
+
     def dispose(self) -> None:
+        with self._readers_lock:
+            while self._readers:
+                self._readers.popitem()[1].close()
         self.engine.dispose()

@@ -13,7 +13,10 @@ its error messages and must stay light; Babel is imported when something is form
 from __future__ import annotations
 
 import gettext
+import hashlib
 import io
+import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -47,39 +50,86 @@ _state = {"language": DEFAULT_LANGUAGE, "locale": DEFAULT_LANGUAGE, "money": Mon
 
 def _load_catalog(language: str) -> gettext.NullTranslations:
     """All ``*.po`` files of a language merged into one catalog (each area of the
-    product keeps its own file: kiosk.po, ui.po, hardware.po, ...)."""
+    product keeps its own file: kiosk.po, ui.po, hardware.po, ...).
+
+    Parsing them with Babel takes 40-100 ms, at every kiosk and kiosk-admin start
+    (issue 18): the compiled catalog is kept in the kiosk's cache folder (i18n/), named
+    after the .po files' names, sizes and times, so an edited file is compiled anew."""
     with _lock:
         if language in _catalogs:
             return _catalogs[language]
-        from babel.messages.catalog import Catalog
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
-
-        # The first file's catalog keeps its header, whose Plural-Forms is the rule the
-        # translations were written for; a new Catalog would take Babel's CLDR rule
-        # instead (Spanish has three forms there since Babel 2.19, our files two), and
-        # every plural past the first would fall back to English.
-        merged: Catalog | None = None
-        for po in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
-            with po.open("rb") as fh:
-                part = read_po(fh, locale=language, domain=DOMAIN)
-            if merged is None:
-                merged = Catalog(locale=language, domain=DOMAIN)
-                merged.mime_headers = part.mime_headers
-            elif part.plural_forms != merged.plural_forms:
-                raise ValueError(f"{po.name}: Plural-Forms {part.plural_forms!r} differs from "
-                                 f"{merged.plural_forms!r} in the other {language} catalogs")
-            for message in part:
-                if message.id and message.string and not message.fuzzy:
-                    merged[message.id] = message
-        catalog: gettext.NullTranslations = gettext.NullTranslations()
-        if merged is not None and len(merged):
-            buf = io.BytesIO()
-            write_mo(buf, merged)
-            buf.seek(0)
-            catalog = gettext.GNUTranslations(buf)
+        pos = sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
+        cached = _compiled_path(language, pos)
+        try:
+            if cached is not None and cached.is_file():
+                with cached.open("rb") as fh:
+                    _catalogs[language] = gettext.GNUTranslations(fh)
+                return _catalogs[language]
+        except (OSError, ValueError):
+            pass  # unreadable or damaged: compiled again below
+        mo = _compile(language, pos)
+        catalog = gettext.GNUTranslations(io.BytesIO(mo)) if mo else gettext.NullTranslations()
+        if mo and cached is not None:
+            _keep(cached, mo)
         _catalogs[language] = catalog
         return catalog
+
+
+def _compiled_path(language: str, pos: list[Path]) -> Path | None:
+    from hardware.printer.capabilities import cache_dir
+
+    folder = cache_dir(sub="i18n", data_only=True)
+    if folder is None or not pos:
+        return None
+    try:
+        stamp = "\n".join(f"{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}" for p in pos)
+    except OSError:
+        return None
+    return folder / f"{language}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}.mo"
+
+
+def _keep(path: Path, mo: bytes) -> None:
+    """Write the compiled catalog (atomically; a folder that cannot be written is skipped)."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for old in path.parent.glob(path.name.split("-")[0] + "-*.mo"):  # older compilations of the language
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(mo)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _compile(language: str, pos: list[Path]) -> bytes:
+    """The language's .po files merged and compiled to .mo bytes (b"" when empty)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    # The first file's catalog keeps its header, whose Plural-Forms is the rule the
+    # translations were written for; a new Catalog would take Babel's CLDR rule
+    # instead (Spanish has three forms there since Babel 2.19, our files two), and
+    # every plural past the first would fall back to English.
+    merged: Catalog | None = None
+    for po in pos:
+        with po.open("rb") as fh:
+            part = read_po(fh, locale=language, domain=DOMAIN)
+        if merged is None:
+            merged = Catalog(locale=language, domain=DOMAIN)
+            merged.mime_headers = part.mime_headers
+        elif part.plural_forms != merged.plural_forms:
+            raise ValueError(f"{po.name}: Plural-Forms {part.plural_forms!r} differs from "
+                             f"{merged.plural_forms!r} in the other {language} catalogs")
+        for message in part:
+            if message.id and message.string and not message.fuzzy:
+                merged[message.id] = message
+    if merged is None or not len(merged):
+        return b""
+    buf = io.BytesIO()
+    write_mo(buf, merged)
+    return buf.getvalue()
 
 
 def configure(language: str | None = None, locale: str | None = None,

@@ -29,13 +29,22 @@ from pathlib import Path
 ENV = "ESCPOS_CAPABILITIES_PICKLE_DIR"
 
 
-def cache_dir(env: os._Environ[str] | dict[str, str] = os.environ) -> Path | None:
+def cache_dir(env: os._Environ[str] | dict[str, str] = os.environ, sub: str = "escpos",
+              data_only: bool = False) -> Path | None:
+    """The kiosk's cache folder ``sub`` (escpos, i18n); None under sudo, except for a
+    cache of plain data (``data_only``: compiled translations, never code such as a
+    pickle) in root's own home (/root/.cache/kiosk, not a user's home sudo kept)."""
     if env.get("CACHE_DIRECTORY"):  # systemd's CacheDirectory= (may list several)
-        return Path(env["CACHE_DIRECTORY"].split(":")[0]) / "escpos"
+        return Path(env["CACHE_DIRECTORY"].split(":")[0]) / sub
     if os.geteuid() == 0:  # `sudo kiosk-admin`: leave root's home as it was (no cache)
-        return None
+        import pwd
+
+        home = pwd.getpwuid(0).pw_dir
+        if not data_only or env.get("HOME") != home or env.get("XDG_CACHE_HOME"):
+            return None
+        return Path(home) / ".cache" / "kiosk" / sub
     base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
-    return Path(base) / "kiosk" / "escpos"
+    return Path(base) / "kiosk" / sub
 
 
 def _capabilities_json() -> Path | None:

@@ -35,7 +35,7 @@ BUDGETS: dict[str, float] = {
 
 def table(results: dict[str, Any]) -> str:
     """The figures with budgets as a readable table (the JSON follows it)."""
-    rows = [("figure", "value", "budget", "")]
+    rows = [("figure", "value", "budget", "ok/OVER")]
     for key, budget in BUDGETS.items():
         value = results.get(key)
         verdict = "" if not isinstance(value, (int, float)) else ("ok" if value <= budget else "OVER")

@@ -620,7 +620,7 @@ class MaintenanceService:
         if self.db_path.is_file():
             database["size_bytes"] = self._db_bytes()
             try:
-                database["integrity"] = dbbackup.integrity(self.db_path)
+                database["integrity"] = dbbackup.integrity(self.db_path, quick=True)  # admin_start_s
                 database["schema"] = _revision(self.db_path)
                 pending = _pending_jobs(self.db_path)
                 numbering = _numbering_warnings(self.db_path, s) if s.fiscal.on else None
