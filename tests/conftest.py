@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -172,8 +172,30 @@ def seed_state(base: Path, state_dir: Path) -> None:
         shutil.copy2(base / name, state_dir / name)
 
 
+@pytest.fixture(scope="session")
+def demo_states(base_state: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
+    """``base_state`` with the demo shop (its database rows and product pictures), made
+    once per number of currency decimals: loading it cost a second or more per test."""
+    made: dict[int, Path] = {}
+
+    def state_for(decimals: int) -> Path:
+        if decimals not in made:
+            state = tmp_path_factory.mktemp(f"demo-state-{decimals}")
+            seed_state(base_state, state)
+            services = build(make_settings(state))
+            load_demo(services.db, state, decimals)
+            services.close()
+            made[decimals] = state
+        return made[decimals]
+
+    return state_for
+
+
 @pytest.fixture
-def app(settings: Settings, base_state: Path) -> Iterator[Services]:
+def app(request: pytest.FixtureRequest, settings: Settings, base_state: Path) -> Iterator[Services]:
+    if "demo_app" in request.fixturenames and not (settings.state_dir / "kiosk.db").exists():
+        template = request.getfixturevalue("demo_states")(settings.currency.decimals)
+        shutil.copytree(template, settings.state_dir, dirs_exist_ok=True)
     seed_state(base_state, settings.state_dir)
     services = build(settings)
     yield services
@@ -182,6 +204,8 @@ def app(settings: Settings, base_state: Path) -> Iterator[Services]:
 
 @pytest.fixture
 def demo_app(app: Services) -> Services:
+    """``app`` with the demo shop: copied in from ``demo_states`` before it was built
+    (load_demo adds nothing to a catalog that has products)."""
     load_demo(app.db, app.state_dir, app.settings.currency.decimals)
     return app
 
