@@ -18,10 +18,11 @@ APT_PACKAGES := python3-venv xvfb xauth libgl1-mesa-dri libegl1 libgl1 libmtdev1
 
 .PHONY: test run run-customer-screen setup system-packages screenshots bench clean lock lock-upgrade
 
-# One worker per core (pytest-xdist); a file's tests stay together on one worker, and
+# One worker per core (pytest-xdist); long tests first, each to whichever worker is free
+# (tests sharing a module fixture stay together: tests/conftest.py), and
 # each worker's UI tests get their own Xvfb display.
 test: setup
-	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # make run SHOP=serviteca: the Colombian car-service shop (fiscal profile, fake DIAN).
 # DAYS=N first rings up N days of history into the demo's state directory (a fresh one).

@@ -4,8 +4,10 @@ with a float of 0), optionally with the demo shop."""
 
 from __future__ import annotations
 
+import functools
+import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,54 @@ settings.load_profile("kiosk")
 ADMIN_PIN = "246813"
 MANAGER_PIN = "271828"
 CASHIER_PIN = "314159"
+
+
+# --- how `make test` shares the tests between its workers (pytest-xdist) ----------------------
+# `--dist loadfile` kept a file's tests on one worker and sent the files with the most
+# tests first: the few long files (a minute or more of UI or installer tests) came last,
+# and one worker ran them alone while the other sat idle. Now long folders come first
+# and every test goes on its own to whichever worker is free, except the tests of a
+# module that share a module-scoped fixture (an installed staging root, a shop built
+# once): they stay together on one worker, so that fixture is made once (such modules
+# are sent first, then the single tests in the collection's order).
+# (pytest-xdist's own `--dist loadgroup` cannot group by xdist_group marks under
+# pytest 9.2: it renames the item's old `_nodeid` attribute, which pytest no longer reads.)
+LONG_FIRST = ("tests/ui/", "tests/e2e/", "tests/sync/", "tests/bench/", "tests/serviteca/", "tests/shopday/",
+              "tests/fiscal_shop/", "tests/customer_screen/", "tests/inventory/", "tests/db/")
+MODULE_FIXTURE = re.compile(r"""scope\s*=\s*["']module["']""")
+
+
+def _run_order(item: pytest.Item) -> int:
+    path = item.path.relative_to(item.config.rootpath).as_posix()
+    return next((i for i, top in enumerate(LONG_FIRST) if path.startswith(top)), len(LONG_FIRST))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_run_order)  # stable: a file's tests keep their order and stay together
+
+
+@functools.cache
+def _shares_module_fixture(root: Path, file: str) -> bool:
+    """Whether a test file (or a conftest.py above it) declares a module-scoped fixture."""
+    path = root / file
+    candidates = [path] + [d / "conftest.py" for d in path.parents if d.is_relative_to(root)]
+    return any(p.is_file() and MODULE_FIXTURE.search(p.read_text(encoding="utf-8")) for p in candidates)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class TestOrModule(LoadGroupScheduling):
+        """One test per unit of work; one module per unit when it shares a module fixture."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return file if _shares_module_fixture(config.rootpath, file) else nodeid
+
+    return TestOrModule(config, log)
 
 
 def make_settings(state_dir: Path, **overrides: dict) -> Settings:
@@ -122,8 +172,30 @@ def seed_state(base: Path, state_dir: Path) -> None:
         shutil.copy2(base / name, state_dir / name)
 
 
+@pytest.fixture(scope="session")
+def demo_states(base_state: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
+    """``base_state`` with the demo shop (its database rows and product pictures), made
+    once per number of currency decimals: loading it cost a second or more per test."""
+    made: dict[int, Path] = {}
+
+    def state_for(decimals: int) -> Path:
+        if decimals not in made:
+            state = tmp_path_factory.mktemp(f"demo-state-{decimals}")
+            seed_state(base_state, state)
+            services = build(make_settings(state))
+            load_demo(services.db, state, decimals)
+            services.close()
+            made[decimals] = state
+        return made[decimals]
+
+    return state_for
+
+
 @pytest.fixture
-def app(settings: Settings, base_state: Path) -> Iterator[Services]:
+def app(request: pytest.FixtureRequest, settings: Settings, base_state: Path) -> Iterator[Services]:
+    if "demo_app" in request.fixturenames and not (settings.state_dir / "kiosk.db").exists():
+        template = request.getfixturevalue("demo_states")(settings.currency.decimals)
+        shutil.copytree(template, settings.state_dir, dirs_exist_ok=True)
     seed_state(base_state, settings.state_dir)
     services = build(settings)
     yield services
@@ -132,6 +204,8 @@ def app(settings: Settings, base_state: Path) -> Iterator[Services]:
 
 @pytest.fixture
 def demo_app(app: Services) -> Services:
+    """``app`` with the demo shop: copied in from ``demo_states`` before it was built
+    (load_demo adds nothing to a catalog that has products)."""
     load_demo(app.db, app.state_dir, app.settings.currency.decimals)
     return app
 

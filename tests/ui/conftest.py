@@ -62,6 +62,14 @@ def kivy_window(display: str, tmp_path_factory: pytest.TempPathFactory):  # noqa
     from kiosk.main import configure_kivy
 
     configure_kivy(make_settings(home, ui={"fullscreen": False, "width": 800, "height": 480}))
+    if not os.environ.get("KIOSK_UPDATE_README_IMAGES"):
+        # Mesa's software renderer under Xvfb draws every frame on the CPU; Kivy's
+        # default 2x multisampling more than doubled the cost of a frame (115 -> 50 ms
+        # at load 12), a third of a UI test's time. It only smooths polygon edges
+        # (text is a texture); `make screenshots` keeps it for the README's pictures.
+        from kivy.config import Config
+
+        Config.set("graphics", "multisamples", "0")
     from kivy.base import EventLoop
     from kivy.core.window import Window
 
