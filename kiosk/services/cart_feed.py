@@ -26,6 +26,7 @@ while the main UI is away (restarting), and picks the cart up again when it is b
 from __future__ import annotations
 
 import json
+import queue
 import logging
 import os
 import socket
@@ -71,7 +72,11 @@ def encode(message: dict[str, Any]) -> bytes:
 
 
 class CartFeedPublisher:
-    """A Unix socket server at ``path`` sending every message to every client."""
+    """A Unix socket server at ``path`` sending every message to every client.
+
+    ``publish`` never touches a socket: it queues the line for a sender thread, so a
+    customer screen that stops reading can cost the cashier nothing (the sender drops
+    it after ``send_timeout_s``)."""
 
     def __init__(self, path: str | os.PathLike, *, send_timeout_s: float = 0.5):
         self.path = Path(path)
@@ -84,6 +89,8 @@ class CartFeedPublisher:
         self.theme = ""  # "day" | "night": added to every message once set
         self._server: socket.socket | None = None
         self._thread: threading.Thread | None = None
+        self._sender: threading.Thread | None = None
+        self._outbox: queue.SimpleQueue[tuple[socket.socket | None, bytes] | None] = queue.SimpleQueue()
         self._unsubscribe: list[Callable[[], None]] = []
 
     # --- life cycle -------------------------------------------------------------------
@@ -99,6 +106,8 @@ class CartFeedPublisher:
         server.listen(4)
         server.settimeout(0.2)
         self._server = server
+        self._sender = threading.Thread(target=self._send_queued, name="cart-feed-send", daemon=True)
+        self._sender.start()
         self._thread = threading.Thread(target=self._accept, name="cart-feed", daemon=True)
         self._thread.start()
         return self
@@ -113,6 +122,10 @@ class CartFeedPublisher:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
+        if self._sender is not None:
+            self._outbox.put(None)
+            self._sender.join(5)
+            self._sender = None
         with self._lock:
             clients, self._clients = self._clients, []
         for client in clients:
@@ -143,9 +156,8 @@ class CartFeedPublisher:
             if message.get("type") in ("cart", "idle"):
                 self._cart = message
             self._last = data
-            clients = list(self._clients)
-        for client in clients:
-            self._send(client, data)
+            if self._sender is not None:
+                self._outbox.put((None, data))
 
     def set_theme(self, theme: str) -> None:
         """The main UI's day/night choice: sent at once with what is shown now."""
@@ -163,6 +175,17 @@ class CartFeedPublisher:
         with self._lock:
             cart = self._cart
         self.publish(cart)
+
+    def _send_queued(self) -> None:
+        while (item := self._outbox.get()) is not None:
+            target, data = item
+            if target is not None:
+                self._send(target, data)
+                continue
+            with self._lock:
+                clients = list(self._clients)
+            for client in clients:
+                self._send(client, data)
 
     def _send(self, client: socket.socket, data: bytes) -> None:
         try:
@@ -185,10 +208,9 @@ class CartFeedPublisher:
             except OSError:
                 return  # closed by stop()
             client.settimeout(self.send_timeout_s)
-            with self._lock:
+            with self._lock:  # queued under the lock: no later line can overtake it
                 self._clients.append(client)
-                last = self._last
-            self._send(client, last)  # the screen starts with what is there now
+                self._outbox.put((client, self._last))  # the screen starts with what is there now
 
 
 class CartFeedClient:
