@@ -197,3 +197,55 @@ def test_a_revoked_till_is_told_why_and_selling_goes_on(two_tills, server_url, r
     assert expected in sync_status(a.db, a.state_dir).last_error
     sell(a, 1)  # still selling
     assert waiting_count(a.db) > result.waiting
+
+
+def test_the_server_killed_mid_batch_loses_and_doubles_nothing(two_tills, server_url, pg_cluster):
+    """The server dies (``pg_ctl stop -m immediate``: no shutdown, like a power cut) while a
+    batch's INSERT is running: that batch is rolled back there and stays waiting here; the
+    next push sends it again, once, in order."""
+    import threading
+
+    from tests.hardware.scale.helpers import wait_for
+
+    a, _b = two_tills
+    sell(a, 4)
+    with psycopg.connect(server_url, autocommit=True) as conn:  # the owner: stall batch 2's INSERT
+        conn.execute("CREATE TABLE stall_flag (on_ boolean)")
+        conn.execute("GRANT SELECT ON stall_flag TO PUBLIC")
+        conn.execute("CREATE FUNCTION stall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                     "IF EXISTS (SELECT 1 FROM stall_flag) THEN PERFORM pg_sleep(120); END IF; RETURN NULL; END $$")
+        conn.execute("CREATE TRIGGER stall BEFORE INSERT ON documents FOR EACH STATEMENT EXECUTE FUNCTION stall()")
+
+    def after_batch(n: int) -> None:  # batch 1 is on the server: the next one will stall
+        if n == 0:
+            with psycopg.connect(server_url, autocommit=True) as conn:
+                conn.execute("INSERT INTO stall_flag VALUES (true)")
+
+    def kill_when_stalled() -> None:
+        def stalled() -> bool:
+            rows = _server(server_url, "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+            return bool(rows)
+        wait_for(stalled, timeout=120, what="the second batch inside its INSERT")
+        pg_cluster.stop("immediate")
+
+    killer = threading.Thread(target=kill_when_stalled, daemon=True)
+    killer.start()
+    try:
+        result = push(a.db, a.state_dir, batch=3, _committed=after_batch)
+        killer.join(180)
+        assert not result.ok and result.batches == 1 and result.waiting > 0
+    finally:
+        if not pg_cluster.running:
+            pg_cluster.start()
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM stall_flag")
+    again = push(a.db, a.state_dir, batch=3)
+    assert again.ok and again.waiting == 0
+    docs = [r[0] for r in _server(server_url, "SELECT uuid FROM documents")]
+    assert len(docs) == len(set(docs)) and _local_uuids(a, "sales") <= set(docs)
+    till_id = read_credentials(a.state_dir).till_id
+    with a.db.read() as s:
+        local_order = list(s.execute(text("SELECT doc_uuid FROM sync_outbox ORDER BY id")).scalars())
+    server_order = [r[0] for r in _server(
+        server_url, "SELECT uuid FROM documents WHERE till_id = %s ORDER BY received_at, ctid", till_id)]
+    assert server_order == local_order
