@@ -95,7 +95,8 @@ def till_days(docs: Iterable[ShopDocument], first: date, last: date, start: date
 
 
 def shop_day(docs: Iterable[ShopDocument], first: date, last: date, start: datetime, end: datetime, *,
-             shop: str, generated_at: Any, decimals: int, local: Callable[[datetime], datetime]) -> DayReport:
+             shop: str, generated_at: Any, decimals: int, local: Callable[[datetime], datetime],
+             categories: dict[str, str] | None = None) -> DayReport:
     """The shop's report: its totals (the sum of every till's) in ``summary``, one row
     per till in the ``tills`` table, and the tables a till's report has (sales by hour,
     by product, payments, Z reports, cash movements) over every till. ``local`` turns a
@@ -124,6 +125,8 @@ def shop_day(docs: Iterable[ShopDocument], first: date, last: date, start: datet
              and d.payload.get("status") != "voided" and d.payload.get("uuid") not in voided]
     hours: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     products: dict[str, list] = {}
+    by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    categories = categories or {}  # SKU -> category name, from the server's catalog
     for d in sales:
         h = hours[local(_when(d.payload["created_at"])).hour]
         h[0] += 1
@@ -132,12 +135,16 @@ def shop_day(docs: Iterable[ShopDocument], first: date, last: date, start: datet
             row = products.setdefault(line["sku"], [line["sku"], line.get("name", ""), line.get("uom", "unit"), 0, 0])
             row[3] += int(line["quantity"])
             row[4] += int(line["line_total"])
+            cat = by_category[categories.get(line["sku"]) or "-"]
+            cat[0] += 1
+            cat[1] += int(line["line_total"])
     rep.add(Table("sales_by_hour", N_("Sales by hour"), "sales",
                   [Column("hour", N_("Hour"), INT), Column("count", N_("Sales"), INT),
                    Column("total", N_("Total"), MONEY)], rows=[(h, *hours[h]) for h in sorted(hours)]))
     rep.add(Table("sales_by_category", N_("Sales by category"), "sales",
                   [Column("category", N_("Category")), Column("lines", N_("Lines"), INT),
-                   Column("total", N_("Total"), MONEY)], pdf=False))
+                   Column("total", N_("Total"), MONEY)],
+                  rows=sorted(((c, n, t) for c, (n, t) in by_category.items()), key=lambda r: (-r[2], r[0]))))
     rep.add(Table("sales_by_product", N_("Sales by product"), "sales",
                   [Column("sku", N_("SKU")), Column("name", N_("Product")), Column("uom", N_("Unit")),
                    Column("quantity", N_("Quantity"), QTY), Column("total", N_("Total"), MONEY)],

@@ -65,6 +65,8 @@ _DAY_DOCUMENTS = text(
     "WHERE (d.kind IN ('sale', 'cash_movement') AND d.created_at >= :start AND d.created_at < :end) "
     "OR (d.kind = 'void' AND d.created_at >= :start) "
     "OR (d.kind = 'z_report' AND substr(d.payload->>'business_date', 1, 10) BETWEEN :first AND :last)")
+# The category of each product sold (the lines carry the SKU; the shop's catalog the category).
+_CATEGORIES = text("SELECT sku, category FROM products WHERE sku = ANY(:skus) AND category IS NOT NULL")
 # Sales by quarter hour of UTC (every zone's offset is whole quarters), for the trend.
 _QUARTERS = text(
     "SELECT date_bin('15 minutes', d.created_at, TIMESTAMP '2000-01-01'), sum((d.payload->>'total')::bigint) "
@@ -97,7 +99,8 @@ class ShopReports:
         self.clock = clock
         self.connect_timeout = connect_timeout
 
-    def _read(self, first: date, last: date, trend: bool) -> tuple[list[ShopDocument], list, datetime, datetime]:
+    def _read(self, first: date, last: date, trend: bool
+              ) -> tuple[list[ShopDocument], list, datetime, datetime, dict[str, str]]:
         from db.server.admin import ServerError, explain, make_server_engine, parse_url
 
         try:
@@ -110,24 +113,28 @@ class ShopReports:
             with engine.connect() as conn:
                 rows = conn.execute(_DAY_DOCUMENTS, {"start": start, "end": end, "first": first.isoformat(),
                                                      "last": last.isoformat()}).all()
-                quarters = []
-                if trend:
+                quarters, categories = [], {}
+                if trend:  # the whole report (not Resumen's line): the trend and the categories too
                     t0, _ = local_day_bounds(last - timedelta(days=29))
                     quarters = conn.execute(_QUARTERS, {"start": t0, "end": end}).all()
+                    skus = sorted({line["sku"] for _t, kind, payload in rows if kind == "sale"
+                                   for line in payload.get("lines", ())})
+                    if skus:
+                        categories = dict(conn.execute(_CATEGORIES, {"skus": skus}).all())
         except Exception as exc:  # noqa: BLE001 - the network's and the server's faults, in words
             why = explain(exc, self.url)
             raise NoReportAccess(why, offline="cannot be reached" in why) from None
         finally:
             engine.dispose()
         docs = [ShopDocument(name, kind, payload) for name, kind, payload in rows if kind in KINDS]
-        return docs, quarters, start, end
+        return docs, quarters, start, end, categories
 
     def build(self, first: date, last: date | None = None) -> DayReport:
         last = last or first
-        docs, quarters, start, end = self._read(first, last, trend=True)
+        docs, quarters, start, end, categories = self._read(first, last, trend=True)
         shop = translate(N_("{shop} (all tills)")).format(shop=self.shop) if self.shop else self.shop
         rep = shop_day(docs, first, last, start, end, shop=shop, generated_at=self.clock(),
-                       decimals=self.decimals, local=to_local)
+                       decimals=self.decimals, local=to_local, categories=categories)
         rep.file_prefix = "report-all-tills"
         daily: dict[date, int] = {}
         for at, total in quarters:
@@ -151,7 +158,7 @@ class ShopReports:
     def today(self) -> ShopToday:
         """Today so far, per till (for *Resumen*)."""
         day = self.clock().date()
-        docs, _q, start, end = self._read(day, day, trend=False)
+        docs, _q, start, end, _c = self._read(day, day, trend=False)
         return ShopToday(till_days(docs, day, day, start, end))
 
 

@@ -14,6 +14,7 @@ from kiosk.formatting import local_today
 from kiosk.services.shop_report import NoReportAccess, ShopReports, reader_url, save_reader_url
 from kiosk.services.sync_link import read_credentials, register
 from kiosk.services.sync_push import push
+from kiosk.services.sync_shared import publish
 from tests.sync.tills import SKUS, make_till, sell
 
 COMPARED = ("sales_count", "gross", "tax", "voids_count", "voids_total", "returns", "net", "sessions",
@@ -23,6 +24,7 @@ COMPARED = ("sales_count", "gross", "tax", "voids_count", "voids_total", "return
 @pytest.fixture
 def two_tills(server_url, tmp_path, base_state):
     tills = [make_till(tmp_path, base_state, name) for name in ("a", "b")]
+    publish(tills[0].db, server_url)  # the shop's catalog (the report's categories come from it)
     for n, till in enumerate(tills, start=1):
         register(till.db, till.state_dir, server_url, f"Caja {n}")
     yield tills
@@ -72,6 +74,15 @@ def test_all_tills_equals_the_sum_of_each_tills_own_daily_report(two_tills, serv
             pay_own[method] = pay_own.get(method, 0) + amount
     assert {m: amt for m, _c, amt in shop.tables["sales_by_payment"].rows} == pay_own
     assert len(shop.tables["cash_movements"].rows) == 2
+    # sales by category: the lines' SKUs looked up in the shop's catalog on the server
+    cat_own: dict[str, list[int]] = {}
+    for till in two_tills:
+        for category, lines, total in till.reports.build(today).tables["sales_by_category"].rows:
+            cat_own.setdefault(category, [0, 0])
+            cat_own[category][0] += lines
+            cat_own[category][1] += total
+    assert {c: [n, t] for c, n, t in shop.tables["sales_by_category"].rows} == cat_own
+    assert "-" not in cat_own
 
     # the same through the CLI, on any machine (--server), as files in the same formats
     out = tmp_path / "out"
