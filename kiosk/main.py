@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
 def start_customer_screen(args: argparse.Namespace, settings: Settings):  # noqa: ANN201
     """``--customer-screen``: the second screen's process, in its own window, following
     this kiosk's feed. Returns (settings with the socket, the process)."""
-    from kiosk.customer_screen.main import demo_socket
+    from kiosk.customer_screen import demo_socket
 
     path = settings.customer_display.screen_socket or str(demo_socket(settings.state_dir))
     settings = settings.model_copy(update={

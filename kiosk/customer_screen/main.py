@@ -19,14 +19,10 @@ from pathlib import Path
 
 from kiosk import __version__, journal_logging
 from kiosk.config import ConfigError, Settings
+from kiosk.customer_screen import demo_socket
 from kiosk.main import EXIT_CONFIG, configure_kivy, resolve_settings
 
 log = logging.getLogger("kiosk.customer_screen")
-DEMO_SOCKET = "customer-screen.sock"  # in the demo's state directory
-
-
-def demo_socket(state_dir: Path) -> Path:
-    return state_dir / DEMO_SOCKET
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

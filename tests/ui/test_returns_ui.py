@@ -141,7 +141,9 @@ def test_park_and_recall(seller) -> None:
     ui.tap(more.ids.act_recall)
     assert more.error_text  # finish or park first
     more.dismiss()
+    ui.until(lambda: app.modal is None and more.parent is None, what="Más closed (off the window)")
     ui.tap(ui.ids("sell").clear_cart)
+    ui.until(lambda: app.modal is not None, what="the question before emptying the cart")
     ui.tap(app.modal.ids.confirm_yes)
     assert app.cart.is_empty
     more = open_more(ui)
