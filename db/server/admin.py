@@ -95,6 +95,16 @@ def alembic_config() -> Config:
     return cfg
 
 
+def _login_role(conn, role: str, password: str, group: str) -> None:  # noqa: ANN001
+    """Create ``role`` (or give it a new password) as a login member of ``group``."""
+    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
+    verb = "ALTER" if exists else "CREATE"
+    # A literal, not a parameter (utility statements take none); the password is
+    # URL-safe base64, so it holds no quote.
+    conn.exec_driver_sql(f"{verb} ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+    conn.exec_driver_sql(f'GRANT "{group}" TO "{role}"')
+
+
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -191,10 +201,7 @@ def add_reader(url: str, name: str) -> str:
                 raise ServerError(f"{shown(u)} has no kiosk schema: run `kiosk-admin server init --url ...` first")
             if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": reports}).scalar():
                 raise ServerError(f"{shown(u)} has no report role yet: run `kiosk-admin server init --url ...` again")
-            exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
-            verb = "ALTER" if exists else "CREATE"
-            conn.exec_driver_sql(f"{verb} ROLE \"{role}\" LOGIN PASSWORD '{password}'")  # URL-safe: no quote
-            conn.exec_driver_sql(f'GRANT "{reports}" TO "{role}"')
+            _login_role(conn, role, password, reports)
     except ServerError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -240,12 +247,7 @@ def register_till(url: str, name: str, till_uuid: str) -> Registration:
                 till_id = row.id
                 role = till_role(u.database, till_id)
                 conn.execute(text("UPDATE tills SET name = :n WHERE id = :i"), {"n": name, "i": till_id})
-            exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
-            verb = "ALTER" if exists else "CREATE"
-            # A literal, not a parameter (utility statements take none); the password is
-            # URL-safe base64, so it holds no quote.
-            conn.exec_driver_sql(f"{verb} ROLE \"{role}\" LOGIN PASSWORD '{password}'")
-            conn.exec_driver_sql(f'GRANT "{group}" TO "{role}"')
+            _login_role(conn, role, password, group)
     except ServerError:
         raise
     except Exception as exc:  # noqa: BLE001

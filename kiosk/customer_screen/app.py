@@ -130,7 +130,6 @@ class CustomerScreen(BoxLayout):
         self.body.add_widget(self._total_column(state.total, ngettext("{n} item", "{n} items", count).format(n=count)))
 
     def _paying(self, state: ScreenState) -> None:
-        theme = self.app.theme
         qr = self.app.qr_texture(state.qr) if state.qr else None
         if qr is not None:
             box = AnchorLayout(size_hint_x=0.5)

@@ -15,7 +15,6 @@ import argparse
 import logging
 import os
 import sys
-from pathlib import Path
 
 from kiosk import __version__, journal_logging
 from kiosk.config import ConfigError, Settings

@@ -6,24 +6,17 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from db.server.admin import ServerError
 from kiosk.services.sync_link import register
 from kiosk.services.sync_pull import pull
-from kiosk.services.sync_shared import publish
 from kiosk.services.sync_push import push
-from tests.sync.tills import SKUS, make_till, sell
+from tests.sync.tills import SKUS, make_till, registered_tills, sell
 
 
 @pytest.fixture
 def shop(server_url, tmp_path):
     """Till A's catalog published as the shop's; till B a new till with the demo's too."""
-    tills = [make_till(tmp_path, None, n) for n in ("a", "b")]
-    for n, till in enumerate(tills, start=1):
-        register(till.db, till.state_dir, server_url, f"Caja {n}")
-    publish(tills[0].db, server_url)
-    yield tills
-    for till in tills:
-        till.close()
+    with registered_tills(tmp_path, server_url, publish=True) as tills:
+        yield tills
 
 
 def _price(app, sku: str) -> int:  # noqa: ANN001

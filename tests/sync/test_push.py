@@ -13,17 +13,13 @@ from sqlalchemy import text
 from kiosk.services.sync_link import Credentials, read_credentials, register, write_credentials
 from kiosk.services.sync_push import push, waiting_count
 from kiosk.services.sync_status import sync_status, waiting_text
-from tests.sync.tills import SKUS, make_till, sell
+from tests.sync.tills import SKUS, make_till, registered_tills, sell
 
 
 @pytest.fixture
-def two_tills(server_url, tmp_path, base_state):
-    tills = [make_till(tmp_path, base_state, name) for name in ("a", "b")]
-    for n, till in enumerate(tills, start=1):
-        register(till.db, till.state_dir, server_url, f"Caja {n}")
-    yield tills
-    for till in tills:
-        till.close()
+def two_tills(server_url, tmp_path):
+    with registered_tills(tmp_path, server_url) as tills:
+        yield tills
 
 
 def _server(url: str, sql: str, *args) -> list[tuple]:
@@ -34,6 +30,15 @@ def _server(url: str, sql: str, *args) -> list[tuple]:
 def _local_uuids(app, table: str) -> set[str]:
     with app.db.read() as s:
         return set(s.execute(text(f"SELECT uuid FROM {table}")).scalars())  # noqa: S608
+
+
+def _assert_arrived_in_outbox_order(till, server_url: str) -> None:  # noqa: ANN001
+    till_id = read_credentials(till.state_dir).till_id
+    with till.db.read() as s:
+        local_order = list(s.execute(text("SELECT doc_uuid FROM sync_outbox ORDER BY id")).scalars())
+    server_order = [r[0] for r in _server(
+        server_url, "SELECT uuid FROM documents WHERE till_id = %s ORDER BY received_at, ctid", till_id)]
+    assert server_order == local_order
 
 
 def _ledger(app) -> Counter:
@@ -118,12 +123,7 @@ def test_server_stopped_then_back_selling_goes_on_and_everything_arrives_once_in
         assert _local_uuids(till, "sales") <= {d[0] for d in docs}
     # in order per till: the server received each till's documents in its outbox order
     for till in two_tills:
-        till_id = read_credentials(till.state_dir).till_id
-        with till.db.read() as s:
-            local_order = list(s.execute(text("SELECT doc_uuid FROM sync_outbox ORDER BY id")).scalars())
-        server_order = [r[0] for r in _server(
-            server_url, "SELECT uuid FROM documents WHERE till_id = %s ORDER BY received_at, ctid", till_id)]
-        assert server_order == local_order
+        _assert_arrived_in_outbox_order(till, server_url)
 
 
 def test_a_wrong_password_is_said_clearly_and_selling_goes_on(two_tills, server_url, capsys, monkeypatch):
@@ -243,9 +243,4 @@ def test_the_server_killed_mid_batch_loses_and_doubles_nothing(two_tills, server
     assert again.ok and again.waiting == 0
     docs = [r[0] for r in _server(server_url, "SELECT uuid FROM documents")]
     assert len(docs) == len(set(docs)) and _local_uuids(a, "sales") <= set(docs)
-    till_id = read_credentials(a.state_dir).till_id
-    with a.db.read() as s:
-        local_order = list(s.execute(text("SELECT doc_uuid FROM sync_outbox ORDER BY id")).scalars())
-    server_order = [r[0] for r in _server(
-        server_url, "SELECT uuid FROM documents WHERE till_id = %s ORDER BY received_at, ctid", till_id)]
-    assert server_order == local_order
+    _assert_arrived_in_outbox_order(a, server_url)

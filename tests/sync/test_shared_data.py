@@ -13,26 +13,18 @@ from kiosk.core.customers import CustomerDraft
 from kiosk.core.errors import UnknownProduct
 from kiosk.core.fiscal import IdType
 from kiosk.services.sync_edits import SharedEditRefused, SharedEditRejected
-from kiosk.services.sync_link import register
 from kiosk.services.sync_pull import pull
 from kiosk.services.sync_push import push
 from kiosk.services.sync_shared import publish
 from tests.invariants import check_invariants
-from tests.sync.tills import SKUS, make_till, sell
+from tests.sync.tills import SKUS, registered_tills, sell
 
 
 @pytest.fixture
 def shop(server_url, tmp_path):
     """Till A's shared data published as the shop's, both tills pulled once."""
-    tills = [make_till(tmp_path, None, n) for n in ("a", "b")]
-    for n, till in enumerate(tills, start=1):
-        register(till.db, till.state_dir, server_url, f"Caja {n}")
-    publish(tills[0].db, server_url)
-    for till in tills:
-        assert pull(till.db, till.state_dir).ok
-    yield tills
-    for till in tills:
-        till.close()
+    with registered_tills(tmp_path, server_url, publish=True, pull=True) as tills:
+        yield tills
 
 
 def _admin(app):  # noqa: ANN001, ANN202

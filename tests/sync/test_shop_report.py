@@ -12,24 +12,19 @@ from db.server.admin import ServerError, add_reader, group_role, report_role
 from kiosk.cli.main import main
 from kiosk.formatting import local_today
 from kiosk.services.shop_report import NoReportAccess, ShopReports, reader_url, save_reader_url
-from kiosk.services.sync_link import read_credentials, register
+from kiosk.services.sync_link import read_credentials
 from kiosk.services.sync_push import push
-from kiosk.services.sync_shared import publish
-from tests.sync.tills import SKUS, make_till, sell
+from tests.sync.tills import SKUS, registered_tills, sell
 
 COMPARED = ("sales_count", "gross", "tax", "voids_count", "voids_total", "returns", "net", "sessions",
             "cash_difference")
 
 
 @pytest.fixture
-def two_tills(server_url, tmp_path, base_state):
-    tills = [make_till(tmp_path, base_state, name) for name in ("a", "b")]
-    publish(tills[0].db, server_url)  # the shop's catalog (the report's categories come from it)
-    for n, till in enumerate(tills, start=1):
-        register(till.db, till.state_dir, server_url, f"Caja {n}")
-    yield tills
-    for till in tills:
-        till.close()
+def two_tills(server_url, tmp_path):
+    # the shop's catalog published: the report's categories come from it
+    with registered_tills(tmp_path, server_url, publish=True) as tills:
+        yield tills
 
 
 def _a_day(till, sales: int, sku: str, *, cash_in: int, void: bool, close: bool) -> None:

@@ -4,6 +4,8 @@ the real checkout."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from kiosk.app_factory import Services, build
@@ -23,6 +25,29 @@ def make_till(root: Path, base_state: Path | None, name: str) -> Services:
     app = build(make_settings(state))
     load_demo(app.db, app.state_dir, app.settings.currency.decimals)
     return app
+
+
+@contextmanager
+def registered_tills(root: Path, server_url: str, *, publish: bool = False, pull: bool = False
+                     ) -> Iterator[list[Services]]:
+    """Tills "a" and "b" joined to the server as Caja 1 and Caja 2; with ``publish`` till
+    A's shared data becomes the shop's, with ``pull`` both tills then pull it once."""
+    from kiosk.services.sync_link import register
+    from kiosk.services.sync_pull import pull as pull_shared
+    from kiosk.services.sync_shared import publish as publish_shared
+
+    tills = [make_till(root, None, name) for name in ("a", "b")]
+    try:
+        for n, till in enumerate(tills, start=1):
+            register(till.db, till.state_dir, server_url, f"Caja {n}")
+        if publish:
+            publish_shared(tills[0].db, server_url)
+        for till in tills if pull else ():
+            assert pull_shared(till.db, till.state_dir).ok
+        yield tills
+    finally:
+        for till in tills:
+            till.close()
 
 
 def sell(app: Services, n: int = 1, sku: str = SKUS[0], qty: int = 1) -> list[int]:
