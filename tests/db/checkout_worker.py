@@ -22,7 +22,7 @@ def main(state_dir: str, seed: int) -> None:
     while True:
         cart = Cart()
         for p in rng.sample(products, rng.randint(1, 8)):
-            cart.add(p, rng.randint(1, 2000) if p.bulk else rng.randint(1, 3))
+            cart.add(p, rng.randint(100, 2000) if p.bulk else rng.randint(1, 3))
         method = rng.choice([PaymentMethod.CASH, PaymentMethod.CARD])
         tender = cart.total + (rng.randint(0, 500) if method is PaymentMethod.CASH else 0)
         result = app.till.complete_sale(cart, [Tender(method, tender)], user)

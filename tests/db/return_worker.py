@@ -23,7 +23,7 @@ def main(state_dir: str, seed: int) -> None:
     while True:
         cart = Cart()
         for p in rng.sample(products, rng.randint(1, 4)):
-            cart.add(p, rng.randint(1, 2000) if p.bulk else rng.randint(1, 3))
+            cart.add(p, rng.randint(100, 2000) if p.bulk else rng.randint(1, 3))
         method = rng.choice([PaymentMethod.CASH, PaymentMethod.CARD])
         sale = app.till.complete_sale(cart, [Tender(method, cart.total)], user)
         print("S", sale.number, flush=True)

@@ -11,7 +11,7 @@ from kiosk.app_factory import build
 from kiosk.demo import load_demo
 from tests.conftest import make_settings
 from tests.invariants import check_invariants
-from tests.power_cut import run_until_killed
+from tests.power_cut import reported, run_until_killed
 
 KILLS = 20
 
@@ -39,7 +39,7 @@ def test_checkouts_killed_at_random_moments(state_dir):
     confirmed = 0  # highest sale number the child reported as committed
     for kill in range(KILLS):
         out = run_until_killed("tests/db/checkout_worker.py", state_dir, kill, rng.uniform(0.02, 0.4))
-        numbers = [int(n) for n in out.split()]
+        numbers = [int(n) for (n,) in reported(out, r"(\d+)")]
         if numbers:
             confirmed = max(confirmed, numbers[-1])
         reopened = build(make_settings(state_dir))

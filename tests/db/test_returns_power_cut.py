@@ -10,7 +10,7 @@ from kiosk.app_factory import build
 from kiosk.demo import load_demo
 from tests.conftest import make_settings
 from tests.invariants import check_invariants
-from tests.power_cut import run_until_killed
+from tests.power_cut import reported, run_until_killed
 
 KILLS = 12
 
@@ -46,7 +46,7 @@ def test_returns_and_voids_killed_at_random_moments(state_dir):
     confirmed = {"S": 0, "R": 0, "V": set()}
     for kill in range(KILLS):
         out = run_until_killed("tests/db/return_worker.py", state_dir, kill, rng.uniform(0.05, 0.6))
-        for kind, number in (line.split() for line in out.splitlines() if line.strip()):
+        for kind, number in reported(out, r"([SRV]) (\d+)"):
             if kind == "V":
                 confirmed["V"].add(int(number))
             else:

@@ -16,7 +16,7 @@ from kiosk.core.fiscal import IdType
 from kiosk.core.numbering import NumberingKind, ResolutionDraft
 from tests.fiscal_shop.shop import TECHNICAL_KEY, add_resolutions, fiscal_settings, load_serviteca
 from tests.invariants import check_invariants
-from tests.power_cut import run_until_killed
+from tests.power_cut import reported as reported_lines, run_until_killed
 
 KILLS = 20
 
@@ -78,8 +78,7 @@ def test_numbers_stay_consecutive_across_power_cuts(state_dir):
     reported: set[tuple[str, int]] = set()
     for kill in range(KILLS):
         out = run_until_killed("tests/fiscal_shop/fiscal_worker.py", state_dir, kill, rng.uniform(0.3, 1.2))
-        for line in out.splitlines():
-            prefix, number = line.split()
+        for prefix, number in reported_lines(out, r"(\S+) (\d+)"):
             reported.add((prefix, int(number)))
         reopened = build(fiscal_settings(state_dir))
         check_invariants(reopened.db)
