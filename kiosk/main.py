@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.ui.app import KioskApp
 
     ready = os.environ.get("KIOSK_READY_FILE")
-    app = KioskApp(services, ready_file=Path(ready) if ready else None)
+    app = KioskApp(services, ready_file=Path(ready) if ready else None, own_process=True)
     try:
         app.run()
     finally:

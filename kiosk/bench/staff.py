@@ -60,3 +60,18 @@ def signed_in_admin(services, pin: str = "246813"):  # noqa: ANN001, ANN201
     if services.users.default_pin_in_use():
         services.users.set_pin(services.users.users()[0].id, pin)
     return services.users.authenticate(pin)
+
+
+def when_lock_screen_up(app, then, settle: float = 0.5) -> None:  # noqa: ANN001
+    """Call ``then(dt)`` once the kiosk's lock screen has been drawn (``app.ready_at``)
+    and ``settle`` seconds have passed: no cashier types a PIN sooner, and the kiosk's
+    own after-start work (freezing its start-up objects) is done by then, as in a shop."""
+    from kivy.clock import Clock
+
+    def check(dt: float) -> bool:
+        if app.ready_at is None or time.monotonic() - app.ready_at < settle:
+            return True
+        Clock.schedule_once(then, 0)
+        return False
+
+    Clock.schedule_interval(check, 0.05)

@@ -37,11 +37,11 @@ def main(argv: list[str]) -> int:
     from kivy.core.window import Window
 
     from kiosk.app_factory import build
-    from kiosk.bench.staff import signed_in_admin
+    from kiosk.bench.staff import signed_in_admin, when_lock_screen_up
     from kiosk.ui.app import KioskApp
 
     services = build(settings, sender=lambda payload: None)
-    app = KioskApp(services)
+    app = KioskApp(services, own_process=True)  # as kiosk.main starts it
     keys = [(q, i) for _ in range(rounds) for q in QUERIES for i in range(1, len(q) + 1)]
     samples: list[float] = []
     run = {"i": 0, "t0": None, "expect": None, "cleared": None}
@@ -101,7 +101,7 @@ def main(argv: list[str]) -> int:
         Clock.schedule_once(next_key, 0.02)
 
     Window.bind(on_flip=flipped)
-    app.bind(on_start=lambda *_a: Clock.schedule_once(start, 0.3))
+    app.bind(on_start=lambda *_a: when_lock_screen_up(app, start))
     app.run()
     services.close()
     return 0 if len(samples) == len(keys) else 1

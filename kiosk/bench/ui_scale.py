@@ -60,13 +60,13 @@ def main(argv: list[str]) -> int:  # the child process
     from hardware.scale.display import format_weight
     from hardware.scale.reading import WeightUnit
     from kiosk.app_factory import build
-    from kiosk.bench.staff import signed_in_admin
+    from kiosk.bench.staff import signed_in_admin, when_lock_screen_up
     from kiosk.demo import load_demo
     from kiosk.ui.app import KioskApp
 
     services = build(settings)
     load_demo(services.db, settings.state_dir, settings.currency.decimals)
-    app = KioskApp(services)
+    app = KioskApp(services, own_process=True)  # as kiosk.main starts it
     writes: list[tuple[float, bytes]] = []
     samples: list[float] = []
     run: dict[str, Any] = {"i": 0, "grams": None, "panel": None}
@@ -115,7 +115,7 @@ def main(argv: list[str]) -> int:  # the child process
         Clock.schedule_once(next_weight, 0.05)
 
     Window.bind(on_flip=flipped)
-    app.bind(on_start=lambda *_a: Clock.schedule_once(start, 0.3))
+    app.bind(on_start=lambda *_a: when_lock_screen_up(app, start))
     app.run()
     services.close()
     return 0 if len(samples) == count else 1

@@ -41,11 +41,11 @@ def main(argv: list[str]) -> int:
     from kivy.core.window import Window
 
     from kiosk.app_factory import build
-    from kiosk.bench.staff import signed_in_admin
+    from kiosk.bench.staff import signed_in_admin, when_lock_screen_up
     from kiosk.ui.app import KioskApp
 
     services = build(settings, sender=lambda payload: None)
-    app = KioskApp(services)
+    app = KioskApp(services, own_process=True)  # as kiosk.main starts it
     codes = unit_codes(settings.database_path, scans)
     samples: list[float] = []
     run = {"i": 0, "t0": None, "expect": None}
@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
         Clock.schedule_once(next_scan, 0.03)
 
     Window.bind(on_flip=flipped)
-    app.bind(on_start=lambda *_a: Clock.schedule_once(start, 0.3))
+    app.bind(on_start=lambda *_a: when_lock_screen_up(app, start))
     app.run()
     services.close()
     return 0 if len(samples) == len(codes) else 1

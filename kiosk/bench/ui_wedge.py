@@ -49,10 +49,11 @@ def main(argv: list[str]) -> int:
     from kivy.clock import Clock
 
     from kiosk.app_factory import build
+    from kiosk.bench.staff import when_lock_screen_up
     from kiosk.ui.app import KioskApp
 
     services = build(settings, sender=lambda payload: None)
-    app = KioskApp(services)
+    app = KioskApp(services, own_process=True)  # as kiosk.main starts it
     codes = unit_codes(settings.database_path, min(scans, 20)) or []
     run = {"i": 0, "ok": 0, "expect": 0, "deadline": 0.0, "typing": None}
     hogs: list[subprocess.Popen] = []
@@ -101,7 +102,7 @@ def main(argv: list[str]) -> int:
         out.write_text(json.dumps({"scans": run["i"], "ok": run["ok"]}))
         app.stop()
 
-    app.bind(on_start=lambda *_a: Clock.schedule_once(start, 0.3))
+    app.bind(on_start=lambda *_a: when_lock_screen_up(app, start))
     try:
         app.run()
     finally:

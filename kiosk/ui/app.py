@@ -25,7 +25,7 @@ from kiosk.app_factory import Services
 from kiosk.core.cart import Cart, CartView
 from kiosk.core.scanning import ScanEvent
 from kiosk.formatting import local_now
-from kiosk.memory import release_free_memory
+from kiosk.memory import freeze_startup_objects, release_free_memory
 from kiosk.i18n import _, format_time
 from kiosk.core.permissions import Act
 from kiosk.services.access import UserInfo
@@ -97,7 +97,8 @@ class KioskApp(App):
     low_count = NumericProperty(0)  # products at or below their level (staff menu badge)
     scale_reading = ObjectProperty(None, allownone=True)  # newest ScaleReading (None: no scale)
 
-    def __init__(self, services: Services, *, ready_file: Path | None = None, **kwargs):
+    def __init__(self, services: Services, *, ready_file: Path | None = None, own_process: bool = False,
+                 **kwargs):
         self.services = services  # the whole application: the shell's own (and the tests') handle
         self.context = services.ui_context()  # what the screens use (kiosk.ui.shell.Shell.context)
         self.settings = services.settings
@@ -105,6 +106,7 @@ class KioskApp(App):
         self.user: UserInfo | None = None
         self.ready_file = ready_file
         self.ready_at: float | None = None
+        self.own_process = own_process  # the kiosk's process (not a test's): its start-up objects are frozen
         self._banners: dict[str, tuple[str, str]] = {}
         self._events: list = []
         self._resume: tuple[int, str] | None = None
@@ -228,6 +230,8 @@ class KioskApp(App):
             if self.ready_file is not None:
                 Path(self.ready_file).write_text(f"{time.time():.6f}\n")
             log.info("lock screen drawn; kiosk ready")
+            if self.own_process:  # after the ready file: the lock screen is up and counted already
+                log.info("start-up objects set aside from garbage collection: %d", freeze_startup_objects())
 
     # --- activity, clock, idle lock --------------------------------------------------------
     def note_activity(self) -> None:

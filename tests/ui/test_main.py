@@ -4,6 +4,7 @@ reach the screen on the main thread."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -64,6 +65,11 @@ def test_demo_command_draws_the_lock_screen(display, tmp_path) -> None:  # noqa:
             raise AssertionError("the kiosk did not stop on SIGTERM: "
                                  + proc.communicate()[0].decode(errors="replace")[-3000:]) from None
     assert proc.returncode == 0  # a clean stop: the simulators are stopped too
+    # Once its lock screen was up, the kiosk froze its start-up objects (issue 18: full
+    # garbage collections walked them all, inside an unlock or a Confirmar).
+    out = proc.stdout.read().decode(errors="replace")
+    frozen = re.search(r"start-up objects set aside from garbage collection: (\d+)", out)
+    assert frozen and int(frozen.group(1)) > 100_000, out[-3000:]
     # The default demo state directory, with the demo shop and its pictures.
     assert (tmp_path / "kiosk-demo" / "kiosk.db").exists()
     assert len(list((tmp_path / "kiosk-demo" / "images").glob("*.png"))) > 50
