@@ -128,7 +128,11 @@ def run(ctx: BenchContext, only: set[str] | None = None, skip: set[str] | None =
         if progress:
             progress(name)
         t0 = time.perf_counter()
-        figures = dict(fn(ctx))
+        try:
+            figures = dict(fn(ctx))
+        except Exception as exc:  # noqa: BLE001 - one broken probe must not lose a long run's other figures
+            results.setdefault("failed", {})[name] = f"{type(exc).__name__}: {exc}"[:300]
+            continue
         skipped = figures.pop("skipped", None)
         if skipped:  # why a figure is "-": kept from every probe that skipped something
             results.setdefault("skipped", {}).update(skipped)

@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
     from kivy.clock import Clock
 
     from kiosk.app_factory import build
-    from kiosk.bench.staff import when_lock_screen_up
+    from kiosk.bench.staff import signed_in_admin, when_lock_screen_up
     from kiosk.ui.app import KioskApp
 
     services = build(settings, sender=lambda payload: None)
@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
         return sum(ln.quantity for ln in app.cart.lines)
 
     def start(_dt: float) -> None:
-        app.signed_in(services.users.authenticate(settings.security.default_admin_pin))
+        app.signed_in(signed_in_admin(services))
         _focus()
         hogs.extend(subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2))
         Clock.schedule_once(next_scan, 0.5)

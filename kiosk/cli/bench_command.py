@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from kiosk import bench
-from kiosk.cli.common import EXIT_OK, EXIT_USAGE, print_json
+from kiosk.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,6 +52,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 app.close()
     if not args.json:
         print(bench.table(results))
+        for name, why in results.get("failed", {}).items():
+            print(f"FAILED {name}: {why}")
         print()
     print_json(results)
+    if results.get("failed"):
+        print(f"kiosk-admin bench: probes failed: {', '.join(sorted(results['failed']))}", file=sys.stderr)
+        return EXIT_FAIL
     return EXIT_OK

@@ -21,3 +21,18 @@ def test_a_figure_name_selects_its_probe() -> None:
 def test_an_unknown_name_is_an_error() -> None:
     with pytest.raises(UnknownProbe, match="no benchmark probe 'reprot'"):
         resolve_names({"reprot"}, KNOWN)
+
+
+def test_a_failing_probe_is_named_and_the_others_still_report(monkeypatch, tmp_path) -> None:
+    """A full run takes 20 minutes: one probe that breaks (the wedge probe once signed in
+    with a PIN an earlier probe had replaced) must not lose every other figure."""
+    from kiosk import bench
+
+    def broken(_ctx):  # noqa: ANN001, ANN202
+        raise RuntimeError("no lock screen within 120 s")
+
+    monkeypatch.setattr(bench, "PROBE_MODULES", [])
+    monkeypatch.setattr(bench, "_PROBES", [("broken", broken), ("fine", lambda _ctx: {"fine_ms": 1.5})])
+    results = bench.run(bench.BenchContext(products=10, workdir=tmp_path))
+    assert results["failed"] == {"broken": "RuntimeError: no lock screen within 120 s"}
+    assert results["fine_ms"] == 1.5 and "broken" not in results["probe_seconds"]
