@@ -12,6 +12,7 @@ its error messages and must stay light; Babel is imported when something is form
 
 from __future__ import annotations
 
+import functools
 import gettext
 import hashlib
 import io
@@ -189,24 +190,28 @@ def format_money(amount_minor: int, *, symbol: bool = True, fmt: MoneyFormat | N
     The configured symbol (default "$") is placed before the number whatever the
     locale: shops in Latin America and the US write "$5", not "5 US$".
     """
-    from babel.numbers import format_decimal
-
     fmt = fmt or money_format()
     value = from_minor(amount_minor, fmt.decimals)
     pattern = "#,##0" + ("." + "0" * fmt.decimals if fmt.decimals else "")
-    number = format_decimal(abs(value), format=pattern, locale=babel_locale(),
-                            decimal_quantization=True)
+    number = _babel_number(abs(value), pattern, babel_locale())
     sign = "-" if amount_minor < 0 else ""
     return f"{sign}{fmt.symbol}{number}" if symbol else f"{sign}{number}"
 
 
 def format_decimal(value: Decimal | int | float, max_decimals: int = 3, min_decimals: int = 0) -> str:
-    from babel.numbers import format_decimal as babel_format_decimal
-
     pattern = "#,##0" + ("." + "0" * min_decimals + "#" * (max_decimals - min_decimals)
                          if max_decimals else "")
-    return babel_format_decimal(value, format=pattern, locale=babel_locale(),
-                                decimal_quantization=True)
+    return _babel_number(value, pattern, babel_locale())
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _babel_number(value: Decimal | int | float, pattern: str, locale: str) -> str:
+    """Babel's formatting, remembered: ~35 µs a call, and a receipt, a grid page or a
+    report formats the same few prices again and again. The text depends only on the
+    number's value, the pattern and the locale (the pattern fixes the decimals)."""
+    from babel.numbers import format_decimal as babel_format_decimal
+
+    return babel_format_decimal(value, format=pattern, locale=locale, decimal_quantization=True)
 
 
 def format_datetime(value: datetime, fmt: str = "short") -> str:

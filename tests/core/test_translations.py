@@ -20,6 +20,11 @@ def test_money_formats():
     assert i18n.format_money(123450) == "$1.234,50"
     i18n.configure(locale="en_US")
     assert i18n.format_money(-5) == "-$0.05"
+    # Formatting is remembered per locale: the same amount again follows the switch.
+    assert i18n.format_money(123450) == "$1,234.50"
+    assert i18n.format_decimal(1234.5) == "1,234.5"
+    i18n.configure(locale="es_CO")
+    assert i18n.format_money(123450) == "$1.234,50" and i18n.format_decimal(1234.5) == "1.234,5"
     i18n.configure(locale="es_CO", money=i18n.MoneyFormat("COP", 0, "$"))
     assert i18n.format_money(12345) == "$12.345"
 
