@@ -139,6 +139,19 @@ class CatalogService:
         with self.db.read() as s:
             return s.scalar(select(Barcode.id).where(Barcode.code.in_(lookup_keys(code, info))).limit(1)) is not None
 
+    def could_start_code(self, text: str) -> bool:
+        """Whether a scanned code could begin with ``text``: digits (a retail code, a
+        PLU, a PIN), or the start of a code some product has (one indexed range read on
+        this thread's reader connection). Text with a space never starts a code."""
+        if not text or text.isdigit():
+            return True
+        if any(c.isspace() for c in text) or len(text) > 48:
+            return False
+        start = text.upper()  # other than digits, codes are kept upper-case (core.barcodes)
+        row = self.db.reader().execute("SELECT 1 FROM barcodes WHERE code >= ? AND code < ? LIMIT 1",
+                                       (start, start + _PREFIX_END)).fetchone()
+        return row is not None
+
     def by_sku(self, sku: str) -> ProductRef:
         with self.db.read() as s:
             row = s.execute(product_select().where(Product.sku == sku.strip())).first()

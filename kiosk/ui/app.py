@@ -144,7 +144,8 @@ class KioskApp(App):
         wedge = next((d for d in self.settings.scanner.devices if d.kind == "wedge"), None)
         self.wedge = KeyboardWedge(Window, self.scans, on_typed=self._typed, on_enter=self._enter,
                                    on_backspace=self._backspace, on_retract=self._retract,
-                                   recognizes=self._recognizes, prefix=wedge.prefix if wedge else "",
+                                   recognizes=self._recognizes, could_be_code=self._could_be_code,
+                                   prefix=wedge.prefix if wedge else "",
                                    suffix=wedge.suffix_text if wedge else "")
         self.devices.start()
         self.services.start_dian_sender()
@@ -593,6 +594,15 @@ class KioskApp(App):
         except Exception:  # noqa: BLE001 - cannot tell: treat it as typing
             log.exception("checking whether %r is a code", text)
             return False
+
+    def _could_be_code(self, text: str) -> bool:
+        """Whether a scan could begin with ``text``: the wedge shows typing that cannot
+        be one at once instead of holding each letter back for the scanner's gap."""
+        try:
+            return self.services.catalog.could_start_code(text)
+        except Exception:  # noqa: BLE001 - cannot tell: hold it back, as for any scan
+            log.exception("checking whether a code starts with %r", text)
+            return True
 
     def _enter(self) -> None:
         self.sm.current_screen.on_enter_key()

@@ -79,7 +79,8 @@ class KeyboardWedge:
                  on_enter: Callable[[], None], on_backspace: Callable[[], None],
                  on_retract: Callable[[str], None] | None = None,
                  recognizes: Callable[[str], bool] | None = None, prefix: str = "", suffix: str = "",
-                 max_gap_s: float | None = None, min_length: int | None = None):
+                 max_gap_s: float | None = None, min_length: int | None = None,
+                 could_be_code: Callable[[str], bool] | None = None):
         self.window = window
         self.dispatcher = dispatcher
         self.on_backspace = on_backspace
@@ -91,7 +92,8 @@ class KeyboardWedge:
         if min_length is not None:
             kwargs["min_length"] = min_length
         self.detector = WedgeDetector(self._scanned, on_typed, on_enter, recognizes=recognizes,
-                                      on_retract=on_retract, prefix=prefix, suffix=suffix, **kwargs)
+                                      on_retract=on_retract, prefix=prefix, suffix=suffix,
+                                      could_be_code=could_be_code, **kwargs)
         self._poll = Clock.schedule_interval(lambda dt: self.detector.poll(), 0.03)
         self._text_events = False  # the window sends text events (SDL text input)
         self._from_key = ""  # a character taken from a key-down, whose text event may follow

@@ -19,7 +19,12 @@ when any of these holds (``on_scan(raw)``; the caller cleans it with
 
 Anything else is a person typing: the characters go to ``on_typed`` once they are
 known not to be a scan (a pause longer than ``max_gap_s``; call ``poll`` from a
-timer), and an Enter that is not a scan goes to ``on_enter``.
+timer), and an Enter that is not a scan goes to ``on_enter``. Holding every typed
+letter back for ``max_gap_s`` would make each keystroke of a search wait for it, so
+with ``could_be_code(text)`` the text since the last terminator is handed on at once
+when no code can begin with it (a word no barcode starts with); should a burst that
+fast still end in a terminator, the timing rule takes it back (``on_retract``) and
+reads it as a scan.
 """
 
 from __future__ import annotations
@@ -38,12 +43,14 @@ class WedgeDetector:
                  on_enter: Callable[[], None] | None = None, *, max_gap_s: float = MAX_GAP_S,
                  min_length: int = MIN_LENGTH, clock: Callable[[], float] = time.monotonic,
                  recognizes: Callable[[str], bool] | None = None,
-                 on_retract: Callable[[str], None] | None = None, prefix: str = "", suffix: str = ""):
+                 on_retract: Callable[[str], None] | None = None, prefix: str = "", suffix: str = "",
+                 could_be_code: Callable[[str], bool] | None = None):
         self.on_scan = on_scan
         self.on_typed = on_typed
         self.on_enter = on_enter
         self.on_retract = on_retract
         self.recognizes = recognizes
+        self.could_be_code = could_be_code
         self.max_gap_s = max_gap_s
         self.min_length = min_length
         self.clock = clock
@@ -52,6 +59,7 @@ class WedgeDetector:
         self._buffer: list[str] = []  # held back: maybe a scan
         self._typed = ""  # handed on as typing since the last terminator
         self._last = 0.0
+        self._fast = True  # every character since the last terminator came within max_gap_s
 
     @property
     def pending(self) -> bool:
@@ -78,12 +86,15 @@ class WedgeDetector:
     def _scan(self, text: str) -> None:
         self._buffer.clear()
         self._typed = ""
+        self._fast = True
         self.on_scan(text)
 
     def char(self, text: str, at: float | None = None) -> None:
         """One typed character (or a few, as some input layers deliver them)."""
         now = self.clock() if at is None else at
         held = self._held()
+        if (held or self._typed) and now - self._last > self.max_gap_s:
+            self._fast = False
         if held and now - self._last > self.max_gap_s and not self._framed(held):
             self._flush_typed()
         self._buffer.append(text)
@@ -91,6 +102,9 @@ class WedgeDetector:
         held = self._held()
         if self.suffix and self._framed(held) and len(held) > len(self.prefix) and held.endswith(self.suffix):
             self._scan(held)  # prefix ... suffix: a whole scan without a terminator
+        elif (self.could_be_code is not None and not self._framed(held)
+              and not self.could_be_code(self._typed + held)):
+            self._flush_typed()  # no code starts like this: typing, shown without waiting
 
     def terminator(self, at: float | None = None) -> bool:
         """Enter or Tab. Returns True when it closed a scan."""
@@ -108,8 +122,17 @@ class WedgeDetector:
         if held and now - self._last <= self.max_gap_s and len(held) >= self.min_length:
             self._scan(held)
             return True
+        if (self._typed and self._fast and now - self._last <= self.max_gap_s
+                and len(whole) >= self.min_length):
+            # A burst as fast as a scanner's that was handed on because no known code
+            # starts like it (an unknown code): taken back and read as a scan after all.
+            if self.on_retract is not None:
+                self.on_retract(self._typed)
+            self._scan(whole)
+            return True
         self._flush_typed()
         self._typed = ""
+        self._fast = True
         if self.on_enter is not None:
             self.on_enter()
         return False
@@ -128,6 +151,7 @@ class WedgeDetector:
         """A person's Backspace: whatever was held back is typing after all."""
         self.poll(float("inf"))
         self._typed = self._typed[:-1]
+        self._fast = False
 
     def feed(self, text: str, at: float | None = None) -> None:
         """Convenience for serial-like input: characters and terminators in one string."""

@@ -219,3 +219,13 @@ def test_editor_form_from_text_fields(app: Services, manager: UserInfo, shop: di
     new = app.inventory.new_draft()
     assert (new.sale_mode, new.uom, new.tax_rate_bp) == (SaleMode.UNIT, Uom.UNIT, 0)
     check_invariants(app.db)
+
+
+def test_could_start_code_answers_the_keyboard_wedge(app: Services, manager: UserInfo) -> None:
+    """The wedge hands on at once typing that no code can begin with (digits may always
+    be a retail code; letters only when some product's code starts with them)."""
+    app.inventory.save_product(draft(barcodes=["lav-77x"]), manager)
+    could = app.catalog.could_start_code
+    assert could("7") and could("770999") and could("")
+    assert could("l") and could("LAV-") and could("lav-77X")
+    assert not could("lavx") and not could("jabon") and not could("lav 7")

@@ -92,3 +92,54 @@ def test_poll_keeps_a_burst_in_progress() -> None:
 def test_detector_imports_no_kivy() -> None:
     code = "import sys, kiosk.ui.wedge; assert not [m for m in sys.modules if m.startswith('kivy')]"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+KNOWN_CODES = ("ABC-123", "7709990000429")
+
+
+def could_be_code(text: str) -> bool:  # as CatalogService.could_start_code answers it
+    return text.isdigit() or any(code.startswith(text.upper()) for code in KNOWN_CODES)
+
+
+def test_typing_no_code_starts_with_is_handed_on_at_once() -> None:
+    """A search is not held back the scanner's gap, letter by letter: "j" starts no code,
+    so each key goes on as it comes, with no poll in between."""
+    r = Recorder()
+    det = r.detector(could_be_code=could_be_code)
+    type_at(det, "jabon", 1.0, 0.2)
+    assert r.typed == list("jabon") and not det.pending
+    assert det.terminator(3.0) is False and r.enters == 1 and r.scans == []
+
+
+def test_the_start_of_a_known_code_or_digits_is_still_held_back() -> None:
+    r = Recorder()
+    det = r.detector(could_be_code=could_be_code)
+    t = type_at(det, "ab", 1.0, 0.005)  # "AB..." may be the scanner sending ABC-123
+    assert r.typed == [] and det.pending
+    assert det.terminator(type_at(det, "C-123", t, 0.005)) is True and r.scans == ["abC-123"]
+    t = type_at(det, "770999", 2.0, 0.005)
+    assert r.typed == [] and det.pending
+    det.poll(t + 0.2)
+    assert r.typed == ["770999"]
+
+
+def test_an_unknown_code_handed_on_as_typing_is_taken_back_as_a_scan() -> None:
+    """A code no product has ("XQ-9") arrives as fast as a scanner types: it went to the
+    search box as it came, and the terminator takes it back and reads it as a scan."""
+    r = Recorder()
+    retracted: list[str] = []
+    det = r.detector(could_be_code=could_be_code, on_retract=retracted.append)
+    t = type_at(det, "XQ-9", 1.0, 0.004)
+    assert r.typed == list("XQ-9")
+    assert det.terminator(t) is True
+    assert retracted == ["XQ-9"] and r.scans == ["XQ-9"] and r.enters == 0
+
+
+def test_a_person_typing_then_enter_is_never_taken_back() -> None:
+    r = Recorder()
+    retracted: list[str] = []
+    det = r.detector(could_be_code=could_be_code, on_retract=retracted.append)
+    t = type_at(det, "gel", 1.0, 0.004)
+    t = type_at(det, "es", t + 0.4, 0.004)  # a pause: a person, however fast the rest
+    assert det.terminator(t) is False
+    assert retracted == [] and r.scans == [] and r.enters == 1 and "".join(r.typed) == "geles"
