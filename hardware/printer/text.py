@@ -144,7 +144,14 @@ class _SafeDummy(Dummy):
         self._printer_text = text
 
     def text(self, txt: str) -> None:  # noqa: D102 - python-escpos' own text(), made safe
-        super().text(self._printer_text.clean_lines(str(txt)))
+        clean = self._printer_text.clean_lines(str(txt))
+        if self.magic.disabled and clean.isascii():
+            # The code page is fixed (job() set it) and every code page keeps ASCII as
+            # is: the same bytes python-escpos writes, without its per-character
+            # encoder (~40% of a receipt's rendering, inside Confirmar).
+            self._raw(clean.encode("ascii"))
+            return
+        super().text(clean)
 
 
 @functools.lru_cache(maxsize=32)

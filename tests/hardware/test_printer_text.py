@@ -169,3 +169,22 @@ def test_the_test_ticket_prints_on_a_profile_without_cp850():
     text = decode(data, "TSP600").text
     assert SPANISH_SAMPLE in text.replace("\n", " ") or all(w in text for w in SPANISH_SAMPLE.split())
     assert "CP858" in text and not decode(data, "TSP600").kicks
+
+
+@pytest.mark.parametrize("profile", ["default", "TM-T88V", "TM-P80"])
+def test_ascii_written_directly_is_the_bytes_python_escpos_writes(profile):
+    """ASCII text skips python-escpos' per-character encoder once the code page is set:
+    the job's bytes must stay exactly python-escpos' own, accents and all."""
+    from escpos.printer import Dummy
+
+    text = for_printer(profile, "CP850")
+    sample = ["TOTAL      $12.345,00\n", "Jabón líquido x 2\n", "Gracias por su compra\n", "Ñandú 1/2 L\n"]
+    job = text.job()
+    plain = Dummy(profile=text.profile)
+    plain.hw("INIT")
+    if text.codepage:
+        plain.charcode(text.codepage)
+    for line in sample:
+        job.text(line)
+        plain.text(text.clean_lines(line))
+    assert job.output == plain.output
