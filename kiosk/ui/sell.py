@@ -468,6 +468,12 @@ class SellScreen(SearchInput, KioskScreen):
         if selected is not None:
             index = [ln.id for ln in lines].index(selected.id)
             Clock.schedule_once(lambda dt: self._show_line(index), 0)
+        elif not lines:
+            # An emptied cart (a sale done) is at the top before its list shrinks: left
+            # scrolled down, the empty list sprang back to the top for a second or two
+            # after every sale, the whole window redrawn each frame for nothing to see
+            # (issue 18: most of the selling screen's "idle" CPU).
+            self.ids.cart.scroll_y = 1
 
     def _show_line(self, index: int) -> None:
         rv = self.ids.cart

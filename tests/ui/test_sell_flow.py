@@ -130,3 +130,23 @@ def test_full_cash_sale(seller) -> None:
     ui.tap(hist.ids.detail_reprint)
     app.wait_printing()
     ui.until(lambda: len(ui.printed()) > before, what="the history reprint")
+
+
+def test_an_emptied_cart_is_at_the_top_at_once_not_springing_back(seller) -> None:
+    """A cart scrolled down to its last line and then emptied (a sale done, Vaciar)
+    is at the top as soon as its lines are gone: its list used to spring back from
+    where it was for a second or two, the whole window redrawn each frame for an empty
+    list (issue 18's idle_cpu_pct, after every sale)."""
+    app = seller.app
+    sell = seller.screen("sell")
+    cart = sell.ids.cart
+    products = [p for p in app.services.catalog.browse(limit=200) if p.sale_mode.value == "unit"][:12]
+    for product in products:
+        app.services.counter.add(app.user.id, product)
+    seller.until(lambda: cart.children and cart.children[0].height > cart.height and cart.scroll_y < 0.05,
+                 what="the cart scrolled down to its last line")
+    app.services.counter.clear(app.user.id)
+    seller.until(lambda: not cart.data and cart.children[0].height == 0, what="the cart's lines gone")
+    seller.frames(2)
+    assert cart.scroll_y == 1
+    assert cart.effect_y.overscroll == 0 and cart.effect_y.velocity == 0  # nothing left moving
