@@ -25,6 +25,8 @@ def test_money_formats():
     assert i18n.format_decimal(1234.5) == "1,234.5"
     i18n.configure(locale="es_CO")
     assert i18n.format_money(123450) == "$1.234,50" and i18n.format_decimal(1234.5) == "1.234,5"
+    # -0 and 0 are equal (one cache key) but Babel writes them differently: each as Babel does.
+    assert [i18n.format_decimal(v) for v in (-0.0, 0.0, -0.0)] == ["-0", "0", "-0"]
     i18n.configure(locale="es_CO", money=i18n.MoneyFormat("COP", 0, "$"))
     assert i18n.format_money(12345) == "$12.345"
 
