@@ -123,6 +123,11 @@ class PrinterText:
             return text
         return "".join(ch if " " <= ch <= "~" else self._one(ch) for ch in text)
 
+    def encode(self, text: str, codepage: str) -> bytes:
+        """Clean text as bytes of ``codepage`` (one of the profile's), as python-escpos'
+        own encoder writes it; its table of the page is built once, here."""
+        return self._encoder.encode(text, codepage)
+
     def clean_lines(self, text: str) -> str:
         """The same, keeping the line feeds the renderer itself puts between lines."""
         return "\n".join(self.clean(part) for part in text.split("\n"))
@@ -151,11 +156,13 @@ class _SafeDummy(Dummy):
         # The code page is fixed (job() set it) and every code page keeps ASCII as is:
         # ASCII lines go out as their bytes, the same python-escpos would write, without
         # its per-character encoder (~40% of a receipt's rendering, inside Confirmar).
+        # Other lines go through PrinterText's long-lived encoder: python-escpos gives
+        # each job a new one, which rebuilds its code page table for the first accent.
         for line in clean.splitlines(keepends=True):
             if line.isascii():
                 self._raw(line.encode("ascii"))
             else:
-                super().text(line)
+                self._raw(self._printer_text.encode(line, self.magic.encoding))
 
 
 @functools.lru_cache(maxsize=32)

@@ -131,23 +131,29 @@ class CartStore:
     def _run(self) -> None:
         while True:
             change = self._queue.get()
-            if change is None:
+            try:
+                if change is None:
+                    return
+                self._handle(change)
+            finally:
+                self._queue.task_done()  # flush() reads the count of changes not yet done
+
+    def _handle(self, change: _Change) -> None:
+        if change.done is not None:
+            change.done.set()
+            return
+        while True:
+            try:
+                self._write(change)
                 return
-            if change.done is not None:
-                change.done.set()
-                continue
-            while True:
-                try:
-                    self._write(change)
-                    break
-                except Exception as exc:  # noqa: BLE001 - a lost change is logged, never raised
-                    if is_busy(exc):
-                        log.info("cart %s: database busy, storing the change again", change.cart_uuid)
-                        time.sleep(self.retry_s)
-                        continue
-                    self.failures += 1
-                    log.exception("cart %s: a change could not be stored", change.cart_uuid)
-                    break
+            except Exception as exc:  # noqa: BLE001 - a lost change is logged, never raised
+                if is_busy(exc):
+                    log.info("cart %s: database busy, storing the change again", change.cart_uuid)
+                    time.sleep(self.retry_s)
+                    continue
+                self.failures += 1
+                log.exception("cart %s: a change could not be stored", change.cart_uuid)
+                return
 
     def _write(self, change: _Change) -> None:
         with self.db.write_connection() as conn:
@@ -199,6 +205,8 @@ class CartStore:
     def flush(self, timeout: float) -> bool:
         """Wait until every change handed over so far is written (True), at most
         ``timeout`` seconds (False: the database stayed busy)."""
+        if not self._queue.unfinished_tasks:  # nothing waiting nor being written: no round trip to the writer
+            return True
         done = threading.Event()
         self._put(_Change("", 0, None, None, done))
         return done.wait(timeout)

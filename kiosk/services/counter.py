@@ -40,7 +40,7 @@ from typing import Protocol
 from db.models import utcnow
 from kiosk.core.cart import Cart, CartLine, CartView, LineEntry, Repriced
 from kiosk.core.catalog import ProductRef
-from kiosk.core.errors import DomainError
+from kiosk.core.errors import DomainError, ProductInactive
 from kiosk.core.payments import Tender
 from kiosk.core.permissions import Act
 from kiosk.core.quantities import format_unit_price
@@ -60,7 +60,7 @@ from kiosk.services import audit
 from kiosk.services.cart_store import CartStore, ParkedRow
 from kiosk.services.catalog import CatalogService
 from kiosk.services.fiscal_documents import FiscalRequest
-from kiosk.services.sales import SaleResult
+from kiosk.services.sales import PriceChangedMeanwhile, SaleResult
 from kiosk.services.selling import Outcome, SellingService
 from kiosk.services.till import DatabaseBusy, TillService
 from kiosk.services.users import UserInfo
@@ -447,15 +447,22 @@ class CounterService:
             till.checking_out = True
             cart = till.cart
         try:
-            with self._lock:
-                view = self._reprice(user.id, cart)
-            if view.notices:
-                self._announce(view)
-                raise PricesChanged(changes="; ".join(view.notices), total=format_money(cart.total))
             if not self.store.flush(self.till.save_timeout_s):
                 raise DatabaseBusy(seconds=round(self.till.save_timeout_s))
-            result = self.till.complete_sale(cart, tenders, user, on_wait=on_wait, fiscal=fiscal,
-                                             also=lambda conn: self.store.delete_in(conn, cart.uuid))
+            try:
+                result = self.till.complete_sale(cart, tenders, user, on_wait=on_wait, fiscal=fiscal,
+                                                 also=lambda conn: self.store.delete_in(conn, cart.uuid))
+            except (PriceChangedMeanwhile, ProductInactive):
+                # The sale's transaction compares every line with the catalog (the cart was
+                # last compared at its last change, not re-read before: that read cost as
+                # much as the rest of the cart's handling). A change since: re-price the cart
+                # as a cart change would, and the cashier charges the new total.
+                with self._lock:
+                    view = self._reprice(user.id, cart)
+                if not view.notices:
+                    raise
+                self._announce(view)
+                raise PricesChanged(changes="; ".join(view.notices), total=format_money(cart.total)) from None
         finally:
             with self._lock:
                 till.checking_out = False

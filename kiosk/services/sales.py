@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import selectinload
@@ -88,11 +89,28 @@ class SaleDetail:
         return self.summary.total
 
 
-# Checkout is the till's hot path: its statements are plain SQL text run with
-# exec_driver_sql (db/raw_sql.py), checked against the models when this loads.
+# Checkout is the till's hot path: its statements are plain SQL text (db/raw_sql.py),
+# checked against the models when this loads, run on the transaction's own sqlite3
+# connection: SQLAlchemy's statement and result handling cost about as much again as
+# SQLite's work for the sale's rows (issue 18's checkout_ratio).
 _SELLER = "SELECT name, role, active FROM users WHERE id = ?"
-_CURRENT_PRODUCTS = ("SELECT id, name, active, stock, low_stock, sale_mode, uom, price, tax_rate_bp FROM products "
-                     "WHERE id IN ({marks})")
+
+
+class _Current(NamedTuple):
+    """A product as the sale's transaction reads it."""
+
+    id: int
+    name: str
+    active: bool
+    stock: int
+    low_stock: int
+    sale_mode: str
+    uom: str
+    price: int
+    tax_rate_bp: int
+
+
+_CURRENT_PRODUCTS = f"SELECT {', '.join(_Current._fields)} FROM products WHERE id IN ({{marks}})"
 # The next number is read inside the INSERT, under the write lock BEGIN IMMEDIATE took.
 _INSERT_SALE = insert_sql(Sale.__table__, "uuid created_at user_id status subtotal tax_total total change_total "
                                           "currency discount discount_reason session_id",
@@ -212,14 +230,14 @@ class SalesService:
         grant = None
         try:
             with self.db.write_connection() as conn:
-                seller = conn.exec_driver_sql(_SELLER, (user_id,)).one_or_none()  # the ``sell`` act, as of now
+                raw = conn.connection.driver_connection  # the same transaction, without SQLAlchemy's layer
+                seller = raw.execute(_SELLER, (user_id,)).fetchone()  # the ``sell`` act, as of now
                 grant = self.access.check_role(*(seller or (str(user_id), "", False)), Act.SELL, by=by,
-                                               authoriser=lambda uid: conn.exec_driver_sql(_SELLER, (uid,))
-                                               .one_or_none())
+                                               authoriser=lambda uid: raw.execute(_SELLER, (uid,)).fetchone())
                 session_id, opened_now = session_for_sale(conn, self.without_session, user_id, sale.created_at)
                 ids = tuple(needed)
-                current = {r.id: r for r in conn.exec_driver_sql(
-                    _CURRENT_PRODUCTS.format(marks=", ".join("?" * len(ids))), ids)}
+                current = {r.id: r for r in map(_Current._make, raw.execute(
+                    _CURRENT_PRODUCTS.format(marks=", ".join("?" * len(ids))), ids))}
                 for pid, quantity in needed.items():
                     row = current.get(pid)
                     if row is None or not row.active:
@@ -237,12 +255,12 @@ class SalesService:
                                         .format(name=row.name, available=available))
                 if opened_now:
                     warnings.append(translate(AUTO_OPENED_NOTICE))
-                sale_id, number = conn.exec_driver_sql(_INSERT_SALE, {
+                sale_id, number = raw.execute(_INSERT_SALE, {
                     "uuid": sale.uuid, "created_at": created, "user_id": user_id, "status": "completed",
                     "subtotal": sale.total - sale.tax_total, "tax_total": sale.tax_total, "total": sale.total,
                     "change_total": sale.change, "currency": self.currency, "discount": sale.sale_discount,
-                    "discount_reason": sale.sale_discount_reason, "session_id": session_id}).one()
-                conn.exec_driver_sql(_INSERT_LINE, [
+                    "discount_reason": sale.sale_discount_reason, "session_id": session_id}).fetchone()
+                raw.executemany(_INSERT_LINE, [
                     {"sale_id": sale_id, "position": i, "product_id": ln.product.id, "sku": ln.product.sku,
                      "name": ln.product.name, "sale_mode": ln.product.sale_mode.value, "uom": ln.product.uom.value,
                      "unit_price": ln.price, "tax_rate_bp": ln.product.tax_rate_bp,
@@ -254,9 +272,9 @@ class SalesService:
                          ln.discount.reason if ln.discount else "", ln.override_reason) if x)[:64],
                      "catalog_price": ln.product.price if ln.override_price is not None else None}
                     for i, ln in enumerate(lines)])
-                conn.exec_driver_sql(_INSERT_TAX, [
+                raw.executemany(_INSERT_TAX, [
                     {"sale_id": sale_id, "rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in sale.taxes])
-                conn.exec_driver_sql(_INSERT_PAYMENT, [
+                raw.executemany(_INSERT_PAYMENT, [
                     {"sale_id": sale_id, "method": p.method.value, "amount": p.amount, "tendered": p.tendered,
                      "change": p.change, "reference": p.reference} for p in sale.payments])
                 reference = sale_reference(number)
@@ -267,7 +285,7 @@ class SalesService:
                     for pid, quantity in needed.items()
                     if tracks_stock(SaleMode(current[pid].sale_mode))]
                 if movements:
-                    conn.exec_driver_sql(_INSERT_MOVEMENT, movements)
+                    raw.executemany(_INSERT_MOVEMENT, movements)
                 low_changes = tuple(
                     (m["product_id"], low_after) for m in movements
                     if (low_after := _is_low(current[m["product_id"]].stock + m["quantity"],

@@ -109,6 +109,31 @@ def test_a_price_changed_by_a_manager_reprices_the_line_with_a_notice(demo_app, 
     assert counter.checkout(admin, cash(2 * (sponge.price + 200))).total == 2 * (sponge.price + 200)
 
 
+def test_a_product_taken_off_sale_before_confirmar_leaves_the_cart_with_a_notice(demo_app, admin) -> None:
+    """*Confirmar* does not re-read the cart's products before the sale: the sale's own
+    transaction finds the product inactive, and the cashier gets the same outcome as a
+    cart change would give (the line gone, a notice, the new total), nothing stored."""
+    counter = demo_app.counter
+    seen = []
+    counter.subscribe(seen.append)
+    for sku in ("PAN-MIC", "ESP-DOB"):
+        counter.scan(admin.id, ScanEvent(demo_barcodes()[sku][0], "wedge"))
+    sponge = demo_app.catalog.by_sku("ESP-DOB")
+    cloth = demo_app.catalog.by_sku("PAN-MIC")
+    demo_app.inventory.set_active(sponge.id, False, admin)
+    with pytest.raises(PricesChanged) as info:
+        counter.checkout(admin, cash(sponge.price + cloth.price))
+    assert sponge.name in str(info.value)
+    assert [ln.product.sku for ln in counter.cart(admin.id).lines] == ["PAN-MIC"]
+    assert counter.cart(admin.id).total == cloth.price
+    assert any(sponge.name in n for n in seen[-1].notices)
+    with demo_app.db.raw_connection() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM sales").fetchone()[0] == 0
+    assert demo_app.carts.flush(10)
+    assert [n for _u, n, *_ in stored_lines(demo_app)] == [1]  # the stored cart follows
+    assert counter.checkout(admin, cash(cloth.price)).total == cloth.price
+
+
 def test_a_busy_database_neither_stalls_nor_loses_a_cart_change(demo_app, admin) -> None:
     counter = demo_app.counter
     blocker = demo_app.db.raw_connection()
