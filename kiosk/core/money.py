@@ -50,12 +50,16 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     if not weights:
         return []
     wsum = sum(weights)
-    if wsum == 0:
+    if wsum == 0 or total == 0:
         return [0] * len(weights)
-    raw = [Fraction(total * w, wsum) for w in weights]
-    parts = [floor_int(r) for r in raw]
+    # Integer arithmetic (every sale prices its lines with this): part i is the floor of
+    # total*w/wsum and its fraction is rem/wsum, which orders like rem (like -rem when
+    # wsum is negative); ties keep the weights' order.
+    parts, rems = zip(*(divmod(total * w, wsum) for w in weights))
+    parts = list(parts)
+    sign = 1 if wsum > 0 else -1
     remainder = total - sum(parts)
-    order = sorted(range(len(weights)), key=lambda i: raw[i] - parts[i], reverse=True)
+    order = sorted(range(len(weights)), key=lambda i: sign * rems[i], reverse=True)
     for i in order[:remainder]:
         parts[i] += 1
     return parts

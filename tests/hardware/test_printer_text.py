@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hardware.printer.decode import Unknown, decode
 from hardware.printer.receipt import ReceiptLayout, render_receipt
@@ -171,14 +173,16 @@ def test_the_test_ticket_prints_on_a_profile_without_cp850():
     assert "CP858" in text and not decode(data, "TSP600").kicks
 
 
-@pytest.mark.parametrize("profile", ["default", "TM-T88V", "TM-P80"])
+@pytest.mark.parametrize("profile", ["default", "TM-T88V", "TM-P80", "TSP600", "TM-U220"])
 def test_ascii_written_directly_is_the_bytes_python_escpos_writes(profile):
-    """ASCII text skips python-escpos' per-character encoder once the code page is set:
-    the job's bytes must stay exactly python-escpos' own, accents and all."""
+    """Text skips python-escpos' per-character encoder once the code page is set (ASCII
+    as its bytes, the rest through one table per code page): the job's bytes must stay
+    exactly python-escpos' own, accents, substitutions and all."""
     from escpos.printer import Dummy
 
     text = for_printer(profile, "CP850")
-    sample = ["TOTAL      $12.345,00\n", "Jabón líquido x 2\n", "Gracias por su compra\n", "Ñandú 1/2 L\n"]
+    sample = ["TOTAL      $12.345,00\n", "Jabón líquido x 2\n", "Gracias por su compra\n", "Ñandú 1/2 L\n",
+              "ÁÉÍÓÚ ¿¡ü° ½ «€ “Suave”» 8:05\u202fp. m.\n", "Ángela\x1bp0 Núñez\n"]
     job = text.job()
     plain = Dummy(profile=text.profile)
     plain.hw("INIT")
@@ -188,3 +192,13 @@ def test_ascii_written_directly_is_the_bytes_python_escpos_writes(profile):
         job.text(line)
         plain.text(text.clean_lines(line))
     assert job.output == plain.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x3000), max_size=40))
+def test_a_whole_string_clean_is_each_character_cleaned(text):
+    """clean() lets a string through in one pass when every character prints as it is:
+    the result is always the character-by-character one."""
+    for profile, page in (("default", "CP850"), ("TM-U220", "CP850")):
+        t = for_printer(profile, page)
+        assert t.clean(text) == "".join(ch if " " <= ch <= "~" else t._one(ch) for ch in text)
