@@ -240,7 +240,8 @@ def build(settings: Settings, *, run_migrations: bool = True, sender: Sender | N
     shop = ShopInfo(**settings.shop.model_dump())
     receipts = ReceiptService(sales, shop, fiscal if fs.on else None)
     printer = receipt_printer(settings)
-    printing = PrintQueue(db, sender or printer, receipt_layout(settings))
+    printing = PrintQueue(db, sender or printer, receipt_layout(settings),
+                          receipt_for=lambda sale_id: receipts.receipt(sale_id=sale_id))
     hardware = HardwareService(settings, printing, users, printer=printer)
     till = TillService(sales, receipts, printing, drawer=hardware, save_timeout_s=settings.sales.save_timeout_s,
                        drawer_policy=DrawerPolicy(settings.drawer.mode, settings.drawer.open_on_cash), fiscal=fiscal)

@@ -130,6 +130,16 @@ def configure_kivy(settings: Settings) -> None:
         Config.set("input", "mouse", "mouse,disable_multitouch")
 
 
+def load_lxml_before_the_window() -> None:
+    """Load lxml before Kivy makes its window. Making the GL context loads the GL
+    driver, and Mesa's software one (llvmpipe, through libLLVM) puts the system's older
+    libxml2 into the process's global symbol scope: an lxml loaded after that binds its
+    calls to that copy instead of its own, and the DIAN worker's schema check then
+    refused every signed document (a certificate's 48-digit serial number "is not a
+    valid value of the atomic type xs:integer"); openpyxl's reports use lxml too."""
+    import lxml.etree  # noqa: F401
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     journal_logging.configure(logging.DEBUG if args.verbose else logging.INFO)
@@ -156,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                     "kiosk-admin run by hand would use %s", configured, settings.state_dir, configured)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     configure_kivy(settings)
+    load_lxml_before_the_window()
 
     from kiosk.app_factory import build
 

@@ -20,6 +20,7 @@ from kiosk.bench import BenchContext, median, percentile, probe, timed_ms
 from kiosk.config import load_settings
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
+from kiosk.services.printing import LAID_OUT_WHEN_SENT
 
 
 SEARCHES = [
@@ -89,17 +90,13 @@ def search(ctx: BenchContext) -> dict[str, Any]:
 
 
 def _raw_checkout(conn, products: list, user_id: int, payload: bytes, cart_uuid: str | None = None) -> None:  # noqa: ANN001
-    """The same statements as the till's sale (CounterService.checkout: the cart's
-    products re-read, the next number, then one transaction: the user, the open
-    session and the products checked, the sale, lines, taxes, payment, stock
-    movements (products.stock follows by trigger), the receipt's print job and the
-    parked cart deleted), hand-written with sqlite3."""
+    """The same statements as the till's sale (CounterService.checkout: one
+    transaction: the user, the open session and the products checked, the sale, lines,
+    taxes, payment, stock movements (products.stock follows by trigger), the receipt's
+    print job and the parked cart deleted), hand-written with sqlite3."""
     now = "2026-11-21 10:00:00"
     ids = [p.id for p in products]
     marks = ",".join("?" * len(ids))
-    conn.execute(f"SELECT id, sku, name, sale_mode, uom, price, tax_rate_bp, stock, low_stock, active"
-                 f" FROM products WHERE id IN ({marks})", ids).fetchall()
-    number = (conn.execute("SELECT MAX(number) FROM sales").fetchone()[0] or 0) + 1
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("SELECT name, role, active FROM users WHERE id = ?", (user_id,)).fetchone()
     session = conn.execute("SELECT id FROM till_sessions WHERE status = 'open'").fetchone()
@@ -148,13 +145,14 @@ def _parked_cart(conn, products: list, user_id: int) -> str:  # noqa: ANN001
 
 @probe("checkout")
 def checkout(ctx: BenchContext) -> dict[str, Any]:
-    """checkout_*: the whole path *Confirmar* runs (CounterService.checkout: the cart
-    re-priced, the receipt rendered, the sale with its lines, payment, stock and print
-    job in one transaction, the parked cart deleted; what the screens do after it reads
-    nothing back) against raw sqlite3 running the same statements with the same receipt
-    bytes. checkout_store_*: only the transaction (SalesService.prepare + store with the
-    job) against the same raw statements, as before. confirm_p50_ms:
-    TillService.complete_sale alone."""
+    """checkout_*: the whole path *Confirmar* runs (CounterService.checkout: the sale
+    worked out, then one transaction that compares the cart with the catalog and writes
+    the sale with its lines, payment, stock and the receipt's print job (laid out later,
+    when it is sent: stored without bytes), the parked cart deleted; what the screens do
+    after it reads nothing back) against raw sqlite3 running the same statements and
+    writing the same rows. checkout_store_*: only the transaction (SalesService.prepare
+    + store, with a job holding a rendered receipt) against the same raw statements with
+    the same bytes, as before. confirm_p50_ms: TillService.complete_sale alone."""
     from kiosk.bench.staff import signed_in_admin
 
     app = build_app(ctx)
@@ -192,7 +190,7 @@ def checkout(ctx: BenchContext) -> dict[str, Any]:
             full_ms.append(full_path(chosen))
         elif i % 4 == 1:
             cart_uuid = _parked_cart(raw, chosen, user.id)
-            full_raw_ms.append(timed_ms(lambda: _raw_checkout(raw, chosen, user.id, payload, cart_uuid)))
+            full_raw_ms.append(timed_ms(lambda: _raw_checkout(raw, chosen, user.id, LAID_OUT_WHEN_SENT, cart_uuid)))
         elif i % 4 == 2:
             cart = cart_of(chosen)
             tenders = [Tender(PaymentMethod.CARD, cart.total)]

@@ -53,13 +53,14 @@ def cpu_s() -> float:
 def main(argv: list[str]) -> int:
     state, sales, idle, out = Path(argv[0]), int(argv[1]), float(argv[2]), Path(argv[3])
     from kiosk.config import load_settings
-    from kiosk.main import configure_kivy
+    from kiosk.main import configure_kivy, load_lxml_before_the_window
 
     settings = load_settings(env={"STATE_DIRECTORY": str(state), "HOME": str(state)},
                              overrides={"printer": {"url": "none"},
                                         "ui": {"fullscreen": False, "width": 800, "height": 480}})
     os.environ["KIVY_HOME"] = str(state / "kivy")
     configure_kivy(settings)
+    load_lxml_before_the_window()  # as the kiosk does: its memory is measured
     from kivy.clock import Clock
     from kivy.core.window import Window
 

@@ -269,7 +269,8 @@ def cmd_printer_queue(args: argparse.Namespace) -> int:
     else:
         print_table(["id", "created", "kind", "sale", "status", "tries", "bytes", "drawer", "last error"],
                     [(j.id, f"{j.created_at:%Y-%m-%d %H:%M:%S}", j.kind, j.sale_id or "", j.status, j.attempts,
-                      j.size, j.drawer, j.last_error[:50]) for j in jobs], right=(0, 5, 6))
+                      j.size or "-", j.drawer, j.last_error[:50]) for j in jobs], right=(0, 5, 6))
+        # "-": a sale's receipt not laid out yet (that happens when it is first sent)
     return EXIT_OK
 
 

@@ -64,7 +64,6 @@ from kiosk.i18n import _, format_money
 from kiosk.services.customers import CustomerService
 from kiosk.services.fiscal_settings import FiscalSettings
 from kiosk.services.numbering import NumberingService, read_resolutions
-from kiosk.services.sales import PreparedSale
 
 log = logging.getLogger(__name__)
 
@@ -558,23 +557,6 @@ class FiscalDocuments:
         rates = sorted({ln.tax_rate_bp for ln in doc.lines} | {t.rate_bp for t in receipt.taxes})
         return replace(receipt, lines=lines, fiscal=f.print_block(electronic, key_of(electronic)),
                        tax_names=self.tax_names(rates))
-
-    def preview(self, plan: FiscalPlan, sale: PreparedSale, sale_number: int, cashier: str,
-                issued: IssuedDocument | None = None) -> StoredDocument:
-        """The document a prepared sale will be (its receipt is rendered outside the
-        write lock): numbered as ``plan`` expects, or as ``issued`` was."""
-        resolution = plan.resolution if issued is None else issued.resolution
-        lines = tuple(DocumentLine(position=i + 1, sale_line_id=0, sku=ln.product.sku, name=ln.product.name,
-                                   category=ln.product.category, gtin="", uom=ln.product.uom, quantity=ln.quantity,
-                                   unit_price=ln.product.price, line_total=total, tax_rate_bp=ln.product.tax_rate_bp,
-                                   tax_amount=tax)
-                      for i, (ln, total, tax) in enumerate(zip(sale.lines, sale.line_totals, sale.line_tax)))
-        return StoredDocument(id=0, uuid="", till_id=self.till_id, kind=plan.kind, prefix=resolution.prefix,
-                              number=resolution.next_number if issued is None else issued.number,
-                              issued_at=sale.created_at, cashier=cashier, sale_id=0, sale_number=sale_number,
-                              origin="sale", corrects_id=None, concept="", buyer=Buyer.of(plan.customer),
-                              total=sale.total, tax_total=sale.tax_total, lines=lines, resolution=resolution,
-                              payments=sale.payments)
 
     def credit_note_receipt_in(self, conn: Connection, document_id: int, shop: ShopInfo) -> Receipt:
         """The credit note just issued in ``conn``'s transaction, on paper (its own

@@ -18,9 +18,15 @@ is finally printed: the sale happened long ago and the drawer must not pop open 
 
 A sale's receipt is written by ``insert_job`` inside the sale's own transaction (see
 TillService.complete_sale), with the drawer decision in ``drawer``: either the sale
-and its ticket exist, or neither. A GPIO relay is pulsed once, right after the sale
-is stored (``drawer_outcome`` records it); a relay request the kiosk did not get to
-before it stopped becomes ``missed`` at the next start and is never performed late.
+and its ticket exist, or neither. Its bytes are laid out from the stored sale when
+the job is first sent (``receipt_for``, the same receipt a reprint reads, byte for byte
+what the sale would have rendered) and kept with the job: *Confirmar* waits for the
+sale's rows only, and a receipt layout that fails cannot stop a sale (the job is then
+``interrupted``, with the reason, for staff to send again once it is fixed).
+
+A GPIO relay is pulsed once, right after the sale is stored (``drawer_outcome``
+records it); a relay request the kiosk did not get to before it stopped becomes
+``missed`` at the next start and is never performed late.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ log = logging.getLogger(__name__)
 Sender = Callable[[bytes], object]
 
 DRAWER_STATES = ("", "kick", "relay", "opened", "failed", "missed")
+LAID_OUT_WHEN_SENT = b""  # a sale's receipt job stored without its bytes (see above)
 _INSERT_JOB = insert_sql(PrintJob.__table__, "created_at kind sale_id payload status attempts last_error drawer",
                          returning="id")
 
@@ -75,10 +82,12 @@ class JobNotFound(LookupError):
 
 
 class PrintQueue:
-    def __init__(self, db: Database, sender: Sender, layout: ReceiptLayout = ReceiptLayout()):
+    def __init__(self, db: Database, sender: Sender, layout: ReceiptLayout = ReceiptLayout(), *,
+                 receipt_for: Callable[[int], Receipt] | None = None):
         self.db = db
         self.sender = sender
         self.layout = layout
+        self.receipt_for = receipt_for  # sale id -> its receipt (ReceiptService.receipt), for LAID_OUT_WHEN_SENT jobs
         self._flush_lock = threading.Lock()
         self._listeners: list[Callable[[int], None]] = []
         self._last_logged = ""  # the same failure is logged once, not at every retry
@@ -193,11 +202,29 @@ class PrintQueue:
                             len(j.payload), j.drawer) for j in s.scalars(stmt)]
 
     def payload(self, job_id: int) -> bytes:
+        """The job's bytes (a sale's receipt not sent yet is laid out for the asking)."""
         with self.db.read() as s:
             job = s.get(PrintJob, job_id)
             if job is None:
                 raise JobNotFound(f"no print job {job_id}")
-            return job.payload
+            payload, kind, sale_id, drawer = job.payload, job.kind, job.sale_id, job.drawer
+        if payload == LAID_OUT_WHEN_SENT and kind == "receipt" and sale_id is not None:
+            return self._sale_receipt(sale_id, drawer)
+        return payload
+
+    def _sale_receipt(self, sale_id: int, drawer: str) -> bytes:
+        if self.receipt_for is None:
+            raise RuntimeError("this print queue was given no receipt_for: it cannot lay out a sale's receipt")
+        return self.render(self.receipt_for(sale_id), open_drawer=drawer == "kick")
+
+    def _lay_out(self, job_id: int, sale_id: int, drawer: str) -> bytes:
+        """A sale's receipt job's bytes, laid out now and kept with the job (the shop's
+        details or layout edited later do not change a ticket that failed to print)."""
+        payload = self._sale_receipt(sale_id, drawer)
+        with self.db.write() as s:
+            s.execute(update(PrintJob).where(PrintJob.id == job_id, PrintJob.payload == LAID_OUT_WHEN_SENT)
+                      .values(payload=payload))
+        return payload
 
     def last_job_id(self, sale_id: int | None = None) -> int | None:
         stmt = select(PrintJob.id).order_by(PrintJob.id.desc()).limit(1)
@@ -220,9 +247,22 @@ class PrintQueue:
                 with self.db.write() as s:
                     claimed = s.execute(update(PrintJob).where(PrintJob.id == job_id, PrintJob.status == "pending")
                                         .values(status="sending")).rowcount
-                    payload = s.scalar(select(PrintJob.payload).where(PrintJob.id == job_id)) if claimed else None
-                if payload is None:
+                    row = s.execute(select(PrintJob.payload, PrintJob.sale_id, PrintJob.drawer)
+                                    .where(PrintJob.id == job_id)).first() if claimed else None
+                if row is None:
                     continue  # printed or cancelled meanwhile
+                payload = row.payload
+                if payload == LAID_OUT_WHEN_SENT and kind == "receipt" and row.sale_id is not None:
+                    try:
+                        payload = self._lay_out(job_id, row.sale_id, row.drawer)
+                    except Exception as exc:  # noqa: BLE001 - the sale is stored; its ticket waits for staff
+                        log.exception("print job %s: the receipt of sale id %s could not be laid out", job_id,
+                                      row.sale_id)
+                        with self.db.write() as s:
+                            s.execute(update(PrintJob).where(PrintJob.id == job_id).values(
+                                status="interrupted", attempts=PrintJob.attempts + 1,  # resent late: no kick
+                                last_error=f"receipt not laid out: {exc}"[:200]))
+                        continue  # the next tickets still print
                 if attempts and kind == "receipt":
                     payload = strip_drawer_kick(payload)
                 try:

@@ -32,10 +32,9 @@ from kiosk.core.drawer import DrawerPolicy
 from kiosk.core.errors import DomainError
 from kiosk.core.payments import Tender
 from kiosk.core.permissions import Act
-from kiosk.core.receipt import Receipt
 from kiosk.i18n import N_
-from kiosk.services.fiscal_documents import FiscalDocuments, FiscalPlan, FiscalRequest, IssuedDocument
-from kiosk.services.printing import PrintQueue
+from kiosk.services.fiscal_documents import FiscalDocuments, FiscalPlan, FiscalRequest
+from kiosk.services.printing import LAID_OUT_WHEN_SENT, PrintQueue
 from kiosk.services.receipts import ReceiptService
 from kiosk.services.sales import PreparedSale, SaleResult, SalesService
 from kiosk.services.users import UserInfo
@@ -102,25 +101,14 @@ class TillService:
         sale = self.sales.prepare(cart, tenders, user.id)
         plan = self.fiscal_plan(sale.total, fiscal)
         drawer = self.drawer_plan(sale)
-        kick = drawer == "kick"
-        # Rendered before the transaction (a bad printer profile fails here, with
-        # nothing written), for the numbers the sale (and its fiscal document) will
-        # most likely get; rendered again under the lock in the rare case another
-        # writer took one of them.
-        guess = self.sales.last_number() + 1
-        receipt = self._receipt(sale, guess, user, plan)
-        payload = self.printing.render(receipt, open_drawer=kick)
 
         def with_receipt(conn: Connection, sale_id: int, number: int) -> int:
-            doc = None
             if plan is not None:
-                doc = self.fiscal.issue_for_sale(conn, plan, sale_id, user.id, sale.created_at,
-                                                 categories=[ln.product.category for ln in sale.lines])
-            if number == guess and (doc is None or doc.document_number == plan.expected_number):
-                data = payload
-            else:
-                data = self.printing.render(self._receipt(sale, number, user, plan, doc), open_drawer=kick)
-            job = self.printing.insert_job(conn, data, "receipt", sale_id, drawer=drawer)
+                self.fiscal.issue_for_sale(conn, plan, sale_id, user.id, sale.created_at,
+                                           categories=[ln.product.category for ln in sale.lines])
+            # The ticket's job, laid out from the stored sale when it is sent (PrintQueue):
+            # Confirmar waits for the sale's rows, not for the receipt's layout.
+            job = self.printing.insert_job(conn, LAID_OUT_WHEN_SENT, "receipt", sale_id, drawer=drawer)
             if also is not None:
                 also(conn)
             return job
@@ -137,13 +125,6 @@ class TillService:
         except Exception:  # noqa: BLE001 - the sale and its job are stored; the worker prints it
             log.exception("sale %s stored; a step after it failed (its receipt job is kept)", result.reference)
         return result
-
-    def _receipt(self, sale: PreparedSale, number: int, user: UserInfo, plan: FiscalPlan | None,
-                 doc: IssuedDocument | None = None) -> Receipt:
-        receipt = sale.receipt(self.receipts.shop, number, user.name)
-        if plan is None:
-            return receipt
-        return self.fiscal.printed(receipt, self.fiscal.preview(plan, sale, number, user.name, doc))
 
     def _store(self, sale: PreparedSale, alongside: Callable[[Connection, int, int], int],
                on_wait: Callable[[int], None] | None, user: UserInfo) -> SaleResult:

@@ -1,7 +1,7 @@
 """A sale never half-happens: the sale and its receipt's print job (with the drawer
-decision) are one transaction; a printer profile that cannot print fails before
-anything is written; a database held by another writer is waited for and retried,
-and after the limit nothing is stored and the cart is kept."""
+decision) are one transaction; a receipt that cannot be laid out never stops a sale
+(its job waits for staff); a database held by another writer is waited for and
+retried, and after the limit nothing is stored and the cart is kept."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from dataclasses import replace
 import pytest
 
 from hardware.printer.decode import decode
-from hardware.printer.text import UnknownProfile
 from kiosk.app_factory import build
 from kiosk.core.cart import Cart
 from kiosk.core.payments import PaymentMethod, Tender
@@ -44,7 +43,7 @@ def test_each_sale_is_stored_with_its_receipt_job_and_drawer_decision(demo_app, 
     jobs = _rows(app, "SELECT sale_id, kind, status, drawer FROM print_jobs ORDER BY id")
     assert jobs == [(cash.sale_id, "receipt", "pending", "kick"), (card.sale_id, "receipt", "pending", "")]
     assert (cash.print_job, card.print_job) == tuple(j.id for j in reversed(app.printing.jobs()))
-    # The job rendered before the sale was stored is byte for byte the receipt of the stored sale.
+    # The job's bytes are the stored sale's receipt, with the kick for cash.
     for result, kick in ((cash, True), (card, False)):
         stored = app.printing.render(app.receipts.receipt(sale_id=result.sale_id), open_drawer=kick)
         assert app.printing.payload(result.print_job) == stored
@@ -74,16 +73,32 @@ def test_a_failure_writing_the_receipt_job_stores_no_sale_and_keeps_the_cart(dem
     check_invariants(app.db)
 
 
-def test_a_printer_profile_that_cannot_render_fails_before_anything_is_written(demo_app, admin):
-    """Before: the sale was stored, then rendering raised KeyError."""
+def test_a_receipt_that_cannot_be_laid_out_never_stops_the_sale_and_waits_for_staff(demo_app, admin):
+    """The receipt is laid out from the stored sale when its job is sent. A printer
+    profile that cannot lay it out (before: the sale was stored, then rendering raised
+    KeyError in Confirmar) leaves the sale done and its job ``interrupted`` with the
+    reason; the tickets after it still print, and it prints once fixed and resent."""
     app = demo_app
-    app.printing.layout = replace(app.printing.layout, profile="no-such-printer")
+    sent: list[bytes] = []
+    app.printing.sender = sent.append
+    good_layout = app.printing.layout
+    app.printing.layout = replace(good_layout, profile="no-such-printer")
     cart = _cart(app)
-    with pytest.raises(UnknownProfile):
-        app.till.complete_sale(cart, [Tender(PaymentMethod.CASH, 10000)], admin)
-    assert len(cart) == 2
-    assert _rows(app, "SELECT COUNT(*) FROM sales") == [(0,)]
-    assert _rows(app, "SELECT COUNT(*) FROM print_jobs") == [(0,)]
+    result = app.till.complete_sale(cart, [Tender(PaymentMethod.CASH, 10000)], admin)
+    assert cart.is_empty and result.number == 1
+    flushed = app.printing.flush()
+    assert sent == [] and flushed.printed == 0
+    job = app.printing.jobs()[0]
+    assert (job.id, job.status) == (result.print_job, "interrupted")
+    assert "no-such-printer" in job.last_error
+    app.printing.layout = good_layout
+    later = app.till.complete_sale(_cart(app), [Tender(PaymentMethod.CARD, _cart(app).total)], admin)
+    assert app.printing.flush().printed == 1 and len(sent) == 1  # the next ticket is not held up
+    app.printing.retry(result.print_job)
+    assert app.printing.flush().printed == 1
+    assert sent[1] == app.printing.render(app.receipts.receipt(sale_id=result.sale_id))  # kick dropped: resent late
+    assert app.printing.payload(later.print_job) == sent[0]
+    check_invariants(app.db)
 
 
 def _hold_write_lock(path, seconds: float, started: threading.Event) -> threading.Thread:

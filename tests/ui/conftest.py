@@ -20,7 +20,10 @@ import pytest
 
 from kiosk import i18n
 from kiosk.i18n import _
+from kiosk.main import load_lxml_before_the_window
 from tests.conftest import ADMIN_PIN, make_settings, open_till
+
+load_lxml_before_the_window()  # as the kiosk does, before any test module can make the window
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "_artifacts" / "screenshots"

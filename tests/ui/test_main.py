@@ -124,3 +124,36 @@ def test_root_does_not_start_the_kiosk_on_the_services_state_directory(tmp_path)
     assert out.returncode == 2
     assert f"{state} belongs to user nobody: run the kiosk as that user" in out.stderr
     assert list(state.iterdir()) == []
+
+
+_SCHEMA_AFTER_WINDOW = """
+import sys
+from kiosk.config import load_settings
+from kiosk.main import configure_kivy, load_lxml_before_the_window
+settings = load_settings(env={"STATE_DIRECTORY": sys.argv[1], "HOME": sys.argv[1]},
+                         overrides={"ui": {"fullscreen": False, "width": 320, "height": 240}})
+configure_kivy(settings)
+if sys.argv[2] == "kiosk":
+    load_lxml_before_the_window()
+from kivy.base import EventLoop
+from kivy.core.window import Window
+EventLoop.ensure_window()
+from lxml import etree
+schema = etree.XMLSchema(etree.XML(
+    b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="n" type="xs:integer"/></xs:schema>'))
+number = etree.Element("n")
+number.text = str(2 ** 159 - 12345)  # a certificate's serial number, as random ones are
+print("valid" if schema.validate(number) else schema.error_log.last_error)
+"""
+
+
+def test_schema_checks_hold_in_the_kiosk_process_whatever_the_gl_driver_loads(display, tmp_path) -> None:  # noqa: ANN001
+    """The kiosk loads lxml before its window: the software GL driver brings the
+    system's older libxml2 along, and an lxml loaded after it refused every signed
+    DIAN document (a 48-digit X509SerialNumber "is not a valid xs:integer")."""
+    import os
+
+    env = {**os.environ, "DISPLAY": display, "KIVY_NO_CONSOLELOG": "1"}
+    out = subprocess.run([sys.executable, "-c", _SCHEMA_AFTER_WINDOW, str(tmp_path), "kiosk"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1:] == ["valid"], out.stdout[-2000:] + out.stderr[-2000:]
