@@ -32,6 +32,7 @@ from kiosk.core.customer_screen import CustomerScreenModel, ScreenState
 from kiosk.i18n import _, ngettext
 from kiosk.services import customer_pictures
 from kiosk.services.cart_feed import CartFeedClient
+from kiosk.ui import label_pixels
 from kiosk.ui.images import qr_texture, texture_from_pil
 from kiosk.ui.theme import Theme
 
@@ -191,6 +192,7 @@ class CustomerScreenApp(App):
         self.screen: CustomerScreen | None = None
 
     def build(self) -> CustomerScreen:
+        label_pixels.install()  # a label's rendered pixels are not kept twice (kiosk/ui/label_pixels.py)
         self.screen = CustomerScreen(self)
         self.screen.show(self.model.state)
         Clock.schedule_interval(self._tick, 1.0)

@@ -30,6 +30,7 @@ from kiosk.i18n import _, format_time
 from kiosk.core.permissions import Act
 from kiosk.services.access import UserInfo
 from kiosk.ui.hardware_link import HardwareLink
+from kiosk.ui import label_pixels
 from kiosk.ui.images import TextureCache
 from kiosk.ui.scan_input import KeyboardWedge, ScanDispatcher
 from kiosk.ui.theme import Theme
@@ -130,6 +131,7 @@ class KioskApp(App):
         from kiosk.ui.pins import NewPinScreen
         from kiosk.ui.sell import SellScreen
 
+        label_pixels.install()
         for name in KV_FILES:
             load_kv(name)
         self.sm = ScreenManager(transition=NoTransition())
