@@ -5,6 +5,7 @@ the services; the screens (one module each) turn touches into service calls."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -38,7 +39,15 @@ from kiosk.ui.theme import Theme
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 KV_FILES = ("widgets.kv", "pins.kv", "lock.kv", "sell.kv", "scale_panel.kv", "calculator.kv", "checkout.kv", "done.kv",
-            "history.kv", "hardware.kv", "devices.kv", "cart_actions.kv", "returns_ui.kv")
+            "cart_actions.kv")
+# Screens off the selling path, built (with their kv rules) the first time they are
+# shown, as the staff screens are: name -> (module, class, kv files). Built at start-up
+# they held ~7 MB for as long as the kiosk ran (issue 18, kiosk_rss_mb).
+LATER_SCREENS = {
+    "history": ("kiosk.ui.history", "HistoryScreen", ("history.kv", "returns_ui.kv")),
+    "hardware": ("kiosk.ui.hardware", "HardwareScreen", ("hardware.kv", "devices.kv")),
+    "newpin": ("kiosk.ui.pins", "NewPinScreen", ()),
+}
 LEVELS = ("info", "ok", "warn", "error")
 UNSENT_CHECK_S = 30.0  # how often the selling screen's "3 ventas sin enviar desde 10:42" is read
 TRIM_AFTER_SALE_S = 0.3
@@ -125,10 +134,7 @@ class KioskApp(App):
     def build(self):  # noqa: ANN201
         from kiosk.ui.checkout import CheckoutScreen
         from kiosk.ui.done import DoneScreen
-        from kiosk.ui.hardware import HardwareScreen
-        from kiosk.ui.history import HistoryScreen
         from kiosk.ui.lock import LockScreen
-        from kiosk.ui.pins import NewPinScreen
         from kiosk.ui.sell import SellScreen
 
         label_pixels.install()
@@ -136,8 +142,7 @@ class KioskApp(App):
             load_kv(name)
         self.sm = ScreenManager(transition=NoTransition())
         for screen in (LockScreen(name="lock"), SellScreen(name="sell"), CheckoutScreen(name="checkout"),
-                       DoneScreen(name="done"), HistoryScreen(name="history"), HardwareScreen(name="hardware"),
-                       NewPinScreen(name="newpin")):
+                       DoneScreen(name="done")):
             self.sm.add_widget(screen)
         self.sm.current = "lock"
         self.last_line = LastLine(self)
@@ -262,8 +267,17 @@ class KioskApp(App):
     # --- screens ---------------------------------------------------------------------------
     def screen(self, name: str):  # noqa: ANN201
         if not self.sm.has_screen(name):
-            self.ensure_staff()
+            if name in LATER_SCREENS:
+                self._build_later_screen(name)
+            else:
+                self.ensure_staff()
         return self.sm.get_screen(name)
+
+    def _build_later_screen(self, name: str) -> None:
+        module, cls, kv_files = LATER_SCREENS[name]
+        for kv in kv_files:
+            load_kv(kv)
+        self.sm.add_widget(getattr(importlib.import_module(module), cls)(name=name))
 
     def ensure_staff(self) -> None:
         """The staff screens and dialogs are built the first time they are needed,
@@ -327,6 +341,7 @@ class KioskApp(App):
         """The receipt preview, drawn from the bytes the printer got (or will get)."""
         from kiosk.ui.devices import ReceiptPreviewPopup
 
+        load_kv("devices.kv")
         ReceiptPreviewPopup.open_for(self, sale_id=sale_id, job_id=job_id)
 
     @property

@@ -36,3 +36,17 @@ def test_a_label_drawn_again_shows_its_new_text(seller) -> None:  # noqa: ANN001
     assert label._surface is None
     pixels = label.texture.pixels  # the text is in the texture: some pixel is not blank
     assert any(pixels[i] for i in range(3, len(pixels), 4))
+
+
+def test_screens_off_the_selling_path_are_built_when_first_shown(seller) -> None:  # noqa: ANN001
+    from kiosk.ui.app import LATER_SCREENS
+
+    ui = seller
+    assert not any(ui.app.sm.has_screen(name) for name in LATER_SCREENS)
+    ui.app.show_history()
+    ui.frames(3)
+    assert ui.current == "history" and ui.app.sm.has_screen("history")
+    assert ui.visible_texts(ui.screen("history")), "the history screen shows its content"
+    ui.app.show("sell")
+    ui.frames(2)
+    assert ui.screen("history") is ui.app.sm.get_screen("history")  # built once
