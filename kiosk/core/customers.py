@@ -12,10 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from stdnum.co import nit as co_nit
-
 from kiosk.core.errors import DomainError
-from kiosk.core.fiscal import CONSUMIDOR_FINAL_ID, ID_TYPE_LABELS, IdType, check_nit
+from kiosk.core.fiscal import CONSUMIDOR_FINAL_ID, ID_TYPE_LABELS, IdType, check_nit, nit_check_digit
 from kiosk.core.fiscal_errors import InvalidCheckDigit
 from kiosk.core.fiscal_shop_errors import CustomerFieldInvalid, ReservedCustomerId, UnknownIdType
 from kiosk.core.text import fold
@@ -105,10 +103,6 @@ def clean_number(id_type: IdType, raw: str) -> tuple[str, str]:
         if m:
             return _SEPARATORS.sub("", m.group(1)), m.group(2)
     return _SEPARATORS.sub("", text), ""
-
-
-def nit_check_digit(number: str) -> str:
-    return co_nit.calc_check_digit(number)
 
 
 @dataclass(frozen=True)

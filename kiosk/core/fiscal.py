@@ -23,8 +23,6 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
-from stdnum.co import nit as co_nit
-
 from kiosk.core import fiscal_errors as errors
 from kiosk.core.money import from_minor as to_decimal
 from kiosk.core.tax import format_rate
@@ -580,11 +578,20 @@ def file_names(kind: DocumentKind, seller_nit: str, provider_code: str, year: in
 TAX_TOLERANCE_MINOR = 2  # tax-inclusive prices: a line's tax may differ from base x rate by rounding
 
 
+def nit_check_digit(number: str) -> str:
+    """DIAN's check digit of a NIT (digits only)."""
+    # python-stdnum (and the pydoc it imports) is loaded when a NIT is first checked:
+    # ~1 MB that selling without the fiscal profile never needs (issue 18).
+    from stdnum.co import nit as co_nit
+
+    return co_nit.calc_check_digit(number)
+
+
 def check_nit(nit: str, dv: str, who: str) -> None:
     number = clean_id(nit)
     if not number.isdigit():
         raise errors.InvalidTaxId(who=who, number=nit)
-    expected = co_nit.calc_check_digit(number)
+    expected = nit_check_digit(number)
     if dv != expected:
         raise errors.InvalidCheckDigit(nit=number, expected=expected, given=dv or "-")
 
