@@ -217,14 +217,16 @@ class PrintQueue:
             raise RuntimeError("this print queue was given no receipt_for: it cannot lay out a sale's receipt")
         return self.render(self.receipt_for(sale_id), open_drawer=drawer == "kick")
 
-    def _lay_out(self, job_id: int, sale_id: int, drawer: str) -> bytes:
-        """A sale's receipt job's bytes, laid out now and kept with the job (the shop's
-        details or layout edited later do not change a ticket that failed to print)."""
-        payload = self._sale_receipt(sale_id, drawer)
-        with self.db.write() as s:
-            s.execute(update(PrintJob).where(PrintJob.id == job_id, PrintJob.payload == LAID_OUT_WHEN_SENT)
-                      .values(payload=payload))
-        return payload
+    def _keep(self, job_id: int, payload: bytes) -> None:
+        """Keep a sale's receipt as laid out with its job (the shop's details or layout
+        edited later do not change a ticket that failed to print). Never raises: not
+        kept (a busy database), it is laid out again from the same sale next time."""
+        try:
+            with self.db.write() as s:
+                s.execute(update(PrintJob).where(PrintJob.id == job_id, PrintJob.payload == LAID_OUT_WHEN_SENT)
+                          .values(payload=payload))
+        except Exception:  # noqa: BLE001 - the ticket is printed all the same
+            log.warning("print job %s: its laid-out receipt was not kept", job_id, exc_info=True)
 
     def last_job_id(self, sale_id: int | None = None) -> int | None:
         stmt = select(PrintJob.id).order_by(PrintJob.id.desc()).limit(1)
@@ -254,7 +256,7 @@ class PrintQueue:
                 payload = row.payload
                 if payload == LAID_OUT_WHEN_SENT and kind == "receipt" and row.sale_id is not None:
                     try:
-                        payload = self._lay_out(job_id, row.sale_id, row.drawer)
+                        payload = self._sale_receipt(row.sale_id, row.drawer)
                     except Exception as exc:  # noqa: BLE001 - the sale is stored; its ticket waits for staff
                         log.exception("print job %s: the receipt of sale id %s could not be laid out", job_id,
                                       row.sale_id)
@@ -263,6 +265,7 @@ class PrintQueue:
                                 status="interrupted", attempts=PrintJob.attempts + 1,  # resent late: no kick
                                 last_error=f"receipt not laid out: {exc}"[:200]))
                         continue  # the next tickets still print
+                    self._keep(job_id, payload)
                 if attempts and kind == "receipt":
                     payload = strip_drawer_kick(payload)
                 try:

@@ -219,9 +219,9 @@ class SalesService:
         authorisation for it: spent when this transaction commits, given back when it
         fails). Raises a DomainError (nothing written) for a seller who may not sell,
         a product deactivated meanwhile or, with ``out_of_stock = "refuse"``, stock
-        that would go below zero; sqlalchemy's OperationalError when another writer
-        held the lock too long (``db.engine.is_busy``); IntegrityError if this sale was
-        stored already."""
+        that would go below zero; an OperationalError (sqlalchemy's or sqlite3's) when
+        another writer held the lock too long (``db.engine.is_busy``); an IntegrityError
+        if this sale was stored already."""
         lines, line_totals, line_tax, user_id = sale.lines, sale.line_totals, sale.line_tax, sale.user_id
         needed = dict(sale.needed)
         warnings: list[str] = []
@@ -370,7 +370,7 @@ class SalesService:
         return is_unusual(quantity, product.base_unit, self.largest_recent_quantity(product.id))
 
     def last_number(self) -> int:
-        # The reader's plain SELECT: asked before every sale, a session costs 5x the read.
+        # The reader's plain SELECT (the checkout screen asks it each time it opens).
         return self.db.reader().execute("SELECT max(number) FROM sales").fetchone()[0] or 0
 
     @staticmethod

@@ -101,6 +101,24 @@ def test_a_receipt_that_cannot_be_laid_out_never_stops_the_sale_and_waits_for_st
     check_invariants(app.db)
 
 
+def test_a_receipt_whose_bytes_cannot_be_kept_still_prints(demo_app, admin):
+    """Keeping the laid-out receipt with its job is a convenience: when that write
+    fails (a busy database, here a trigger refusing it) the ticket is printed all the
+    same, and laid out again, byte for byte, from the same sale if it is ever resent."""
+    app = demo_app
+    sent: list[bytes] = []
+    app.printing.sender = sent.append
+    conn = app.db.raw_connection()
+    conn.execute("CREATE TRIGGER test_keep_nothing BEFORE UPDATE OF payload ON print_jobs "
+                 "BEGIN SELECT RAISE(ABORT, 'not now'); END")
+    conn.close()
+    result = app.till.complete_sale(_cart(app), [Tender(PaymentMethod.CARD, _cart(app).total)], admin)
+    assert app.printing.flush().printed == 1
+    assert sent == [app.printing.render(app.receipts.receipt(sale_id=result.sale_id))]
+    assert app.printing.jobs()[0].status == "printed"
+    assert app.printing.payload(result.print_job) == sent[0]
+
+
 def _hold_write_lock(path, seconds: float, started: threading.Event) -> threading.Thread:
     """Another connection takes SQLite's write lock (as an import or a backup does) and
     keeps it for ``seconds``."""
