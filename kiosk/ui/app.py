@@ -30,6 +30,7 @@ from kiosk.memory import freeze_startup_objects, release_free_memory
 from kiosk.i18n import _, format_time
 from kiosk.core.permissions import Act
 from kiosk.services.access import UserInfo
+from kiosk.ui.frame_pace import FramePace
 from kiosk.ui.hardware_link import HardwareLink
 from kiosk.ui import label_pixels
 from kiosk.ui.images import TextureCache
@@ -116,7 +117,10 @@ class KioskApp(App):
         self.user: UserInfo | None = None
         self.ready_file = ready_file
         self.ready_at: float | None = None
-        self.own_process = own_process  # the kiosk's process (not a test's): its start-up objects are frozen
+        # the kiosk's process (not a test's): its start-up objects are frozen, and its
+        # main loop slows down while the screen is at rest (kiosk.ui.frame_pace)
+        self.own_process = own_process
+        self.pace: FramePace | None = None
         self._banners: dict[str, tuple[str, str]] = {}
         self._events: list = []
         self._resume: tuple[int, str] | None = None
@@ -172,6 +176,8 @@ class KioskApp(App):
         self._pulse: Animation | None = None
         self.bind(low_count=self._low_count_changed)
         self.later(self._finish_interrupted_work, 1.0)
+        if self.own_process:
+            self.pace = FramePace(Clock, Window).start()
         return self.sm
 
     def _watch_touch(self) -> None:
@@ -662,6 +668,9 @@ class KioskApp(App):
         for event in self._events:
             event.cancel()
         self._events.clear()
+        if self.pace is not None:
+            self.pace.stop()
+            self.pace = None
         if getattr(self, "_pulse", None) is not None:
             self._pulse.cancel(self)
             self._pulse = None
