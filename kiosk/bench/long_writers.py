@@ -44,11 +44,11 @@ def child(state: str, csv_path: str) -> None:
     app = build(_settings(Path(state), Path(state).parent), sender=lambda payload: None)
     admin = app.users.users()[0]
     print("ready", flush=True)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     report = app.product_csv.import_file(csv_path, admin)
-    seconds = time.perf_counter() - t0
+    seconds, cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
     app.close()
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "applied": report.applied,
+    print(json.dumps({"seconds": seconds, "cpu_s": cpu_s, "peak_rss_mb": _peak_rss_mb(), "applied": report.applied,
                       "rows": report.rows, "steps": report.steps}), flush=True)
 
 
@@ -85,7 +85,10 @@ def import_100k(ctx: BenchContext) -> dict[str, Any]:
 
     build(_settings(work / "state", work), sender=lambda payload: None).close()  # migrated, as on a kiosk
     result = _finish_import(_start_import(work / "state", path))
-    return {"import_100k_s": round(result["seconds"], 2), "import_peak_rss_mb": round(result["peak_rss_mb"], 1),
+    # The CPU time beside the wall time: on a shared machine the same code measured 8.5 s
+    # and 16 s of wall time hours apart; the CPU time tells the code from the machine.
+    return {"import_100k_s": round(result["seconds"], 2), "import_100k_cpu_s": round(result["cpu_s"], 2),
+            "import_peak_rss_mb": round(result["peak_rss_mb"], 1),
             "import_100k_rows": result["rows"], "import_100k_transactions": result["steps"]}
 
 

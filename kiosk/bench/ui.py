@@ -155,6 +155,7 @@ def _cashier_session(ctx: BenchContext) -> dict[str, Any]:
         "unlock_to_catalog_ms": round(got["unlock_to_catalog_ms"], 1),
         "unlock_to_catalog_warm_ms": round(got["unlock_to_catalog_warm_ms"], 1),
         "kiosk_rss_mb": round(got["kiosk_rss_mb"], 1),
+        "kiosk_rss_after_sale_mb": round(got["kiosk_rss_after_sale_mb"], 1),
         "idle_cpu_pct": round(got["idle_cpu_pct"], 2), "idle_seconds": idle,
         "idle_low_tiles": got["low_tiles_visible"]}
     return result
@@ -179,7 +180,7 @@ def unlock_to_catalog(ctx: BenchContext) -> dict[str, Any]:
 
 @probe("kiosk_rss")
 def kiosk_rss(ctx: BenchContext) -> dict[str, Any]:
-    return _pick(_cashier_session(ctx), "kiosk_rss_mb")
+    return _pick(_cashier_session(ctx), "kiosk_rss")
 
 
 @probe("idle_cpu")

@@ -12,7 +12,11 @@ database, driven as a cashier would, each figure ending at a drawn frame (Window
   screen is drawn showing that sale. Confirmar is pressed once the checkout screen is
   at rest (no frame for QUIET_S, as when a cashier's finger gets there), not while
   the screen change's own frames are still being drawn.
-- ``kiosk_rss_mb``: the process's resident memory after the unlock and the sales.
+- ``kiosk_rss_mb``: the process's resident memory after the unlock and the sales, read
+  with the kiosk back at rest on the selling screen (drawn, a second later: where a
+  till spends its day). ``kiosk_rss_after_sale_mb`` is the same reading taken right
+  after the last done screen was drawn, before the kiosk gave the sale's freed memory
+  back (kiosk/memory.py, 0.3 s after the done screen): it swung 246-264 MB between runs.
 - ``idle_cpu_s``: CPU time (all threads) of the selling screen left idle for IDLE
   seconds, low-stock tiles on screen (the parent marks the first page low first).
 
@@ -133,7 +137,7 @@ def main(argv: list[str]) -> int:
     # --- sales -------------------------------------------------------------------------------
     def next_sale() -> None:
         if run["sales"] >= sales:
-            figures["kiosk_rss_mb"] = rss_mb()
+            figures["kiosk_rss_after_sale_mb"] = rss_mb()
             app.show("sell")
             wait_drawn(catalog_drawn, lambda _ms: Clock.schedule_once(lambda dt: idle_start(), 1.0))
             return
@@ -179,6 +183,7 @@ def main(argv: list[str]) -> int:
 
     # --- idle ----------------------------------------------------------------------------------
     def idle_start() -> None:
+        figures["kiosk_rss_mb"] = rss_mb()
         figures["low_tiles_visible"] = sum(1 for d in app.screen("sell").ids.catalog.data[:24] if d.get("low"))
         c0, t0 = cpu_s(), time.monotonic()
 
