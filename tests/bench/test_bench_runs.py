@@ -40,7 +40,7 @@ def test_cashier_ratios_and_the_readable_table(tmp_path):
 
 
 UI_AND_CHECKOUT_KEYS = ("confirm_to_done_p95_ms", "unlock_to_catalog_ms", "ui_start_s", "kiosk_rss_mb",
-                        "bare_kivy_rss_mb", "idle_cpu_pct", "checkout_ratio", "checkout_p50_ms",
+                        "bare_kivy_rss_mb", "kiosk_rss_ratio", "idle_cpu_pct", "checkout_ratio", "checkout_p50_ms",
                         "checkout_raw_p50_ms")
 
 
@@ -60,3 +60,4 @@ def test_ui_figures_and_the_full_checkout_path_are_numbers(tmp_path):
     for key in UI_AND_CHECKOUT_KEYS:
         assert isinstance(figures[key], (int, float)) and figures[key] >= 0, key
     assert figures["ui_sales"] == 2 and figures["idle_low_tiles"] > 0
+    assert figures["kiosk_rss_ratio"] == round(figures["kiosk_rss_mb"] / figures["bare_kivy_rss_mb"], 2)

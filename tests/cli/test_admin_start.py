@@ -73,8 +73,13 @@ def test_help_prints_every_command_without_loading_the_application():
 
 def test_python_escpos_reads_its_printer_database_from_a_kept_cache(tmp_path):
     """The parsed capabilities are pickled once in the kiosk's cache folder (python-escpos
-    would otherwise parse its JSON with PyYAML at every start, in a new temp folder)."""
-    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "CACHE_DIRECTORY": str(tmp_path / "cache")}
+    would otherwise parse its JSON with PyYAML at every start, in a new temp folder), and
+    no empty folder is left in the temporary folder (python-escpos makes one at import
+    even when told where its pickle is)."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "CACHE_DIRECTORY": str(tmp_path / "cache"),
+           "TMPDIR": str(tmp)}
     code = ("import os\nimport hardware.printer.text\n"
             "print(os.environ['ESCPOS_CAPABILITIES_PICKLE_DIR'])")
     for _ in range(2):
@@ -83,6 +88,7 @@ def test_python_escpos_reads_its_printer_database_from_a_kept_cache(tmp_path):
     folder = Path(out.stdout.strip())
     assert folder == tmp_path / "cache" / "escpos"  # the service's CacheDirectory=
     assert [p.name.endswith(".capabilities.pickle") for p in folder.iterdir()] == [True]
+    assert list(tmp.iterdir()) == []
     from hardware.printer.text import profile_names
     assert "default" in profile_names()
 
@@ -173,3 +179,25 @@ def test_root_caches_translations_in_its_own_home_only_and_never_a_pickle():
     assert cache_dir({"HOME": home}, sub="i18n", data_only=True) == Path(home) / ".cache" / "kiosk" / "i18n"
     assert cache_dir({"HOME": "/home/someone"}, sub="i18n", data_only=True) is None  # sudo kept a user's HOME
     assert cache_dir({"HOME": home}) is None  # python-escpos's pickle: code, not for root
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root's own path")
+def test_root_reads_the_printer_database_without_yaml_and_leaves_nothing_behind(tmp_path):
+    """As root (no cache folder) the database is still read from a pickle written with
+    the json module, in a private folder removed at once; the variable pointing at it
+    is not inherited by child processes."""
+    import pwd
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"HOME": pwd.getpwuid(0).pw_dir, "PATH": "/usr/bin:/bin", "TMPDIR": str(tmp)}
+    code = ("import os, yaml\n"
+            "def refuse(*a, **k):\n    raise AssertionError('parsed with PyYAML')\n"
+            "yaml.safe_load = refuse\n"
+            "import hardware.printer.text as t\n"
+            "assert 'default' in t.profile_names() and t.for_printer('default', 'CP850').codepage == 'CP850'\n"
+            "print(os.environ.get('ESCPOS_CAPABILITIES_PICKLE_DIR', '-'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "-"
+    assert list(tmp.iterdir()) == []
