@@ -33,6 +33,7 @@ from kiosk.i18n import _, ngettext
 from kiosk.services import customer_pictures
 from kiosk.services.cart_feed import CartFeedClient
 from kiosk.ui import label_pixels
+from kiosk.ui.frame_pace import FramePace
 from kiosk.ui.images import qr_texture, texture_from_pil
 from kiosk.ui.theme import Theme
 
@@ -174,8 +175,11 @@ class CustomerScreenApp(App):
 
     def __init__(self, socket_path: str | Path, *, shop_name: str, theme: str = "day", logo: str = "",
                  pictures: str = "", rotate_s: float = 8.0, hold_s: float = 20.0, retry_s: float = 0.5,
-                 max_retry_s: float = 5.0, language: str | None = None, **kwargs: Any):
+                 max_retry_s: float = 5.0, language: str | None = None, own_process: bool = False,
+                 **kwargs: Any):
         super().__init__(**kwargs)
+        self.own_process = own_process  # its own process (not a test's): the loop rests (kiosk.ui.frame_pace)
+        self.pace: FramePace | None = None
         self.title = "Kiosk - cliente"
         self.shop_name = shop_name
         self.theme = Theme(theme)
@@ -199,10 +203,15 @@ class CustomerScreenApp(App):
         Clock.schedule_interval(self._next_slide, self.rotate_s)
         Window.bind(size=self._resized)
         self.client.start()
+        if self.own_process:
+            self.pace = FramePace(Clock, Window).start()
         return self.screen
 
     def on_stop(self) -> None:
         Window.unbind(size=self._resized)
+        if self.pace is not None:
+            self.pace.stop()
+            self.pace = None
         self.client.stop()
 
     def _resized(self, *_args: Any) -> None:

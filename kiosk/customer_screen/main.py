@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     cd = settings.customer_display
     log.info("customer screen following %s", path)
     CustomerScreenApp(path, shop_name=settings.shop.name, theme=settings.ui.theme, logo=cd.screen_logo,
-                      pictures=cd.screen_pictures, rotate_s=cd.screen_rotate_s, hold_s=cd.hold_s).run()
+                      pictures=cd.screen_pictures, rotate_s=cd.screen_rotate_s, hold_s=cd.hold_s,
+                      own_process=True).run()
     return 0
 
 

@@ -54,8 +54,9 @@ class Shop:
 
 
 @pytest.fixture
-def screen(kivy_window, demo_template: Path, tmp_path: Path):  # noqa: ANN001, ANN201
-    """(Driver around the customer screen app, Shop)."""
+def screen(request, kivy_window, demo_template: Path, tmp_path: Path):  # noqa: ANN001, ANN201
+    """(Driver around the customer screen app, Shop); parametrized indirectly with True:
+    the app as in its own process (kiosk-customer-screen)."""
     from kivy.app import App
     from kivy.clock import Clock
 
@@ -66,7 +67,8 @@ def screen(kivy_window, demo_template: Path, tmp_path: Path):  # noqa: ANN001, A
     shutil.copytree(demo_template, state)
     shop = Shop(state, tmp_path / "run" / "cart.sock")
     app = CustomerScreenApp(shop.socket_path, shop_name=shop.services.settings.shop.name, theme="day",
-                            retry_s=0.05, max_retry_s=0.5, hold_s=600)
+                            retry_s=0.05, max_retry_s=0.5, hold_s=600,
+                            own_process=getattr(request, "param", False))
     kivy_window.size = (800, 480)
     app._run_prepare()
     driver = Driver(app, kivy_window, state)
@@ -129,6 +131,27 @@ def test_the_customer_follows_the_cart_pays_by_qr_and_sees_the_change(screen) ->
              what="the change after the sale")
     assert ui.app.model.state.mode == "done"  # the counter's new empty cart did not end it
     ui.screenshot("customer-screen-change")
+
+
+@pytest.mark.parametrize("screen", [True], indirect=True)
+def test_its_loop_rests_while_nothing_changes_and_a_new_line_still_shows(screen) -> None:  # noqa: ANN001
+    """In its own process the screen's main loop slows down at rest (kiosk.ui.frame_pace:
+    it has no touch input; what wakes it is a frame drawn for a change)."""
+    from kivy.clock import Clock
+
+    ui, shop = screen
+    full = Clock._max_fps
+    pace = ui.app.pace
+    assert pace is not None
+    pace.rest_after_s = 0.3
+    ui.until(lambda: ui.app.client.connected and pace.resting, what="the idle screen, at rest")
+    assert Clock._max_fps == pace.rest_fps < full
+    shop.add("ESP-DOB")
+    sponge = shop.services.catalog.by_sku("ESP-DOB")
+    ui.until(lambda: shows(ui, sponge.name), what="the new line")
+    ui.until(lambda: not pace.resting, what="the drawn change to wake the loop")
+    ui.app.dispatch("on_stop")
+    assert Clock._max_fps == full and ui.app.pace is None
 
 
 def test_the_screen_survives_the_main_ui_restarting_and_bad_messages(screen) -> None:  # noqa: ANN001
