@@ -2,7 +2,10 @@
 relative to the state directory (absolute paths work too); a product without a
 readable picture gets a generated placeholder (initials on its category colour).
 Placeholders are cached by (initials, colour), pictures by path, so scrolling a
-10,000-product catalog decodes each file once and never regenerates a tile."""
+10,000-product catalog decodes each file once and never regenerates a tile. Both
+caches keep the most recently used ones only (a 128 px texture is 64 KB, and a real
+catalog has thousands of initials-and-colour pairs: unbounded, a day of searching a
+large catalog would have kept them all)."""
 
 from __future__ import annotations
 
@@ -42,13 +45,32 @@ def qr_texture(text: str, box_size: int = 8) -> Texture:
     return texture
 
 
-class TextureCache:
-    def __init__(self, state_dir: Path, limit: int = 600, size: int = SIZE):
-        self.state_dir = Path(state_dir)
+class _Recent(OrderedDict):
+    """At most ``limit`` entries; the least recently used goes first."""
+
+    def __init__(self, limit: int):
+        super().__init__()
         self.limit = limit
+
+    def get_recent(self, key, default=None):  # noqa: ANN001, ANN201
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        return default
+
+    def keep(self, key, value) -> None:  # noqa: ANN001
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
+class TextureCache:
+    def __init__(self, state_dir: Path, limit: int = 600, size: int = SIZE, placeholder_limit: int = 300):
+        self.state_dir = Path(state_dir)
         self.size = size
-        self._pictures: OrderedDict[str, Texture | None] = OrderedDict()
-        self._placeholders: dict[tuple[str, str], Texture] = {}
+        self._pictures: _Recent = _Recent(limit)
+        self._placeholders: _Recent = _Recent(placeholder_limit)
 
     def resolve(self, image: str | None) -> Path | None:
         if not image:
@@ -59,8 +81,7 @@ class TextureCache:
     def picture(self, image: str | None) -> Texture | None:
         key = image or ""
         if key in self._pictures:
-            self._pictures.move_to_end(key)
-            return self._pictures[key]
+            return self._pictures.get_recent(key)
         tex = None
         path = self.resolve(image)
         if path is not None:
@@ -70,17 +91,15 @@ class TextureCache:
                     tex = texture_from_pil(img)
             except (OSError, ValueError) as exc:
                 log.info("product picture %s not usable: %s", path, exc)
-        self._pictures[key] = tex
-        if len(self._pictures) > self.limit:
-            self._pictures.popitem(last=False)
+        self._pictures.keep(key, tex)
         return tex
 
     def placeholder(self, name: str, color: str) -> Texture:
         key = (initials(name), color)
-        tex = self._placeholders.get(key)
+        tex = self._placeholders.get_recent(key)
         if tex is None:
             tex = texture_from_pil(placeholder(key[0], color, size=self.size))
-            self._placeholders[key] = tex
+            self._placeholders.keep(key, tex)
         return tex
 
     def for_product(self, name: str, image: str | None, color: str) -> Texture:
