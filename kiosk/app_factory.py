@@ -92,7 +92,12 @@ class Services:
             return None
         if self.dian_sender is None:
             self.dian_sender = DianSender(self.dian).start()
+            self.fiscal.on_issued(self._wake_dian_sender)
         return self.dian_sender
+
+    def _wake_dian_sender(self) -> None:
+        if self.dian_sender is not None:  # stopped meanwhile (close): the next start sends it
+            self.dian_sender.wake()
     sessions: TillSessions | None = None  # the shop day: Abrir caja, cash in/out, Cerrar caja, X/Z
     reports: DailyReports | None = None  # the daily report file (PDF, XLSX, CSV)
     report_worker: ReportWorker | None = None  # makes it in the background after the last closing

@@ -277,6 +277,23 @@ class FiscalDocuments:
         # None: follow the till's DIAN link (kiosk/services/dian_outbox.py sets it when
         # DIAN cannot be reached); True/False: forced (tests, demo).
         self.contingency: bool | None = None
+        self._on_issued: list[Callable[[], None]] = []
+
+    def on_issued(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` each time a document issued in this process has been committed
+        (the DIAN sender's wake-up: it sends it now instead of at its next round)."""
+        if fn not in self._on_issued:
+            self._on_issued.append(fn)
+
+    def issued(self) -> None:
+        """A document was issued and its transaction committed (the services that issue
+        them call this after their commit). Never raises: the document is stored, and
+        the sender's next round sends it anyway."""
+        for fn in list(self._on_issued):
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - after the commit nothing may fail the sale
+                log.exception("telling that a fiscal document was issued failed")
 
     def in_contingency(self) -> bool:
         """Whether POS documents are issued as contingency documents (type 08) now."""

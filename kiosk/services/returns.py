@@ -379,6 +379,7 @@ class ReturnsService:
         self._after(result.print_job, result.payments)
         if doc is not None:
             self._after(note_job, ())
+            self.fiscal.issued()
         return ReturnResult(result.return_id, result.number, result.total, result.payments, result.print_job,
                             doc.document_number if doc is not None else "")
 
@@ -582,6 +583,7 @@ class ReturnsService:
         self._after(job, ())
         if doc is not None:
             self._after(note_job, ())
+            self.fiscal.issued()
         return VoidResult(sale.id, sale.number, sale.total, job, doc.document_number if doc is not None else "")
 
     def _check_voidable(self, sale: ReturnableSale) -> None:

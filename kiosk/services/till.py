@@ -119,6 +119,8 @@ class TillService:
         try:
             if result.print_job is not None:
                 self.printing.notify(result.print_job)
+            if plan is not None:
+                self.fiscal.issued()
             if drawer == "relay" and self.drawer is not None and result.print_job is not None:
                 opened = self.drawer.open_for_sale(result.sale_id)
                 self.printing.drawer_outcome(result.print_job, opened)

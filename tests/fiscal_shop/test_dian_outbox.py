@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -285,6 +286,26 @@ def test_the_worker_thread_sends_what_the_till_writes(co_app, cashier, ranges, o
     finally:
         sender.stop()
     assert outbox.entry(doc).state == "accepted"
+
+
+def test_a_committed_document_wakes_the_worker_at_once(co_app, manager, cashier, ranges, outbox, fake):
+    """The worker sends a sale's document, and a void's credit note, when their
+    transactions commit, not at its next round (30 s apart in the kiosk; an hour here)."""
+    sender = DianSender(outbox, idle_s=3600).start()
+    co_app.fiscal.on_issued(sender.wake)  # as Services.start_dian_sender wires it
+    try:
+        deadline = time.monotonic() + 60
+        while sender.runs < 1 and time.monotonic() < deadline:  # its first round: nothing to send
+            time.sleep(0.01)
+        assert sender.runs == 1
+        sale = sell(co_app, cashier, [("CERA", 1)])
+        assert fake.wait_for(1, timeout=60)
+        co_app.returns.void(manager, sale.number, "cobrado dos veces")
+        assert fake.wait_for(2, timeout=60)
+    finally:
+        sender.stop()
+    assert outbox.entry(_numbers(co_app, [sale])[0]).state == "accepted"
+    assert [e.state for e in outbox.entries()] == ["accepted", "accepted"]
 
 
 def test_credit_notes_and_a_200_line_invoice_go_through(co_app, boss, cashier, ranges, outbox, fake):
