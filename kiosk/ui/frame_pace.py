@@ -63,6 +63,7 @@ class FramePace:
         return False
 
     def _maybe_rest(self, _dt: float) -> None:
-        if not self.resting and 0 < self.rest_fps < self.full_fps and time.monotonic() - self._last >= self.rest_after_s:
+        quiet = time.monotonic() - self._last >= self.rest_after_s
+        if quiet and not self.resting and 0 < self.rest_fps < self.full_fps:
             self.resting = True
             self.clock._max_fps = self.rest_fps
