@@ -9,9 +9,9 @@ large catalog would have kept them all)."""
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
-from collections import OrderedDict
 from pathlib import Path
 
 from kivy.graphics.texture import Texture
@@ -45,32 +45,14 @@ def qr_texture(text: str, box_size: int = 8) -> Texture:
     return texture
 
 
-class _Recent(OrderedDict):
-    """At most ``limit`` entries; the least recently used goes first."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-
-    def get_recent(self, key, default=None):  # noqa: ANN001, ANN201
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        return default
-
-    def keep(self, key, value) -> None:  # noqa: ANN001
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.limit:
-            self.popitem(last=False)
-
-
 class TextureCache:
     def __init__(self, state_dir: Path, limit: int = 600, size: int = SIZE, placeholder_limit: int = 300):
         self.state_dir = Path(state_dir)
         self.size = size
-        self._pictures: _Recent = _Recent(limit)
-        self._placeholders: _Recent = _Recent(placeholder_limit)
+        # Per cache, the most recently used: a picture by its path, a placeholder by
+        # (initials, colour).
+        self._pictures = functools.lru_cache(maxsize=limit)(self._load_picture)
+        self._placeholders = functools.lru_cache(maxsize=placeholder_limit)(self._make_placeholder)
 
     def resolve(self, image: str | None) -> Path | None:
         if not image:
@@ -79,28 +61,25 @@ class TextureCache:
         return path if path.is_absolute() else self.state_dir / path
 
     def picture(self, image: str | None) -> Texture | None:
-        key = image or ""
-        if key in self._pictures:
-            return self._pictures.get_recent(key)
-        tex = None
+        return self._pictures(image or "")
+
+    def _load_picture(self, image: str) -> Texture | None:
         path = self.resolve(image)
-        if path is not None:
-            try:
-                with Image.open(path) as img:
-                    img.thumbnail((self.size, self.size))
-                    tex = texture_from_pil(img)
-            except (OSError, ValueError) as exc:
-                log.info("product picture %s not usable: %s", path, exc)
-        self._pictures.keep(key, tex)
-        return tex
+        if path is None:
+            return None
+        try:
+            with Image.open(path) as img:
+                img.thumbnail((self.size, self.size))
+                return texture_from_pil(img)
+        except (OSError, ValueError) as exc:
+            log.info("product picture %s not usable: %s", path, exc)
+            return None
 
     def placeholder(self, name: str, color: str) -> Texture:
-        key = (initials(name), color)
-        tex = self._placeholders.get_recent(key)
-        if tex is None:
-            tex = texture_from_pil(placeholder(key[0], color, size=self.size))
-            self._placeholders.keep(key, tex)
-        return tex
+        return self._placeholders(initials(name), color)
+
+    def _make_placeholder(self, letters: str, color: str) -> Texture:
+        return texture_from_pil(placeholder(letters, color, size=self.size))
 
     def for_product(self, name: str, image: str | None, color: str) -> Texture:
         return self.picture(image) or self.placeholder(name, color)

@@ -14,7 +14,7 @@ def test_placeholders_and_pictures_are_kept_most_recent_first_and_bounded(kivy_w
     names = [f"{a} {b}" for a in "ABCDEFGH" for b in "XYZ"]
     for name in names:
         cache.placeholder(name, "#607D8B")
-        assert len(cache._placeholders) <= 4
+        assert cache._placeholders.cache_info().currsize <= 4
     assert cache.placeholder("Cloro tradicional", "#00897B") is not first  # it went; made again
     recent = cache.placeholder(names[-1], "#607D8B")
     cache.placeholder("Otro", "#607D8B")
@@ -25,6 +25,6 @@ def test_placeholders_and_pictures_are_kept_most_recent_first_and_bounded(kivy_w
         Image.new("RGB", (300, 200), (i, 2, 3)).save(tmp_path / "images" / f"p{i}.png")
     textures = [cache.picture(f"images/p{i}.png") for i in range(5)]
     assert all(t is not None and max(t.size) == 128 for t in textures)
-    assert len(cache._pictures) == 3
+    assert cache._pictures.cache_info().currsize == 3
     assert cache.picture("images/p4.png") is textures[4]
     assert cache.picture("images/p0.png") is not textures[0]  # decoded again
