@@ -116,11 +116,11 @@ class TillService:
         result = self._store(sale, with_receipt, on_wait, user)
         # Committed: from here on nothing may raise, or a cashier would ring it again.
         cart.clear()
+        if plan is not None:
+            self.fiscal.issued()  # the DIAN sender sends it now (never raises)
         try:
             if result.print_job is not None:
                 self.printing.notify(result.print_job)
-            if plan is not None:
-                self.fiscal.issued()
             if drawer == "relay" and self.drawer is not None and result.print_job is not None:
                 opened = self.drawer.open_for_sale(result.sale_id)
                 self.printing.drawer_outcome(result.print_job, opened)
